@@ -1,0 +1,3 @@
+"""tinycrm: a terminal CRM for small sales teams."""
+
+__version__ = "0.1.0"

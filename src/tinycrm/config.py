@@ -1,0 +1,105 @@
+"""Settings: a TOML file in the platformdirs config dir, overridden by environment variables.
+
+Nothing here imports SQLAlchemy: `crm --version` and `crm --help` read no settings at all,
+and the cron path reads them cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from tinycrm.errors import CrmError
+
+APP_NAME = "tinycrm"
+
+
+def config_dir() -> Path:
+    if home := os.environ.get("CRM_HOME"):
+        return Path(home)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    if home := os.environ.get("CRM_HOME"):
+        return Path(home)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("CRM_CONFIG") or config_dir() / "config.toml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    """SQLAlchemy URL; empty means the SQLite file `db_path`."""
+    db_path: str = ""
+    """SQLite file; empty means `crm.db` in the user data dir."""
+    currency: str = "USD"
+    """Currency of amounts entered without one (ISO 4217)."""
+    timezone: str = ""
+    """IANA zone used to show times and read dates; empty means the system's."""
+    region: str = "US"
+    """Default region for phone numbers written without a country code."""
+    user: str = ""
+    """Who is acting (name or email of a user), recorded in stage history."""
+    stale_days: int = 14
+    """A deal with no activity for this many days counts as stale."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return "sqlite:///" + str(self.sqlite_path)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.db_path).expanduser() if self.db_path else data_dir() / "crm.db"
+
+
+_ENV = {
+    "CRM_DATABASE_URL": "database_url",
+    "CRM_DB": "db_path",
+    "CRM_USER": "user",
+    "CRM_CURRENCY": "currency",
+    "CRM_TIMEZONE": "timezone",
+    "CRM_REGION": "region",
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the config file, then the environment, then explicit overrides.
+
+    The database is chosen by the most specific source: `--db PATH`, then
+    `CRM_DATABASE_URL`, then `CRM_DB`, then the config file, then the default file.
+    """
+    values: dict[str, Any] = {}
+    path = config_path()
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise CrmError(f"config file {path}: {exc}") from None
+    env = {key: os.environ[var] for var, key in _ENV.items() if os.environ.get(var)}
+    if "db_path" in env and "database_url" not in env:
+        values.pop("database_url", None)
+    values.update(env)
+    overrides = {k: v for k, v in overrides.items() if v not in (None, "")}
+    if "db_path" in overrides:
+        values["database_url"] = ""
+    values.update(overrides)
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    extra = {k: v for k, v in values.items() if k not in known}
+    try:
+        return Settings(**{k: v for k, v in values.items() if k in known}, extra=extra)
+    except TypeError as exc:  # pragma: no cover - dataclass signature errors
+        raise CrmError(f"config file {path}: {exc}") from None

@@ -1,0 +1,183 @@
+"""Reading the dates and times people type, in their time zone; storing them in UTC.
+
+Accepted: ISO dates and times (`2026-12-01`, `2026-12-01 14:30`, with an offset too),
+`now`, `today`, `tomorrow`, `yesterday`, offsets (`+3d`, `-2w`, `+2h`, `+15m`, `+1mo`,
+`+1y`, `in 3 days`), weekdays (`fri` is today if today is a Friday, else the coming one;
+`next fri` is the first Friday after today), any of those followed by a time (`tomorrow
+10:00`, `mon 9am`), and whatever python-dateutil reads (`1 Dec 2026`, `Dec 1 14:30`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from dateutil.relativedelta import relativedelta
+
+from tinycrm.errors import InvalidInput
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_UNITS = {
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+    "mo": "months", "month": "months", "months": "months",
+    "y": "years", "yr": "years", "year": "years", "years": "years",
+}  # fmt: skip
+_OFFSET = re.compile(r"^(?:(?P<sign>[+-])|in\s+)(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
+_TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>am|pm)?$")
+
+
+def user_timezone(name: str = "") -> tzinfo:
+    """The named IANA zone, or the system's (DST-aware) when no name is set."""
+    if name:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput("timezone", name, "unknown time zone") from None
+    from dateutil.tz import tzlocal
+
+    return tzlocal()
+
+
+def parse_duration(text: str, *, field: str) -> timedelta:
+    """`15m`, `2h`, `3d`, `2w` as a timedelta (months and years have no fixed length)."""
+    match = _OFFSET.match("+" + text.strip().lower().lstrip("+"))
+    unit = _UNITS.get(match.group("unit")) if match else None
+    if not match or unit in (None, "months", "years"):
+        raise InvalidInput(field, text, "not a duration (use e.g. 15m, 2h, 3d, 2w)")
+    assert unit is not None
+    return timedelta(**{unit: int(match.group("n"))})
+
+
+def parse_datetime(text: str, *, now: datetime, tz: tzinfo, field: str) -> datetime:
+    """A moment in UTC; a bare date means midnight at the start of that day in `tz`."""
+    day, at, exact = _parse(text, now=now, tz=tz, field=field)
+    if exact is not None:
+        return exact.astimezone(UTC)
+    return _local(day, at or time(0), tz).astimezone(UTC)
+
+
+def parse_date(text: str, *, today: date, field: str) -> date:
+    """A calendar day; a time of day in the text is ignored."""
+    now = datetime.combine(today, time(12), tzinfo=UTC)
+    day, _at, exact = _parse(text, now=now, tz=UTC, field=field)
+    return exact.date() if exact is not None else day
+
+
+def _local(day: date, at: time, tz: tzinfo) -> datetime:
+    # Wall-clock time on that day in the zone: 9:00 stays 9:00 across a DST change.
+    return datetime.combine(day, at).replace(tzinfo=tz)
+
+
+def _parse(
+    text: str, *, now: datetime, tz: tzinfo, field: str
+) -> tuple[date, time | None, datetime | None]:
+    """(day, time of day or None, exact moment or None) for the text, relative to `now`."""
+    raw = " ".join(text.strip().lower().split())
+    if not raw:
+        raise InvalidInput(field, text, "empty date")
+    local_now = now.astimezone(tz)
+    today = local_now.date()
+    if raw == "now":
+        return today, None, now
+    if match := _OFFSET.match(raw):
+        return _offset(match, now=local_now, field=field, text=text)
+    head, _, rest = raw.partition(" ")
+    if head == "next" and rest:
+        head, _, rest = rest.partition(" ")
+        day = _weekday(head, today, strictly_after=True)
+        if day is None:
+            raise InvalidInput(field, text, "not a date (after 'next' comes a weekday)")
+        return day, _time_or_error(rest, field, text), None
+    named = {"today": today, "tomorrow": today + timedelta(days=1),
+             "yesterday": today - timedelta(days=1)}  # fmt: skip
+    day = named.get(head) or _weekday(head, today, strictly_after=False)
+    if day is not None:
+        return day, _time_or_error(rest, field, text), None
+    return _fallback(raw, local_now=local_now, tz=tz, field=field, text=text)
+
+
+def _offset(
+    match: re.Match[str], *, now: datetime, field: str, text: str
+) -> tuple[date, time | None, datetime | None]:
+    unit = _UNITS.get(match.group("unit"))
+    if unit is None:
+        raise InvalidInput(field, text, "unknown unit (use m, h, d, w, mo or y)")
+    n = int(match.group("n")) * (-1 if match.group("sign") == "-" else 1)
+    if unit in ("minutes", "hours"):
+        moment = now + timedelta(**{unit: n})
+        return moment.date(), None, moment
+    day = now.date() + relativedelta(**{unit: n})
+    return day, None, None
+
+
+def _weekday(word: str, today: date, *, strictly_after: bool) -> date | None:
+    """`fri`/`friday` -> today if it is a Friday (unless strictly after), else the coming one."""
+    if len(word) < 3:
+        return None
+    index = next((i for i, name in enumerate(_WEEKDAYS) if name.startswith(word)), None)
+    if index is None:
+        return None
+    ahead = (index - today.weekday()) % 7
+    if ahead == 0 and strictly_after:
+        ahead = 7
+    return today + timedelta(days=ahead)
+
+
+def _time_or_error(text: str, field: str, original: str) -> time | None:
+    if not text:
+        return None
+    parsed = parse_time(text)
+    if parsed is None:
+        raise InvalidInput(field, original, "not a time of day")
+    return parsed
+
+
+def parse_time(text: str) -> time | None:
+    """`9`, `9:30`, `14:30:15`, `9am`, `9:30 pm`; None when it is not a time of day."""
+    match = _TIME.match(text.strip().lower().removeprefix("at ").strip())
+    if not match:
+        return None
+    hour, minute = int(match.group("h")), int(match.group("m") or 0)
+    second = int(match.group("s") or 0)
+    if ampm := match.group("ampm"):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def _fallback(
+    raw: str, *, local_now: datetime, tz: tzinfo, field: str, text: str
+) -> tuple[date, time | None, datetime | None]:
+    try:
+        iso = datetime.fromisoformat(raw.upper())
+    except ValueError:
+        iso = None
+    if iso is not None:
+        has_time = ":" in raw or "t" in raw
+        if iso.tzinfo is not None:
+            return iso.date(), None, iso
+        return iso.date(), (iso.time() if has_time else None), None
+    from dateutil import parser
+
+    try:
+        parsed = parser.parse(
+            raw, default=local_now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        )
+    except (ValueError, OverflowError):
+        raise InvalidInput(field, text, "not a date or time I can read") from None
+    if parsed.tzinfo is not None:
+        return parsed.date(), None, parsed
+    has_time = parsed.time() != time(0) or bool(re.search(r"\d:\d|\d\s*(am|pm)\b", raw))
+    return parsed.date(), (parsed.time() if has_time else None), None
+
+
+def to_local(moment: datetime, tz: tzinfo) -> datetime:
+    return moment.astimezone(tz)

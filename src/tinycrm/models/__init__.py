@@ -1,0 +1,48 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers them all."""
+
+from tinycrm.models.activity import Activity, ActivityCreate, ActivityKind, ActivityUpdate
+from tinycrm.models.company import Company, CompanyCreate, CompanyUpdate
+from tinycrm.models.contact import (
+    Contact,
+    ContactCreate,
+    ContactStatus,
+    ContactTag,
+    ContactUpdate,
+)
+from tinycrm.models.deal import (
+    Deal,
+    DealCreate,
+    DealStatus,
+    DealUpdate,
+    Stage,
+    StageChange,
+    StageKind,
+)
+from tinycrm.models.user import QuotaPeriod, Role, User, UserCreate, UserUpdate
+
+__all__ = [
+    "Activity",
+    "ActivityCreate",
+    "ActivityKind",
+    "ActivityUpdate",
+    "Company",
+    "CompanyCreate",
+    "CompanyUpdate",
+    "Contact",
+    "ContactCreate",
+    "ContactStatus",
+    "ContactTag",
+    "ContactUpdate",
+    "Deal",
+    "DealCreate",
+    "DealStatus",
+    "DealUpdate",
+    "QuotaPeriod",
+    "Role",
+    "Stage",
+    "StageChange",
+    "StageKind",
+    "User",
+    "UserCreate",
+    "UserUpdate",
+]

@@ -1,0 +1,81 @@
+"""Contacts: the people, with their company, owner, lifecycle status and tags."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, String
+from sqlmodel import Field, SQLModel
+
+from tinycrm.models.base import UTCDateTime, utcnow
+
+
+class ContactStatus(StrEnum):
+    lead = "lead"
+    prospect = "prospect"
+    customer = "customer"
+    inactive = "inactive"
+
+
+class ContactBase(SQLModel):
+    first_name: str | None = Field(default=None, max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=60)
+    title: str | None = Field(default=None, max_length=200)
+    status: ContactStatus = Field(default=ContactStatus.prospect, sa_type=String(20))
+    source: str | None = Field(default=None, max_length=200)
+    notes: str | None = None
+
+
+class Contact(ContactBase, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_name_key", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    full_name: str = Field(max_length=400)
+    name_key: str = Field(max_length=400)
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    phone_norm: str | None = Field(default=None, max_length=40, index=True)
+    company_id: int | None = Field(
+        default=None, foreign_key="companies.id", ondelete="SET NULL", index=True
+    )
+    owner_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
+    )
+    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ContactTag(SQLModel, table=True):
+    __tablename__ = "contact_tags"
+
+    contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE", primary_key=True)
+    tag: str = Field(max_length=100, primary_key=True, index=True)
+
+
+class ContactCreate(ContactBase):
+    name: str | None = None
+    """A full name, split into first and last when those are not given."""
+    company: str | None = None
+    owner: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    custom: dict[str, Any] = Field(default_factory=dict)
+
+
+class ContactUpdate(SQLModel):
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    status: ContactStatus | None = None
+    source: str | None = None
+    notes: str | None = None
+    company: str | None = None
+    owner: str | None = None
+    add_tags: list[str] = Field(default_factory=list)
+    remove_tags: list[str] = Field(default_factory=list)
+    custom: dict[str, Any] | None = None

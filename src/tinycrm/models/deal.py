@@ -1,0 +1,96 @@
+"""Deals, the ordered stages they move through, and the history of every move."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Index, String
+from sqlmodel import Field, SQLModel
+
+from tinycrm.models.base import UTCDateTime, utcnow
+
+
+class StageKind(StrEnum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+
+
+class DealStatus(StrEnum):
+    open = "open"
+    won = "won"
+    lost = "lost"
+
+
+class Stage(SQLModel, table=True):
+    __tablename__ = "stages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100, unique=True)
+    position: int
+    probability: int = 0
+    kind: StageKind = Field(default=StageKind.open, sa_type=String(10))
+
+
+class DealBase(SQLModel):
+    title: str = Field(max_length=300)
+    amount_minor: int = Field(default=0, sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    expected_close: date | None = None
+
+
+class Deal(DealBase, table=True):
+    __tablename__ = "deals"
+    __table_args__ = (
+        Index("ix_deals_owner_status_close", "owner_id", "status", "expected_close"),
+        Index("ix_deals_stage_status", "stage_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contacts.id", ondelete="SET NULL", index=True
+    )
+    owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    stage_id: int = Field(foreign_key="stages.id")
+    status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
+    lost_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class StageChange(SQLModel, table=True):
+    """One move of a deal between stages; `from_stage_id` is empty when the deal was created."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (
+        Index("ix_stage_changes_deal_at", "deal_id", "changed_at"),
+        Index("ix_stage_changes_to_at", "to_stage_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deals.id", ondelete="CASCADE")
+    from_stage_id: int | None = Field(default=None, foreign_key="stages.id")
+    to_stage_id: int = Field(foreign_key="stages.id")
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    changed_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class DealCreate(DealBase):
+    currency: str | None = None  # type: ignore[assignment]
+    stage: str | None = None
+    company: str | None = None
+    contact: str | None = None
+    owner: str | None = None
+
+
+class DealUpdate(SQLModel):
+    title: str | None = None
+    amount_minor: int | None = None
+    currency: str | None = None
+    expected_close: date | None = None
+    company: str | None = None
+    contact: str | None = None
+    owner: str | None = None
+    lost_reason: str | None = None

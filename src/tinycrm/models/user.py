@@ -1,0 +1,50 @@
+"""Users: the reps and managers who own records and act on them."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, String
+from sqlmodel import Field, SQLModel
+
+from tinycrm.models.base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    rep = "rep"
+
+
+class QuotaPeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class UserBase(SQLModel):
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    role: Role = Field(default=Role.rep, sa_type=String(20))
+    quota_minor: int | None = Field(default=None, sa_type=BigInteger)
+    quota_period: QuotaPeriod | None = Field(default=None, sa_type=String(20))
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_key: str = Field(max_length=200, unique=True)
+    email: str | None = Field(default=None, max_length=320, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserCreate(UserBase):
+    pass
+
+
+class UserUpdate(SQLModel):
+    name: str | None = None
+    email: str | None = None
+    role: Role | None = None
+    quota_minor: int | None = None
+    quota_period: QuotaPeriod | None = None

@@ -1,0 +1,60 @@
+"""Normal forms of emails, phones and names: the keys for lookups and duplicates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tinycrm.errors import InvalidInput
+
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\".]{2,}$")
+
+
+def normalize_email(text: str | None, *, field: str = "email") -> str | None:
+    """Lowercased and trimmed; None for empty; an error for anything not shaped like an email."""
+    if text is None or not text.strip():
+        return None
+    email = text.strip().lower()
+    if not _EMAIL.match(email) or ".." in email:
+        raise InvalidInput(field, text, "not an email address")
+    return email
+
+
+def normalize_phone(text: str | None, *, region: str, field: str = "phone") -> str | None:
+    """E.164 (`+33612345678`); a number without a country code is read in `region`."""
+    if text is None or not text.strip():
+        return None
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region.upper() or None)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(field, text, "not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidInput(field, text, "not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def name_key(text: str) -> str:
+    """Case- and space-insensitive form of a name, for unique names and lookups."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def split_name(full: str) -> tuple[str | None, str | None]:
+    """`Li Wei` -> (`Li`, `Wei`); a single word (or a name like 李伟) is a first name only."""
+    parts = full.split()
+    if len(parts) < 2:
+        return (parts[0] if parts else None), None
+    return " ".join(parts[:-1]), parts[-1]
+
+
+def join_name(first: str | None, last: str | None) -> str:
+    return " ".join(p.strip() for p in (first, last) if p and p.strip())
+
+
+def clean(text: str | None) -> str | None:
+    """Trimmed text, None when nothing is left."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None

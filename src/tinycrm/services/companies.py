@@ -1,0 +1,185 @@
+"""Companies: the accounts, with their people, deals and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlmodel import Session, col, select
+
+from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal, DealStatus, User
+from tinycrm.models.base import utcnow
+from tinycrm.normalize import clean, name_key
+from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.query import check_limit, order_by
+from tinycrm.services.refs import escape_like, optional, resolve_company, resolve_user
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    id: int
+    name: str
+    domain: str | None
+    industry: str | None
+    city: str | None
+    country: str | None
+    owner: str | None
+    contacts: int
+    open_deals: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CompanyDetail:
+    row: CompanyRow
+    phone: str | None
+    website: str | None
+    notes: str | None
+    custom: dict[str, Any]
+
+
+def _domain(text: str | None) -> str | None:
+    value = clean(text)
+    if value is None:
+        return None
+    value = value.lower().removeprefix("https://").removeprefix("http://").removeprefix("www.")
+    value = value.split("/")[0]
+    if "." not in value or " " in value:
+        raise InvalidInput("domain", text, "not a web domain")
+    return value
+
+
+def _checked_name(session: Session, text: str | None, *, skip: int | None = None) -> str:
+    name = clean(text)
+    if not name:
+        raise InvalidInput("name", text, "a company needs a name")
+    other = session.exec(select(Company).where(Company.name_key == name_key(name))).first()
+    if other is not None and other.id != skip:
+        raise Conflict(f"name: company #{other.id} {other.name!r} already exists")
+    return name
+
+
+def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: clean(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def create_company(session: Session, *, data: CompanyCreate) -> Company:
+    values = _cleaned(data.model_dump())
+    name = _checked_name(session, values["name"])
+    owner = optional(session, resolve_user, values.pop("owner"))
+    values.update(name=name, name_key=name_key(name), domain=_domain(values["domain"]),
+                  owner_id=owner.id if owner else None)  # fmt: skip
+    company = Company.model_validate(values)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def update_company(session: Session, *, ref: str, data: CompanyUpdate) -> Company:
+    company = resolve_company(session, ref)
+    changes = _cleaned(data.model_dump(exclude_unset=True))
+    if "name" in changes:
+        changes["name"] = _checked_name(session, changes["name"], skip=company.id)
+        changes["name_key"] = name_key(changes["name"])
+    if "domain" in changes:
+        changes["domain"] = _domain(changes["domain"])
+    if "owner" in changes:
+        owner = optional(session, resolve_user, changes.pop("owner"))
+        changes["owner_id"] = owner.id if owner else None
+    if "custom" in changes:
+        changes["custom"] = merge_custom(company.custom, changes["custom"])
+    company.sqlmodel_update(changes)
+    company.updated_at = utcnow()
+    session.add(company)
+    session.flush()
+    return company
+
+
+def merge_custom(current: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, Any]:
+    """Custom fields after an edit: new values win, an empty value removes the field."""
+    merged = dict(current or {})
+    for key, value in (changes or {}).items():
+        if value in (None, ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def delete_company(session: Session, *, ref: str, cascade: bool) -> tuple[Company, int]:
+    """Delete a company; one with deals only when `cascade`, which deletes them too.
+
+    Its contacts stay, without a company; activities about nothing else go with it.
+    Returns the company and the number of deals deleted.
+    """
+    company = resolve_company(session, ref)
+    assert company.id is not None
+    deal_ids = list(session.exec(select(Deal.id).where(Deal.company_id == company.id)))
+    if deal_ids and not cascade:
+        raise Conflict(
+            f"company {company.name!r} has {len(deal_ids)} deal(s); "
+            "use --cascade to delete them with it"
+        )
+    delete_sole_activities(session, company_ids=[company.id], deal_ids=deal_ids)
+    if deal_ids:
+        session.exec(delete(Deal).where(col(Deal.id).in_(deal_ids)))  # type: ignore[call-overload]
+    session.delete(company)
+    session.flush()
+    return company, len(deal_ids)
+
+
+def list_companies(
+    session: Session,
+    *,
+    search: str | None = None,
+    industry: str | None = None,
+    city: str | None = None,
+    country: str | None = None,
+    owner: str | None = None,
+    ids: list[int] | None = None,
+    sort: str = "name",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[CompanyRow]:
+    contacts = select(func.count()).where(Contact.company_id == Company.id).scalar_subquery()
+    deals = (
+        select(func.count())
+        .where(Deal.company_id == Company.id, Deal.status == DealStatus.open)
+        .scalar_subquery()
+    )
+    query = select(Company, User.name, contacts, deals).outerjoin(
+        User, col(User.id) == col(Company.owner_id)
+    )
+    for column, value in ((Company.industry, industry), (Company.city, city),
+                          (Company.country, country)):  # fmt: skip
+        if value:
+            query = query.where(func.lower(column) == value.strip().lower())
+    if owner:
+        query = query.where(Company.owner_id == resolve_user(session, owner).id)
+    if ids is not None:
+        query = query.where(col(Company.id).in_(ids))
+    if search:
+        pattern = f"%{escape_like(name_key(search))}%"
+        query = query.where(or_(col(Company.name_key).like(pattern, escape="\\"),
+                                col(Company.domain).like(pattern, escape="\\")))  # fmt: skip
+    columns = {"name": Company.name_key, "id": Company.id, "city": Company.city,
+               "industry": Company.industry, "created": Company.created_at}  # fmt: skip
+    query = query.order_by(*order_by(sort, columns), col(Company.id))
+    query = query.offset(offset).limit(check_limit(limit))
+    return [_row(*found) for found in session.exec(query)]
+
+
+def _row(company: Company, owner: str | None, contacts: int, deals: int) -> CompanyRow:
+    assert company.id is not None
+    return CompanyRow(company.id, company.name, company.domain, company.industry, company.city,
+                      company.country, owner, contacts, deals, company.created_at)  # fmt: skip
+
+
+def get_company(session: Session, *, ref: str) -> CompanyDetail:
+    company = resolve_company(session, ref)
+    assert company.id is not None
+    row = list_companies(session, ids=[company.id])[0]
+    return CompanyDetail(row, company.phone, company.website, company.notes, company.custom)

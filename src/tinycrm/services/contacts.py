@@ -1,0 +1,249 @@
+"""Contacts: people, with their company, owner, lifecycle status, tags and custom fields."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.models import (
+    Company,
+    Contact,
+    ContactCreate,
+    ContactStatus,
+    ContactTag,
+    ContactUpdate,
+    User,
+)
+from tinycrm.models.base import utcnow
+from tinycrm.normalize import (
+    clean,
+    join_name,
+    name_key,
+    normalize_email,
+    normalize_phone,
+    split_name,
+)
+from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.companies import merge_custom
+from tinycrm.services.query import check_limit, order_by
+from tinycrm.services.refs import (
+    escape_like,
+    optional,
+    resolve_company,
+    resolve_contact,
+    resolve_user,
+)
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    title: str | None
+    company: str | None
+    owner: str | None
+    status: str
+    tags: list[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactDetail:
+    row: ContactRow
+    first_name: str | None
+    last_name: str | None
+    phone_normalized: str | None
+    company_id: int | None
+    source: str | None
+    notes: str | None
+    custom: dict[str, Any]
+    updated_at: datetime
+
+
+def _tags(values: list[str]) -> list[str]:
+    tags = {" ".join(v.split()).casefold() for v in values if v and v.strip()}
+    return sorted(tags)
+
+
+def _names(name: str | None, first: str | None, last: str | None) -> dict[str, str | None]:
+    first, last, name = clean(first), clean(last), clean(name)
+    if name and not (first or last):
+        first, last = split_name(name)
+    full = name or join_name(first, last)
+    if not full:
+        raise InvalidInput("name", None, "a contact needs a name (or a first or last name)")
+    return {"first_name": first, "last_name": last, "full_name": full, "name_key": name_key(full)}
+
+
+def _check_email(session: Session, email: str | None, *, skip: int | None = None) -> None:
+    if email is None:
+        return
+    other = session.exec(select(Contact).where(Contact.email == email)).first()
+    if other is not None and other.id != skip:
+        raise Conflict(f"email: contact #{other.id} {other.full_name!r} already has {email!r}")
+
+
+def create_contact(session: Session, *, data: ContactCreate, region: str) -> ContactDetail:
+    email = normalize_email(data.email)
+    _check_email(session, email)
+    company = optional(session, resolve_company, data.company)
+    owner = optional(session, resolve_user, data.owner)
+    contact = Contact(
+        **_names(data.name, data.first_name, data.last_name),
+        email=email,
+        phone=clean(data.phone),
+        phone_norm=normalize_phone(data.phone, region=region),
+        title=clean(data.title),
+        status=ContactStatus(data.status),
+        source=clean(data.source),
+        notes=clean(data.notes),
+        company_id=company.id if company else None,
+        owner_id=owner.id if owner else None,
+        custom=merge_custom({}, data.custom),
+    )
+    session.add(contact)
+    _flush(session, email)
+    assert contact.id is not None
+    session.add_all(ContactTag(contact_id=contact.id, tag=t) for t in _tags(data.tags))
+    session.flush()
+    return get_contact(session, ref=str(contact.id))
+
+
+def _flush(session: Session, email: str | None) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent writer took the email between check and insert
+        raise Conflict(f"email: another contact already has {email!r}") from exc
+
+
+def update_contact(
+    session: Session, *, ref: str, data: ContactUpdate, region: str
+) -> ContactDetail:
+    contact = resolve_contact(session, ref)
+    changes = data.model_dump(exclude_unset=True)
+    if {"name", "first_name", "last_name"} & changes.keys():
+        first = changes.pop("first_name", contact.first_name)
+        last = changes.pop("last_name", contact.last_name)
+        name = changes.pop("name", None)
+        changes.update(_names(name, None if name else first, None if name else last))
+    if "email" in changes:
+        changes["email"] = normalize_email(changes["email"])
+        _check_email(session, changes["email"], skip=contact.id)
+    if "phone" in changes:
+        changes["phone_norm"] = normalize_phone(changes["phone"], region=region)
+    for key in ("company", "owner"):
+        if key in changes:
+            resolver = resolve_company if key == "company" else resolve_user
+            found = optional(session, resolver, changes.pop(key))
+            changes[f"{key}_id"] = found.id if found else None
+    if "custom" in changes:
+        changes["custom"] = merge_custom(contact.custom, changes["custom"])
+    add, remove = changes.pop("add_tags", []), changes.pop("remove_tags", [])
+    contact.sqlmodel_update({k: clean(v) if isinstance(v, str) else v for k, v in changes.items()})
+    contact.updated_at = utcnow()
+    session.add(contact)
+    _flush(session, contact.email)
+    _retag(session, contact, add=_tags(add), remove=_tags(remove))
+    return get_contact(session, ref=str(contact.id))
+
+
+def _retag(session: Session, contact: Contact, *, add: list[str], remove: list[str]) -> None:
+    if remove:
+        session.exec(
+            delete(ContactTag).where(  # type: ignore[call-overload]
+                col(ContactTag.contact_id) == contact.id, col(ContactTag.tag).in_(remove)
+            )
+        )
+    have = set(session.exec(select(ContactTag.tag).where(ContactTag.contact_id == contact.id)))
+    assert contact.id is not None
+    session.add_all(ContactTag(contact_id=contact.id, tag=t) for t in add if t not in have)
+    session.flush()
+
+
+def delete_contact(session: Session, *, ref: str) -> Contact:
+    """Delete a contact; their deals stay without a contact, activities about them alone go."""
+    contact = resolve_contact(session, ref)
+    assert contact.id is not None
+    delete_sole_activities(session, contact_ids=[contact.id])
+    session.delete(contact)
+    session.flush()
+    return contact
+
+
+def list_contacts(
+    session: Session,
+    *,
+    search: str | None = None,
+    tag: str | None = None,
+    status: ContactStatus | None = None,
+    company: str | None = None,
+    owner: str | None = None,
+    ids: list[int] | None = None,
+    sort: str = "name",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ContactRow]:
+    query = (
+        select(Contact, Company.name, User.name)
+        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
+        .outerjoin(User, col(User.id) == col(Contact.owner_id))
+    )
+    if tag:
+        tagged = select(ContactTag.contact_id).where(ContactTag.tag == _tags([tag])[0])
+        query = query.where(col(Contact.id).in_(tagged))
+    if status is not None:
+        query = query.where(Contact.status == status)
+    if company:
+        query = query.where(Contact.company_id == resolve_company(session, company).id)
+    if owner:
+        query = query.where(Contact.owner_id == resolve_user(session, owner).id)
+    if ids is not None:
+        query = query.where(col(Contact.id).in_(ids))
+    if search:
+        pattern = f"%{escape_like(name_key(search))}%"
+        query = query.where(or_(*(col(c).like(pattern, escape="\\") for c in (
+            Contact.name_key, Contact.email, Company.name_key))))  # fmt: skip
+    columns = {"name": Contact.name_key, "id": Contact.id, "email": Contact.email,
+               "company": Company.name_key, "status": Contact.status,
+               "created": Contact.created_at}  # fmt: skip
+    query = query.order_by(*order_by(sort, columns), col(Contact.id))
+    query = query.offset(offset).limit(check_limit(limit))
+    found = list(session.exec(query))
+    tags = _tags_of(session, [c.id for c, _, _ in found if c.id is not None])
+    return [_row(c, company_name, owner_name, tags.get(c.id, []))
+            for c, company_name, owner_name in found]  # fmt: skip
+
+
+def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        rows = session.exec(select(ContactTag.contact_id, ContactTag.tag)
+                            .where(col(ContactTag.contact_id).in_(ids))
+                            .order_by(col(ContactTag.tag)))  # fmt: skip
+        for contact_id, tag in rows:
+            tags[contact_id].append(tag)
+    return tags
+
+
+def _row(c: Contact, company: str | None, owner: str | None, tags: list[str]) -> ContactRow:
+    assert c.id is not None
+    return ContactRow(c.id, c.full_name, c.email, c.phone, c.title, company, owner, c.status,
+                      tags, c.created_at)  # fmt: skip
+
+
+def get_contact(session: Session, *, ref: str) -> ContactDetail:
+    contact = resolve_contact(session, ref)
+    assert contact.id is not None
+    row = list_contacts(session, ids=[contact.id])[0]
+    return ContactDetail(row, contact.first_name, contact.last_name, contact.phone_norm,
+                         contact.company_id, contact.source, contact.notes, contact.custom,
+                         contact.updated_at)  # fmt: skip

@@ -1,0 +1,311 @@
+"""Deals and their moves through the pipeline; every stage change is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from tinycrm.errors import InvalidInput
+from tinycrm.models import (
+    Company,
+    Contact,
+    Deal,
+    DealCreate,
+    DealStatus,
+    DealUpdate,
+    Stage,
+    StageChange,
+    StageKind,
+    User,
+)
+from tinycrm.money import Money, check_currency
+from tinycrm.normalize import clean, name_key
+from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.query import check_limit, order_by
+from tinycrm.services.refs import (
+    escape_like,
+    optional,
+    resolve_company,
+    resolve_contact,
+    resolve_deal,
+    resolve_stage,
+    resolve_user,
+    stage_of_kind,
+)
+
+
+@dataclass(frozen=True)
+class DealRow:
+    id: int
+    title: str
+    company: str | None
+    contact: str | None
+    owner: str | None
+    amount: Money
+    stage: str
+    status: str
+    expected_close: date | None
+    stage_since: datetime | None
+    lost_reason: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StageChangeRow:
+    at: datetime
+    from_stage: str | None
+    to_stage: str
+    by: str | None
+
+
+@dataclass(frozen=True)
+class DealDetail:
+    row: DealRow
+    company_id: int | None
+    contact_id: int | None
+    history: list[StageChangeRow]
+
+
+_STATUS_OF = {StageKind.open: DealStatus.open, StageKind.won: DealStatus.won,
+              StageKind.lost: DealStatus.lost}  # fmt: skip
+
+
+def _title(text: str | None) -> str:
+    title = clean(text)
+    if not title:
+        raise InvalidInput("title", text, "a deal needs a title")
+    return title
+
+
+def _first_open_stage(session: Session) -> Stage:
+    return stage_of_kind(session, StageKind.open)
+
+
+def create_deal(
+    session: Session, *, data: DealCreate, currency: str, actor: User | None, now: datetime
+) -> DealRow:
+    """Open a deal (at the first stage unless one is given) and record where it starts."""
+    stage = resolve_stage(session, data.stage) if data.stage else _first_open_stage(session)
+    contact = optional(session, resolve_contact, data.contact)
+    company = optional(session, resolve_company, data.company)
+    owner = optional(session, resolve_user, data.owner) or actor
+    if data.amount_minor < 0:
+        raise InvalidInput("amount", data.amount_minor, "must not be negative")
+    deal = Deal(
+        title=_title(data.title),
+        amount_minor=data.amount_minor,
+        currency=check_currency(data.currency or currency),
+        expected_close=data.expected_close,
+        company_id=company.id if company else (contact.company_id if contact else None),
+        contact_id=contact.id if contact else None,
+        owner_id=owner.id if owner else None,
+        stage_id=stage.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(deal)
+    session.flush()
+    _enter(session, deal, stage, actor=actor, now=now, from_stage_id=None)
+    return get_deal(session, ref=deal.id).row
+
+
+def _enter(
+    session: Session,
+    deal: Deal,
+    stage: Stage,
+    *,
+    actor: User | None,
+    now: datetime,
+    from_stage_id: int | None,
+    reason: str | None = None,
+) -> None:
+    assert deal.id is not None and stage.id is not None
+    status = _STATUS_OF[stage.kind]
+    deal.stage_id = stage.id
+    deal.status = status
+    deal.closed_at = None if status is DealStatus.open else now
+    deal.lost_reason = clean(reason) if status is DealStatus.lost else None
+    deal.updated_at = now
+    session.add(deal)
+    session.add(StageChange(deal_id=deal.id, from_stage_id=from_stage_id, to_stage_id=stage.id,
+                            changed_at=now, changed_by_id=actor.id if actor else None))  # fmt: skip
+    session.flush()
+
+
+def move_deal(
+    session: Session,
+    *,
+    ref: object,
+    stage: str,
+    actor: User | None,
+    now: datetime,
+    reason: str | None = None,
+) -> DealRow:
+    """Move a deal to any stage; a won/lost stage closes it, an open stage reopens it."""
+    return _move(session, resolve_deal(session, ref), resolve_stage(session, stage),
+                 actor=actor, now=now, reason=reason)  # fmt: skip
+
+
+def win_deal(session: Session, *, ref: object, actor: User | None, now: datetime) -> DealRow:
+    target = stage_of_kind(session, StageKind.won)
+    return _move(session, resolve_deal(session, ref), target, actor=actor, now=now)
+
+
+def lose_deal(
+    session: Session, *, ref: object, reason: str | None, actor: User | None, now: datetime
+) -> DealRow:
+    target = stage_of_kind(session, StageKind.lost)
+    return _move(session, resolve_deal(session, ref), target, actor=actor, now=now, reason=reason)
+
+
+def step_deal(
+    session: Session, *, ref: object, step: int, actor: User | None, now: datetime
+) -> DealRow:
+    """Move an open deal to the next (`step=1`) or previous (`step=-1`) open stage."""
+    deal = resolve_deal(session, ref)
+    stages = list(
+        session.exec(
+            select(Stage).where(Stage.kind == StageKind.open).order_by(col(Stage.position))
+        )
+    )
+    ids = [s.id for s in stages]
+    if deal.stage_id not in ids:
+        raise InvalidInput("stage", deal.status, f"deal #{deal.id} is closed; move it by name")
+    index = ids.index(deal.stage_id) + step
+    if not 0 <= index < len(stages):
+        raise InvalidInput("stage", None, f"deal #{deal.id} is already at the "
+                           f"{'last' if step > 0 else 'first'} open stage")  # fmt: skip
+    return _move(session, deal, stages[index], actor=actor, now=now)
+
+
+def _move(
+    session: Session,
+    deal: Deal,
+    target: Stage,
+    *,
+    actor: User | None,
+    now: datetime,
+    reason: str | None = None,
+) -> DealRow:
+    if deal.stage_id == target.id:
+        raise InvalidInput("stage", target.name, f"deal #{deal.id} is already in this stage")
+    _enter(session, deal, target, actor=actor, now=now, from_stage_id=deal.stage_id,
+           reason=reason)  # fmt: skip
+    assert deal.id is not None
+    return get_deal(session, ref=deal.id).row
+
+
+def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetime) -> DealRow:
+    deal = resolve_deal(session, ref)
+    changes = data.model_dump(exclude_unset=True)
+    if "title" in changes:
+        changes["title"] = _title(changes["title"])
+    if "currency" in changes:
+        changes["currency"] = check_currency(changes["currency"] or "")
+    if changes.get("amount_minor") is not None and changes["amount_minor"] < 0:
+        raise InvalidInput("amount", changes["amount_minor"], "must not be negative")
+    for key, resolver in (("company", resolve_company), ("contact", resolve_contact),
+                          ("owner", resolve_user)):  # fmt: skip
+        if key in changes:
+            found = optional(session, resolver, changes.pop(key))
+            changes[f"{key}_id"] = found.id if found else None
+    if "lost_reason" in changes:
+        changes["lost_reason"] = clean(changes["lost_reason"])
+    deal.sqlmodel_update(changes)
+    deal.updated_at = now
+    session.add(deal)
+    session.flush()
+    assert deal.id is not None
+    return get_deal(session, ref=deal.id).row
+
+
+def delete_deal(session: Session, *, ref: object) -> Deal:
+    """Delete a deal with its stage history; activities about it alone go too."""
+    deal = resolve_deal(session, ref)
+    assert deal.id is not None
+    delete_sole_activities(session, deal_ids=[deal.id])
+    session.delete(deal)
+    session.flush()
+    return deal
+
+
+def list_deals(
+    session: Session,
+    *,
+    stage: str | None = None,
+    status: DealStatus | None = DealStatus.open,
+    owner: str | None = None,
+    company: str | None = None,
+    contact: str | None = None,
+    search: str | None = None,
+    ids: list[int] | None = None,
+    sort: str = "close",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[DealRow]:
+    """Deals matching every filter given; `status=None` means any status."""
+    owner_user = aliased(User)
+    since = (select(func.max(StageChange.changed_at))
+             .where(StageChange.deal_id == Deal.id).scalar_subquery())  # fmt: skip
+    query = (
+        select(Deal, Company.name, Contact.full_name, owner_user.name, Stage.name, since)
+        .join(Stage, col(Stage.id) == col(Deal.stage_id))
+        .outerjoin(Company, col(Company.id) == col(Deal.company_id))
+        .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))
+        .outerjoin(owner_user, col(owner_user.id) == col(Deal.owner_id))
+    )
+    if status is not None:
+        query = query.where(Deal.status == status)
+    if stage:
+        query = query.where(Deal.stage_id == resolve_stage(session, stage).id)
+    if owner:
+        query = query.where(Deal.owner_id == resolve_user(session, owner).id)
+    if company:
+        query = query.where(Deal.company_id == resolve_company(session, company).id)
+    if contact:
+        query = query.where(Deal.contact_id == resolve_contact(session, contact).id)
+    if ids is not None:
+        query = query.where(col(Deal.id).in_(ids))
+    if search:
+        pattern = f"%{escape_like(name_key(search))}%"
+        query = query.where(or_(func.lower(Deal.title).like(pattern, escape="\\"),
+                                col(Company.name_key).like(pattern, escape="\\")))  # fmt: skip
+    columns = {"close": Deal.expected_close, "id": Deal.id, "title": Deal.title,
+               "amount": Deal.amount_minor, "stage": Stage.position, "owner": owner_user.name,
+               "created": Deal.created_at, "closed": Deal.closed_at}  # fmt: skip
+    query = query.order_by(*order_by(sort, columns), col(Deal.id))
+    query = query.offset(offset).limit(check_limit(limit))
+    return [_row(*found) for found in session.exec(query)]
+
+
+def _row(d: Deal, company: str | None, contact: str | None, owner: str | None, stage: str,
+         since: datetime | None) -> DealRow:  # fmt: skip
+    assert d.id is not None
+    return DealRow(d.id, d.title, company, contact, owner, Money(d.amount_minor, d.currency),
+                   stage, d.status, d.expected_close, since, d.lost_reason, d.created_at,
+                   d.closed_at)  # fmt: skip
+
+
+def get_deal(session: Session, *, ref: object) -> DealDetail:
+    deal = resolve_deal(session, ref)
+    assert deal.id is not None
+    row = list_deals(session, ids=[deal.id], status=None)[0]
+    return DealDetail(row, deal.company_id, deal.contact_id, stage_history(session, deal.id))
+
+
+def stage_history(session: Session, deal_id: int) -> list[StageChangeRow]:
+    from_stage, to_stage = aliased(Stage), aliased(Stage)
+    rows = session.exec(
+        select(StageChange.changed_at, from_stage.name, to_stage.name, User.name)
+        .join(to_stage, col(to_stage.id) == col(StageChange.to_stage_id))
+        .outerjoin(from_stage, col(from_stage.id) == col(StageChange.from_stage_id))
+        .outerjoin(User, col(User.id) == col(StageChange.changed_by_id))
+        .where(StageChange.deal_id == deal_id)
+        .order_by(col(StageChange.changed_at), col(StageChange.id))
+    )
+    return [StageChangeRow(*r) for r in rows]

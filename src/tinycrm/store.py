@@ -1,0 +1,201 @@
+"""The database: engine factory, sessions, SQLite pragmas, migrations and backups.
+
+Nothing here runs at import time; `open_database()` builds an engine from settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from tinycrm.config import Settings
+from tinycrm.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD_REVISION = "0001"
+"""The newest migration. A test keeps it equal to Alembic's head, so start-up need not load
+Alembic to see that the schema is current."""
+
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    settings: Settings
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        return sqlite_file(self.engine.url.render_as_string(hide_password=False))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for a server or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout, foreign keys and real transactions."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseError(f"database URL is not valid: {url!r}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # missing driver, unknown dialect
+            raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
+    path = sqlite_file(url)
+    if path is not None:
+        _create_private_file(path)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _create_private_file(path: Path) -> None:
+    """Create a new database file readable by its owner only (SQLite gives -wal/-shm the same)."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise DatabaseError(f"cannot create database file {path}: {exc.strerror}") from None
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # Take transaction control away from the sqlite3 module so that BEGIN is ours (see below).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # A writing session takes the write lock up front: a deferred transaction that reads and
+    # then writes can fail at once with "database is locked" when another writer got there
+    # first, whatever the busy timeout. Reading sessions stay deferred and never block writers.
+    write = conn.get_execution_options().get("crm_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls everything back on any error."""
+    bind = db.engine.execution_options(crm_write=True) if write else db.engine
+    session = Session(bind=bind, expire_on_commit=False)
+    try:
+        yield session
+        if write:
+            session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        raise _operational_error(db, exc) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _operational_error(db: Database, exc: OperationalError) -> DatabaseError:
+    message = str(exc.orig) if exc.orig is not None else str(exc)
+    where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)
+    if "locked" in message or "busy" in message:
+        return DatabaseError(f"database is locked by another process: {where}")
+    return DatabaseError(f"database error on {where}: {message.splitlines()[0]}")
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    """Open (creating and upgrading as needed) the database the settings name."""
+    url = settings.url
+    path = sqlite_file(url)
+    if path is not None and not create and not path.exists():
+        raise DatabaseError(f"no database at {path} (run `crm init` first)")
+    db = Database(engine=make_engine(url), settings=settings)
+    try:
+        ensure_schema(db)
+    except OperationalError as exc:
+        raise _operational_error(db, exc) from exc
+    return db
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(db: Database) -> None:
+    """Bring the schema to HEAD_REVISION, backing up an existing SQLite file first."""
+    current = current_revision(db)
+    if current == HEAD_REVISION:
+        return
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config()
+    scripts = ScriptDirectory.from_config(config)
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        raise DatabaseError(
+            f"database schema {current!r} is newer than this tinycrm knows; upgrade tinycrm"
+        )
+    if current is not None and db.sqlite_path is not None:
+        backup_sqlite(db.sqlite_path, suffix=f"before-{HEAD_REVISION}")
+    upgrade(db, config=config)
+
+
+def upgrade(db: Database, *, revision: str = "head", config: Config | None = None) -> None:
+    from alembic import command
+
+    config = config or _alembic_config()
+    with db.engine.execution_options(crm_write=True).begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "tinycrm:migrations")
+    return config
+
+
+def backup_sqlite(path: Path, *, suffix: str, now: datetime | None = None) -> Path:
+    """Copy a live SQLite database (WAL included) next to it; the copy is private too."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{suffix}.{stamp}.bak")
+    _create_private_file(target)
+    src = sqlite3.connect(path)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
