@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.orm import aliased
@@ -60,7 +61,7 @@ class ActivityRow:
         return self.done_at or self.due_at or self.created_at
 
 
-def _links(session: Session, data: ActivityCreate | ActivityUpdate) -> dict[str, int | None]:
+def _links(session: Session, data: ActivityCreate | ActivityUpdate) -> dict[str, Any]:
     """Link ids from the references given; a deal brings its contact and company, a contact
     its company, so each record's timeline is one indexed lookup."""
     deal = optional(session, resolve_deal, data.deal)
@@ -160,7 +161,7 @@ def delete_sole_activities(
                 for c, ids in sets]  # fmt: skip
     some_gone = [col(c).in_(ids) for c, ids in sets if ids]
     if some_gone:
-        session.exec(delete(Activity).where(and_(*all_gone), or_(*some_gone)))  # type: ignore[call-overload]
+        session.exec(delete(Activity).where(and_(*all_gone), or_(*some_gone)))
 
 
 def list_activities(
@@ -180,7 +181,7 @@ def list_activities(
     """Activities newest first (by when they happened or are due)."""
     owner_user = aliased(User)
     query = (
-        select(Activity, Contact.full_name, Company.name, Deal.title, owner_user.name)
+        select(Activity, Contact.full_name, Company.name, Deal.title, owner_user.name)  # type: ignore[call-overload]
         .outerjoin(Contact, col(Contact.id) == col(Activity.contact_id))
         .outerjoin(Company, col(Company.id) == col(Activity.company_id))
         .outerjoin(Deal, col(Deal.id) == col(Activity.deal_id))

@@ -39,6 +39,8 @@ class CompanyDetail:
     website: str | None
     notes: str | None
     custom: dict[str, Any]
+    deals: int
+    """All its deals, open or closed."""
 
 
 def _domain(text: str | None) -> str | None:
@@ -117,7 +119,7 @@ def delete_company(session: Session, *, ref: str, cascade: bool) -> tuple[Compan
     """
     company = resolve_company(session, ref)
     assert company.id is not None
-    deal_ids = list(session.exec(select(Deal.id).where(Deal.company_id == company.id)))
+    deal_ids = [i for i in session.exec(select(Deal.id).where(Deal.company_id == company.id)) if i]
     if deal_ids and not cascade:
         raise Conflict(
             f"company {company.name!r} has {len(deal_ids)} deal(s); "
@@ -125,7 +127,7 @@ def delete_company(session: Session, *, ref: str, cascade: bool) -> tuple[Compan
         )
     delete_sole_activities(session, company_ids=[company.id], deal_ids=deal_ids)
     if deal_ids:
-        session.exec(delete(Deal).where(col(Deal.id).in_(deal_ids)))  # type: ignore[call-overload]
+        session.exec(delete(Deal).where(col(Deal.id).in_(deal_ids)))
     session.delete(company)
     session.flush()
     return company, len(deal_ids)
@@ -182,4 +184,5 @@ def get_company(session: Session, *, ref: str) -> CompanyDetail:
     company = resolve_company(session, ref)
     assert company.id is not None
     row = list_companies(session, ids=[company.id])[0]
-    return CompanyDetail(row, company.phone, company.website, company.notes, company.custom)
+    deals = session.exec(select(func.count()).where(Deal.company_id == company.id)).one()
+    return CompanyDetail(row, company.phone, company.website, company.notes, company.custom, deals)

@@ -74,7 +74,7 @@ def _tags(values: list[str]) -> list[str]:
     return sorted(tags)
 
 
-def _names(name: str | None, first: str | None, last: str | None) -> dict[str, str | None]:
+def _names(name: str | None, first: str | None, last: str | None) -> dict[str, Any]:
     first, last, name = clean(first), clean(last), clean(name)
     if name and not (first or last):
         first, last = split_name(name)
@@ -159,7 +159,7 @@ def update_contact(
 def _retag(session: Session, contact: Contact, *, add: list[str], remove: list[str]) -> None:
     if remove:
         session.exec(
-            delete(ContactTag).where(  # type: ignore[call-overload]
+            delete(ContactTag).where(
                 col(ContactTag.contact_id) == contact.id, col(ContactTag.tag).in_(remove)
             )
         )
@@ -219,7 +219,7 @@ def list_contacts(
     query = query.offset(offset).limit(check_limit(limit))
     found = list(session.exec(query))
     tags = _tags_of(session, [c.id for c, _, _ in found if c.id is not None])
-    return [_row(c, company_name, owner_name, tags.get(c.id, []))
+    return [_row(c, company_name, owner_name, tags.get(c.id or 0, []))
             for c, company_name, owner_name in found]  # fmt: skip
 
 

@@ -104,7 +104,7 @@ def create_deal(
         company_id=company.id if company else (contact.company_id if contact else None),
         contact_id=contact.id if contact else None,
         owner_id=owner.id if owner else None,
-        stage_id=stage.id,
+        stage_id=stage.id or 0,
         created_at=now,
         updated_at=now,
     )
@@ -253,7 +253,7 @@ def list_deals(
     since = (select(func.max(StageChange.changed_at))
              .where(StageChange.deal_id == Deal.id).scalar_subquery())  # fmt: skip
     query = (
-        select(Deal, Company.name, Contact.full_name, owner_user.name, Stage.name, since)
+        select(Deal, Company.name, Contact.full_name, owner_user.name, Stage.name, since)  # type: ignore[call-overload]
         .join(Stage, col(Stage.id) == col(Deal.stage_id))
         .outerjoin(Company, col(Company.id) == col(Deal.company_id))
         .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))

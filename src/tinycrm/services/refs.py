@@ -107,7 +107,7 @@ def stage_of_kind(session: Session, kind: StageKind) -> Stage:
     return found
 
 
-def optional(session: Session, resolver: Any, ref: str | None) -> Any:
+def optional(session: Session, resolver: Any, ref: object) -> Any:
     """`resolver(session, ref)`, or None when no reference was given."""
     return resolver(session, ref) if ref not in (None, "") else None
 

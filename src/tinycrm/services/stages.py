@@ -29,7 +29,7 @@ def list_stages(session: Session) -> list[StageRow]:
         .group_by(col(Deal.stage_id))).all())  # fmt: skip
     stages = session.exec(select(Stage).order_by(col(Stage.position)))
     return [StageRow(s.id or 0, s.name, s.position, s.probability, s.kind,
-                     counts.get(s.id, 0)) for s in stages]  # fmt: skip
+                     counts.get(s.id or 0, 0)) for s in stages]  # fmt: skip
 
 
 def _probability(value: int) -> int:
@@ -101,7 +101,11 @@ def remove_stage(session: Session, *, ref: str) -> Stage:
     history = session.exec(
         select(func.count())
         .select_from(StageChange)
-        .where(or_(StageChange.to_stage_id == stage.id, StageChange.from_stage_id == stage.id))
+        .where(
+            or_(
+                col(StageChange.to_stage_id) == stage.id, col(StageChange.from_stage_id) == stage.id
+            )
+        )
     ).one()
     if in_use or history:
         raise Conflict(

@@ -1,0 +1,149 @@
+"""The `crm` command: the root Typer app, its global options and the error policy.
+
+Every error a user can cause becomes one line on stderr and an exit code (2 bad input,
+3 conflict); nothing heavy (SQLAlchemy, SQLModel, Textual) is imported at module level so
+`crm --version`, `crm --help` and cron start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from tinycrm import __version__
+from tinycrm.commands import activities, common, companies, contacts, deals, stages, users
+from tinycrm.errors import CrmError
+
+try:  # Typer >= 0.22 carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
+
+class CrmGroup(TyperGroup):
+    """Runs a command and turns every expected failure into one line and an exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except CrmError as exc:
+            fail(exc.message, exc.exit_code)
+        except click_errors.NoArgsIsHelpError:
+            sys.exit(0)
+        except click_errors.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            fail(exc.format_message() + hint, exc.exit_code)
+        except click_errors.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except typer.Abort:
+            fail("aborted", 1)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (`crm deal list | head`): not an error
+            sys.exit(0)
+        except Exception as exc:
+            if os.environ.get("CRM_DEBUG"):
+                raise
+            fail(
+                f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows the traceback)", 70
+            )
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def fail(message: str, code: int) -> None:
+    sys.stderr.write(f"crm: error: {message}\n")
+    sys.exit(code)
+
+
+app = typer.Typer(
+    cls=CrmGroup,
+    name="crm",
+    help="tinycrm: contacts, companies, deals and activities for a small sales team.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tinycrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="PATH",
+            help="SQLite file to use (default: crm.db in the user data dir; "
+            "env CRM_DB, or CRM_DATABASE_URL for a server).",
+        ),
+    ] = None,  # fmt: skip
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="USER",
+            help="Act as this user (name or email): owner of new records and "
+            "author of stage changes. Env CRM_USER.",
+        ),
+    ] = None,  # fmt: skip
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,  # fmt: skip
+) -> None:
+    """tinycrm: contacts, companies, deals and activities for a small sales team."""
+    app_state = common.begin(common.AppState(db_path=db, as_user=as_user))
+    ctx.call_on_close(app_state.close)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+app.add_typer(contacts.app, name="contact")
+app.add_typer(companies.app, name="company")
+app.add_typer(deals.app, name="deal")
+app.add_typer(activities.app, name="activity")
+app.add_typer(users.app, name="user")
+app.add_typer(stages.app, name="stage")
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring an older one up to date) and say where it is."""
+    state = common.state()
+    db = state.database()
+    typer.echo(f"database ready: {common.describe(db)}")
+
+
+@app.command()
+def demo() -> None:
+    """Fill a new, empty database with a small team's realistic data to explore."""
+    from tinycrm.services.demo import load_demo
+
+    state = common.state()
+    with state.session(write=True) as session:
+        summary = load_demo(session, now=state.now(), currency=state.settings.currency)
+    typer.echo(
+        f"demo data loaded into {common.describe(state.database())}: {summary.users} users, "
+        f"{summary.companies} companies, {summary.contacts} contacts, {summary.deals} deals, "
+        f"{summary.activities} activities"
+    )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,195 @@
+"""`crm activity …`: calls, emails, meetings and notes logged; tasks scheduled and done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+
+app = typer.Typer(help="Log what happened, schedule what is due, and mark it done.",
+                  no_args_is_help=True)  # fmt: skip
+
+KINDS = "call, email, meeting, note or task"
+TIMELINE_COLUMNS = ("when", "id", "kind", "subject", "deal", "owner", "state")
+LIST_COLUMNS = ("id", "kind", "subject", "when", "state", "contact", "company", "deal", "owner")
+
+Contact = Annotated[str | None, typer.Option(help="Contact id, email or name.")]
+Company = Annotated[str | None, typer.Option(help="Company id or name.")]
+Deal = Annotated[int | None, typer.Option(help="Deal id.")]
+Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
+Note = Annotated[str | None, typer.Option("--note", help="What was said or what to do.")]
+
+
+def state_of(due_at: datetime | None, done_at: datetime | None, now: datetime) -> str:
+    if done_at is not None:
+        return "done"
+    return "overdue" if due_at is not None and due_at < now else "due"
+
+
+def timeline_row(activity: Any, now: datetime) -> dict[str, Any]:
+    return as_row(activity, when=activity.at,
+                  state=state_of(activity.due_at, activity.done_at, now))  # fmt: skip
+
+
+def _kind(text: str) -> Any:
+    from tinycrm.errors import InvalidInput
+    from tinycrm.models import ActivityKind
+
+    try:
+        return ActivityKind(text.strip().lower())
+    except ValueError:
+        raise InvalidInput("kind", text, f"must be {KINDS}") from None
+
+
+@app.command("log")
+def log(
+    kind: Annotated[str, typer.Argument(help=f"What happened: {KINDS}.")],
+    subject: Annotated[
+        str | None, typer.Argument(help="A short title (default: the note's first line).")
+    ] = None,  # fmt: skip
+    contact: Contact = None,
+    company: Company = None,
+    deal: Deal = None,
+    note: Note = None,
+    at: Annotated[str | None, typer.Option(help="When it happened (default: now).")] = None,
+    owner: Owner = None,
+) -> None:
+    """Log an activity that happened."""
+    from tinycrm.models import ActivityCreate
+    from tinycrm.services import activities
+
+    st = state()
+    data = ActivityCreate(**given(kind=_kind(kind), subject=subject or "", body=note,
+                                  contact=contact, company=company, deal=deal, owner=owner,
+                                  done_at=st.when(at, "--at")))  # fmt: skip
+    with st.session(write=True) as session:
+        row = activities.log_activity(session, data=data, actor=st.actor(session), now=st.now())
+    done(f"{row.kind} #{row.id} logged: {row.subject}")
+
+
+@app.command("schedule")
+def schedule(
+    subject: Annotated[str, typer.Argument(help="What to do, e.g. 'Send quote'.")],
+    due: Annotated[str, typer.Option(help="When it is due, e.g. 'tomorrow 10:00', '+3d'.")],
+    kind: Annotated[str, typer.Option(help=f"Kind: {KINDS}.")] = "task",
+    contact: Contact = None,
+    company: Company = None,
+    deal: Deal = None,
+    note: Note = None,
+    owner: Owner = None,
+) -> None:
+    """Schedule a follow-up that is due at a time."""
+    from tinycrm.models import ActivityCreate
+    from tinycrm.services import activities
+
+    st = state()
+    data = ActivityCreate(**given(kind=_kind(kind), subject=subject, body=note, contact=contact,
+                                  company=company, deal=deal, owner=owner,
+                                  due_at=st.when(due, "--due")))  # fmt: skip
+    with st.session(write=True) as session:
+        row = activities.schedule_activity(session, data=data, actor=st.actor(session))
+    due_local = row.due_at.astimezone(st.tz).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
+    done(f"activity #{row.id} scheduled: {row.subject} (due {due_local})")
+
+
+@app.command("done")
+def done_(activity_id: Annotated[int, typer.Argument(help="Activity id.")]) -> None:
+    """Mark a scheduled activity done."""
+    from tinycrm.services import activities
+
+    st = state()
+    with st.session(write=True) as session:
+        row = activities.complete_activity(session, ref=activity_id, now=st.now())
+    done(f"activity #{row.id} done: {row.subject}")
+
+
+@app.command("list")
+def list_(
+    contact: Contact = None,
+    company: Company = None,
+    deal: Deal = None,
+    owner: Annotated[str | None, typer.Option(help="Only this user's activities.")] = None,
+    kind: Annotated[str | None, typer.Option(help=f"Only this kind: {KINDS}.")] = None,
+    state_: Annotated[str, typer.Option("--state", help="open (not done), done or all.")] = "all",
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List activities, newest first."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.services import activities
+    from tinycrm.services.refs import resolve_company, resolve_contact
+
+    st = state()
+    try:
+        wanted = activities.State(state_)
+    except ValueError:
+        raise InvalidInput("--state", state_, "must be open, done or all") from None
+    with st.session(write=False) as session:
+        contact_id = resolve_contact(session, contact).id if contact else None
+        company_id = resolve_company(session, company).id if company else None
+        rows = activities.list_activities(session, contact_id=contact_id, company_id=company_id,
+                                          deal_id=deal, owner=owner,
+                                          kind=_kind(kind) if kind else None, state=wanted,
+                                          limit=limit)  # fmt: skip
+    emit([timeline_row(r, st.now()) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
+         empty="no activities match")  # fmt: skip
+
+
+@app.command("show")
+def show(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show one activity."""
+    from tinycrm.services import activities
+
+    st = state()
+    with st.session(write=False) as session:
+        row = activities.get_activity(session, ref=activity_id)
+    emit_record(timeline_row(row, st.now()), fmt, st.tz)
+
+
+@app.command("edit")
+def edit(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    subject: Annotated[str | None, typer.Option(help="New subject.")] = None,
+    note: Note = None,
+    kind: Annotated[str | None, typer.Option(help=f"New kind: {KINDS}.")] = None,
+    due: Annotated[str | None, typer.Option(help="New due time.")] = None,
+    contact: Contact = None,
+    company: Company = None,
+    deal: Deal = None,
+    owner: Owner = None,
+) -> None:
+    """Change an activity; only the options given change."""
+    from tinycrm.models import ActivityUpdate
+    from tinycrm.services import activities
+
+    st = state()
+    data = ActivityUpdate(**given(subject=subject, body=note, kind=_kind(kind) if kind else None,
+                                  due_at=st.when(due, "--due"), contact=contact,
+                                  company=company, deal=deal, owner=owner))  # fmt: skip
+    with st.session(write=True) as session:
+        row = activities.update_activity(session, ref=activity_id, data=data)
+    done(f"activity #{row.id} updated: {row.subject}")
+
+
+@app.command("rm")
+def rm(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete an activity."""
+    from tinycrm.services import activities
+
+    st = state()
+    with st.session(write=False) as session:
+        row = activities.get_activity(session, ref=activity_id)
+    confirm(f"delete activity #{row.id} {row.subject}?", yes=yes)
+    with st.session(write=True) as session:
+        activities.delete_activity(session, ref=row.id)
+    done(f"activity #{row.id} deleted: {row.subject}")

@@ -1,0 +1,157 @@
+"""What every command needs: settings, the database, a session, the clock, the acting user,
+and the shared parsing of dates, money and `key=value` options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from tinycrm.errors import CrmError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.config import Settings
+    from tinycrm.models import User
+    from tinycrm.money import Money
+    from tinycrm.store import Database
+
+
+@dataclass
+class AppState:
+    db_path: str | None = None
+    as_user: str | None = None
+    _db: Database | None = field(default=None, repr=False)
+
+    @cached_property
+    def settings(self) -> Settings:
+        from tinycrm.config import load_settings
+
+        return load_settings(db_path=self.db_path)
+
+    def database(self) -> Database:
+        if self._db is None:
+            from tinycrm.store import open_database
+
+            self._db = open_database(self.settings)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.engine.dispose()
+            self._db = None
+
+    @contextmanager
+    def session(self, *, write: bool) -> Iterator[Session]:
+        from tinycrm.store import session_scope
+
+        with session_scope(self.database(), write=write) as session:
+            yield session
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        from tinycrm.dates import user_timezone
+
+        return user_timezone(self.settings.timezone)
+
+    def now(self) -> datetime:
+        """The current time; `CRM_NOW` (ISO 8601) pretends it is another moment."""
+        if fake := os.environ.get("CRM_NOW"):
+            try:
+                moment = datetime.fromisoformat(fake)
+            except ValueError:
+                raise InvalidInput("CRM_NOW", fake, "not an ISO 8601 time") from None
+            return (moment if moment.tzinfo else moment.replace(tzinfo=self.tz)).astimezone(UTC)
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+    def actor(self, session: Session) -> User | None:
+        """The acting user from --as, CRM_USER or the config file; None when unset."""
+        ref = self.as_user or self.settings.user
+        if not ref:
+            return None
+        from tinycrm.services.refs import resolve_user
+
+        try:
+            return resolve_user(session, ref)
+        except CrmError as exc:
+            raise CrmError(f"acting user (--as / CRM_USER): {exc.message}") from None
+
+    def when(self, text: str | None, field: str) -> datetime | None:
+        if text is None:
+            return None
+        from tinycrm.dates import parse_datetime
+
+        return parse_datetime(text, now=self.now(), tz=self.tz, field=field)
+
+    def day(self, text: str | None, field: str) -> date | None:
+        if text is None or not text.strip():
+            return None
+        from tinycrm.dates import parse_date
+
+        return parse_date(text, today=self.today(), field=field)
+
+    def money(self, text: str | None, field: str, currency: str | None = None) -> Money | None:
+        if text is None:
+            return None
+        from tinycrm.money import parse_money
+
+        return parse_money(text, currency=currency or self.settings.currency, field=field)
+
+
+_current = AppState()
+
+
+def begin(new: AppState) -> AppState:
+    """Make `new` the state of this invocation (the root callback calls this)."""
+    global _current
+    _current = new
+    return new
+
+
+def state() -> AppState:
+    return _current
+
+
+def describe(db: Database) -> str:
+    return str(db.sqlite_path or db.engine.url.render_as_string(hide_password=True))
+
+
+def key_values(pairs: list[str] | None, field: str = "--field") -> dict[str, Any] | None:
+    """`["size=40", "vat=FR12"]` as a dict; an empty value (`size=`) removes the field."""
+    if not pairs:
+        return None
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(field, pair, "write it as KEY=VALUE")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def confirm(prompt: str, *, yes: bool) -> None:
+    """Go on when --yes was given or the user says yes; otherwise stop with exit code 1."""
+    if yes:
+        return
+    try:
+        agreed = typer.confirm(f"{prompt} [use --yes to skip this question]", err=True)
+    except typer.Abort:
+        agreed = False
+    if not agreed:
+        typer.echo("nothing deleted", err=True)
+        raise typer.Exit(1)
+
+
+def given(**options: Any) -> dict[str, Any]:
+    """The options the user actually passed (not None), for an `XUpdate(**given(...))`."""
+    return {k: v for k, v in options.items() if v is not None}

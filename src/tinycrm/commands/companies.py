@@ -1,0 +1,157 @@
+"""`crm company …`: accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
+from tinycrm.commands.common import confirm, given, key_values, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+
+app = typer.Typer(help="Companies: add, list, show, edit and remove accounts.",
+                  no_args_is_help=True)  # fmt: skip
+
+Ref = Annotated[str, typer.Argument(help="Company id, name or web domain.")]
+Domain = Annotated[str | None, typer.Option(help="Web domain, e.g. acme.example.")]
+Industry = Annotated[str | None, typer.Option(help="Industry.")]
+City = Annotated[str | None, typer.Option(help="City.")]
+Country = Annotated[str | None, typer.Option(help="Country (name or code).")]
+Phone = Annotated[str | None, typer.Option(help="Main phone number.")]
+Website = Annotated[str | None, typer.Option(help="Web site address.")]
+Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id).")]
+Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
+Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE",
+                   help="Custom field; repeat for more. KEY= removes it.")]  # fmt: skip
+
+LIST_COLUMNS = ("id", "name", "domain", "industry", "city", "country", "owner", "contacts",
+                "open_deals")  # fmt: skip
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Company name, e.g. 'Acme Ltd'.")],
+    domain: Domain = None,
+    industry: Industry = None,
+    city: City = None,
+    country: Country = None,
+    phone: Phone = None,
+    website: Website = None,
+    owner: Owner = None,
+    note: Note = None,
+    field: Fields = None,
+) -> None:
+    """Add a company."""
+    from tinycrm.models import CompanyCreate
+    from tinycrm.services import companies
+
+    st = state()
+    data = CompanyCreate(**given(name=name, domain=domain, industry=industry, city=city,
+                                 country=country, phone=phone, website=website, owner=owner,
+                                 notes=note, custom=key_values(field)))  # fmt: skip
+    with st.session(write=True) as session:
+        company = companies.create_company(session, data=data)
+    done(f"company #{company.id} added: {company.name}")
+
+
+@app.command("list")
+def list_(
+    industry: Industry = None,
+    city: City = None,
+    country: Country = None,
+    owner: Owner = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
+    ] = None,  # fmt: skip
+    sort: Annotated[
+        str,
+        typer.Option(help="Sort by name, id, city, industry or created; '-' first for descending."),
+    ] = "name",  # fmt: skip
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List companies with their number of contacts and open deals."""
+    from tinycrm.services import companies
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = companies.list_companies(session, search=search, industry=industry, city=city,
+                                        country=country, owner=owner, sort=sort, limit=limit,
+                                        offset=offset)  # fmt: skip
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
+         empty="no companies match")  # fmt: skip
+
+
+@app.command("show")
+def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
+    """Show a company with its contacts, deals and activity timeline."""
+    from tinycrm.services import activities, companies, contacts, deals
+
+    st = state()
+    with st.session(write=False) as session:
+        detail = companies.get_company(session, ref=ref)
+        people = contacts.list_contacts(session, company=str(detail.row.id))
+        their_deals = deals.list_deals(session, company=str(detail.row.id), status=None)
+        timeline = activities.list_activities(session, company_id=detail.row.id, limit=50)
+    fields = as_row(detail.row, phone=detail.phone, website=detail.website, notes=detail.notes,
+                    custom=detail.custom)  # fmt: skip
+    now = st.now()
+    emit_record(fields, fmt, st.tz, sections={
+        "contacts": ([as_row(c) for c in people], ("id", "name", "email", "phone", "title")),
+        "deals": ([as_row(d) for d in their_deals],
+                  ("id", "title", "stage", "status", "amount", "currency", "expected_close")),
+        "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
+    })  # fmt: skip
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    domain: Domain = None,
+    industry: Industry = None,
+    city: City = None,
+    country: Country = None,
+    phone: Phone = None,
+    website: Website = None,
+    owner: Owner = None,
+    note: Note = None,
+    field: Fields = None,
+) -> None:
+    """Change a company; only the options given change."""
+    from tinycrm.models import CompanyUpdate
+    from tinycrm.services import companies
+
+    st = state()
+    data = CompanyUpdate(**given(name=name, domain=domain, industry=industry, city=city,
+                                 country=country, phone=phone, website=website, owner=owner,
+                                 notes=note, custom=key_values(field)))  # fmt: skip
+    with st.session(write=True) as session:
+        company = companies.update_company(session, ref=ref, data=data)
+    done(f"company #{company.id} updated: {company.name}")
+
+
+@app.command("rm")
+def rm(
+    ref: Ref,
+    cascade: Annotated[bool, typer.Option(help="Also delete the company's deals.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete a company; refused while it has deals unless --cascade. Contacts stay."""
+    from tinycrm.errors import Conflict
+    from tinycrm.services import companies
+
+    st = state()
+    with st.session(write=False) as session:
+        detail = companies.get_company(session, ref=ref)
+    row, deal_count = detail.row, detail.deals
+    if deal_count and not cascade:
+        raise Conflict(f"company {row.name!r} has {deal_count} deal(s); "
+                       "use --cascade to delete them with it")  # fmt: skip
+    extra = f" and its {deal_count} deal(s)" if deal_count else ""
+    confirm(f"delete company #{row.id} {row.name}{extra}?", yes=yes)
+    with st.session(write=True) as session:
+        _company, deleted = companies.delete_company(session, ref=str(row.id), cascade=cascade)
+    done(f"company #{row.id} deleted: {row.name}" + (f" with {deleted} deal(s)" if deleted else ""))

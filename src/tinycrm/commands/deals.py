@@ -1,0 +1,207 @@
+"""`crm deal …`: deals and their moves through the pipeline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
+from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+
+app = typer.Typer(help="Deals: add, list, show, move through stages, win, lose.",
+                  no_args_is_help=True)  # fmt: skip
+
+DealId = Annotated[int, typer.Argument(help="Deal id.")]
+Amount = Annotated[str | None, typer.Option(help="Amount, e.g. 12500, 12,500.50, 12.5k or "
+                                                 "'900 EUR'.")]  # fmt: skip
+Currency = Annotated[str | None, typer.Option(help="Currency code (default from config).")]
+Company = Annotated[str | None, typer.Option(help="Company id or name.")]
+Contact = Annotated[str | None, typer.Option(help="Contact id, email or name.")]
+Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
+Close = Annotated[str | None, typer.Option("--close", help="Expected close date, e.g. "
+                                           "2026-12-31, 'next fri', +2w.")]  # fmt: skip
+
+LIST_COLUMNS = ("id", "title", "company", "stage", "status", "amount", "currency",
+                "expected_close", "owner", "days_in_stage")  # fmt: skip
+
+
+def _amount(text: str | None, currency: str | None) -> tuple[int | None, str | None]:
+    money = state().money(text, "--amount", currency)
+    if money is None:
+        return None, currency
+    return money.minor, currency or (money.currency if text and money.currency else None)
+
+
+def _list_row(row: Any, now: Any) -> dict[str, Any]:
+    days = (now - row.stage_since).days if row.stage_since and row.status == "open" else None
+    return as_row(row, days_in_stage=days)
+
+
+@app.command("add")
+def add(
+    title: Annotated[str, typer.Argument(help="What is being sold, e.g. 'Acme renewal'.")],
+    amount: Amount = None,
+    currency: Currency = None,
+    company: Company = None,
+    contact: Contact = None,
+    owner: Owner = None,
+    stage: Annotated[str | None, typer.Option(help="Starting stage (default: the first).")] = None,
+    close: Close = None,
+) -> None:
+    """Open a deal."""
+    from tinycrm.models import DealCreate
+    from tinycrm.services import deals
+
+    st = state()
+    minor, code = _amount(amount, currency)
+    data = DealCreate(**given(title=title, amount_minor=minor, currency=code, company=company,
+                              contact=contact, owner=owner, stage=stage,
+                              expected_close=st.day(close, "--close")))  # fmt: skip
+    with st.session(write=True) as session:
+        row = deals.create_deal(session, data=data, currency=st.settings.currency,
+                                actor=st.actor(session), now=st.now())  # fmt: skip
+    done(f"deal #{row.id} added: {row.title} ({row.amount}, {row.stage})")
+
+
+@app.command("list")
+def list_(
+    stage: Annotated[str | None, typer.Option(help="Only deals in this stage.")] = None,
+    status: Annotated[str, typer.Option(help="open, won, lost or all.")] = "open",
+    owner: Annotated[str | None, typer.Option(help="Only this user's deals.")] = None,
+    company: Company = None,
+    contact: Contact = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in the title or company name.")
+    ] = None,  # fmt: skip
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="Sort by close, amount, title, stage, owner, "
+            "created, closed or id; '-' first for "
+            "descending."
+        ),
+    ] = "close",  # fmt: skip
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List deals (open ones unless --status says otherwise)."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.models import DealStatus
+    from tinycrm.services import deals
+
+    st = state()
+    if status not in ("open", "won", "lost", "all"):
+        raise InvalidInput("--status", status, "must be open, won, lost or all")
+    wanted = None if status == "all" else DealStatus(status)
+    with st.session(write=False) as session:
+        rows = deals.list_deals(session, stage=stage, status=wanted, owner=owner,
+                                company=company, contact=contact, search=search, sort=sort,
+                                limit=limit, offset=offset)  # fmt: skip
+    now = st.now()
+    emit([_list_row(r, now) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
+         empty="no deals match")  # fmt: skip
+
+
+@app.command("show")
+def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
+    """Show a deal with its stage history and activities."""
+    from tinycrm.services import activities, deals
+
+    st = state()
+    with st.session(write=False) as session:
+        detail = deals.get_deal(session, ref=deal_id)
+        timeline = activities.list_activities(session, deal_id=deal_id)
+    now = st.now()
+    emit_record(_list_row(detail.row, now), fmt, st.tz, sections={
+        "stage_history": ([as_row(h) for h in detail.history], ("at", "from_stage", "to_stage",
+                                                                "by")),
+        "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
+    })  # fmt: skip
+
+
+@app.command("edit")
+def edit(
+    deal_id: DealId,
+    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    amount: Amount = None,
+    currency: Currency = None,
+    company: Company = None,
+    contact: Contact = None,
+    owner: Owner = None,
+    close: Close = None,
+    reason: Annotated[str | None, typer.Option(help="Why it was lost.")] = None,
+) -> None:
+    """Change a deal; only the options given change (use `deal move` for the stage)."""
+    from tinycrm.models import DealUpdate
+    from tinycrm.services import deals
+
+    st = state()
+    minor, code = _amount(amount, currency)
+    data = DealUpdate(**given(title=title, amount_minor=minor, currency=code, company=company,
+                              contact=contact, owner=owner, lost_reason=reason,
+                              expected_close=st.day(close, "--close")))  # fmt: skip
+    with st.session(write=True) as session:
+        row = deals.update_deal(session, ref=deal_id, data=data, now=st.now())
+    done(f"deal #{row.id} updated: {row.title}")
+
+
+@app.command("move")
+def move(
+    deal_id: DealId,
+    stage: Annotated[str, typer.Argument(help="Stage to move to (see `crm stage list`).")],
+    reason: Annotated[str | None, typer.Option(help="Why, when moving to a lost stage.")] = None,
+) -> None:
+    """Move a deal to a stage; the move is recorded with time and user."""
+    from tinycrm.services import deals
+
+    st = state()
+    with st.session(write=True) as session:
+        row = deals.move_deal(session, ref=deal_id, stage=stage, actor=st.actor(session),
+                              now=st.now(), reason=reason)  # fmt: skip
+    done(f"deal #{row.id} moved to {row.stage}: {row.title}")
+
+
+@app.command("won")
+def won(deal_id: DealId) -> None:
+    """Mark a deal won."""
+    from tinycrm.services import deals
+
+    st = state()
+    with st.session(write=True) as session:
+        row = deals.win_deal(session, ref=deal_id, actor=st.actor(session), now=st.now())
+    done(f"deal #{row.id} won: {row.title} ({row.amount})")
+
+
+@app.command("lost")
+def lost(
+    deal_id: DealId,
+    reason: Annotated[str | None, typer.Option(help="Why it was lost, e.g. price.")] = None,
+) -> None:
+    """Mark a deal lost."""
+    from tinycrm.services import deals
+
+    st = state()
+    with st.session(write=True) as session:
+        row = deals.lose_deal(session, ref=deal_id, reason=reason, actor=st.actor(session),
+                              now=st.now())  # fmt: skip
+    done(f"deal #{row.id} lost: {row.title}" + (f" ({row.lost_reason})" if row.lost_reason else ""))
+
+
+@app.command("rm")
+def rm(
+    deal_id: DealId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete a deal and its stage history."""
+    from tinycrm.services import deals
+
+    st = state()
+    with st.session(write=False) as session:
+        row = deals.get_deal(session, ref=deal_id).row
+    confirm(f"delete deal #{row.id} {row.title}?", yes=yes)
+    with st.session(write=True) as session:
+        deals.delete_deal(session, ref=row.id)
+    done(f"deal #{row.id} deleted: {row.title}")

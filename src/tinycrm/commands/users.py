@@ -1,0 +1,115 @@
+"""`crm user …`: the team."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+
+app = typer.Typer(help="The team: reps and managers who own records.", no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
+Email = Annotated[str | None, typer.Option(help="Email address.")]
+Role = Annotated[str | None, typer.Option(help="admin, manager or rep.")]
+Quota = Annotated[str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, "
+                                                "12k/month.")]  # fmt: skip
+
+COLUMNS = ("id", "name", "email", "role", "quota", "quota_period", "open_deals")
+
+
+def _changes(email: str | None, role: str | None, quota: str | None) -> dict[str, Any]:
+    from tinycrm.errors import InvalidInput
+    from tinycrm.models import Role as RoleEnum
+    from tinycrm.services.users import parse_quota
+
+    values: dict[str, Any] = given(email=email)
+    if role is not None:
+        try:
+            values["role"] = RoleEnum(role.strip().lower())
+        except ValueError:
+            raise InvalidInput("--role", role, "must be admin, manager or rep") from None
+    if quota is not None:
+        values["quota_minor"], values["quota_period"] = parse_quota(
+            quota, currency=state().settings.currency
+        )
+    return values
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Ana Ruiz'.")],
+    email: Email = None,
+    role: Role = None,
+    quota: Quota = None,
+) -> None:
+    """Add a user."""
+    from tinycrm.models import UserCreate
+    from tinycrm.services import users
+
+    st = state()
+    data = UserCreate(name=name, **_changes(email, role, quota))
+    with st.session(write=True) as session:
+        row = users.create_user(session, data=data, currency=st.settings.currency)
+    done(f"user #{row.id} added: {row.name}")
+
+
+@app.command("list")
+def list_(fmt: FormatOption = Format.table) -> None:
+    """List users with their quotas and open deals."""
+    from tinycrm.services import users
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = users.list_users(session, currency=st.settings.currency)
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=COLUMNS, empty="no users yet")
+
+
+@app.command("show")
+def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
+    """Show a user."""
+    from tinycrm.services import users
+
+    st = state()
+    with st.session(write=False) as session:
+        row = users.get_user(session, ref=ref, currency=st.settings.currency)
+    emit_record(as_row(row), fmt, st.tz)
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    email: Email = None,
+    role: Role = None,
+    quota: Quota = None,
+) -> None:
+    """Change a user; only the options given change."""
+    from tinycrm.models import UserUpdate
+    from tinycrm.services import users
+
+    st = state()
+    data = UserUpdate(**given(name=name), **_changes(email, role, quota))
+    with st.session(write=True) as session:
+        row = users.update_user(session, ref=ref, data=data, currency=st.settings.currency)
+    done(f"user #{row.id} updated: {row.name}")
+
+
+@app.command("rm")
+def rm(
+    ref: Ref,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete a user; what they owned stays, with no owner."""
+    from tinycrm.services import users
+
+    st = state()
+    with st.session(write=False) as session:
+        row = users.get_user(session, ref=ref, currency=st.settings.currency)
+    confirm(f"delete user #{row.id} {row.name} ({row.open_deals} open deals lose their owner)?",
+            yes=yes)  # fmt: skip
+    with st.session(write=True) as session:
+        users.delete_user(session, ref=str(row.id))
+    done(f"user #{row.id} deleted: {row.name}")
