@@ -22,18 +22,27 @@ BACKENDS = [
     "sqlite",
     pytest.param(
         "pg",
-        marks=[pytest.mark.pg,
-               pytest.mark.skipif(not PG_URL, reason="CRM_TEST_DATABASE_URL is not set")],
+        marks=[
+            pytest.mark.pg,
+            pytest.mark.skipif(not PG_URL, reason="CRM_TEST_DATABASE_URL is not set"),
+        ],
     ),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(autouse=True)
 def crm_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point tinycrm's home (config and default data file) into tmp_path; clear overrides."""
     home = tmp_path / "home"
-    for var in ("CRM_DB", "CRM_DATABASE_URL", "CRM_USER", "CRM_CONFIG", "CRM_CURRENCY",
-                "CRM_REGION", "NO_COLOR"):  # fmt: skip
+    for var in (
+        "CRM_DB",
+        "CRM_DATABASE_URL",
+        "CRM_USER",
+        "CRM_CONFIG",
+        "CRM_CURRENCY",
+        "CRM_REGION",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CRM_HOME", str(home))
     monkeypatch.setenv("CRM_TIMEZONE", "UTC")

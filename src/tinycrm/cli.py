@@ -90,7 +90,7 @@ def root(
             help="SQLite file to use (default: crm.db in the user data dir; "
             "env CRM_DB, or CRM_DATABASE_URL for a server).",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
@@ -99,13 +99,13 @@ def root(
             help="Act as this user (name or email): owner of new records and "
             "author of stage changes. Env CRM_USER.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_version, is_eager=True, help="Print the version and exit."
         ),
-    ] = False,  # fmt: skip
+    ] = False,
 ) -> None:
     """tinycrm: contacts, companies, deals and activities for a small sales team."""
     app_state = common.begin(common.AppState(db_path=db, as_user=as_user))

@@ -17,14 +17,15 @@ from dateutil.relativedelta import relativedelta
 from tinycrm.errors import InvalidInput
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_UNITS = {
-    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
-    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
-    "d": "days", "day": "days", "days": "days",
-    "w": "weeks", "wk": "weeks", "week": "weeks", "weeks": "weeks",
-    "mo": "months", "month": "months", "months": "months",
-    "y": "years", "yr": "years", "year": "years", "years": "years",
-}  # fmt: skip
+_UNIT_ALIASES = {
+    "minutes": ("m", "min", "mins", "minute"),
+    "hours": ("h", "hr", "hrs", "hour"),
+    "days": ("d", "day"),
+    "weeks": ("w", "wk", "week"),
+    "months": ("mo", "month"),
+    "years": ("y", "yr", "year"),
+}
+_UNITS = {alias: unit for unit, aliases in _UNIT_ALIASES.items() for alias in (unit, *aliases)}
 _OFFSET = re.compile(r"^(?:(?P<sign>[+-])|in\s+)(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>am|pm)?$")
 
@@ -93,8 +94,11 @@ def _parse(
         if day is None:
             raise InvalidInput(field, text, "not a date (after 'next' comes a weekday)")
         return day, _time_or_error(rest, field, text), None
-    named = {"today": today, "tomorrow": today + timedelta(days=1),
-             "yesterday": today - timedelta(days=1)}  # fmt: skip
+    named = {
+        "today": today,
+        "tomorrow": today + timedelta(days=1),
+        "yesterday": today - timedelta(days=1),
+    }
     day = named.get(head) or _weekday(head, today, strictly_after=False)
     if day is not None:
         return day, _time_or_error(rest, field, text), None

@@ -10,8 +10,9 @@ import typer
 from tinycrm.commands.common import confirm, given, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 
-app = typer.Typer(help="Log what happened, schedule what is due, and mark it done.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Log what happened, schedule what is due, and mark it done.", no_args_is_help=True
+)
 
 KINDS = "call, email, meeting, note or task"
 TIMELINE_COLUMNS = ("when", "id", "kind", "subject", "deal", "owner", "state")
@@ -31,8 +32,9 @@ def state_of(due_at: datetime | None, done_at: datetime | None, now: datetime) -
 
 
 def timeline_row(activity: Any, now: datetime) -> dict[str, Any]:
-    return as_row(activity, when=activity.at,
-                  state=state_of(activity.due_at, activity.done_at, now))  # fmt: skip
+    return as_row(
+        activity, when=activity.at, state=state_of(activity.due_at, activity.done_at, now)
+    )
 
 
 def _kind(text: str) -> Any:
@@ -50,7 +52,7 @@ def log(
     kind: Annotated[str, typer.Argument(help=f"What happened: {KINDS}.")],
     subject: Annotated[
         str | None, typer.Argument(help="A short title (default: the note's first line).")
-    ] = None,  # fmt: skip
+    ] = None,
     contact: Contact = None,
     company: Company = None,
     deal: Deal = None,
@@ -63,9 +65,18 @@ def log(
     from tinycrm.services import activities
 
     st = state()
-    data = ActivityCreate(**given(kind=_kind(kind), subject=subject or "", body=note,
-                                  contact=contact, company=company, deal=deal, owner=owner,
-                                  done_at=st.when(at, "--at")))  # fmt: skip
+    data = ActivityCreate(
+        **given(
+            kind=_kind(kind),
+            subject=subject or "",
+            body=note,
+            contact=contact,
+            company=company,
+            deal=deal,
+            owner=owner,
+            done_at=st.when(at, "--at"),
+        )
+    )
     with st.session(write=True) as session:
         row = activities.log_activity(session, data=data, actor=st.actor(session), now=st.now())
     done(f"{row.kind} #{row.id} logged: {row.subject}")
@@ -87,9 +98,18 @@ def schedule(
     from tinycrm.services import activities
 
     st = state()
-    data = ActivityCreate(**given(kind=_kind(kind), subject=subject, body=note, contact=contact,
-                                  company=company, deal=deal, owner=owner,
-                                  due_at=st.when(due, "--due")))  # fmt: skip
+    data = ActivityCreate(
+        **given(
+            kind=_kind(kind),
+            subject=subject,
+            body=note,
+            contact=contact,
+            company=company,
+            deal=deal,
+            owner=owner,
+            due_at=st.when(due, "--due"),
+        )
+    )
     with st.session(write=True) as session:
         row = activities.schedule_activity(session, data=data, actor=st.actor(session))
     due_local = row.due_at.astimezone(st.tz).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
@@ -131,12 +151,23 @@ def list_(
     with st.session(write=False) as session:
         contact_id = resolve_contact(session, contact).id if contact else None
         company_id = resolve_company(session, company).id if company else None
-        rows = activities.list_activities(session, contact_id=contact_id, company_id=company_id,
-                                          deal_id=deal, owner=owner,
-                                          kind=_kind(kind) if kind else None, state=wanted,
-                                          limit=limit)  # fmt: skip
-    emit([timeline_row(r, st.now()) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
-         empty="no activities match")  # fmt: skip
+        rows = activities.list_activities(
+            session,
+            contact_id=contact_id,
+            company_id=company_id,
+            deal_id=deal,
+            owner=owner,
+            kind=_kind(kind) if kind else None,
+            state=wanted,
+            limit=limit,
+        )
+    emit(
+        [timeline_row(r, st.now()) for r in rows],
+        fmt,
+        st.tz,
+        columns=LIST_COLUMNS,
+        empty="no activities match",
+    )
 
 
 @app.command("show")
@@ -170,9 +201,18 @@ def edit(
     from tinycrm.services import activities
 
     st = state()
-    data = ActivityUpdate(**given(subject=subject, body=note, kind=_kind(kind) if kind else None,
-                                  due_at=st.when(due, "--due"), contact=contact,
-                                  company=company, deal=deal, owner=owner))  # fmt: skip
+    data = ActivityUpdate(
+        **given(
+            subject=subject,
+            body=note,
+            kind=_kind(kind) if kind else None,
+            due_at=st.when(due, "--due"),
+            contact=contact,
+            company=company,
+            deal=deal,
+            owner=owner,
+        )
+    )
     with st.session(write=True) as session:
         row = activities.update_activity(session, ref=activity_id, data=data)
     done(f"activity #{row.id} updated: {row.subject}")

@@ -10,8 +10,9 @@ from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.common import confirm, given, key_values, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 
-app = typer.Typer(help="Companies: add, list, show, edit and remove accounts.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Companies: add, list, show, edit and remove accounts.", no_args_is_help=True
+)
 
 Ref = Annotated[str, typer.Argument(help="Company id, name or web domain.")]
 Domain = Annotated[str | None, typer.Option(help="Web domain, e.g. acme.example.")]
@@ -22,11 +23,24 @@ Phone = Annotated[str | None, typer.Option(help="Main phone number.")]
 Website = Annotated[str | None, typer.Option(help="Web site address.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id).")]
 Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
-Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE",
-                   help="Custom field; repeat for more. KEY= removes it.")]  # fmt: skip
+Fields = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field", metavar="KEY=VALUE", help="Custom field; repeat for more. KEY= removes it."
+    ),
+]
 
-LIST_COLUMNS = ("id", "name", "domain", "industry", "city", "country", "owner", "contacts",
-                "open_deals")  # fmt: skip
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "domain",
+    "industry",
+    "city",
+    "country",
+    "owner",
+    "contacts",
+    "open_deals",
+)
 
 
 @app.command("add")
@@ -47,9 +61,20 @@ def add(
     from tinycrm.services import companies
 
     st = state()
-    data = CompanyCreate(**given(name=name, domain=domain, industry=industry, city=city,
-                                 country=country, phone=phone, website=website, owner=owner,
-                                 notes=note, custom=key_values(field)))  # fmt: skip
+    data = CompanyCreate(
+        **given(
+            name=name,
+            domain=domain,
+            industry=industry,
+            city=city,
+            country=country,
+            phone=phone,
+            website=website,
+            owner=owner,
+            notes=note,
+            custom=key_values(field),
+        )
+    )
     with st.session(write=True) as session:
         company = companies.create_company(session, data=data)
     done(f"company #{company.id} added: {company.name}")
@@ -63,11 +88,11 @@ def list_(
     owner: Owner = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
-    ] = None,  # fmt: skip
+    ] = None,
     sort: Annotated[
         str,
         typer.Option(help="Sort by name, id, city, industry or created; '-' first for descending."),
-    ] = "name",  # fmt: skip
+    ] = "name",
     limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
     offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
     fmt: FormatOption = Format.table,
@@ -77,11 +102,18 @@ def list_(
 
     st = state()
     with st.session(write=False) as session:
-        rows = companies.list_companies(session, search=search, industry=industry, city=city,
-                                        country=country, owner=owner, sort=sort, limit=limit,
-                                        offset=offset)  # fmt: skip
-    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
-         empty="no companies match")  # fmt: skip
+        rows = companies.list_companies(
+            session,
+            search=search,
+            industry=industry,
+            city=city,
+            country=country,
+            owner=owner,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no companies match")
 
 
 @app.command("show")
@@ -95,15 +127,27 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         people = contacts.list_contacts(session, company=str(detail.row.id))
         their_deals = deals.list_deals(session, company=str(detail.row.id), status=None)
         timeline = activities.list_activities(session, company_id=detail.row.id, limit=50)
-    fields = as_row(detail.row, phone=detail.phone, website=detail.website, notes=detail.notes,
-                    custom=detail.custom)  # fmt: skip
+    fields = as_row(
+        detail.row,
+        phone=detail.phone,
+        website=detail.website,
+        notes=detail.notes,
+        custom=detail.custom,
+    )
     now = st.now()
-    emit_record(fields, fmt, st.tz, sections={
-        "contacts": ([as_row(c) for c in people], ("id", "name", "email", "phone", "title")),
-        "deals": ([as_row(d) for d in their_deals],
-                  ("id", "title", "stage", "status", "amount", "currency", "expected_close")),
-        "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
-    })  # fmt: skip
+    emit_record(
+        fields,
+        fmt,
+        st.tz,
+        sections={
+            "contacts": ([as_row(c) for c in people], ("id", "name", "email", "phone", "title")),
+            "deals": (
+                [as_row(d) for d in their_deals],
+                ("id", "title", "stage", "status", "amount", "currency", "expected_close"),
+            ),
+            "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
+        },
+    )
 
 
 @app.command("edit")
@@ -125,9 +169,20 @@ def edit(
     from tinycrm.services import companies
 
     st = state()
-    data = CompanyUpdate(**given(name=name, domain=domain, industry=industry, city=city,
-                                 country=country, phone=phone, website=website, owner=owner,
-                                 notes=note, custom=key_values(field)))  # fmt: skip
+    data = CompanyUpdate(
+        **given(
+            name=name,
+            domain=domain,
+            industry=industry,
+            city=city,
+            country=country,
+            phone=phone,
+            website=website,
+            owner=owner,
+            notes=note,
+            custom=key_values(field),
+        )
+    )
     with st.session(write=True) as session:
         company = companies.update_company(session, ref=ref, data=data)
     done(f"company #{company.id} updated: {company.name}")
@@ -148,8 +203,9 @@ def rm(
         detail = companies.get_company(session, ref=ref)
     row, deal_count = detail.row, detail.deals
     if deal_count and not cascade:
-        raise Conflict(f"company {row.name!r} has {deal_count} deal(s); "
-                       "use --cascade to delete them with it")  # fmt: skip
+        raise Conflict(
+            f"company {row.name!r} has {deal_count} deal(s); use --cascade to delete them with it"
+        )
     extra = f" and its {deal_count} deal(s)" if deal_count else ""
     confirm(f"delete company #{row.id} {row.name}{extra}?", yes=yes)
     with st.session(write=True) as session:

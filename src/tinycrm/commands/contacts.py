@@ -15,16 +15,21 @@ app = typer.Typer(help="People: add, list, show, edit and remove contacts.", no_
 STATUSES = "lead, prospect, customer or inactive"
 Ref = Annotated[str, typer.Argument(help="Contact id, email, or full name.")]
 Email = Annotated[str | None, typer.Option(help="Email address (stored lowercased).")]
-Phone = Annotated[str | None, typer.Option(help="Phone; without +country it is read in "
-                                                "the configured region.")]  # fmt: skip
+Phone = Annotated[
+    str | None, typer.Option(help="Phone; without +country it is read in the configured region.")
+]
 Title = Annotated[str | None, typer.Option(help="Job title.")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company id or name.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id).")]
 Status = Annotated[str | None, typer.Option(help=f"Lifecycle status: {STATUSES}.")]
 Source = Annotated[str | None, typer.Option(help="Where the contact came from.")]
 Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
-Fields = Annotated[list[str] | None, typer.Option("--field", metavar="KEY=VALUE",
-                   help="Custom field; repeat for more. KEY= removes it.")]  # fmt: skip
+Fields = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--field", metavar="KEY=VALUE", help="Custom field; repeat for more. KEY= removes it."
+    ),
+]
 First = Annotated[str | None, typer.Option("--first", help="First name.")]
 Last = Annotated[str | None, typer.Option("--last", help="Last name.")]
 
@@ -64,10 +69,23 @@ def add(
     from tinycrm.services import contacts
 
     st = state()
-    data = ContactCreate(**given(name=name, first_name=first, last_name=last, email=email,
-                                 phone=phone, title=title, company=company, owner=owner,
-                                 status=_status(status), source=source, notes=note,
-                                 tags=tag, custom=key_values(field)))  # fmt: skip
+    data = ContactCreate(
+        **given(
+            name=name,
+            first_name=first,
+            last_name=last,
+            email=email,
+            phone=phone,
+            title=title,
+            company=company,
+            owner=owner,
+            status=_status(status),
+            source=source,
+            notes=note,
+            tags=tag,
+            custom=key_values(field),
+        )
+    )
     with st.session(write=True) as session:
         if data.owner is None and (actor := st.actor(session)):
             data.owner = str(actor.id)
@@ -83,7 +101,7 @@ def list_(
     owner: Owner = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
-    ] = None,  # fmt: skip
+    ] = None,
     sort: Annotated[
         str,
         typer.Option(
@@ -99,9 +117,17 @@ def list_(
 
     st = state()
     with st.session(write=False) as session:
-        rows = contacts.list_contacts(session, tag=tag, status=_status(status),  # type: ignore[arg-type]
-                                      company=company, owner=owner, search=search, sort=sort,
-                                      limit=limit, offset=offset)  # fmt: skip
+        rows = contacts.list_contacts(
+            session,
+            tag=tag,
+            status=_status(status),  # type: ignore[arg-type]
+            company=company,
+            owner=owner,
+            search=search,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
     emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no contacts match")
 
 
@@ -115,15 +141,28 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         detail = contacts.get_contact(session, ref=ref)
         their_deals = deals.list_deals(session, contact=str(detail.row.id), status=None)
         timeline = activities.list_activities(session, contact_id=detail.row.id)
-    fields = as_row(detail.row, first_name=detail.first_name, last_name=detail.last_name,
-                    phone_normalized=detail.phone_normalized, source=detail.source,
-                    notes=detail.notes, custom=detail.custom,
-                    updated_at=detail.updated_at)  # fmt: skip
-    emit_record(fields, fmt, st.tz, sections={
-        "deals": ([as_row(d) for d in their_deals],
-                  ("id", "title", "stage", "status", "amount", "currency", "expected_close")),
-        "timeline": ([timeline_row(a, st.now()) for a in timeline], TIMELINE_COLUMNS),
-    })  # fmt: skip
+    fields = as_row(
+        detail.row,
+        first_name=detail.first_name,
+        last_name=detail.last_name,
+        phone_normalized=detail.phone_normalized,
+        source=detail.source,
+        notes=detail.notes,
+        custom=detail.custom,
+        updated_at=detail.updated_at,
+    )
+    emit_record(
+        fields,
+        fmt,
+        st.tz,
+        sections={
+            "deals": (
+                [as_row(d) for d in their_deals],
+                ("id", "title", "stage", "status", "amount", "currency", "expected_close"),
+            ),
+            "timeline": ([timeline_row(a, st.now()) for a in timeline], TIMELINE_COLUMNS),
+        },
+    )
 
 
 @app.command("edit")
@@ -149,11 +188,24 @@ def edit(
     from tinycrm.services import contacts
 
     st = state()
-    data = ContactUpdate(**given(name=name, first_name=first, last_name=last, email=email,
-                                 phone=phone, title=title, company=company, owner=owner,
-                                 status=_status(status), source=source, notes=note,
-                                 add_tags=tag, remove_tags=untag,
-                                 custom=key_values(field)))  # fmt: skip
+    data = ContactUpdate(
+        **given(
+            name=name,
+            first_name=first,
+            last_name=last,
+            email=email,
+            phone=phone,
+            title=title,
+            company=company,
+            owner=owner,
+            status=_status(status),
+            source=source,
+            notes=note,
+            add_tags=tag,
+            remove_tags=untag,
+            custom=key_values(field),
+        )
+    )
     with st.session(write=True) as session:
         contact = contacts.update_contact(session, ref=ref, data=data, region=st.settings.region)
     done(f"contact #{contact.row.id} updated: {contact.row.name}")

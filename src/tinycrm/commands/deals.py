@@ -10,21 +10,35 @@ from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.common import confirm, given, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 
-app = typer.Typer(help="Deals: add, list, show, move through stages, win, lose.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Deals: add, list, show, move through stages, win, lose.", no_args_is_help=True
+)
 
 DealId = Annotated[int, typer.Argument(help="Deal id.")]
-Amount = Annotated[str | None, typer.Option(help="Amount, e.g. 12500, 12,500.50, 12.5k or "
-                                                 "'900 EUR'.")]  # fmt: skip
+Amount = Annotated[
+    str | None, typer.Option(help="Amount, e.g. 12500, 12,500.50, 12.5k or '900 EUR'.")
+]
 Currency = Annotated[str | None, typer.Option(help="Currency code (default from config).")]
 Company = Annotated[str | None, typer.Option(help="Company id or name.")]
 Contact = Annotated[str | None, typer.Option(help="Contact id, email or name.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
-Close = Annotated[str | None, typer.Option("--close", help="Expected close date, e.g. "
-                                           "2026-12-31, 'next fri', +2w.")]  # fmt: skip
+Close = Annotated[
+    str | None,
+    typer.Option("--close", help="Expected close date, e.g. 2026-12-31, 'next fri', +2w."),
+]
 
-LIST_COLUMNS = ("id", "title", "company", "stage", "status", "amount", "currency",
-                "expected_close", "owner", "days_in_stage")  # fmt: skip
+LIST_COLUMNS = (
+    "id",
+    "title",
+    "company",
+    "stage",
+    "status",
+    "amount",
+    "currency",
+    "expected_close",
+    "owner",
+    "days_in_stage",
+)
 
 
 def _amount(text: str | None, currency: str | None) -> tuple[int | None, str | None]:
@@ -56,12 +70,22 @@ def add(
 
     st = state()
     minor, code = _amount(amount, currency)
-    data = DealCreate(**given(title=title, amount_minor=minor, currency=code, company=company,
-                              contact=contact, owner=owner, stage=stage,
-                              expected_close=st.day(close, "--close")))  # fmt: skip
+    data = DealCreate(
+        **given(
+            title=title,
+            amount_minor=minor,
+            currency=code,
+            company=company,
+            contact=contact,
+            owner=owner,
+            stage=stage,
+            expected_close=st.day(close, "--close"),
+        )
+    )
     with st.session(write=True) as session:
-        row = deals.create_deal(session, data=data, currency=st.settings.currency,
-                                actor=st.actor(session), now=st.now())  # fmt: skip
+        row = deals.create_deal(
+            session, data=data, currency=st.settings.currency, actor=st.actor(session), now=st.now()
+        )
     done(f"deal #{row.id} added: {row.title} ({row.amount}, {row.stage})")
 
 
@@ -74,7 +98,7 @@ def list_(
     contact: Contact = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the title or company name.")
-    ] = None,  # fmt: skip
+    ] = None,
     sort: Annotated[
         str,
         typer.Option(
@@ -82,7 +106,7 @@ def list_(
             "created, closed or id; '-' first for "
             "descending."
         ),
-    ] = "close",  # fmt: skip
+    ] = "close",
     limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
     offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
     fmt: FormatOption = Format.table,
@@ -97,12 +121,22 @@ def list_(
         raise InvalidInput("--status", status, "must be open, won, lost or all")
     wanted = None if status == "all" else DealStatus(status)
     with st.session(write=False) as session:
-        rows = deals.list_deals(session, stage=stage, status=wanted, owner=owner,
-                                company=company, contact=contact, search=search, sort=sort,
-                                limit=limit, offset=offset)  # fmt: skip
+        rows = deals.list_deals(
+            session,
+            stage=stage,
+            status=wanted,
+            owner=owner,
+            company=company,
+            contact=contact,
+            search=search,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
     now = st.now()
-    emit([_list_row(r, now) for r in rows], fmt, st.tz, columns=LIST_COLUMNS,
-         empty="no deals match")  # fmt: skip
+    emit(
+        [_list_row(r, now) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no deals match"
+    )
 
 
 @app.command("show")
@@ -115,11 +149,18 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
         detail = deals.get_deal(session, ref=deal_id)
         timeline = activities.list_activities(session, deal_id=deal_id)
     now = st.now()
-    emit_record(_list_row(detail.row, now), fmt, st.tz, sections={
-        "stage_history": ([as_row(h) for h in detail.history], ("at", "from_stage", "to_stage",
-                                                                "by")),
-        "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
-    })  # fmt: skip
+    emit_record(
+        _list_row(detail.row, now),
+        fmt,
+        st.tz,
+        sections={
+            "stage_history": (
+                [as_row(h) for h in detail.history],
+                ("at", "from_stage", "to_stage", "by"),
+            ),
+            "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
+        },
+    )
 
 
 @app.command("edit")
@@ -140,9 +181,18 @@ def edit(
 
     st = state()
     minor, code = _amount(amount, currency)
-    data = DealUpdate(**given(title=title, amount_minor=minor, currency=code, company=company,
-                              contact=contact, owner=owner, lost_reason=reason,
-                              expected_close=st.day(close, "--close")))  # fmt: skip
+    data = DealUpdate(
+        **given(
+            title=title,
+            amount_minor=minor,
+            currency=code,
+            company=company,
+            contact=contact,
+            owner=owner,
+            lost_reason=reason,
+            expected_close=st.day(close, "--close"),
+        )
+    )
     with st.session(write=True) as session:
         row = deals.update_deal(session, ref=deal_id, data=data, now=st.now())
     done(f"deal #{row.id} updated: {row.title}")
@@ -159,8 +209,9 @@ def move(
 
     st = state()
     with st.session(write=True) as session:
-        row = deals.move_deal(session, ref=deal_id, stage=stage, actor=st.actor(session),
-                              now=st.now(), reason=reason)  # fmt: skip
+        row = deals.move_deal(
+            session, ref=deal_id, stage=stage, actor=st.actor(session), now=st.now(), reason=reason
+        )
     done(f"deal #{row.id} moved to {row.stage}: {row.title}")
 
 
@@ -185,8 +236,9 @@ def lost(
 
     st = state()
     with st.session(write=True) as session:
-        row = deals.lose_deal(session, ref=deal_id, reason=reason, actor=st.actor(session),
-                              now=st.now())  # fmt: skip
+        row = deals.lose_deal(
+            session, ref=deal_id, reason=reason, actor=st.actor(session), now=st.now()
+        )
     done(f"deal #{row.id} lost: {row.title}" + (f" ({row.lost_reason})" if row.lost_reason else ""))
 
 

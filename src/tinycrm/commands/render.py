@@ -109,8 +109,9 @@ def emit(
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     elif fmt is Format.jsonl:
         for r in rows:
-            sys.stdout.write(json.dumps({k: machine_value(r.get(k)) for k in keys},
-                                        ensure_ascii=False) + "\n")  # fmt: skip
+            sys.stdout.write(
+                json.dumps({k: machine_value(r.get(k)) for k in keys}, ensure_ascii=False) + "\n"
+            )
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(keys)
@@ -131,8 +132,9 @@ def _table(rows: Sequence[Row], keys: list[str], tz: tzinfo, *, title: str | Non
         title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
     )
     for key in keys:
-        numeric = any(isinstance(r.get(key), Money | int) and not isinstance(r.get(key), bool)
-                      for r in rows)  # fmt: skip
+        numeric = any(
+            isinstance(r.get(key), Money | int) and not isinstance(r.get(key), bool) for r in rows
+        )
         table.add_column(key.replace("_", " "), justify="right" if numeric else "left")
     for r in rows:
         table.add_row(*(text_value(r.get(k), tz) for k in keys))

@@ -9,8 +9,9 @@ import typer
 from tinycrm.commands.common import confirm, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 
-app = typer.Typer(help="The pipeline: ordered stages and their win probabilities.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="The pipeline: ordered stages and their win probabilities.", no_args_is_help=True
+)
 
 Name = Annotated[str, typer.Argument(help="Stage name.")]
 Before = Annotated[str | None, typer.Option(help="Place it just before this stage.")]
@@ -55,8 +56,9 @@ def edit(
 
     st = state()
     with st.session(write=True) as session:
-        row = stages.edit_stage(session, ref=name, name=rename, probability=probability,
-                                before=before)  # fmt: skip
+        row = stages.edit_stage(
+            session, ref=name, name=rename, probability=probability, before=before
+        )
     done(f"stage {row.name!r} updated (position {row.position}, {row.probability} %)")
 
 

@@ -14,8 +14,9 @@ app = typer.Typer(help="The team: reps and managers who own records.", no_args_i
 Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
 Email = Annotated[str | None, typer.Option(help="Email address.")]
 Role = Annotated[str | None, typer.Option(help="admin, manager or rep.")]
-Quota = Annotated[str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, "
-                                                "12k/month.")]  # fmt: skip
+Quota = Annotated[
+    str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, 12k/month.")
+]
 
 COLUMNS = ("id", "name", "email", "role", "quota", "quota_period", "open_deals")
 
@@ -108,8 +109,9 @@ def rm(
     st = state()
     with st.session(write=False) as session:
         row = users.get_user(session, ref=ref, currency=st.settings.currency)
-    confirm(f"delete user #{row.id} {row.name} ({row.open_deals} open deals lose their owner)?",
-            yes=yes)  # fmt: skip
+    confirm(
+        f"delete user #{row.id} {row.name} ({row.open_deals} open deals lose their owner)?", yes=yes
+    )
     with st.session(write=True) as session:
         users.delete_user(session, ref=str(row.id))
     done(f"user #{row.id} deleted: {row.name}")

@@ -71,8 +71,11 @@ def _links(session: Session, data: ActivityCreate | ActivityUpdate) -> dict[str,
     company_id = company.id if company else (deal.company_id if deal else None)
     if company_id is None and contact is not None:
         company_id = contact.company_id
-    return {"deal_id": deal.id if deal else None, "contact_id": contact_id,
-            "company_id": company_id}  # fmt: skip
+    return {
+        "deal_id": deal.id if deal else None,
+        "contact_id": contact_id,
+        "company_id": company_id,
+    }
 
 
 def _subject(data: ActivityCreate) -> str:
@@ -101,10 +104,15 @@ def _create(
     session: Session, *, data: ActivityCreate, actor: User | None, done_at: datetime | None
 ) -> ActivityRow:
     owner = optional(session, resolve_user, data.owner) or actor
-    activity = Activity(kind=data.kind, subject=_subject(data), body=clean(data.body),
-                        due_at=data.due_at, done_at=done_at,
-                        owner_id=owner.id if owner else None,
-                        **_links(session, data))  # fmt: skip
+    activity = Activity(
+        kind=data.kind,
+        subject=_subject(data),
+        body=clean(data.body),
+        due_at=data.due_at,
+        done_at=done_at,
+        owner_id=owner.id if owner else None,
+        **_links(session, data),
+    )
     session.add(activity)
     session.flush()
     return get_activity(session, ref=activity.id)
@@ -131,8 +139,9 @@ def update_activity(session: Session, *, ref: object, data: ActivityUpdate) -> A
         changes["owner_id"] = owner.id if owner else None
     if "subject" in changes and not clean(changes["subject"]):
         raise InvalidInput("subject", data.subject, "must not be empty")
-    activity.sqlmodel_update({k: v for k, v in changes.items()
-                              if k not in ("deal", "contact", "company")})  # fmt: skip
+    activity.sqlmodel_update(
+        {k: v for k, v in changes.items() if k not in ("deal", "contact", "company")}
+    )
     session.add(activity)
     session.flush()
     return get_activity(session, ref=activity.id)
@@ -155,10 +164,14 @@ def delete_sole_activities(
     """Delete the activities whose every link is to a record about to be deleted.
 
     The others only lose that link (the foreign keys set it to NULL)."""
-    sets = ((Activity.contact_id, list(contact_ids)), (Activity.company_id, list(company_ids)),
-            (Activity.deal_id, list(deal_ids)))  # fmt: skip
-    all_gone = [or_(col(c).is_(None), col(c).in_(ids)) if ids else col(c).is_(None)
-                for c, ids in sets]  # fmt: skip
+    sets = (
+        (Activity.contact_id, list(contact_ids)),
+        (Activity.company_id, list(company_ids)),
+        (Activity.deal_id, list(deal_ids)),
+    )
+    all_gone = [
+        or_(col(c).is_(None), col(c).in_(ids)) if ids else col(c).is_(None) for c, ids in sets
+    ]
     some_gone = [col(c).in_(ids) for c, ids in sets if ids]
     if some_gone:
         session.exec(delete(Activity).where(and_(*all_gone), or_(*some_gone)))
@@ -187,8 +200,12 @@ def list_activities(
         .outerjoin(Deal, col(Deal.id) == col(Activity.deal_id))
         .outerjoin(owner_user, col(owner_user.id) == col(Activity.owner_id))
     )
-    for column, value in ((Activity.contact_id, contact_id), (Activity.company_id, company_id),
-                          (Activity.deal_id, deal_id), (Activity.kind, kind)):  # fmt: skip
+    for column, value in (
+        (Activity.contact_id, contact_id),
+        (Activity.company_id, company_id),
+        (Activity.deal_id, deal_id),
+        (Activity.kind, kind),
+    ):
         if value is not None:
             query = query.where(column == value)
     if owner:
@@ -207,11 +224,24 @@ def list_activities(
     return [_row(*found) for found in session.exec(query)]
 
 
-def _row(a: Activity, contact: str | None, company: str | None, deal: str | None,
-         owner: str | None) -> ActivityRow:  # fmt: skip
+def _row(
+    a: Activity, contact: str | None, company: str | None, deal: str | None, owner: str | None
+) -> ActivityRow:
     assert a.id is not None
-    return ActivityRow(a.id, a.kind, a.subject, a.body, contact, company, a.deal_id, deal,
-                       owner, a.due_at, a.done_at, a.created_at)  # fmt: skip
+    return ActivityRow(
+        a.id,
+        a.kind,
+        a.subject,
+        a.body,
+        contact,
+        company,
+        a.deal_id,
+        deal,
+        owner,
+        a.due_at,
+        a.done_at,
+        a.created_at,
+    )
 
 
 def get_activity(session: Session, *, ref: object) -> ActivityRow:

@@ -72,8 +72,12 @@ def create_company(session: Session, *, data: CompanyCreate) -> Company:
     values = _cleaned(data.model_dump())
     name = _checked_name(session, values["name"])
     owner = optional(session, resolve_user, values.pop("owner"))
-    values.update(name=name, name_key=name_key(name), domain=_domain(values["domain"]),
-                  owner_id=owner.id if owner else None)  # fmt: skip
+    values.update(
+        name=name,
+        name_key=name_key(name),
+        domain=_domain(values["domain"]),
+        owner_id=owner.id if owner else None,
+    )
     company = Company.model_validate(values)
     session.add(company)
     session.flush()
@@ -155,8 +159,11 @@ def list_companies(
     query = select(Company, User.name, contacts, deals).outerjoin(
         User, col(User.id) == col(Company.owner_id)
     )
-    for column, value in ((Company.industry, industry), (Company.city, city),
-                          (Company.country, country)):  # fmt: skip
+    for column, value in (
+        (Company.industry, industry),
+        (Company.city, city),
+        (Company.country, country),
+    ):
         if value:
             query = query.where(func.lower(column) == value.strip().lower())
     if owner:
@@ -165,10 +172,19 @@ def list_companies(
         query = query.where(col(Company.id).in_(ids))
     if search:
         pattern = f"%{escape_like(name_key(search))}%"
-        query = query.where(or_(col(Company.name_key).like(pattern, escape="\\"),
-                                col(Company.domain).like(pattern, escape="\\")))  # fmt: skip
-    columns = {"name": Company.name_key, "id": Company.id, "city": Company.city,
-               "industry": Company.industry, "created": Company.created_at}  # fmt: skip
+        query = query.where(
+            or_(
+                col(Company.name_key).like(pattern, escape="\\"),
+                col(Company.domain).like(pattern, escape="\\"),
+            )
+        )
+    columns = {
+        "name": Company.name_key,
+        "id": Company.id,
+        "city": Company.city,
+        "industry": Company.industry,
+        "created": Company.created_at,
+    }
     query = query.order_by(*order_by(sort, columns), col(Company.id))
     query = query.offset(offset).limit(check_limit(limit))
     return [_row(*found) for found in session.exec(query)]
@@ -176,8 +192,18 @@ def list_companies(
 
 def _row(company: Company, owner: str | None, contacts: int, deals: int) -> CompanyRow:
     assert company.id is not None
-    return CompanyRow(company.id, company.name, company.domain, company.industry, company.city,
-                      company.country, owner, contacts, deals, company.created_at)  # fmt: skip
+    return CompanyRow(
+        company.id,
+        company.name,
+        company.domain,
+        company.industry,
+        company.city,
+        company.country,
+        owner,
+        contacts,
+        deals,
+        company.created_at,
+    )
 
 
 def get_company(session: Session, *, ref: str) -> CompanyDetail:

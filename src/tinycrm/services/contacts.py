@@ -210,25 +210,40 @@ def list_contacts(
         query = query.where(col(Contact.id).in_(ids))
     if search:
         pattern = f"%{escape_like(name_key(search))}%"
-        query = query.where(or_(*(col(c).like(pattern, escape="\\") for c in (
-            Contact.name_key, Contact.email, Company.name_key))))  # fmt: skip
-    columns = {"name": Contact.name_key, "id": Contact.id, "email": Contact.email,
-               "company": Company.name_key, "status": Contact.status,
-               "created": Contact.created_at}  # fmt: skip
+        query = query.where(
+            or_(
+                *(
+                    col(c).like(pattern, escape="\\")
+                    for c in (Contact.name_key, Contact.email, Company.name_key)
+                )
+            )
+        )
+    columns = {
+        "name": Contact.name_key,
+        "id": Contact.id,
+        "email": Contact.email,
+        "company": Company.name_key,
+        "status": Contact.status,
+        "created": Contact.created_at,
+    }
     query = query.order_by(*order_by(sort, columns), col(Contact.id))
     query = query.offset(offset).limit(check_limit(limit))
     found = list(session.exec(query))
     tags = _tags_of(session, [c.id for c, _, _ in found if c.id is not None])
-    return [_row(c, company_name, owner_name, tags.get(c.id or 0, []))
-            for c, company_name, owner_name in found]  # fmt: skip
+    return [
+        _row(c, company_name, owner_name, tags.get(c.id or 0, []))
+        for c, company_name, owner_name in found
+    ]
 
 
 def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
-        rows = session.exec(select(ContactTag.contact_id, ContactTag.tag)
-                            .where(col(ContactTag.contact_id).in_(ids))
-                            .order_by(col(ContactTag.tag)))  # fmt: skip
+        rows = session.exec(
+            select(ContactTag.contact_id, ContactTag.tag)
+            .where(col(ContactTag.contact_id).in_(ids))
+            .order_by(col(ContactTag.tag))
+        )
         for contact_id, tag in rows:
             tags[contact_id].append(tag)
     return tags
@@ -236,14 +251,23 @@ def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
 
 def _row(c: Contact, company: str | None, owner: str | None, tags: list[str]) -> ContactRow:
     assert c.id is not None
-    return ContactRow(c.id, c.full_name, c.email, c.phone, c.title, company, owner, c.status,
-                      tags, c.created_at)  # fmt: skip
+    return ContactRow(
+        c.id, c.full_name, c.email, c.phone, c.title, company, owner, c.status, tags, c.created_at
+    )
 
 
 def get_contact(session: Session, *, ref: str) -> ContactDetail:
     contact = resolve_contact(session, ref)
     assert contact.id is not None
     row = list_contacts(session, ids=[contact.id])[0]
-    return ContactDetail(row, contact.first_name, contact.last_name, contact.phone_norm,
-                         contact.company_id, contact.source, contact.notes, contact.custom,
-                         contact.updated_at)  # fmt: skip
+    return ContactDetail(
+        row,
+        contact.first_name,
+        contact.last_name,
+        contact.phone_norm,
+        contact.company_id,
+        contact.source,
+        contact.notes,
+        contact.custom,
+        contact.updated_at,
+    )

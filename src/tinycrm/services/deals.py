@@ -71,8 +71,11 @@ class DealDetail:
     history: list[StageChangeRow]
 
 
-_STATUS_OF = {StageKind.open: DealStatus.open, StageKind.won: DealStatus.won,
-              StageKind.lost: DealStatus.lost}  # fmt: skip
+_STATUS_OF = {
+    StageKind.open: DealStatus.open,
+    StageKind.won: DealStatus.won,
+    StageKind.lost: DealStatus.lost,
+}
 
 
 def _title(text: str | None) -> str:
@@ -132,8 +135,15 @@ def _enter(
     deal.lost_reason = clean(reason) if status is DealStatus.lost else None
     deal.updated_at = now
     session.add(deal)
-    session.add(StageChange(deal_id=deal.id, from_stage_id=from_stage_id, to_stage_id=stage.id,
-                            changed_at=now, changed_by_id=actor.id if actor else None))  # fmt: skip
+    session.add(
+        StageChange(
+            deal_id=deal.id,
+            from_stage_id=from_stage_id,
+            to_stage_id=stage.id,
+            changed_at=now,
+            changed_by_id=actor.id if actor else None,
+        )
+    )
     session.flush()
 
 
@@ -147,8 +157,14 @@ def move_deal(
     reason: str | None = None,
 ) -> DealRow:
     """Move a deal to any stage; a won/lost stage closes it, an open stage reopens it."""
-    return _move(session, resolve_deal(session, ref), resolve_stage(session, stage),
-                 actor=actor, now=now, reason=reason)  # fmt: skip
+    return _move(
+        session,
+        resolve_deal(session, ref),
+        resolve_stage(session, stage),
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
 
 
 def win_deal(session: Session, *, ref: object, actor: User | None, now: datetime) -> DealRow:
@@ -178,8 +194,11 @@ def step_deal(
         raise InvalidInput("stage", deal.status, f"deal #{deal.id} is closed; move it by name")
     index = ids.index(deal.stage_id) + step
     if not 0 <= index < len(stages):
-        raise InvalidInput("stage", None, f"deal #{deal.id} is already at the "
-                           f"{'last' if step > 0 else 'first'} open stage")  # fmt: skip
+        raise InvalidInput(
+            "stage",
+            None,
+            f"deal #{deal.id} is already at the {'last' if step > 0 else 'first'} open stage",
+        )
     return _move(session, deal, stages[index], actor=actor, now=now)
 
 
@@ -194,8 +213,7 @@ def _move(
 ) -> DealRow:
     if deal.stage_id == target.id:
         raise InvalidInput("stage", target.name, f"deal #{deal.id} is already in this stage")
-    _enter(session, deal, target, actor=actor, now=now, from_stage_id=deal.stage_id,
-           reason=reason)  # fmt: skip
+    _enter(session, deal, target, actor=actor, now=now, from_stage_id=deal.stage_id, reason=reason)
     assert deal.id is not None
     return get_deal(session, ref=deal.id).row
 
@@ -209,8 +227,11 @@ def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetim
         changes["currency"] = check_currency(changes["currency"] or "")
     if changes.get("amount_minor") is not None and changes["amount_minor"] < 0:
         raise InvalidInput("amount", changes["amount_minor"], "must not be negative")
-    for key, resolver in (("company", resolve_company), ("contact", resolve_contact),
-                          ("owner", resolve_user)):  # fmt: skip
+    for key, resolver in (
+        ("company", resolve_company),
+        ("contact", resolve_contact),
+        ("owner", resolve_user),
+    ):
         if key in changes:
             found = optional(session, resolver, changes.pop(key))
             changes[f"{key}_id"] = found.id if found else None
@@ -250,8 +271,11 @@ def list_deals(
 ) -> list[DealRow]:
     """Deals matching every filter given; `status=None` means any status."""
     owner_user = aliased(User)
-    since = (select(func.max(StageChange.changed_at))
-             .where(StageChange.deal_id == Deal.id).scalar_subquery())  # fmt: skip
+    since = (
+        select(func.max(StageChange.changed_at))
+        .where(StageChange.deal_id == Deal.id)
+        .scalar_subquery()
+    )
     query = (
         select(Deal, Company.name, Contact.full_name, owner_user.name, Stage.name, since)  # type: ignore[call-overload]
         .join(Stage, col(Stage.id) == col(Deal.stage_id))
@@ -273,22 +297,51 @@ def list_deals(
         query = query.where(col(Deal.id).in_(ids))
     if search:
         pattern = f"%{escape_like(name_key(search))}%"
-        query = query.where(or_(func.lower(Deal.title).like(pattern, escape="\\"),
-                                col(Company.name_key).like(pattern, escape="\\")))  # fmt: skip
-    columns = {"close": Deal.expected_close, "id": Deal.id, "title": Deal.title,
-               "amount": Deal.amount_minor, "stage": Stage.position, "owner": owner_user.name,
-               "created": Deal.created_at, "closed": Deal.closed_at}  # fmt: skip
+        query = query.where(
+            or_(
+                func.lower(Deal.title).like(pattern, escape="\\"),
+                col(Company.name_key).like(pattern, escape="\\"),
+            )
+        )
+    columns = {
+        "close": Deal.expected_close,
+        "id": Deal.id,
+        "title": Deal.title,
+        "amount": Deal.amount_minor,
+        "stage": Stage.position,
+        "owner": owner_user.name,
+        "created": Deal.created_at,
+        "closed": Deal.closed_at,
+    }
     query = query.order_by(*order_by(sort, columns), col(Deal.id))
     query = query.offset(offset).limit(check_limit(limit))
     return [_row(*found) for found in session.exec(query)]
 
 
-def _row(d: Deal, company: str | None, contact: str | None, owner: str | None, stage: str,
-         since: datetime | None) -> DealRow:  # fmt: skip
+def _row(
+    d: Deal,
+    company: str | None,
+    contact: str | None,
+    owner: str | None,
+    stage: str,
+    since: datetime | None,
+) -> DealRow:
     assert d.id is not None
-    return DealRow(d.id, d.title, company, contact, owner, Money(d.amount_minor, d.currency),
-                   stage, d.status, d.expected_close, since, d.lost_reason, d.created_at,
-                   d.closed_at)  # fmt: skip
+    return DealRow(
+        d.id,
+        d.title,
+        company,
+        contact,
+        owner,
+        Money(d.amount_minor, d.currency),
+        stage,
+        d.status,
+        d.expected_close,
+        since,
+        d.lost_reason,
+        d.created_at,
+        d.closed_at,
+    )
 
 
 def get_deal(session: Session, *, ref: object) -> DealDetail:

@@ -52,10 +52,17 @@ def resolve_user(session: Session, ref: str) -> User:
     if exact:
         return exact
     prefix = escape_like(key)
-    query = select(User).where(
-        or_(col(User.name_key).like(f"{prefix}%", escape="\\"),
-            col(User.name_key).like(f"% {prefix}%", escape="\\"))
-    ).order_by(col(User.id)).limit(6)  # fmt: skip
+    query = (
+        select(User)
+        .where(
+            or_(
+                col(User.name_key).like(f"{prefix}%", escape="\\"),
+                col(User.name_key).like(f"% {prefix}%", escape="\\"),
+            )
+        )
+        .order_by(col(User.id))
+        .limit(6)
+    )
     return _one(list(session.exec(query)), "user", ref)
 
 

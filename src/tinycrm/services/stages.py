@@ -24,12 +24,18 @@ class StageRow:
 
 
 def list_stages(session: Session) -> list[StageRow]:
-    counts = dict(session.exec(
-        select(Deal.stage_id, func.count()).where(Deal.status == DealStatus.open)
-        .group_by(col(Deal.stage_id))).all())  # fmt: skip
+    counts = dict(
+        session.exec(
+            select(Deal.stage_id, func.count())
+            .where(Deal.status == DealStatus.open)
+            .group_by(col(Deal.stage_id))
+        ).all()
+    )
     stages = session.exec(select(Stage).order_by(col(Stage.position)))
-    return [StageRow(s.id or 0, s.name, s.position, s.probability, s.kind,
-                     counts.get(s.id or 0, 0)) for s in stages]  # fmt: skip
+    return [
+        StageRow(s.id or 0, s.name, s.position, s.probability, s.kind, counts.get(s.id or 0, 0))
+        for s in stages
+    ]
 
 
 def _probability(value: int) -> int:
@@ -50,8 +56,9 @@ def _checked_name(session: Session, text: str, *, skip: int | None = None) -> st
 
 def _place(session: Session, stage: Stage, before: str | None) -> None:
     """Put `stage` just before `before` (default: before the first closed stage), renumbering."""
-    others = [s for s in session.exec(select(Stage).order_by(col(Stage.position)))
-              if s.id != stage.id]  # fmt: skip
+    others = [
+        s for s in session.exec(select(Stage).order_by(col(Stage.position))) if s.id != stage.id
+    ]
     if before:
         anchor = resolve_stage(session, before)
         index = next(i for i, s in enumerate(others) if s.id == anchor.id)
@@ -65,11 +72,20 @@ def _place(session: Session, stage: Stage, before: str | None) -> None:
 
 
 def add_stage(
-    session: Session, *, name: str, probability: int, kind: StageKind = StageKind.open,
+    session: Session,
+    *,
+    name: str,
+    probability: int,
+    kind: StageKind = StageKind.open,
     before: str | None = None,
-) -> StageRow:  # fmt: skip
-    stage = Stage(name=_checked_name(session, name), name_key=name_key(name), position=0,
-                  probability=_probability(probability), kind=kind)  # fmt: skip
+) -> StageRow:
+    stage = Stage(
+        name=_checked_name(session, name),
+        name_key=name_key(name),
+        position=0,
+        probability=_probability(probability),
+        kind=kind,
+    )
     session.add(stage)
     session.flush()
     _place(session, stage, before)
@@ -77,9 +93,13 @@ def add_stage(
 
 
 def edit_stage(
-    session: Session, *, ref: str, name: str | None = None, probability: int | None = None,
+    session: Session,
+    *,
+    ref: str,
+    name: str | None = None,
+    probability: int | None = None,
     before: str | None = None,
-) -> StageRow:  # fmt: skip
+) -> StageRow:
     stage = resolve_stage(session, ref)
     if name is not None:
         stage.name = _checked_name(session, name, skip=stage.id)
@@ -96,8 +116,9 @@ def edit_stage(
 def remove_stage(session: Session, *, ref: str) -> Stage:
     """Remove a stage no deal is in or ever passed through; keep one won and one lost stage."""
     stage = resolve_stage(session, ref)
-    in_use = session.exec(select(func.count()).select_from(Deal)
-                          .where(Deal.stage_id == stage.id)).one()  # fmt: skip
+    in_use = session.exec(
+        select(func.count()).select_from(Deal).where(Deal.stage_id == stage.id)
+    ).one()
     history = session.exec(
         select(func.count())
         .select_from(StageChange)
@@ -112,8 +133,9 @@ def remove_stage(session: Session, *, ref: str) -> Stage:
             f"stage {stage.name!r} is used by {in_use} deal(s) and "
             f"{history} stage change(s); move the deals first or rename it"
         )
-    same_kind = session.exec(select(func.count()).select_from(Stage)
-                             .where(Stage.kind == stage.kind)).one()  # fmt: skip
+    same_kind = session.exec(
+        select(func.count()).select_from(Stage).where(Stage.kind == stage.kind)
+    ).one()
     if same_kind == 1:
         raise Conflict(f"stage {stage.name!r} is the only {stage.kind} stage")
     session.delete(stage)

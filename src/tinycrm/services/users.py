@@ -42,8 +42,16 @@ def parse_quota(text: str, *, currency: str) -> tuple[int, QuotaPeriod]:
 def _user_row(user: User, open_deals: int, currency: str) -> UserRow:
     assert user.id is not None
     quota = Money(user.quota_minor, currency) if user.quota_minor is not None else None
-    return UserRow(user.id, user.name, user.email, user.role, quota,
-                   user.quota_period, open_deals, user.created_at)  # fmt: skip
+    return UserRow(
+        user.id,
+        user.name,
+        user.email,
+        user.role,
+        quota,
+        user.quota_period,
+        open_deals,
+        user.created_at,
+    )
 
 
 def create_user(session: Session, *, data: UserCreate, currency: str) -> UserRow:
@@ -52,8 +60,9 @@ def create_user(session: Session, *, data: UserCreate, currency: str) -> UserRow
         raise InvalidInput("name", data.name, "a user needs a name")
     email = normalize_email(data.email)
     _check_unique(session, name=name, email=email)
-    user = User.model_validate(data, update={"name": name, "name_key": name_key(name),
-                                             "email": email})  # fmt: skip
+    user = User.model_validate(
+        data, update={"name": name, "name_key": name_key(name), "email": email}
+    )
     session.add(user)
     session.flush()
     return _user_row(user, 0, currency)

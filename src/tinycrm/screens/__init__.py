@@ -1,0 +1,1 @@
+"""Textual screens, one per file, each calling services in workers (the terminal app)."""
