@@ -107,3 +107,28 @@ def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path) -> None:
 def test_no_arguments_prints_help() -> None:
     ran = Crm()()
     assert "contact" in ran.out and "deal" in ran.out and ran.code == 0
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
+    """`crm contact list | head -1` exits 0 with nothing on stderr."""
+    from tinycrm.config import load_settings
+    from tinycrm.models import ContactCreate
+    from tinycrm.services.contacts import create_contact
+    from tinycrm.store import open_database, session_scope
+
+    db = open_database(load_settings(db_path=str(tmp_path / "many.db")))
+    with session_scope(db, write=True) as session:
+        for i in range(3000):
+            create_contact(session, data=ContactCreate(name=f"Person {i}"), region="US")
+    db.engine.dispose()
+    env = {**os.environ, "CRM_DB": str(tmp_path / "many.db")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinycrm", "contact", "list", "-f", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"id,name,email,phone,company,title,status,owner,tags\n"
+    proc.stdout.close()
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")

@@ -31,6 +31,7 @@ class CrmGroup(TyperGroup):
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         except CrmError as exc:
             fail(exc.message, exc.exit_code)
         except click_errors.NoArgsIsHelpError:
@@ -45,8 +46,7 @@ class CrmGroup(TyperGroup):
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:
-            sys.stderr.close()  # the reader went away (`crm deal list | head`): not an error
-            sys.exit(0)
+            _reader_went_away()
         except Exception as exc:
             if os.environ.get("CRM_DEBUG"):
                 raise
@@ -54,6 +54,20 @@ class CrmGroup(TyperGroup):
                 f"internal error: {type(exc).__name__}: {exc} (CRM_DEBUG=1 shows the traceback)", 70
             )
         sys.exit(result if isinstance(result, int) else 0)
+
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # caught here: Typer would turn it into exit code 1
+            _reader_went_away()
+
+
+def _reader_went_away() -> None:
+    """`crm deal list | head` is not an error: exit 0, and point stdout at /dev/null so the
+    interpreter's last flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 def fail(message: str, code: int) -> None:
