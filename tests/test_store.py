@@ -355,16 +355,7 @@ REBUILD_CONTACTS = """\
     "body",
     [
         pytest.param(ADD_COLUMN, id="add-column"),
-        pytest.param(
-            REBUILD_CONTACTS,
-            id="rebuild-table",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="store.upgrade runs migrations with PRAGMA foreign_keys=ON, so a SQLite "
-                "batch rebuild that drops `contacts` cascades: contact_tags rows are deleted "
-                "and deals/activities lose contact_id",
-            ),
-        ),
+        pytest.param(REBUILD_CONTACTS, id="rebuild-table"),
     ],
 )
 def test_sqlite_upgrade_through_a_new_migration_backs_up_and_keeps_rows(

@@ -169,12 +169,28 @@ def ensure_schema(db: Database) -> None:
 
 
 def upgrade(db: Database, *, revision: str = "head", config: Config | None = None) -> None:
+    """Run the migrations up to `revision` in one transaction.
+
+    On SQLite, foreign keys are not enforced while migrating: a migration that rebuilds a
+    table (copy, drop, rename) would otherwise fire ON DELETE rules and empty or unlink the
+    rows that point at it. Every reference is checked before the commit instead.
+    """
     from alembic import command
 
     config = config or _alembic_config()
-    with db.engine.execution_options(crm_write=True).begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    with db.engine.execution_options(crm_write=True).connect() as conn:
+        raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction, or it is ignored
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseError("the upgrade would break references; nothing was changed")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _alembic_config() -> Config:
