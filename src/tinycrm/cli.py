@@ -55,7 +55,6 @@ class CrmGroup(TyperGroup):
             )
         sys.exit(result if isinstance(result, int) else 0)
 
-
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

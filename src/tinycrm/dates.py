@@ -48,10 +48,12 @@ def parse_duration(text: str, *, field: str) -> timedelta:
     """`15m`, `2h`, `3d`, `2w` as a timedelta (months and years have no fixed length)."""
     match = _OFFSET.match("+" + text.strip().lower().lstrip("+"))
     unit = _UNITS.get(match.group("unit")) if match else None
-    if not match or unit in (None, "months", "years"):
+    if not match or unit is None or unit in ("months", "years"):
         raise InvalidInput(field, text, "not a duration (use e.g. 15m, 2h, 3d, 2w)")
-    assert unit is not None
-    return timedelta(**{unit: int(match.group("n"))})
+    try:
+        return timedelta(**{unit: int(match.group("n"))})
+    except OverflowError:
+        raise InvalidInput(field, text, "too far away") from None
 
 
 def parse_datetime(text: str, *, now: datetime, tz: tzinfo, field: str) -> datetime:
@@ -102,6 +104,8 @@ def _parse(
     day = named.get(head) or _weekday(head, today, strictly_after=False)
     if day is not None:
         return day, _time_or_error(rest, field, text), None
+    if _looks_like_time(raw) and (at := parse_time(raw)) is not None:
+        return today, at, None
     return _fallback(raw, local_now=local_now, tz=tz, field=field, text=text)
 
 
@@ -112,11 +116,14 @@ def _offset(
     if unit is None:
         raise InvalidInput(field, text, "unknown unit (use m, h, d, w, mo or y)")
     n = int(match.group("n")) * (-1 if match.group("sign") == "-" else 1)
-    if unit in ("minutes", "hours"):
-        moment = now + timedelta(**{unit: n})
-        return moment.date(), None, moment
-    day = now.date() + relativedelta(**{unit: n})
-    return day, None, None
+    try:
+        if unit in ("minutes", "hours"):
+            # Elapsed time: `+2h` is two real hours from now, across a DST change too.
+            moment = (now.astimezone(UTC) + timedelta(**{unit: n})).astimezone(now.tzinfo)
+            return moment.date(), None, moment
+        return now.date() + relativedelta(**{unit: n}), None, None
+    except (OverflowError, ValueError):
+        raise InvalidInput(field, text, "too far away") from None
 
 
 def _weekday(word: str, today: date, *, strictly_after: bool) -> date | None:
@@ -139,6 +146,13 @@ def _time_or_error(text: str, field: str, original: str) -> time | None:
     if parsed is None:
         raise InvalidInput(field, original, "not a time of day")
     return parsed
+
+
+def _looks_like_time(raw: str) -> bool:
+    """`at 9`, `9:30`, `9am`; a bare `9` stays a day of the month for dateutil."""
+    return raw.startswith("at ") or bool(
+        re.fullmatch(r"\d{1,2}(:\d{2}){1,2}|\d{1,2}(:\d{2})?\s*[ap]m", raw)
+    )
 
 
 def parse_time(text: str) -> time | None:

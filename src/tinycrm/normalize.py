@@ -30,7 +30,10 @@ def normalize_phone(text: str | None, *, region: str, field: str = "phone") -> s
         number = phonenumbers.parse(text, region.upper() or None)
     except phonenumbers.NumberParseException:
         raise InvalidInput(field, text, "not a phone number") from None
-    if not phonenumbers.is_possible_number(number):
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        raise InvalidInput(field, text, "needs an area code")
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise InvalidInput(field, text, "not a possible phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
