@@ -94,11 +94,6 @@ def test_subject_comes_from_the_first_line_of_the_note(
     assert row.subject == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="activities.py _subject takes the body's first line untrimmed: 'Called Ann   ' "
-    "keeps its trailing spaces as the subject",
-)
 def test_subject_from_the_first_line_is_trimmed(crm: Database) -> None:
     with session_scope(crm, write=True) as s:
         row = log(s, kind=ActivityKind.note, subject="", body="Called Ann   \nShe wants a demo")

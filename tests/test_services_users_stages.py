@@ -267,12 +267,6 @@ def test_move_stage_with_edit(db: Database) -> None:
     assert order == ["lead", "negotiation", "contacted", "qualified", "won", "lost"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StopIteration,
-    reason="stages.py _place looks for the anchor among the other stages, so moving a stage "
-    "before itself raises StopIteration instead of leaving it in place",
-)
 def test_move_stage_before_itself_is_a_no_op(db: Database) -> None:
     with session_scope(db, write=True) as s:
         stages.edit_stage(s, ref="qualified", before="qualified")

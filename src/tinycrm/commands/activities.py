@@ -111,7 +111,9 @@ def schedule(
         )
     )
     with st.session(write=True) as session:
-        row = activities.schedule_activity(session, data=data, actor=st.actor(session))
+        row = activities.schedule_activity(
+            session, data=data, actor=st.actor(session), now=st.now()
+        )
     due_local = row.due_at.astimezone(st.tz).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
     done(f"activity #{row.id} scheduled: {row.subject} (due {due_local})")
 

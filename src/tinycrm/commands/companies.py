@@ -76,7 +76,7 @@ def add(
         )
     )
     with st.session(write=True) as session:
-        company = companies.create_company(session, data=data)
+        company = companies.create_company(session, data=data, now=st.now()).row
     done(f"company #{company.id} added: {company.name}")
 
 
@@ -184,7 +184,7 @@ def edit(
         )
     )
     with st.session(write=True) as session:
-        company = companies.update_company(session, ref=ref, data=data)
+        company = companies.update_company(session, ref=ref, data=data, now=st.now()).row
     done(f"company #{company.id} updated: {company.name}")
 
 

@@ -89,7 +89,9 @@ def add(
     with st.session(write=True) as session:
         if data.owner is None and (actor := st.actor(session)):
             data.owner = str(actor.id)
-        contact = contacts.create_contact(session, data=data, region=st.settings.region)
+        contact = contacts.create_contact(
+            session, data=data, region=st.settings.region, now=st.now()
+        )
     done(f"contact #{contact.row.id} added: {contact.row.name}")
 
 
@@ -207,7 +209,9 @@ def edit(
         )
     )
     with st.session(write=True) as session:
-        contact = contacts.update_contact(session, ref=ref, data=data, region=st.settings.region)
+        contact = contacts.update_contact(
+            session, ref=ref, data=data, region=st.settings.region, now=st.now()
+        )
     done(f"contact #{contact.row.id} updated: {contact.row.name}")
 
 

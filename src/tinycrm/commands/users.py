@@ -53,7 +53,7 @@ def add(
     st = state()
     data = UserCreate(name=name, **_changes(email, role, quota))
     with st.session(write=True) as session:
-        row = users.create_user(session, data=data, currency=st.settings.currency)
+        row = users.create_user(session, data=data, currency=st.settings.currency, now=st.now())
     done(f"user #{row.id} added: {row.name}")
 
 

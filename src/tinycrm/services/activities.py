@@ -23,6 +23,7 @@ from tinycrm.models import (
     Deal,
     User,
 )
+from tinycrm.models.base import utcnow
 from tinycrm.normalize import clean
 from tinycrm.services.query import check_limit
 from tinycrm.services.refs import (
@@ -82,26 +83,33 @@ def _subject(data: ActivityCreate) -> str:
     subject = clean(data.subject)
     if subject:
         return subject
-    first_line = (clean(data.body) or "").splitlines()[0] if clean(data.body) else ""
-    return first_line[:80] or data.kind.value.capitalize()
+    first_line = next(iter((clean(data.body) or "").splitlines()), "")
+    return first_line.strip()[:80].strip() or data.kind.value.capitalize()
 
 
 def log_activity(
     session: Session, *, data: ActivityCreate, actor: User | None, now: datetime
 ) -> ActivityRow:
     """Record something that happened (at `data.done_at`, or now)."""
-    return _create(session, data=data, actor=actor, done_at=data.done_at or now)
+    return _create(session, data=data, actor=actor, done_at=data.done_at or now, now=now)
 
 
-def schedule_activity(session: Session, *, data: ActivityCreate, actor: User | None) -> ActivityRow:
+def schedule_activity(
+    session: Session, *, data: ActivityCreate, actor: User | None, now: datetime | None = None
+) -> ActivityRow:
     """Add something to do by `data.due_at`."""
     if data.due_at is None:
         raise InvalidInput("due", None, "a scheduled activity needs a due time")
-    return _create(session, data=data, actor=actor, done_at=None)
+    return _create(session, data=data, actor=actor, done_at=None, now=now)
 
 
 def _create(
-    session: Session, *, data: ActivityCreate, actor: User | None, done_at: datetime | None
+    session: Session,
+    *,
+    data: ActivityCreate,
+    actor: User | None,
+    done_at: datetime | None,
+    now: datetime | None,
 ) -> ActivityRow:
     owner = optional(session, resolve_user, data.owner) or actor
     activity = Activity(
@@ -111,6 +119,7 @@ def _create(
         due_at=data.due_at,
         done_at=done_at,
         owner_id=owner.id if owner else None,
+        created_at=now or utcnow(),
         **_links(session, data),
     )
     session.add(activity)

@@ -68,7 +68,9 @@ def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
     return {k: clean(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
-def create_company(session: Session, *, data: CompanyCreate) -> Company:
+def create_company(
+    session: Session, *, data: CompanyCreate, now: datetime | None = None
+) -> CompanyDetail:
     values = _cleaned(data.model_dump())
     name = _checked_name(session, values["name"])
     owner = optional(session, resolve_user, values.pop("owner"))
@@ -77,14 +79,19 @@ def create_company(session: Session, *, data: CompanyCreate) -> Company:
         name_key=name_key(name),
         domain=_domain(values["domain"]),
         owner_id=owner.id if owner else None,
+        custom=merge_custom({}, data.custom),
+        created_at=now or utcnow(),
+        updated_at=now or utcnow(),
     )
     company = Company.model_validate(values)
     session.add(company)
     session.flush()
-    return company
+    return get_company(session, ref=str(company.id))
 
 
-def update_company(session: Session, *, ref: str, data: CompanyUpdate) -> Company:
+def update_company(
+    session: Session, *, ref: str, data: CompanyUpdate, now: datetime | None = None
+) -> CompanyDetail:
     company = resolve_company(session, ref)
     changes = _cleaned(data.model_dump(exclude_unset=True))
     if "name" in changes:
@@ -98,10 +105,10 @@ def update_company(session: Session, *, ref: str, data: CompanyUpdate) -> Compan
     if "custom" in changes:
         changes["custom"] = merge_custom(company.custom, changes["custom"])
     company.sqlmodel_update(changes)
-    company.updated_at = utcnow()
+    company.updated_at = now or utcnow()
     session.add(company)
     session.flush()
-    return company
+    return get_company(session, ref=str(company.id))
 
 
 def merge_custom(current: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, Any]:

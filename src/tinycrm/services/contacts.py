@@ -75,7 +75,7 @@ def _tags(values: list[str]) -> list[str]:
 
 
 def _names(name: str | None, first: str | None, last: str | None) -> dict[str, Any]:
-    first, last, name = clean(first), clean(last), clean(name)
+    first, last, name = (" ".join(v.split()) or None if v else None for v in (first, last, name))
     if name and not (first or last):
         first, last = split_name(name)
     full = name or join_name(first, last)
@@ -92,7 +92,9 @@ def _check_email(session: Session, email: str | None, *, skip: int | None = None
         raise Conflict(f"email: contact #{other.id} {other.full_name!r} already has {email!r}")
 
 
-def create_contact(session: Session, *, data: ContactCreate, region: str) -> ContactDetail:
+def create_contact(
+    session: Session, *, data: ContactCreate, region: str, now: datetime | None = None
+) -> ContactDetail:
     email = normalize_email(data.email)
     _check_email(session, email)
     company = optional(session, resolve_company, data.company)
@@ -109,6 +111,8 @@ def create_contact(session: Session, *, data: ContactCreate, region: str) -> Con
         company_id=company.id if company else None,
         owner_id=owner.id if owner else None,
         custom=merge_custom({}, data.custom),
+        created_at=now or utcnow(),
+        updated_at=now or utcnow(),
     )
     session.add(contact)
     _flush(session, email)
@@ -126,7 +130,12 @@ def _flush(session: Session, email: str | None) -> None:
 
 
 def update_contact(
-    session: Session, *, ref: str, data: ContactUpdate, region: str
+    session: Session,
+    *,
+    ref: str,
+    data: ContactUpdate,
+    region: str,
+    now: datetime | None = None,
 ) -> ContactDetail:
     contact = resolve_contact(session, ref)
     changes = data.model_dump(exclude_unset=True)
@@ -149,7 +158,7 @@ def update_contact(
         changes["custom"] = merge_custom(contact.custom, changes["custom"])
     add, remove = changes.pop("add_tags", []), changes.pop("remove_tags", [])
     contact.sqlmodel_update({k: clean(v) if isinstance(v, str) else v for k, v in changes.items()})
-    contact.updated_at = utcnow()
+    contact.updated_at = now or utcnow()
     session.add(contact)
     _flush(session, contact.email)
     _retag(session, contact, add=_tags(add), remove=_tags(remove))
@@ -197,8 +206,8 @@ def list_contacts(
         .outerjoin(Company, col(Company.id) == col(Contact.company_id))
         .outerjoin(User, col(User.id) == col(Contact.owner_id))
     )
-    if tag:
-        tagged = select(ContactTag.contact_id).where(ContactTag.tag == _tags([tag])[0])
+    if wanted := _tags([tag] if tag else []):
+        tagged = select(ContactTag.contact_id).where(ContactTag.tag == wanted[0])
         query = query.where(col(Contact.id).in_(tagged))
     if status is not None:
         query = query.where(Contact.status == status)

@@ -213,6 +213,14 @@ def _move(
 ) -> DealRow:
     if deal.stage_id == target.id:
         raise InvalidInput("stage", target.name, f"deal #{deal.id} is already in this stage")
+    last = session.exec(
+        select(func.max(StageChange.changed_at)).where(StageChange.deal_id == deal.id)
+    ).one()
+    if last is not None and now < last:
+        # Time in stage and conversion come from this history: it may never run backwards.
+        raise InvalidInput(
+            "time", now.isoformat(), f"before deal #{deal.id}'s last stage change ({last})"
+        )
     _enter(session, deal, target, actor=actor, now=now, from_stage_id=deal.stage_id, reason=reason)
     assert deal.id is not None
     return get_deal(session, ref=deal.id).row
@@ -296,11 +304,13 @@ def list_deals(
     if ids is not None:
         query = query.where(col(Deal.id).in_(ids))
     if search:
-        pattern = f"%{escape_like(name_key(search))}%"
+        # Titles are compared lowercased, company names by their casefolded key.
+        in_title = f"%{escape_like(' '.join(search.lower().split()))}%"
+        in_company = f"%{escape_like(name_key(search))}%"
         query = query.where(
             or_(
-                func.lower(Deal.title).like(pattern, escape="\\"),
-                col(Company.name_key).like(pattern, escape="\\"),
+                func.lower(Deal.title).like(in_title, escape="\\"),
+                col(Company.name_key).like(in_company, escape="\\"),
             )
         )
     columns = {

@@ -273,7 +273,7 @@ def _add_companies(demo: _Demo) -> None:
         data = CompanyCreate(name=name, domain=domain, industry=industry, city=city,
                              country=country, website=f"https://www.{domain}",
                              owner=str(demo.users[owner].id))  # fmt: skip
-        company = create_company(demo.session, data=data)
+        company = create_company(demo.session, data=data).row
         demo.companies[key] = (str(company.id), demo.users[owner])
 
 

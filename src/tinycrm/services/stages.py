@@ -59,8 +59,10 @@ def _place(session: Session, stage: Stage, before: str | None) -> None:
     others = [
         s for s in session.exec(select(Stage).order_by(col(Stage.position))) if s.id != stage.id
     ]
-    if before:
-        anchor = resolve_stage(session, before)
+    anchor = resolve_stage(session, before) if before else None
+    if anchor is not None and anchor.id == stage.id:
+        return  # before itself: it stays where it is
+    if anchor is not None:
         index = next(i for i, s in enumerate(others) if s.id == anchor.id)
     else:
         index = next((i for i, s in enumerate(others) if s.kind != StageKind.open), len(others))

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Activity, Deal, DealStatus, QuotaPeriod, User, UserCreate, UserUpdate
+from tinycrm.models.base import utcnow
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean, name_key, normalize_email
 from tinycrm.services.refs import resolve_user
@@ -54,14 +55,22 @@ def _user_row(user: User, open_deals: int, currency: str) -> UserRow:
     )
 
 
-def create_user(session: Session, *, data: UserCreate, currency: str) -> UserRow:
+def create_user(
+    session: Session, *, data: UserCreate, currency: str, now: datetime | None = None
+) -> UserRow:
     name = clean(data.name)
     if not name:
         raise InvalidInput("name", data.name, "a user needs a name")
     email = normalize_email(data.email)
     _check_unique(session, name=name, email=email)
     user = User.model_validate(
-        data, update={"name": name, "name_key": name_key(name), "email": email}
+        data,
+        update={
+            "name": name,
+            "name_key": name_key(name),
+            "email": email,
+            "created_at": now or utcnow(),
+        },
     )
     session.add(user)
     session.flush()
