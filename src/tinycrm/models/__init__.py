@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate. Importing this package registers them all."""
 
 from tinycrm.models.activity import Activity, ActivityCreate, ActivityKind, ActivityUpdate
+from tinycrm.models.batch import ImportBatch
 from tinycrm.models.company import Company, CompanyCreate, CompanyUpdate
 from tinycrm.models.contact import (
     Contact,
@@ -26,6 +27,7 @@ __all__ = [
     "ActivityKind",
     "ActivityUpdate",
     "Company",
+    "ImportBatch",
     "CompanyCreate",
     "CompanyUpdate",
     "Contact",

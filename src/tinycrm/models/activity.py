@@ -42,6 +42,10 @@ class Activity(ActivityBase, table=True):
         default=None, foreign_key="deals.id", ondelete="SET NULL", index=True
     )
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
+    )
+    """The import that created it (imports it only updated leave it alone)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -44,6 +44,12 @@ class Contact(ContactBase, table=True):
         default=None, foreign_key="users.id", ondelete="SET NULL", index=True
     )
     custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    external_id: str | None = Field(default=None, max_length=200, index=True)
+    """The record's id in the system it was imported from."""
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
+    )
+    """The import that created it (imports it only updated leave it alone)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -55,6 +55,12 @@ class Deal(DealBase, table=True):
     stage_id: int = Field(foreign_key="stages.id")
     status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
     lost_reason: str | None = Field(default=None, max_length=500)
+    external_id: str | None = Field(default=None, max_length=200, index=True)
+    """The record's id in the system it was imported from."""
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
+    )
+    """The import that created it (imports it only updated leave it alone)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
