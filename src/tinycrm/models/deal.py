@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import JSON, BigInteger, Index, String
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import UTCDateTime, utcnow
@@ -55,6 +56,7 @@ class Deal(DealBase, table=True):
     stage_id: int = Field(foreign_key="stages.id")
     status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
     lost_reason: str | None = Field(default=None, max_length=500)
+    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     external_id: str | None = Field(default=None, max_length=200, index=True)
     """The record's id in the system it was imported from."""
     import_batch_id: int | None = Field(

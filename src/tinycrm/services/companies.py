@@ -43,7 +43,8 @@ class CompanyDetail:
     """All its deals, open or closed."""
 
 
-def _domain(text: str | None) -> str | None:
+def web_domain(text: str | None) -> str | None:
+    """`https://www.Acme.com/about` -> `acme.com`."""
     value = clean(text)
     if value is None:
         return None
@@ -77,7 +78,7 @@ def create_company(
     values.update(
         name=name,
         name_key=name_key(name),
-        domain=_domain(values["domain"]),
+        domain=web_domain(values["domain"]),
         owner_id=owner.id if owner else None,
         custom=merge_custom({}, data.custom),
         created_at=now or utcnow(),
@@ -98,7 +99,7 @@ def update_company(
         changes["name"] = _checked_name(session, changes["name"], skip=company.id)
         changes["name_key"] = name_key(changes["name"])
     if "domain" in changes:
-        changes["domain"] = _domain(changes["domain"])
+        changes["domain"] = web_domain(changes["domain"])
     if "owner" in changes:
         owner = optional(session, resolve_user, changes.pop("owner"))
         changes["owner_id"] = owner.id if owner else None

@@ -1,0 +1,251 @@
+"""Importing deals, with the stage history reports need.
+
+A deal is the same as one already there when its external id matches, else when its title
+and company match, so importing the same file twice creates nothing the second time. An
+imported deal that sits at stage S is recorded as having passed through every earlier open
+stage when it was created, and a closed one as moving from S to won or lost when it closed:
+the funnel and conversion reports then work on imported history as on native history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tinycrm.dates import parse_date, parse_datetime
+from tinycrm.errors import CrmError
+from tinycrm.models import Contact, Deal, DealStatus, Stage, StageChange, StageKind
+from tinycrm.money import check_currency, parse_money
+from tinycrm.normalize import name_key, normalize_email
+from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
+from tinycrm.services.imports import (
+    BulkWriter,
+    ImportOptions,
+    ImportResult,
+    ImportRow,
+    Rejected,
+    RowError,
+    lookup,
+    table_of,
+)
+
+DEAL_COLUMNS = (
+    "id", "title", "amount_minor", "currency", "expected_close", "company_id", "contact_id",
+    "owner_id", "stage_id", "status", "lost_reason", "custom", "external_id", "import_batch_id",
+    "created_at", "updated_at", "closed_at",
+)  # fmt: skip
+CHANGE_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
+STATUS_WORDS = {
+    "open": DealStatus.open, "won": DealStatus.won, "lost": DealStatus.lost,
+    "closed won": DealStatus.won, "closed lost": DealStatus.lost, "true": DealStatus.won,
+    "赢单": DealStatus.won, "成交": DealStatus.won, "输单": DealStatus.lost,
+    "丢单": DealStatus.lost, "进行中": DealStatus.open,
+}  # fmt: skip
+
+
+class Pipeline:
+    """The configured stages, and the user's `--stage-map` on top of their names."""
+
+    def __init__(self, session: Session, stage_map: dict[str, str]) -> None:
+        stages = list(session.exec(select(Stage).order_by(col(Stage.position))))
+        self.by_key = {s.name_key: s for s in stages}
+        self.open = [s for s in stages if s.kind == StageKind.open]
+        self.closing = {kind: next(s for s in stages if s.kind == kind)
+                        for kind in (StageKind.won, StageKind.lost)}  # fmt: skip
+        self.mapped: dict[str, Stage] = {}
+        for source, target in stage_map.items():
+            if name_key(target) not in self.by_key:
+                raise CrmError(f"--stage-map: unknown stage {target!r} (one of: "
+                               f"{', '.join(s.name for s in stages)})")  # fmt: skip
+            self.mapped[name_key(source)] = self.by_key[name_key(target)]
+
+    def stage(self, text: str | None) -> Stage | None:
+        if not text:
+            return None
+        key = name_key(text)
+        found = self.mapped.get(key) or self.by_key.get(key)
+        if found is None:
+            names = ", ".join(self.by_key)
+            raise RowError("stage", f"unknown stage {text!r} (one of: {names}; "
+                                    "or map it with --stage-map)")  # fmt: skip
+        return found
+
+    def path_to(self, stage: Stage) -> list[Stage]:
+        """The open stages up to and including `stage` (all of them for a closed one)."""
+        if stage.kind != StageKind.open:
+            return self.open
+        return self.open[: self.open.index(stage) + 1]
+
+
+class DealImport(RecordImport):
+    model = Deal
+    columns = DEAL_COLUMNS
+    keys = {"external_id": ("external_id", table_of(Deal).c.external_id)}
+
+    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
+        super().__init__(session, options, result)
+        self.pipeline = Pipeline(session, options.stage_map)
+        self.companies = Companies(session, self.batch_id, options)
+        self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
+        self.people: dict[str, int | None] = {}
+        self.contacts_created = 0
+
+    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+        super().run(rows, progress)
+        self.companies.finish()
+
+    def also_created(self) -> dict[str, int]:
+        return {
+            "companies": self.companies.created,
+            "contacts": self.contacts_created,
+            **super().also_created(),
+        }
+
+    def prepare(self, values: list[dict[str, Any]]) -> None:
+        self.companies.resolve([(v["_company"], None) for v in values])
+        for v in values:
+            v["company_id"] = self.companies.id_of(v.pop("_company"))
+            v["contact_id"] = self._contact(v.pop("_contact"))
+
+    def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
+        title = ("title", (name_key(values["title"]), values["company_id"]))
+        return [*super().key_values(values), title]
+
+    def existing(self, values: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+        """External ids as usual; titles at the same company for deals without one."""
+        found = super().existing(values)
+        titles = sorted({v["title"] for v in values})
+        found["title"] = {}
+        for start in range(0, len(titles), 500):
+            query = select(Deal.title, Deal.company_id, Deal.id).where(
+                col(Deal.title).in_(titles[start : start + 500])
+            )
+            for title, company_id, deal_id in self.session.exec(query):
+                found["title"].setdefault((name_key(title), company_id), int(deal_id or 0))
+        return found
+
+    def _contact(self, ref: str | None) -> int | None:
+        """A contact by email (created when missing) or by its full name."""
+        if not ref:
+            return None
+        if ref not in self.people:
+            self.people[ref] = self._find_contact(ref)
+        return self.people[ref]
+
+    def _find_contact(self, ref: str) -> int | None:
+        if "@" in ref:
+            email = normalize_email(ref, field="contact")
+            found = lookup(self.session, table_of(Contact).c.email, [email])
+            if email in found:
+                return found[email]
+            contact = Contact(full_name=email or ref, name_key=name_key(email or ref),
+                              email=email, import_batch_id=self.batch_id,
+                              created_at=self.options.now, updated_at=self.options.now)  # fmt: skip
+            self.session.add(contact)
+            self.session.flush()
+            self.contacts_created += 1
+            return contact.id
+        found = lookup(self.session, table_of(Contact).c.name_key, [name_key(ref)])
+        return found.get(name_key(ref))
+
+    def written(self, pending: Pending) -> None:
+        self.changes.insert([c for v in pending.inserts for c in self._history(v)])
+
+    def _history(self, deal: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every open stage up to the one reached, at creation; then won or lost at closing."""
+        final: Stage = deal.pop("_stage")
+        reached: Stage = deal.pop("_reached")
+        rows, before = [], None
+        for step in self.pipeline.path_to(reached):
+            rows.append(self._change(deal, before, step.id, deal["created_at"]))
+            before = step.id
+        if final.kind != StageKind.open:
+            rows.append(self._change(deal, before, final.id, deal["closed_at"]))
+        return rows
+
+    def _change(self, deal: dict[str, Any], before: int | None, after: int | None,
+                at: datetime) -> dict[str, Any]:  # fmt: skip
+        return {"deal_id": deal["id"], "from_stage_id": before, "to_stage_id": after,
+                "changed_at": at, "changed_by_id": deal["owner_id"]}  # fmt: skip
+
+    def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
+        title = " ".join(f.get("title", "").split())
+        if not title:
+            raise RowError("title", "a deal needs a title")
+        final, reached, status = self._stages(f)
+        created = self._moment(f.get("created_at"), "created_at") or self.options.now
+        closed = None
+        if status is not DealStatus.open:
+            closed = max(self._moment(f.get("closed_at"), "closed_at") or created, created)
+        currency = check_currency(f["currency"]) if f.get("currency") else self.options.currency
+        amount = parse_money(f["amount"], currency=currency) if f.get("amount") else None
+        values = self.stamp({
+            "title": title, "amount_minor": amount.minor if amount else 0,
+            "currency": amount.currency if amount else currency,
+            "expected_close": self._day(f.get("expected_close")), "stage_id": final.id,
+            "status": status.value, "owner_id": self.owners.resolve(f.get("owner")),
+            "lost_reason": f.get("lost_reason") if status is DealStatus.lost else None,
+            "custom": custom, "external_id": f.get("external_id"), "closed_at": closed,
+            "_company": f.get("company"), "_contact": f.get("contact"), "_stage": final,
+            "_reached": reached,
+        })  # fmt: skip
+        values["created_at"] = created
+        return values
+
+    def _stages(self, f: dict[str, str]) -> tuple[Stage, Stage, DealStatus]:
+        """(the stage to store, the last open stage it reached, its status).
+
+        Pipedrive and HubSpot export a lost deal with the stage it was lost at, so that stage
+        is where it left the pipeline; a closed deal with no open stage given won from the
+        last open stage, or was lost at the first."""
+        given = self.pipeline.stage(f.get("stage"))
+        status = _status(f.get("status"))
+        if status is None:
+            kind = StageKind(given.kind) if given else StageKind.open
+            status = DealStatus(kind.value)
+        if status is DealStatus.open:
+            stage = given or self.pipeline.open[0]
+            if stage.kind != StageKind.open:
+                raise RowError("status", f"status open but stage {stage.name!r} is closed")
+            return stage, stage, status
+        if given is not None and given.kind == StageKind.open:
+            reached = given
+        else:
+            reached = self.pipeline.open[-1 if status is DealStatus.won else 0]
+        return self.pipeline.closing[StageKind(status.value)], reached, status
+
+    def _moment(self, text: str | None, column: str) -> datetime | None:
+        if not text:
+            return None
+        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
+
+    def _day(self, text: str | None) -> date | None:
+        if not text:
+            return None
+        today = datetime.combine(self.options.now.date(), time(0)).date()
+        return parse_date(text, today=today, field="expected_close")
+
+
+def _status(text: str | None) -> DealStatus | None:
+    if not text:
+        return None
+    found = STATUS_WORDS.get(" ".join(text.strip().lower().split()))
+    if found is None:
+        raise RowError("status", f"unknown status {text!r} (open, won or lost)")
+    return found
+
+
+def import_deals(
+    session: Session,
+    *,
+    rows: Iterable[ImportRow],
+    source: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, list[Rejected]]:
+    """Import deal rows with their implied stage history."""
+    return _import(DealImport, session, rows=rows, source=source, options=options,
+                   progress=progress)  # fmt: skip

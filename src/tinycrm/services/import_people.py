@@ -1,0 +1,534 @@
+"""Importing contacts and companies.
+
+A contact is the same person as one already there when its normalised email matches,
+else its normalised phone, else its external id; a company when its normalised name or its
+web domain matches. Rows later in the file see the ones before them, so duplicates inside
+a file count too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tinycrm.errors import CrmError
+from tinycrm.models import Company, Contact, ContactStatus, ContactTag, Deal
+from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
+from tinycrm.services.imports import (
+    BulkWriter,
+    IdAllocator,
+    ImportOptions,
+    ImportResult,
+    ImportRow,
+    OnDuplicate,
+    Owners,
+    Rejected,
+    RowError,
+    chunks,
+    finish,
+    lookup,
+    start_batch,
+    table_of,
+)
+
+Progress = Callable[[int], None]
+
+CONTACT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "full_name",
+    "name_key",
+    "email",
+    "phone",
+    "phone_norm",
+    "title",
+    "status",
+    "source",
+    "notes",
+    "company_id",
+    "owner_id",
+    "custom",
+    "external_id",
+    "import_batch_id",
+    "created_at",
+    "updated_at",
+)
+COMPANY_COLUMNS = (
+    "id",
+    "name",
+    "name_key",
+    "domain",
+    "industry",
+    "city",
+    "country",
+    "phone",
+    "website",
+    "notes",
+    "owner_id",
+    "custom",
+    "external_id",
+    "import_batch_id",
+    "created_at",
+    "updated_at",
+)
+UPDATABLE = {
+    "contacts": (
+        "first_name",
+        "last_name",
+        "full_name",
+        "name_key",
+        "email",
+        "phone",
+        "phone_norm",
+        "title",
+        "status",
+        "source",
+        "notes",
+        "company_id",
+        "owner_id",
+        "external_id",
+    ),
+    "deals": (
+        "title",
+        "amount_minor",
+        "currency",
+        "expected_close",
+        "company_id",
+        "contact_id",
+        "owner_id",
+        "lost_reason",
+        "external_id",
+    ),
+    "companies": (
+        "domain",
+        "industry",
+        "city",
+        "country",
+        "phone",
+        "website",
+        "notes",
+        "owner_id",
+        "external_id",
+    ),
+}
+
+STATUS_WORDS = {
+    ContactStatus.lead: (
+        "lead",
+        "new",
+        "subscriber",
+        "mql",
+        "marketing qualified lead",
+        "线索",
+        "潜在客户",
+    ),
+    ContactStatus.prospect: (
+        "prospect",
+        "opportunity",
+        "sql",
+        "sales qualified lead",
+        "qualified",
+        "open",
+        "in progress",
+        "意向客户",
+        "商机",
+    ),
+    ContactStatus.customer: ("customer", "client", "won", "evangelist", "客户", "成交客户"),
+    ContactStatus.inactive: (
+        "inactive",
+        "other",
+        "unqualified",
+        "lost",
+        "churned",
+        "closed",
+        "流失",
+        "无效",
+    ),
+}
+_STATUS = {word: status for status, words in STATUS_WORDS.items() for word in words}
+
+
+def parse_status(text: str | None) -> ContactStatus:
+    if not text or not text.strip():
+        return ContactStatus.prospect
+    found = _STATUS.get(" ".join(text.strip().lower().replace("_", " ").split()))
+    if found is None:
+        raise RowError(
+            "status", f"unknown status {text.strip()!r} (lead, prospect, customer or inactive)"
+        )
+    return found
+
+
+def split_tags(text: str | None) -> list[str]:
+    parts = (text or "").replace(";", ",").replace(" ::: ", ",").split(",")
+    return sorted({" ".join(p.split()).casefold() for p in parts if p.strip()})
+
+
+@dataclass
+class Pending:
+    """Rows of one chunk waiting to be written, and the keys they claim."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+class Companies:
+    """Companies by name key or domain, created on first mention (bulk, with the import's
+    batch id) when a contact names one that does not exist."""
+
+    def __init__(self, session: Session, batch_id: int, options: ImportOptions) -> None:
+        self.session, self.batch_id, self.options = session, batch_id, options
+        self.known: dict[str, int] = {}
+        self.keys: dict[str, str] = {}
+        """Name as written -> its key, for the names of the chunk at hand."""
+        self.ids: IdAllocator | None = None
+        self.writer: BulkWriter | None = None
+        self.created = 0
+
+    def resolve(self, rows: list[tuple[str | None, str | None]]) -> None:
+        """Look up (and create) the companies a chunk names, before its contacts are written."""
+        keys = {name: name_key(name) for name, _ in rows if name}
+        self.keys.update(keys)
+        wanted = set(keys.values()) - self.known.keys()
+        self.known.update(lookup(self.session, table_of(Company).c.name_key, wanted))
+        new = []
+        for name, domain in rows:
+            if name and keys[name] not in self.known:
+                new.append(self._new(name, keys[name], domain))
+        if new:
+            self.writer = self.writer or BulkWriter(self.session, Company, COMPANY_COLUMNS)
+            self.writer.insert(new)
+
+    def _new(self, name: str, key: str, domain: str | None) -> dict[str, Any]:
+        self.ids = self.ids or IdAllocator(self.session, Company)
+        company_id = self.ids.take()
+        self.known[key] = company_id
+        self.created += 1
+        now = self.options.now
+        return {
+            "id": company_id,
+            "name": " ".join(name.split()),
+            "name_key": key,
+            "domain": clean(domain),
+            "custom": {},
+            "import_batch_id": self.batch_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    def id_of(self, name: str | None) -> int | None:
+        return self.known.get(self.keys[name]) if name else None
+
+    def finish(self) -> None:
+        if self.ids is not None:
+            self.ids.finish()
+
+
+class RecordImport:
+    """The flow every noun shares: convert each row, find its twin among existing records
+    and earlier rows, then insert, update, skip or reject it. Subclasses say how to convert
+    a row and which keys make two records the same."""
+
+    model: type[Contact] | type[Company] | type[Deal]
+    columns: tuple[str, ...]
+    keys: dict[str, tuple[str, Any]]
+    """duplicate key name -> (the converted value it is read from, the column it is in)"""
+
+    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
+        self.session, self.options, self.result = session, options, result
+        assert result.batch_id is not None
+        self.batch_id = result.batch_id
+        self.owners = Owners(session, create=options.create_owners, now=options.now)
+        self.ids = IdAllocator(session, self.model)
+        self.writer = BulkWriter(session, self.model, self.columns)
+        self.rejects: list[Rejected] = []
+        self.custom_keys: set[str] = set()
+
+    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+        for chunk in chunks(rows):
+            self._chunk(chunk)
+            if progress:
+                progress(len(chunk))
+        self.ids.finish()
+
+    def _chunk(self, chunk: list[ImportRow]) -> None:
+        valid = [(row, values) for row in chunk if (values := self._values(row)) is not None]
+        self.prepare([values for _, values in valid])
+        existing = self.existing([values for _, values in valid])
+        pending = Pending()
+        for row, values in valid:
+            self._place(row, values, existing, pending)
+        self.writer.insert(pending.inserts)
+        self.written(pending)
+
+    def existing(self, values: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+        """For each duplicate key, the records already there: {kind: {key: id}}."""
+        return {
+            kind: lookup(self.session, column, (v[value] for v in values))
+            for kind, (value, column) in self.keys.items()
+        }
+
+    def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
+        """The row's duplicate keys, strongest first."""
+        return [(kind, values[value]) for kind, (value, _) in self.keys.items() if values[value]]
+
+    def also_created(self) -> dict[str, int]:
+        """Records made along the way, by kind."""
+        return {"users": self.owners.created}
+
+    def prepare(self, values: list[dict[str, Any]]) -> None:
+        """Work a whole chunk needs before its rows are placed (e.g. companies they name)."""
+
+    def written(self, pending: Pending) -> None:
+        """Work after a chunk's records exist (e.g. their tags)."""
+
+    def convert(self, fields: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _values(self, row: ImportRow) -> dict[str, Any] | None:
+        try:
+            if row.problem:
+                raise RowError(None, row.problem)
+            fields = {k: v.strip() for k, v in row.fields.items() if v and v.strip()}
+            custom = {k: v for k, v in row.custom.items() if v not in (None, "")}
+            values = self.convert(fields, custom)
+            self.custom_keys.update(values["custom"])
+            return values
+        except RowError as exc:
+            self._reject(row, exc.column, exc.message)
+        except CrmError as exc:
+            self._reject(row, getattr(exc, "field", None), exc.message)
+        return None
+
+    def _reject(self, row: ImportRow, column: str | None, reason: str) -> None:
+        self.result.rejected += 1
+        self.rejects.append(Rejected(row.line, column, reason, row.raw or row.fields))
+
+    def stamp(self, values: dict[str, Any]) -> dict[str, Any]:
+        now = self.options.now
+        values.update(import_batch_id=self.batch_id, created_at=now, updated_at=now)
+        return values
+
+    def _place(
+        self,
+        row: ImportRow,
+        values: dict[str, Any],
+        existing: dict[str, dict[Any, int]],
+        pending: Pending,
+    ) -> None:
+        keys = self.key_values(values)
+        match = next((existing[k][v] for k, v in keys if v in existing[k]), None)
+        twin = next((pending.keys[key] for key in keys if key in pending.keys), None)
+        if match is None and twin is None:
+            self._insert(values, keys, pending)
+        elif self.options.on_duplicate is OnDuplicate.error:
+            what = f"{self.model.__tablename__[:-1]} #{match}" if match else "an earlier row"
+            self._reject(row, keys[0][0], f"duplicate of {what}")
+        elif self.options.on_duplicate is OnDuplicate.update:
+            self._update(values, match, twin)
+        else:
+            self.result.skipped += 1
+
+    def _insert(
+        self, values: dict[str, Any], keys: list[tuple[str, Any]], pending: Pending
+    ) -> None:
+        values["id"] = self.ids.take()
+        pending.inserts.append(values)
+        for key in keys:
+            pending.keys.setdefault(key, values)
+        self.result.created += 1
+
+    def _update(
+        self, values: dict[str, Any], match: int | None, twin: dict[str, Any] | None
+    ) -> None:
+        """Fill in what the row has; never blank what is there."""
+        updatable = UPDATABLE[self.model.__tablename__]
+        changes = {k: values[k] for k in updatable if values.get(k) not in (None, "")}
+        if twin is not None:
+            twin.update(changes)
+            twin["custom"] = {**twin["custom"], **values["custom"]}
+        else:
+            record: Any = self.session.get(self.model, match)
+            assert record is not None
+            record.sqlmodel_update(changes)
+            record.custom = {**record.custom, **values["custom"]}
+            record.updated_at = self.options.now
+            self.session.add(record)
+        self.result.updated += 1
+
+
+class ContactImport(RecordImport):
+    model = Contact
+    columns = CONTACT_COLUMNS
+    keys = {
+        "email": ("email", table_of(Contact).c.email),
+        "phone": ("phone_norm", table_of(Contact).c.phone_norm),
+        "external_id": ("external_id", table_of(Contact).c.external_id),
+    }
+
+    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
+        super().__init__(session, options, result)
+        self.companies = Companies(session, self.batch_id, options)
+        self.tags = BulkWriter(session, ContactTag, ("contact_id", "tag"))
+
+    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+        super().run(rows, progress)
+        self.companies.finish()
+
+    def also_created(self) -> dict[str, int]:
+        return {"companies": self.companies.created, **super().also_created()}
+
+    def prepare(self, values: list[dict[str, Any]]) -> None:
+        self.companies.resolve([(v["_company"], v.pop("_domain")) for v in values])
+        for v in values:
+            v["company_id"] = self.companies.id_of(v.pop("_company"))
+
+    def _update(
+        self, values: dict[str, Any], match: int | None, twin: dict[str, Any] | None
+    ) -> None:
+        """As for any record, but a row without a name keeps the person's name, and its tags
+        are added to theirs."""
+        if not values["_named"]:
+            values["full_name"] = values["name_key"] = None
+        tags = values["_tags"]
+        super()._update(values, match, twin)
+        if twin is not None:
+            twin["_tags"] = sorted({*twin["_tags"], *tags})
+        elif tags:
+            query = select(ContactTag.tag).where(ContactTag.contact_id == match)
+            have = set(self.session.exec(query))
+            self.tags.insert([{"contact_id": match, "tag": t} for t in tags if t not in have])
+
+    def written(self, pending: Pending) -> None:
+        self.tags.insert(
+            [{"contact_id": v["id"], "tag": t} for v in pending.inserts for t in v.pop("_tags")]
+        )
+
+    def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
+        first, last = f.get("first_name"), f.get("last_name")
+        full = " ".join((f.get("name") or join_name(first, last)).split())
+        email = normalize_email(f.get("email"))
+        phone_norm = normalize_phone(f.get("phone"), region=self.options.region)
+        if not (full or email or phone_norm):
+            raise RowError("name", "no name, email or phone")
+        if f.get("birthday"):
+            custom["birthday"] = f["birthday"]
+        label = full or email or phone_norm or ""
+        return self.stamp(
+            {
+                "first_name": first,
+                "last_name": last,
+                "full_name": label,
+                "name_key": name_key(label),
+                "email": email,
+                "phone": f.get("phone"),
+                "phone_norm": phone_norm,
+                "title": f.get("title"),
+                "status": parse_status(f.get("status")).value,
+                "source": f.get("source"),
+                "notes": f.get("notes"),
+                "owner_id": self.owners.resolve(f.get("owner")),
+                "custom": custom,
+                "external_id": f.get("external_id"),
+                "_company": f.get("company"),
+                "_domain": f.get("company_domain"),
+                "_tags": split_tags(f.get("tags")),
+                "_named": bool(full),
+            }
+        )
+
+
+class CompanyImport(RecordImport):
+    model = Company
+    columns = COMPANY_COLUMNS
+    keys = {
+        "name": ("name_key", table_of(Company).c.name_key),
+        "domain": ("domain", table_of(Company).c.domain),
+        "external_id": ("external_id", table_of(Company).c.external_id),
+    }
+
+    def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
+        name = " ".join(f.get("name", "").split())
+        if not name:
+            raise RowError("name", "a company needs a name")
+        return self.stamp(
+            {
+                "name": name,
+                "name_key": name_key(name),
+                "domain": domain_of(f.get("domain")),
+                "industry": f.get("industry"),
+                "city": f.get("city"),
+                "country": f.get("country"),
+                "phone": f.get("phone"),
+                "website": f.get("website"),
+                "notes": f.get("notes"),
+                "owner_id": self.owners.resolve(f.get("owner")),
+                "custom": custom,
+                "external_id": f.get("external_id"),
+            }
+        )
+
+
+def domain_of(text: str | None) -> str | None:
+    """`https://www.Acme.com/about` -> `acme.com`; junk is a row error."""
+    if not text:
+        return None
+    from tinycrm.services.companies import web_domain
+
+    try:
+        return web_domain(text)
+    except CrmError as exc:
+        raise RowError("domain", exc.message) from None
+
+
+def _import(
+    job_type: type[RecordImport],
+    session: Session,
+    *,
+    rows: Iterable[ImportRow],
+    source: str,
+    options: ImportOptions,
+    progress: Progress | None,
+) -> tuple[ImportResult, list[Rejected]]:
+    noun = job_type.model.__tablename__
+    result = ImportResult(noun=noun, source=source)
+    result.batch_id = start_batch(session, noun=noun, source=source, options=options)
+    job = job_type(session, options, result)
+    job.run(rows, progress)
+    result.also_created = job.also_created()
+    result.custom_fields = sorted(job.custom_keys)
+    session.flush()
+    return finish(session, result, options), job.rejects
+
+
+def import_contacts(
+    session: Session,
+    *,
+    rows: Iterable[ImportRow],
+    source: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, list[Rejected]]:
+    """Import contact rows; nothing is kept when a row is rejected unless `skip_errors`."""
+    return _import(
+        ContactImport, session, rows=rows, source=source, options=options, progress=progress
+    )
+
+
+def import_companies(
+    session: Session,
+    *,
+    rows: Iterable[ImportRow],
+    source: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, list[Rejected]]:
+    """Import company rows; the same by normalised name, web domain or external id."""
+    return _import(
+        CompanyImport, session, rows=rows, source=source, options=options, progress=progress
+    )

@@ -1,0 +1,335 @@
+"""Imports: mapped rows in, records out, all or nothing, with a batch that can be undone.
+
+Rows stream through in chunks. Each chunk is checked against the database with indexed
+`IN (...)` lookups, and what it creates is written before the next chunk is read, so rows
+later in the file find those earlier ones as duplicates without any in-memory index of the
+whole file. Everything runs in one transaction: when a row is rejected (and
+`skip_errors` is off), or on a dry run, the transaction is rolled back at the end, after
+every row has been checked, so the user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, inspect, select, text, update
+from sqlmodel import Session, SQLModel, col
+
+from tinycrm.errors import Conflict, CrmError, NotFound
+from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
+from tinycrm.normalize import name_key, normalize_email
+
+CHUNK = 2000
+
+
+class OnDuplicate(StrEnum):
+    skip = "skip"
+    update = "update"
+    error = "error"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One input row after column mapping: canonical fields, custom fields, raw cells."""
+
+    line: int
+    fields: dict[str, str]
+    custom: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int
+    column: str | None
+    reason: str
+    raw: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    now: datetime
+    currency: str
+    region: str
+    on_duplicate: OnDuplicate = OnDuplicate.skip
+    skip_errors: bool = False
+    dry_run: bool = False
+    create_owners: bool = False
+    actor_id: int | None = None
+    stage_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    noun: str
+    source: str
+    batch_id: int | None = None
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    also_created: dict[str, int] = field(default_factory=dict)
+    """Records made along the way: companies named by contacts, owners (--create-owners)."""
+    custom_fields: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+class RowError(CrmError):
+    """A problem with one value of one row; becomes a Rejected with its column."""
+
+    def __init__(self, column: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+
+
+def chunks(rows: Iterable[ImportRow], size: int = CHUNK) -> Iterator[list[ImportRow]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class."""
+    return cast(Table, inspect(model).local_table)
+
+
+class BulkWriter:
+    """Inserts many rows with explicit ids: DBAPI executemany on SQLite (the fast path the
+    design measured), Core executemany elsewhere; values go through SQLAlchemy's own bind
+    processors, so times and JSON are stored exactly as the ORM stores them."""
+
+    def __init__(self, session: Session, model: type[SQLModel], columns: Sequence[str]) -> None:
+        self.session = session
+        self.table = table_of(model)
+        self.columns = list(columns)
+        conn = session.connection()
+        self.sqlite = conn.dialect.name == "sqlite"
+        processors = [self.table.c[c].type.bind_processor(conn.dialect) for c in self.columns]
+        self.processors = list(enumerate(processors))
+        names = ", ".join(self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        self.sql = f"INSERT INTO {self.table.name} ({names}) VALUES ({marks})"
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if not self.sqlite:
+            self.session.execute(self.table.insert(), rows)
+            return
+        values = [[row.get(c) for c in self.columns] for row in rows]
+        for index, process in self.processors:
+            if process is None:
+                continue
+            memo: dict[Any, Any] = {}  # every row of an import shares its timestamps
+            for value in values:
+                cell = value[index]
+                if cell is None:
+                    continue
+                if isinstance(cell, dict | list):
+                    value[index] = process(cell)
+                elif (done := memo.get(cell)) is not None:
+                    value[index] = done
+                else:
+                    value[index] = memo[cell] = process(cell)
+        raw = self.session.connection().connection.dbapi_connection
+        assert raw is not None
+        raw.executemany(self.sql, values)
+
+
+class IdAllocator:
+    """Ids for new rows of one table, allocated while this transaction holds the write lock
+    (SQLite: BEGIN IMMEDIATE; PostgreSQL: the table is locked, and its sequence is moved
+    past the new ids when the import ends)."""
+
+    def __init__(self, session: Session, model: type[SQLModel]) -> None:
+        self.session = session
+        self.table = table_of(model)
+        self.postgres = session.connection().dialect.name == "postgresql"
+        if self.postgres:
+            session.execute(text(f"LOCK TABLE {self.table.name} IN EXCLUSIVE MODE"))
+        self.next = (session.execute(select(func.max(self.table.c.id))).scalar() or 0) + 1
+
+    def take(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+    def finish(self) -> None:
+        if self.postgres:
+            name = self.table.name
+            self.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"GREATEST((SELECT max(id) FROM {name}), 1))"
+                )
+            )
+
+
+def lookup(session: Session, column: Any, keys: Iterable[Any]) -> dict[Any, int]:
+    """`{key: id}` for the rows whose `column` is one of `keys` (the first id wins).
+
+    On SQLite the statement goes straight to the DBAPI: compiling an expanding IN for every
+    chunk cost more than the index probes themselves."""
+    wanted = sorted({k for k in keys if k})
+    found: dict[Any, int] = {}
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+    table = column.table
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        if raw is not None:
+            marks = ",".join("?" * len(part))
+            sql = (
+                f"SELECT {column.name}, id FROM {table.name} "
+                f"WHERE {column.name} IN ({marks}) ORDER BY id"
+            )
+            rows: Iterable[Any] = raw.execute(sql, part)
+        else:
+            query = select(column, table.c.id).where(column.in_(part)).order_by(table.c.id)
+            rows = session.execute(query)
+        for key, row_id in rows:
+            found.setdefault(key, row_id)
+    return found
+
+
+class Owners:
+    """Owners by name or email, looked up once each; unknown ones are a row error unless
+    `create` is on, when they are added as reps."""
+
+    def __init__(self, session: Session, *, create: bool, now: datetime) -> None:
+        self.session, self.create, self.now = session, create, now
+        self.known: dict[str, int] = {}
+        for user in session.exec(select(User)).scalars():  # type: ignore[call-overload]
+            for key in (user.name_key, user.email, *user.name_key.split()):
+                if key:
+                    self.known.setdefault(key, user.id or 0)
+        self.created = 0
+
+    def resolve(self, text: str | None) -> int | None:
+        if not text or not text.strip():
+            return None
+        key = text.strip().lower() if "@" in text else name_key(text)
+        if key in self.known:
+            return self.known[key]
+        if not self.create:
+            raise RowError("owner", f"unknown user {text.strip()!r} (use --create-owners)")
+        return self._add(text.strip())
+
+    def _add(self, text: str) -> int:
+        email = normalize_email(text) if "@" in text else None
+        name = text.split("@")[0] if email else text
+        user = User(name=name, name_key=name_key(name), email=email, created_at=self.now)
+        self.session.add(user)
+        self.session.flush()
+        assert user.id is not None
+        self.known[name_key(name)] = user.id
+        if email:
+            self.known[email] = user.id
+        self.created += 1
+        return user.id
+
+
+def start_batch(session: Session, *, noun: str, source: str, options: ImportOptions) -> int:
+    batch = ImportBatch(noun=noun, source=source, started_at=options.now, actor_id=options.actor_id)
+    session.add(batch)
+    session.flush()
+    assert batch.id is not None
+    return batch.id
+
+
+def finish(session: Session, result: ImportResult, options: ImportOptions) -> ImportResult:
+    """Record the counts, then keep or roll back everything."""
+    if options.dry_run or (result.rejected and not options.skip_errors):
+        session.rollback()
+        result.written = False
+        result.batch_id = None
+        return result
+    batch = session.get(ImportBatch, result.batch_id)
+    assert batch is not None
+    batch.created, batch.updated = result.created, result.updated
+    batch.skipped, batch.rejected = result.skipped, result.rejected
+    session.add(batch)
+    session.flush()
+    result.written = True
+    return result
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    noun: str
+    source: str
+    started_at: datetime
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    undone_at: datetime | None
+
+
+def list_batches(session: Session) -> list[BatchRow]:
+    batches = session.exec(select(ImportBatch).order_by(col(ImportBatch.id)))  # type: ignore[call-overload]
+    return [
+        BatchRow(
+            b.id,
+            b.noun,
+            b.source,
+            b.started_at,
+            b.created,
+            b.updated,
+            b.skipped,
+            b.rejected,
+            b.undone_at,
+        )
+        for b in batches.scalars()
+    ]
+
+
+_CREATED_BY = (Activity, Deal, Contact, Company)
+"""Undo order: what points at others goes first."""
+
+
+def undo_batch(session: Session, *, batch_id: int, now: datetime) -> dict[str, int]:
+    """Delete what an import created (not what it updated); returns counts per table."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound("import", batch_id)
+    if batch.undone_at is not None:
+        raise Conflict(f"import #{batch_id} was already undone")
+    _refuse_if_used(session, batch_id)
+    counts: dict[str, int] = {}
+    for model in _CREATED_BY:
+        table = table_of(model)
+        result = session.execute(delete(table).where(table.c.import_batch_id == batch_id))
+        counts[table.name] = result.rowcount or 0  # type: ignore[attr-defined]
+    session.execute(
+        update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=now)
+    )
+    return counts
+
+
+def _refuse_if_used(session: Session, batch_id: int) -> None:
+    """Deals from elsewhere that belong to a company this import created would lose it."""
+    created = select(col(Company.id)).where(col(Company.import_batch_id) == batch_id)
+    used = session.execute(
+        select(func.count())
+        .select_from(table_of(Deal))
+        .where(
+            col(Deal.import_batch_id).is_(None) | (Deal.import_batch_id != batch_id),
+            col(Deal.company_id).in_(created),
+        )
+    ).scalar_one()
+    if used:
+        raise Conflict(
+            f"{used} deal(s) added since belong to companies import #{batch_id} created; "
+            "delete or move them first"
+        )
+
+
+def tag_rows(contact_id: int, tags: list[str]) -> list[dict[str, Any]]:
+    return [{"contact_id": contact_id, "tag": t} for t in tags]
