@@ -10,8 +10,8 @@ from sqlmodel import func, select
 from tests.conftest import NOW
 from tinycrm.errors import Conflict
 from tinycrm.models import Company, Contact, ContactTag, Deal, ImportBatch, StageChange, UserCreate
-from tinycrm.services import contacts, deals, users
-from tinycrm.services.import_deals import import_deals
+from tinycrm.services import activities, contacts, deals, users
+from tinycrm.services.import_deals import import_activities, import_deals
 from tinycrm.services.import_people import import_companies, import_contacts
 from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate, undo_batch
 from tinycrm.store import Database, session_scope
@@ -305,3 +305,52 @@ def test_bad_deal_rows_name_column_and_reason(
     result, rejected = run(team, import_deals, rows(record))
     assert [(r.line, r.column, r.reason) for r in rejected] == [(2, column, reason)]
     assert count(team, Deal) == 0
+
+
+def test_activity_log_links_records_and_is_not_doubled(team: Database) -> None:
+    run(
+        team,
+        import_deals,
+        rows(
+            {
+                "title": "Acme renewal",
+                "company": "Acme",
+                "contact": "li@acme.example",
+                "external_id": "pd-1",
+            }
+        ),
+    )
+    log = rows(
+        {
+            "kind": "Call",
+            "subject": "Intro call",
+            "contact": "LI@acme.example",
+            "company": "acme",
+            "deal": "pd-1",
+            "done_at": "2026-11-02 10:00",
+        },
+        {
+            "kind": "meeting",
+            "body": "Demo at their office\nbring the tablet",
+            "owner": "ana",
+            "due_at": "2026-12-01 14:00",
+            "custom:room": "B2",
+        },
+        {"kind": "fax", "subject": "?"},
+    )
+    result, rejected = run(team, import_activities, log, skip_errors=True)
+    assert (result.created, result.rejected, result.custom_fields) == (2, 1, ["room"])
+    assert [(r.line, r.column) for r in rejected] == [(4, "kind")]
+    with session_scope(team, write=False) as s:
+        logged = {a.subject: a for a in activities.list_activities(s)}
+    call, demo = logged["Intro call"], logged["Demo at their office"]
+    assert (call.kind, call.contact, call.company, call.deal) == (
+        "call",
+        "li@acme.example",
+        "Acme",
+        "Acme renewal",
+    )
+    assert call.done_at is not None and call.done_at.isoformat() == "2026-11-02T10:00:00+00:00"
+    assert (demo.kind, demo.owner, demo.done_at) == ("meeting", "Ana Ruiz", None)
+    again, _ = run(team, import_activities, log, skip_errors=True)
+    assert (again.created, again.skipped) == (0, 2)

@@ -25,7 +25,7 @@ from tinycrm.errors import DatabaseError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration. A test keeps it equal to Alembic's head, so start-up need not load
 Alembic to see that the schema is current."""
 

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import JSON, Index, String
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import UTCDateTime, utcnow
@@ -42,6 +43,9 @@ class Activity(ActivityBase, table=True):
         default=None, foreign_key="deals.id", ondelete="SET NULL", index=True
     )
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    external_id: str | None = Field(default=None, max_length=200, index=True)
+    """The record's id in the system it was imported from."""
     import_batch_id: int | None = Field(
         default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
     )

@@ -17,7 +17,16 @@ from sqlmodel import Session, col, select
 
 from tinycrm.dates import parse_date, parse_datetime
 from tinycrm.errors import CrmError
-from tinycrm.models import Contact, Deal, DealStatus, Stage, StageChange, StageKind
+from tinycrm.models import (
+    Activity,
+    Company,
+    Contact,
+    Deal,
+    DealStatus,
+    Stage,
+    StageChange,
+    StageKind,
+)
 from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
@@ -33,17 +42,38 @@ from tinycrm.services.imports import (
 )
 
 DEAL_COLUMNS = (
-    "id", "title", "amount_minor", "currency", "expected_close", "company_id", "contact_id",
-    "owner_id", "stage_id", "status", "lost_reason", "custom", "external_id", "import_batch_id",
-    "created_at", "updated_at", "closed_at",
-)  # fmt: skip
+    "id",
+    "title",
+    "amount_minor",
+    "currency",
+    "expected_close",
+    "company_id",
+    "contact_id",
+    "owner_id",
+    "stage_id",
+    "status",
+    "lost_reason",
+    "custom",
+    "external_id",
+    "import_batch_id",
+    "created_at",
+    "updated_at",
+    "closed_at",
+)
 CHANGE_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
 STATUS_WORDS = {
-    "open": DealStatus.open, "won": DealStatus.won, "lost": DealStatus.lost,
-    "closed won": DealStatus.won, "closed lost": DealStatus.lost, "true": DealStatus.won,
-    "赢单": DealStatus.won, "成交": DealStatus.won, "输单": DealStatus.lost,
-    "丢单": DealStatus.lost, "进行中": DealStatus.open,
-}  # fmt: skip
+    "open": DealStatus.open,
+    "won": DealStatus.won,
+    "lost": DealStatus.lost,
+    "closed won": DealStatus.won,
+    "closed lost": DealStatus.lost,
+    "true": DealStatus.won,
+    "赢单": DealStatus.won,
+    "成交": DealStatus.won,
+    "输单": DealStatus.lost,
+    "丢单": DealStatus.lost,
+    "进行中": DealStatus.open,
+}
 
 
 class Pipeline:
@@ -53,13 +83,17 @@ class Pipeline:
         stages = list(session.exec(select(Stage).order_by(col(Stage.position))))
         self.by_key = {s.name_key: s for s in stages}
         self.open = [s for s in stages if s.kind == StageKind.open]
-        self.closing = {kind: next(s for s in stages if s.kind == kind)
-                        for kind in (StageKind.won, StageKind.lost)}  # fmt: skip
+        self.closing = {
+            kind: next(s for s in stages if s.kind == kind)
+            for kind in (StageKind.won, StageKind.lost)
+        }
         self.mapped: dict[str, Stage] = {}
         for source, target in stage_map.items():
             if name_key(target) not in self.by_key:
-                raise CrmError(f"--stage-map: unknown stage {target!r} (one of: "
-                               f"{', '.join(s.name for s in stages)})")  # fmt: skip
+                raise CrmError(
+                    f"--stage-map: unknown stage {target!r} (one of: "
+                    f"{', '.join(s.name for s in stages)})"
+                )
             self.mapped[name_key(source)] = self.by_key[name_key(target)]
 
     def stage(self, text: str | None) -> Stage | None:
@@ -69,8 +103,9 @@ class Pipeline:
         found = self.mapped.get(key) or self.by_key.get(key)
         if found is None:
             names = ", ".join(self.by_key)
-            raise RowError("stage", f"unknown stage {text!r} (one of: {names}; "
-                                    "or map it with --stage-map)")  # fmt: skip
+            raise RowError(
+                "stage", f"unknown stage {text!r} (one of: {names}; or map it with --stage-map)"
+            )
         return found
 
     def path_to(self, stage: Stage) -> list[Stage]:
@@ -141,9 +176,14 @@ class DealImport(RecordImport):
             found = lookup(self.session, table_of(Contact).c.email, [email])
             if email in found:
                 return found[email]
-            contact = Contact(full_name=email or ref, name_key=name_key(email or ref),
-                              email=email, import_batch_id=self.batch_id,
-                              created_at=self.options.now, updated_at=self.options.now)  # fmt: skip
+            contact = Contact(
+                full_name=email or ref,
+                name_key=name_key(email or ref),
+                email=email,
+                import_batch_id=self.batch_id,
+                created_at=self.options.now,
+                updated_at=self.options.now,
+            )
             self.session.add(contact)
             self.session.flush()
             self.contacts_created += 1
@@ -166,10 +206,16 @@ class DealImport(RecordImport):
             rows.append(self._change(deal, before, final.id, deal["closed_at"]))
         return rows
 
-    def _change(self, deal: dict[str, Any], before: int | None, after: int | None,
-                at: datetime) -> dict[str, Any]:  # fmt: skip
-        return {"deal_id": deal["id"], "from_stage_id": before, "to_stage_id": after,
-                "changed_at": at, "changed_by_id": deal["owner_id"]}  # fmt: skip
+    def _change(
+        self, deal: dict[str, Any], before: int | None, after: int | None, at: datetime
+    ) -> dict[str, Any]:
+        return {
+            "deal_id": deal["id"],
+            "from_stage_id": before,
+            "to_stage_id": after,
+            "changed_at": at,
+            "changed_by_id": deal["owner_id"],
+        }
 
     def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
         title = " ".join(f.get("title", "").split())
@@ -182,16 +228,25 @@ class DealImport(RecordImport):
             closed = max(self._moment(f.get("closed_at"), "closed_at") or created, created)
         currency = check_currency(f["currency"]) if f.get("currency") else self.options.currency
         amount = parse_money(f["amount"], currency=currency) if f.get("amount") else None
-        values = self.stamp({
-            "title": title, "amount_minor": amount.minor if amount else 0,
-            "currency": amount.currency if amount else currency,
-            "expected_close": self._day(f.get("expected_close")), "stage_id": final.id,
-            "status": status.value, "owner_id": self.owners.resolve(f.get("owner")),
-            "lost_reason": f.get("lost_reason") if status is DealStatus.lost else None,
-            "custom": custom, "external_id": f.get("external_id"), "closed_at": closed,
-            "_company": f.get("company"), "_contact": f.get("contact"), "_stage": final,
-            "_reached": reached,
-        })  # fmt: skip
+        values = self.stamp(
+            {
+                "title": title,
+                "amount_minor": amount.minor if amount else 0,
+                "currency": amount.currency if amount else currency,
+                "expected_close": self._day(f.get("expected_close")),
+                "stage_id": final.id,
+                "status": status.value,
+                "owner_id": self.owners.resolve(f.get("owner")),
+                "lost_reason": f.get("lost_reason") if status is DealStatus.lost else None,
+                "custom": custom,
+                "external_id": f.get("external_id"),
+                "closed_at": closed,
+                "_company": f.get("company"),
+                "_contact": f.get("contact"),
+                "_stage": final,
+                "_reached": reached,
+            }
+        )
         values["created_at"] = created
         return values
 
@@ -247,5 +302,151 @@ def import_deals(
     progress: Progress | None = None,
 ) -> tuple[ImportResult, list[Rejected]]:
     """Import deal rows with their implied stage history."""
-    return _import(DealImport, session, rows=rows, source=source, options=options,
-                   progress=progress)  # fmt: skip
+    return _import(
+        DealImport, session, rows=rows, source=source, options=options, progress=progress
+    )
+
+
+ACTIVITY_COLUMNS = (
+    "id",
+    "kind",
+    "subject",
+    "body",
+    "due_at",
+    "done_at",
+    "contact_id",
+    "company_id",
+    "deal_id",
+    "owner_id",
+    "custom",
+    "external_id",
+    "import_batch_id",
+    "created_at",
+)
+KIND_WORDS = {
+    "call": "call",
+    "phone": "call",
+    "phone call": "call",
+    "电话": "call",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+    "邮件": "email",
+    "meeting": "meeting",
+    "event": "meeting",
+    "lunch": "meeting",
+    "会议": "meeting",
+    "拜访": "meeting",
+    "note": "note",
+    "备注": "note",
+    "task": "task",
+    "deadline": "task",
+    "to-do": "task",
+    "todo": "task",
+    "任务": "task",
+}
+
+
+class ActivityImport(RecordImport):
+    """Activities: the same as one already there by external id, else by kind, subject,
+    contact and time, so a log re-imported twice adds nothing."""
+
+    model = Activity
+    columns = ACTIVITY_COLUMNS
+    keys = {"external_id": ("external_id", table_of(Activity).c.external_id)}
+
+    def prepare(self, values: list[dict[str, Any]]) -> None:
+        emails = {
+            normalize_email(v["_contact"], field="contact")
+            for v in values
+            if v["_contact"] and "@" in v["_contact"]
+        }
+        by_email = lookup(self.session, table_of(Contact).c.email, emails)
+        names = {name_key(c["_company"]) for c in values if c["_company"]}
+        by_name = lookup(self.session, table_of(Company).c.name_key, names)
+        deal_ids = lookup(
+            self.session, table_of(Deal).c.external_id, {v["_deal"] for v in values if v["_deal"]}
+        )
+        for v in values:
+            contact = v.pop("_contact")
+            v["contact_id"] = by_email.get((contact or "").strip().lower()) if contact else None
+            v["company_id"] = by_name.get(name_key(v["_company"])) if v["_company"] else None
+            v["deal_id"] = _deal_id(v.pop("_deal"), deal_ids)
+            v.pop("_company")
+
+    def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
+        at = values["done_at"] or values["due_at"]
+        same = ("same", (values["kind"], values["subject"], values["contact_id"], at))
+        return [*super().key_values(values), same]
+
+    def existing(self, values: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+        found = super().existing(values)
+        subjects = sorted({v["subject"] for v in values})
+        found["same"] = {}
+        query = select(
+            Activity.kind,
+            Activity.subject,
+            Activity.contact_id,
+            Activity.done_at,
+            Activity.due_at,
+            Activity.id,
+        ).where(col(Activity.subject).in_(subjects))  # type: ignore[call-overload]
+        for kind, subject, contact_id, done_at, due_at, activity_id in self.session.exec(query):
+            key = (kind, subject, contact_id, done_at or due_at)
+            found["same"].setdefault(key, int(activity_id or 0))
+        return found
+
+    def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
+        kind = KIND_WORDS.get(" ".join(f.get("kind", "note").lower().split()))
+        if kind is None:
+            raise RowError("kind", f"unknown kind {f['kind']!r} (call, email, meeting, note, task)")
+        subject = " ".join((f.get("subject") or f.get("body", "").split("\n")[0]).split())[:500]
+        done = self._moment(f.get("done_at"), "done_at")
+        due = self._moment(f.get("due_at"), "due_at")
+        if done is None and due is None:
+            done = self.options.now  # a log without a time happened at the import
+        values = self.stamp(
+            {
+                "kind": kind,
+                "subject": subject or kind.capitalize(),
+                "body": f.get("body"),
+                "due_at": due,
+                "done_at": done,
+                "owner_id": self.owners.resolve(f.get("owner")),
+                "custom": custom,
+                "external_id": f.get("external_id"),
+                "_contact": f.get("contact"),
+                "_company": f.get("company"),
+                "_deal": f.get("deal"),
+            }
+        )
+        values.pop("updated_at")
+        return values
+
+    def _moment(self, text: str | None, column: str) -> datetime | None:
+        if not text:
+            return None
+        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
+
+
+def _deal_id(ref: str | None, by_external: dict[Any, int]) -> int | None:
+    """A deal by the id it had where it came from, else by its id here."""
+    if not ref:
+        return None
+    if ref in by_external:
+        return by_external[ref]
+    return int(ref) if ref.isdigit() else None
+
+
+def import_activities(
+    session: Session,
+    *,
+    rows: Iterable[ImportRow],
+    source: str,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, list[Rejected]]:
+    """Import an activity log: calls, emails, meetings, notes and tasks."""
+    return _import(
+        ActivityImport, session, rows=rows, source=source, options=options, progress=progress
+    )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tinycrm.errors import CrmError
-from tinycrm.models import Company, Contact, ContactStatus, ContactTag, Deal
+from tinycrm.models import Activity, Company, Contact, ContactStatus, ContactTag, Deal
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
 from tinycrm.services.imports import (
     BulkWriter,
@@ -234,7 +234,7 @@ class RecordImport:
     and earlier rows, then insert, update, skip or reject it. Subclasses say how to convert
     a row and which keys make two records the same."""
 
-    model: type[Contact] | type[Company] | type[Deal]
+    model: type[Contact] | type[Company] | type[Deal] | type[Activity]
     columns: tuple[str, ...]
     keys: dict[str, tuple[str, Any]]
     """duplicate key name -> (the converted value it is read from, the column it is in)"""
