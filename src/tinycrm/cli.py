@@ -15,7 +15,17 @@ import typer
 from typer.core import TyperGroup
 
 from tinycrm import __version__
-from tinycrm.commands import activities, common, companies, contacts, deals, stages, users
+from tinycrm.commands import (
+    activities,
+    common,
+    companies,
+    contacts,
+    deals,
+    exports,
+    imports,
+    stages,
+    users,
+)
 from tinycrm.errors import CrmError
 
 try:  # Typer >= 0.22 carries its own copy of click
@@ -133,6 +143,8 @@ app.add_typer(deals.app, name="deal")
 app.add_typer(activities.app, name="activity")
 app.add_typer(users.app, name="user")
 app.add_typer(stages.app, name="stage")
+app.add_typer(imports.app, name="import")
+app.add_typer(exports.app, name="export")
 
 
 @app.command()

@@ -10,12 +10,12 @@ the funnel and conversion reports then work on imported history as on native his
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tinycrm.dates import parse_date, parse_datetime
+from tinycrm.dates import parse_date
 from tinycrm.errors import CrmError
 from tinycrm.models import (
     Activity,
@@ -222,10 +222,10 @@ class DealImport(RecordImport):
         if not title:
             raise RowError("title", "a deal needs a title")
         final, reached, status = self._stages(f)
-        created = self._moment(f.get("created_at"), "created_at") or self.options.now
+        created = self.moment(f.get("created_at"), "created_at") or self.options.now
         closed = None
         if status is not DealStatus.open:
-            closed = max(self._moment(f.get("closed_at"), "closed_at") or created, created)
+            closed = max(self.moment(f.get("closed_at"), "closed_at") or created, created)
         currency = check_currency(f["currency"]) if f.get("currency") else self.options.currency
         amount = parse_money(f["amount"], currency=currency) if f.get("amount") else None
         values = self.stamp(
@@ -271,11 +271,6 @@ class DealImport(RecordImport):
         else:
             reached = self.pipeline.open[-1 if status is DealStatus.won else 0]
         return self.pipeline.closing[StageKind(status.value)], reached, status
-
-    def _moment(self, text: str | None, column: str) -> datetime | None:
-        if not text:
-            return None
-        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
 
     def _day(self, text: str | None) -> date | None:
         if not text:
@@ -401,8 +396,8 @@ class ActivityImport(RecordImport):
         if kind is None:
             raise RowError("kind", f"unknown kind {f['kind']!r} (call, email, meeting, note, task)")
         subject = " ".join((f.get("subject") or f.get("body", "").split("\n")[0]).split())[:500]
-        done = self._moment(f.get("done_at"), "done_at")
-        due = self._moment(f.get("due_at"), "due_at")
+        done = self.moment(f.get("done_at"), "done_at")
+        due = self.moment(f.get("due_at"), "due_at")
         if done is None and due is None:
             done = self.options.now  # a log without a time happened at the import
         values = self.stamp(
@@ -418,15 +413,11 @@ class ActivityImport(RecordImport):
                 "_contact": f.get("contact"),
                 "_company": f.get("company"),
                 "_deal": f.get("deal"),
-            }
+            },
+            f.get("created_at"),
         )
         values.pop("updated_at")
         return values
-
-    def _moment(self, text: str | None, column: str) -> datetime | None:
-        if not text:
-            return None
-        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
 
 
 def _deal_id(ref: str | None, by_external: dict[Any, int]) -> int | None:

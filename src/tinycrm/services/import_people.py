@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
+from tinycrm.dates import parse_datetime
 from tinycrm.errors import CrmError
 from tinycrm.models import Activity, Company, Contact, ContactStatus, ContactTag, Deal
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
@@ -309,10 +311,21 @@ class RecordImport:
         self.result.rejected += 1
         self.rejects.append(Rejected(row.line, column, reason, row.raw or row.fields))
 
-    def stamp(self, values: dict[str, Any]) -> dict[str, Any]:
+    def stamp(self, values: dict[str, Any], created: str | None = None) -> dict[str, Any]:
+        """The import's batch, and the creation time the file gives (else the import's)."""
         now = self.options.now
-        values.update(import_batch_id=self.batch_id, created_at=now, updated_at=now)
+        values.update(
+            import_batch_id=self.batch_id,
+            updated_at=now,
+            created_at=self.moment(created, "created_at") or now,
+        )
         return values
+
+    def moment(self, text: str | None, column: str) -> datetime | None:
+        """A time from the file; one without a zone is read as UTC."""
+        if not text:
+            return None
+        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
 
     def _place(
         self,
@@ -388,6 +401,14 @@ class ContactImport(RecordImport):
         for v in values:
             v["company_id"] = self.companies.id_of(v.pop("_company"))
 
+    def _phone(self, text: str | None) -> str | None:
+        """The normalised phone; one that cannot be read is kept as written, without a
+        normalised form, rather than losing the person (exports are full of `BusinessPhone`)."""
+        try:
+            return normalize_phone(text, region=self.options.region)
+        except CrmError:
+            return None
+
     def _update(
         self, values: dict[str, Any], match: int | None, twin: dict[str, Any] | None
     ) -> None:
@@ -413,7 +434,7 @@ class ContactImport(RecordImport):
         first, last = f.get("first_name"), f.get("last_name")
         full = " ".join((f.get("name") or join_name(first, last)).split())
         email = normalize_email(f.get("email"))
-        phone_norm = normalize_phone(f.get("phone"), region=self.options.region)
+        phone_norm = self._phone(f.get("phone"))
         if not (full or email or phone_norm):
             raise RowError("name", "no name, email or phone")
         if f.get("birthday"):
@@ -439,7 +460,8 @@ class ContactImport(RecordImport):
                 "_domain": f.get("company_domain"),
                 "_tags": split_tags(f.get("tags")),
                 "_named": bool(full),
-            }
+            },
+            f.get("created_at"),
         )
 
 
@@ -470,7 +492,8 @@ class CompanyImport(RecordImport):
                 "owner_id": self.owners.resolve(f.get("owner")),
                 "custom": custom,
                 "external_id": f.get("external_id"),
-            }
+            },
+            f.get("created_at"),
         )
 
 

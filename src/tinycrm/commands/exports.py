@@ -1,0 +1,350 @@
+"""`crm export …`: every matching record of a noun as CSV, JSON lines, JSON or vCard.
+
+Rows stream from the database a page at a time, so the size of the table does not matter.
+A file (`-o FILE`) is written next to its target and renamed into place only when complete,
+readable by its owner only; standard output (`-`, the default) gets the data and nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+
+from tinycrm.commands.activities import KINDS, _kind
+from tinycrm.commands.common import state
+from tinycrm.commands.contacts import STATUSES, _status
+from tinycrm.commands.render import machine_value, text_value
+from tinycrm.errors import CrmError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+app = typer.Typer(
+    help="Export contacts, companies, deals or activities as CSV, JSON lines, JSON or vCard, "
+    "with the same filters as `list`, in a form `crm import` reads back.",
+    no_args_is_help=True,
+)
+
+Row = dict[str, Any]
+Rows = Callable[["Session"], Iterator[Row]]
+FORMATS = ("csv", "jsonl", "json")
+SINGULAR = {
+    "contacts": "contact",
+    "companies": "company",
+    "deals": "deal",
+    "activities": "activity",
+}
+
+Format = Annotated[str, typer.Option("--format", "-f", help="csv (the default), jsonl or json.")]
+ContactFormat = Annotated[
+    str,
+    typer.Option("--format", "-f", help="csv (the default), jsonl, json or vcf (vCard 3.0)."),
+]
+Output = Annotated[
+    str,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (private to you; replaced only once the export is complete) "
+        "instead of standard output (-).",
+    ),
+]
+Raw = Annotated[
+    bool,
+    typer.Option(
+        "--raw",
+        help="CSV only: write every cell exactly as stored. Without it, a cell starting with "
+        "= + - @ tab or CR (a phone like +33 6… too) gets a ' in front so that a spreadsheet "
+        "does not run it as a formula; use --raw when a program reads the file.",
+    ),
+]
+Owner = Annotated[str | None, typer.Option(help="Only this user's records (name, email or id).")]
+Company = Annotated[str | None, typer.Option(help="Only records of this company (id or name).")]
+Contact = Annotated[
+    str | None, typer.Option(help="Only records of this contact (id, email, name).")
+]
+
+
+@app.command("contacts")
+def contacts(
+    tag: Annotated[str | None, typer.Option(help="Only contacts with this tag.")] = None,
+    status: Annotated[str | None, typer.Option(help=f"Only this status: {STATUSES}.")] = None,
+    company: Company = None,
+    owner: Owner = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
+    ] = None,
+    fmt: ContactFormat = "csv",
+    output: Output = "-",
+    raw: Raw = False,
+) -> None:
+    """Export contacts: one custom:KEY column per custom field, tags joined by ';' in CSV."""
+    from tinycrm.services import exports
+
+    chosen = _format(fmt, "contacts", (*FORMATS, "vcf"))
+    filters = exports.ContactFilter(
+        search=search,
+        tag=tag,
+        status=_status(status),  # type: ignore[arg-type]
+        company=company,
+        owner=owner,
+    )
+    _export(
+        "contacts",
+        chosen,
+        output,
+        raw,
+        lambda session: exports.export_contacts(session, filters=filters),
+        exports.CONTACT_COLUMNS,
+        lambda session: exports.custom_columns(session, filters=filters),
+    )
+
+
+@app.command("companies")
+def companies(
+    industry: Annotated[str | None, typer.Option(help="Only this industry.")] = None,
+    city: Annotated[str | None, typer.Option(help="Only this city.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only this country.")] = None,
+    owner: Owner = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
+    ] = None,
+    fmt: Format = "csv",
+    output: Output = "-",
+    raw: Raw = False,
+) -> None:
+    """Export companies, with one custom:KEY column per custom field."""
+    from tinycrm.services import exports
+
+    chosen = _format(fmt, "companies", FORMATS)
+    filters = exports.CompanyFilter(
+        search=search, industry=industry, city=city, country=country, owner=owner
+    )
+    _export(
+        "companies",
+        chosen,
+        output,
+        raw,
+        lambda session: exports.export_companies(session, filters=filters),
+        exports.COMPANY_COLUMNS,
+        lambda session: exports.custom_columns(session, filters=filters),
+    )
+
+
+@app.command("deals")
+def deals(
+    stage: Annotated[str | None, typer.Option(help="Only deals in this stage.")] = None,
+    status: Annotated[
+        str, typer.Option(help="open, won, lost or all (the default: an export keeps them all).")
+    ] = "all",
+    owner: Owner = None,
+    company: Company = None,
+    contact: Contact = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-q", help="Text in the title or company name.")
+    ] = None,
+    fmt: Format = "csv",
+    output: Output = "-",
+    raw: Raw = False,
+) -> None:
+    """Export deals of every status (or those --status says), amounts as plain numbers."""
+    from tinycrm.models import DealStatus
+    from tinycrm.services import exports
+
+    chosen = _format(fmt, "deals", FORMATS)
+    if status not in ("open", "won", "lost", "all"):
+        raise InvalidInput("--status", status, "must be open, won, lost or all")
+    filters = exports.DealFilter(
+        stage=stage,
+        status=None if status == "all" else DealStatus(status),
+        owner=owner,
+        company=company,
+        contact=contact,
+        search=search,
+    )
+    _export(
+        "deals",
+        chosen,
+        output,
+        raw,
+        lambda session: exports.export_deals(session, filters=filters),
+        exports.DEAL_COLUMNS,
+    )
+
+
+@app.command("activities")
+def activities(
+    contact: Contact = None,
+    company: Company = None,
+    deal: Annotated[int | None, typer.Option(help="Only activities of this deal (id).")] = None,
+    owner: Owner = None,
+    kind: Annotated[str | None, typer.Option(help=f"Only this kind: {KINDS}.")] = None,
+    state_: Annotated[str, typer.Option("--state", help="open (not done), done or all.")] = "all",
+    fmt: Format = "csv",
+    output: Output = "-",
+    raw: Raw = False,
+) -> None:
+    """Export activities, logged and scheduled, in id order."""
+    from tinycrm.services import exports
+    from tinycrm.services.activities import State
+
+    chosen = _format(fmt, "activities", FORMATS)
+    try:
+        wanted = State(state_)
+    except ValueError:
+        raise InvalidInput("--state", state_, "must be open, done or all") from None
+    filters = exports.ActivityFilter(
+        contact=contact,
+        company=company,
+        deal=deal,
+        owner=owner,
+        kind=_kind(kind) if kind else None,
+        state=wanted,
+    )
+    _export(
+        "activities",
+        chosen,
+        output,
+        raw,
+        lambda session: exports.export_activities(session, filters=filters),
+        exports.ACTIVITY_COLUMNS,
+    )
+
+
+def _format(text: str, noun: str, allowed: tuple[str, ...]) -> str:
+    chosen = text.strip().lower()
+    if chosen not in allowed:
+        names = ", ".join(allowed[:-1]) + " or " + allowed[-1]
+        raise InvalidInput("--format", text, f"not a format for {noun} (use {names})")
+    return chosen
+
+
+def _export(
+    noun: str,
+    fmt: str,
+    output: str,
+    raw: bool,
+    rows: Rows,
+    columns: tuple[str, ...],
+    custom: Callable[[Session], list[str]] | None = None,
+) -> None:
+    """Write the rows to the output; the custom-field pass comes first, in the same session,
+    so that it sees the same snapshot as the rows."""
+    st = state()
+    with _target(output) as out, st.session(write=False) as session:
+        extra = custom(session) if custom is not None and fmt == "csv" else []
+        count = WRITERS[fmt](out, rows(session), (*columns, *extra), raw)
+    if output != "-":
+        typer.echo(
+            f"exported {count} {noun if count != 1 else SINGULAR[noun]} to {output}", err=True
+        )
+
+
+@contextmanager
+def _target(path: str) -> Iterator[TextIO]:
+    """Standard output for `-`; otherwise a private temporary file in the target's folder,
+    renamed over the target when the export succeeds and removed when it fails."""
+    if path == "-":
+        yield sys.stdout
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput("--output", path, "is a folder, not a file")
+    try:  # mkstemp creates the file with mode 0600
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.replace(temp, target)
+        except OSError as exc:
+            raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_csv(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
+    from tinycrm.services.exports import neutralise_cell
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    known, count = set(columns), 0
+    for row in rows:
+        if not known.issuperset(row):  # cannot happen in a snapshot; never drop a field
+            new = ", ".join(sorted(set(row) - known))
+            raise CrmError(f"{new} appeared during the export; export again")
+        cells = [_cell(key, row.get(key)) for key in columns]
+        writer.writerow(cells if raw else [neutralise_cell(c) for c in cells])
+        count += 1
+    return count
+
+
+def _cell(key: str, value: Any) -> str:
+    """CSV text: tags joined by ';', amounts plain (`12500.00`), times ISO 8601 in UTC, and
+    custom values that are not text as JSON."""
+    if isinstance(value, str):  # most cells: first, for speed
+        return value
+    if value is None:
+        return ""
+    if key == "tags":
+        return ";".join(value)
+    if isinstance(value, bool | list | dict):
+        return json.dumps(machine_value(value), ensure_ascii=False)
+    return text_value(value, UTC, for_csv=True)
+
+
+def _write_jsonl(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
+    count = 0
+    for row in rows:
+        out.write(_json(row) + "\n")
+        count += 1
+    return count
+
+
+def _write_json(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
+    """One JSON array, written a row at a time (one object per line)."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        out.write((",\n  " if count else "\n  ") + _json(row))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _json(row: Row) -> str:
+    return json.dumps({k: machine_value(v) for k, v in row.items()}, ensure_ascii=False)
+
+
+def _write_vcf(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
+    from tinycrm.formats.vcard_write import write_vcard
+
+    count = 0
+    for row in rows:
+        out.write(write_vcard(row))
+        count += 1
+    return count
+
+
+WRITERS: dict[str, Callable[[TextIO, Iterable[Row], tuple[str, ...], bool], int]] = {
+    "csv": _write_csv,
+    "jsonl": _write_jsonl,
+    "json": _write_json,
+    "vcf": _write_vcf,
+}

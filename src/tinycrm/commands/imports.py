@@ -1,0 +1,422 @@
+"""`crm import …`: data from other CRMs, spreadsheets and phones, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, cast
+
+import typer
+
+from tinycrm.commands.common import key_values, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+
+if TYPE_CHECKING:
+    from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
+
+app = typer.Typer(
+    help="Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines or "
+    "vCard files (exports of HubSpot, Pipedrive, Salesforce, Google, Outlook…).",
+    no_args_is_help=True,
+)
+
+File = Annotated[str, typer.Argument(help="The file to read, or - for standard input.")]
+Maps = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="COLUMN=FIELD",
+        help="Read COLUMN as FIELD (or custom:KEY, or - to ignore it); repeat for more.",
+    ),
+]
+ShowMapping = Annotated[
+    bool, typer.Option("--show-mapping", help="Print which column goes where, and stop.")
+]
+Encoding = Annotated[str | None, typer.Option(help="The file's encoding (default: detected).")]
+OnDup = Annotated[
+    str,
+    typer.Option(
+        "--on-duplicate", help="For a record that is already there: skip, update or error."
+    ),
+]
+SkipErrors = Annotated[
+    bool, typer.Option("--skip-errors", help="Import the good rows even when some are rejected.")
+]
+Rejects = Annotated[
+    str | None,
+    typer.Option(
+        "--rejects", metavar="FILE", help="Write rejected rows to FILE (CSV, with line and reason)."
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would happen and write nothing.")]
+CreateOwners = Annotated[
+    bool,
+    typer.Option(
+        "--create-owners", help="Add owners that are not users yet (else such rows are rejected)."
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+
+def _options(
+    on_duplicate: str,
+    skip_errors: bool,
+    dry_run: bool,
+    create_owners: bool,
+    stage_map: dict[str, str] | None = None,
+) -> ImportOptions:
+    from tinycrm.errors import InvalidInput
+    from tinycrm.services.imports import ImportOptions, OnDuplicate
+
+    try:
+        policy = OnDuplicate(on_duplicate)
+    except ValueError:
+        raise InvalidInput(
+            "--on-duplicate", on_duplicate, "must be skip, update or error"
+        ) from None
+    st = state()
+    return ImportOptions(
+        now=st.now(),
+        currency=st.settings.currency,
+        region=st.settings.region,
+        on_duplicate=policy,
+        skip_errors=skip_errors,
+        dry_run=dry_run,
+        create_owners=create_owners,
+        stage_map=stage_map or {},
+    )
+
+
+@contextmanager
+def _source(path: str) -> Iterator[IO[bytes]]:
+    from tinycrm.errors import InvalidInput
+
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InvalidInput("file", path, "no such file") from None
+    except OSError as exc:
+        raise InvalidInput("file", path, exc.strerror or "cannot be read") from None
+    with stream:
+        yield stream
+
+
+def _mapped_rows(
+    noun: str,
+    path: str,
+    stream: IO[bytes],
+    *,
+    encoding: str | None,
+    maps: list[str] | None,
+    show_mapping: bool,
+) -> Iterator[ImportRow] | None:
+    """The file's rows, mapped to fields; None when only the mapping was asked for."""
+    from tinycrm.formats.mapping import apply, map_headers, parse_overrides
+    from tinycrm.formats.tabular import read_table
+    from tinycrm.services.imports import ImportRow
+
+    table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding)
+    header_map = map_headers(table.headers, noun=noun, overrides=parse_overrides(maps or []))
+    if show_mapping:
+        _print_mapping(table.headers, header_map)
+        return None
+    restore = _restore_cells if table.fmt != "jsonl" else _same
+    return (
+        ImportRow(
+            r.line,
+            restore((m := apply(header_map, r)).values),
+            restore(m.custom),
+            r.problem,
+            r.values,
+        )
+        for r in table.rows
+    )
+
+
+def _restore_cells(values: dict[str, str]) -> dict[str, str]:
+    """Undo the quote `crm export` puts before cells a spreadsheet would run (`'=1+1`)."""
+    from tinycrm.services.exports import restore_cell
+
+    return {k: restore_cell(v) for k, v in values.items()}
+
+
+def _same(values: dict[str, str]) -> dict[str, str]:
+    return values
+
+
+def _print_mapping(headers: list[str], header_map: Any) -> None:
+    rows = []
+    for header in headers:
+        if header in header_map.fields:
+            target = header_map.fields[header]
+        elif header in header_map.ignored:
+            target = "(ignored)"
+        else:
+            target = f"custom:{header_map.custom_keys.get(header, header)}"
+        rows.append({"column": header, "field": target})
+    emit(rows, Format.table, state().tz, columns=("column", "field"))
+
+
+def run_import(
+    noun: str,
+    rows: Iterator[ImportRow],
+    *,
+    path: str,
+    options: ImportOptions,
+    rejects: str | None,
+    quiet: bool,
+) -> None:
+    from tinycrm.services import import_deals, import_people
+
+    importer = {
+        "contacts": import_people.import_contacts,
+        "companies": import_people.import_companies,
+        "deals": import_deals.import_deals,
+        "activities": import_deals.import_activities,
+    }[noun]
+    st = state()
+    with _progress(quiet) as tick, st.session(write=True) as session:
+        result, rejected = importer(session, rows=rows, source=path, options=options, progress=tick)
+    if rejects:
+        _write_rejects(rejects, rejected)
+    _report(result, rejected, options, quiet=quiet)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """A progress bar on a terminal; nothing when piped, in cron or with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.completed:,} rows"), TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("import", total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _write_rejects(path: str, rejected: list[Rejected]) -> None:
+    """The rejected rows as they were read, plus `line` and `reason`, ready to fix and retry."""
+    columns: list[str] = []
+    for row in rejected:
+        columns.extend(k for k in row.raw if k not in columns)
+    target = Path(path)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["line", "reason", *columns])
+        for row in rejected:
+            writer.writerow([row.line, row.reason, *(row.raw.get(c, "") for c in columns)])
+
+
+def _report(
+    result: ImportResult, rejected: list[Rejected], options: ImportOptions, *, quiet: bool
+) -> None:
+    from tinycrm.errors import CrmError
+
+    failed = result.rejected and not options.skip_errors
+    if failed or not quiet:
+        for row in rejected[:1000]:
+            named = not row.column or row.reason.startswith(f"{row.column}:")
+            where = f"line {row.line}" + ("" if named else f", {row.column}")
+            typer.echo(f"{where}: {row.reason}", err=True)
+        if len(rejected) > 1000:
+            typer.echo(f"… and {len(rejected) - 1000} more rejected rows", err=True)
+    counts = _counts(result)
+    if failed:
+        raise CrmError(
+            f"nothing imported: {result.rejected} row(s) rejected; fix them, or use "
+            f"--skip-errors to import the other rows ({_counts(result, rejected=False)})"
+        )
+    if quiet:
+        return
+    if options.dry_run:
+        done(f"dry run, nothing written: {result.noun} from {result.source} would be {counts}")
+        return
+    done(f"imported {result.noun} from {result.source} as import #{result.batch_id}: {counts}")
+    if result.custom_fields:
+        done(f"columns kept as custom fields: {', '.join(result.custom_fields)}")
+
+
+def _counts(result: ImportResult, *, rejected: bool = True) -> str:
+    parts = [
+        f"{result.created} created",
+        f"{result.updated} updated",
+        f"{result.skipped} skipped as duplicates",
+    ]
+    if rejected:
+        parts.append(f"{result.rejected} rejected")
+    extra = [f"{n} {what}" for what, n in result.also_created.items() if n]
+    return ", ".join(parts) + (f" (also created: {', '.join(extra)})" if extra else "")
+
+
+def _import(noun: str, file: str, **kw: Any) -> None:
+    options = _options(
+        kw["on_duplicate"],
+        kw["skip_errors"],
+        kw["dry_run"],
+        kw["create_owners"],
+        kw.get("stage_map"),
+    )
+    with _source(file) as stream:
+        rows = _mapped_rows(
+            noun,
+            file,
+            stream,
+            encoding=kw["encoding"],
+            maps=kw["maps"],
+            show_mapping=kw["show_mapping"],
+        )
+        if rows is not None:
+            run_import(
+                noun, rows, path=file, options=options, rejects=kw["rejects"], quiet=kw["quiet"]
+            )
+
+
+@app.command("contacts")
+def contacts(
+    file: File,
+    maps: Maps = None,
+    show_mapping: ShowMapping = False,
+    encoding: Encoding = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    create_owners: CreateOwners = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import contacts (people); companies they name are created when missing."""
+    _import("contacts", **locals())
+
+
+@app.command("companies")
+def companies(
+    file: File,
+    maps: Maps = None,
+    show_mapping: ShowMapping = False,
+    encoding: Encoding = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    create_owners: CreateOwners = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import companies (accounts)."""
+    _import("companies", **locals())
+
+
+@app.command("deals")
+def deals(
+    file: File,
+    maps: Maps = None,
+    show_mapping: ShowMapping = False,
+    encoding: Encoding = None,
+    stage_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage-map",
+            metavar="NAME=STAGE",
+            help="Read the stage NAME of the file as STAGE; repeat for more.",
+        ),
+    ] = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    create_owners: CreateOwners = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import deals; a deal at a stage counts as having passed the stages before it."""
+    kw = locals()
+    kw["stage_map"] = key_values(stage_map, "--stage-map")
+    _import("deals", **kw)
+
+
+@app.command("activities")
+def activities(
+    file: File,
+    maps: Maps = None,
+    show_mapping: ShowMapping = False,
+    encoding: Encoding = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    create_owners: CreateOwners = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import an activity log (calls, emails, meetings, notes, tasks)."""
+    _import("activities", **locals())
+
+
+@app.command("vcard")
+def vcard(
+    file: File,
+    encoding: Encoding = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import contacts from vCard files (2.1, 3.0, 4.0), e.g. a phone's address book."""
+    from tinycrm.formats.mapping import noun_fields
+    from tinycrm.formats.vcard import read_vcards
+    from tinycrm.services.imports import ImportRow
+
+    options = _options(on_duplicate, skip_errors, dry_run, create_owners=False)
+    known = set(noun_fields("contacts"))
+    with _source(file) as stream:
+        cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding)
+        rows = (
+            ImportRow(
+                card.line,
+                {k: v for k, v in card.values.items() if k in known},
+                {k: v for k, v in card.values.items() if k not in known},
+                card.problem,
+                card.values,
+            )
+            for card in cards
+        )
+        run_import("contacts", rows, path=file, options=options, rejects=rejects, quiet=quiet)
+
+
+@app.command("undo")
+def undo(
+    batch_id: Annotated[int, typer.Argument(help="The import's number (crm import list).")],
+) -> None:
+    """Remove the records an import created (not those it updated)."""
+    from tinycrm.services.imports import undo_batch
+
+    st = state()
+    with st.session(write=True) as session:
+        counts = undo_batch(session, batch_id=batch_id, now=st.now())
+    removed = ", ".join(f"{n} {table}" for table, n in counts.items() if n) or "nothing"
+    done(f"import #{batch_id} undone: removed {removed}")
+
+
+@app.command("list")
+def list_(fmt: FormatOption = Format.table) -> None:
+    """List past imports with their counts."""
+    from tinycrm.services.imports import list_batches
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = list_batches(session)
+    emit([as_row(r) for r in rows], fmt, st.tz, empty="no imports yet")

@@ -1,0 +1,459 @@
+"""Exports: every record of a noun that matches the `list` filters, streamed page by page.
+
+Rows are read with keyset pagination (`WHERE id > last ORDER BY id LIMIT n`) inside one
+read transaction, so a million-row table never sits in memory and every page (and the
+custom-field pass before them) sees the same snapshot. Each row is a plain dict whose keys
+are the export's column names, which the importer maps back:
+
+- references are by name (company, owner, stage) or by email, else name (contact), and an
+  activity's deal by its id;
+- custom fields are flattened to one `custom:KEY` key per field the record has.
+
+The `*_filters` helpers give the same conditions as the matching `list_*` service; a test
+keeps them in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col
+
+from tinycrm.models import (
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    ContactStatus,
+    ContactTag,
+    Deal,
+    DealStatus,
+    Stage,
+    User,
+)
+from tinycrm.money import Money
+from tinycrm.normalize import name_key
+from tinycrm.services.activities import State
+from tinycrm.services.contacts import _tags, _tags_of
+from tinycrm.services.refs import (
+    escape_like,
+    resolve_company,
+    resolve_contact,
+    resolve_stage,
+    resolve_user,
+)
+
+PAGE_SIZE = 1000
+CUSTOM_PREFIX = "custom:"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula (OWASP CSV injection)."""
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_QUOTE_NEXT = frozenset((*FORMULA_STARTS, "'"))
+
+CONTACT_COLUMNS: tuple[str, ...] = tuple(
+    "id first_name last_name name email phone title company owner status source notes tags "
+    "created_at".split()
+)
+COMPANY_COLUMNS: tuple[str, ...] = tuple(
+    "id name domain industry city country phone website owner notes created_at".split()
+)
+DEAL_COLUMNS: tuple[str, ...] = tuple(
+    "id title amount currency stage status company contact owner expected_close created_at "
+    "closed_at lost_reason".split()
+)
+ACTIVITY_COLUMNS: tuple[str, ...] = tuple(
+    "id kind subject body contact company deal owner due_at done_at created_at".split()
+)
+
+Row = dict[str, Any]
+if TYPE_CHECKING:
+    from sqlalchemy.sql import Select
+
+    AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class ContactFilter:
+    search: str | None = None
+    tag: str | None = None
+    status: ContactStatus | None = None
+    company: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class CompanyFilter:
+    search: str | None = None
+    industry: str | None = None
+    city: str | None = None
+    country: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    """`status=None` means any status (an export's default, unlike `deal list`)."""
+
+    stage: str | None = None
+    status: DealStatus | None = None
+    owner: str | None = None
+    company: str | None = None
+    contact: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    contact: str | None = None
+    company: str | None = None
+    deal: int | None = None
+    owner: str | None = None
+    kind: ActivityKind | None = None
+    state: State = State.all
+
+
+# Filters: the conditions of the matching list_* service, as WHERE clauses.
+
+
+def contact_filters(session: Session, f: ContactFilter) -> list[ColumnElement[bool]]:
+    """Needs `companies` joined (the search looks at the company name)."""
+    where: list[ColumnElement[bool]] = []
+    if wanted := _tags([f.tag] if f.tag else []):
+        tagged = select(col(ContactTag.contact_id)).where(col(ContactTag.tag) == wanted[0])
+        where.append(col(Contact.id).in_(tagged))
+    if f.status is not None:
+        where.append(col(Contact.status) == f.status)
+    if f.company:
+        where.append(col(Contact.company_id) == resolve_company(session, f.company).id)
+    if f.owner:
+        where.append(col(Contact.owner_id) == resolve_user(session, f.owner).id)
+    if f.search:
+        pattern = f"%{escape_like(name_key(f.search))}%"
+        columns = (Contact.name_key, Contact.email, Company.name_key)
+        where.append(or_(*(col(c).like(pattern, escape="\\") for c in columns)))
+    return where
+
+
+def company_filters(session: Session, f: CompanyFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    for column, value in (
+        (Company.industry, f.industry),
+        (Company.city, f.city),
+        (Company.country, f.country),
+    ):
+        if value:
+            where.append(func.lower(column) == value.strip().lower())
+    if f.owner:
+        where.append(col(Company.owner_id) == resolve_user(session, f.owner).id)
+    if f.search:
+        pattern = f"%{escape_like(name_key(f.search))}%"
+        where.append(
+            or_(
+                col(Company.name_key).like(pattern, escape="\\"),
+                col(Company.domain).like(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+def deal_filters(session: Session, f: DealFilter) -> list[ColumnElement[bool]]:
+    """Needs `companies` joined (the search looks at the company name)."""
+    where: list[ColumnElement[bool]] = []
+    if f.status is not None:
+        where.append(col(Deal.status) == f.status)
+    if f.stage:
+        where.append(col(Deal.stage_id) == resolve_stage(session, f.stage).id)
+    if f.owner:
+        where.append(col(Deal.owner_id) == resolve_user(session, f.owner).id)
+    if f.company:
+        where.append(col(Deal.company_id) == resolve_company(session, f.company).id)
+    if f.contact:
+        where.append(col(Deal.contact_id) == resolve_contact(session, f.contact).id)
+    if f.search:
+        in_title = f"%{escape_like(' '.join(f.search.lower().split()))}%"
+        in_company = f"%{escape_like(name_key(f.search))}%"
+        where.append(
+            or_(
+                func.lower(Deal.title).like(in_title, escape="\\"),
+                col(Company.name_key).like(in_company, escape="\\"),
+            )
+        )
+    return where
+
+
+def activity_filters(session: Session, f: ActivityFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if f.contact:
+        where.append(col(Activity.contact_id) == resolve_contact(session, f.contact).id)
+    if f.company:
+        where.append(col(Activity.company_id) == resolve_company(session, f.company).id)
+    if f.deal is not None:
+        where.append(col(Activity.deal_id) == f.deal)
+    if f.kind is not None:
+        where.append(col(Activity.kind) == f.kind)
+    if f.owner:
+        where.append(col(Activity.owner_id) == resolve_user(session, f.owner).id)
+    if f.state is State.open:
+        where.append(col(Activity.done_at).is_(None))
+    elif f.state is State.done:
+        where.append(col(Activity.done_at).is_not(None))
+    return where
+
+
+# The joined tables of each noun; a LEFT JOIN on a key left unused costs nothing.
+
+
+def _contact_joins(query: AnySelect) -> AnySelect:
+    return (
+        query.select_from(Contact)
+        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
+        .outerjoin(User, col(User.id) == col(Contact.owner_id))
+    )
+
+
+def _company_joins(query: AnySelect) -> AnySelect:
+    return query.select_from(Company).outerjoin(User, col(User.id) == col(Company.owner_id))
+
+
+def _deal_joins(query: AnySelect) -> AnySelect:
+    return (
+        query.select_from(Deal)
+        .join(Stage, col(Stage.id) == col(Deal.stage_id))
+        .outerjoin(Company, col(Company.id) == col(Deal.company_id))
+        .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))
+        .outerjoin(User, col(User.id) == col(Deal.owner_id))
+    )
+
+
+def _activity_joins(query: AnySelect) -> AnySelect:
+    return (
+        query.select_from(Activity)
+        .outerjoin(Contact, col(Contact.id) == col(Activity.contact_id))
+        .outerjoin(Company, col(Company.id) == col(Activity.company_id))
+        .outerjoin(User, col(User.id) == col(Activity.owner_id))
+    )
+
+
+def _contact_ref() -> ColumnElement[Any]:
+    """A contact as the importer finds it again: the email, else the full name."""
+    return func.coalesce(col(Contact.email), col(Contact.full_name))
+
+
+# Exports: each resolves its filters at once (a bad reference fails before any output) and
+# returns a generator of rows in id order.
+
+
+def export_contacts(
+    session: Session, *, filters: ContactFilter, page_size: int = PAGE_SIZE
+) -> Iterator[Row]:
+    conn = _connection(session)
+    query = _contact_query(
+        session,
+        filters,
+        col(Contact.id),
+        col(Contact.first_name),
+        col(Contact.last_name),
+        col(Contact.full_name).label("name"),
+        col(Contact.email),
+        col(Contact.phone),
+        col(Contact.title),
+        col(Company.name).label("company"),
+        col(User.name).label("owner"),
+        col(Contact.status),
+        col(Contact.source),
+        col(Contact.notes),
+        col(Contact.created_at),
+        col(Contact.custom),
+    )
+
+    def with_tags(page: list[RowMapping]) -> list[Row]:
+        tags = _tags_of(session, [r["id"] for r in page])  # one query per page
+        return [_row(r, CONTACT_COLUMNS, tags=tags.get(r["id"], [])) for r in page]
+
+    return _rows(conn, query, col(Contact.id), page_size, with_tags)
+
+
+def export_companies(
+    session: Session, *, filters: CompanyFilter, page_size: int = PAGE_SIZE
+) -> Iterator[Row]:
+    conn = _connection(session)
+    query = _company_query(
+        session,
+        filters,
+        col(Company.id),
+        col(Company.name),
+        col(Company.domain),
+        col(Company.industry),
+        col(Company.city),
+        col(Company.country),
+        col(Company.phone),
+        col(Company.website),
+        col(User.name).label("owner"),
+        col(Company.notes),
+        col(Company.created_at),
+        col(Company.custom),
+    )
+
+    def plain(page: list[RowMapping]) -> list[Row]:
+        return [_row(r, COMPANY_COLUMNS) for r in page]
+
+    return _rows(conn, query, col(Company.id), page_size, plain)
+
+
+def export_deals(
+    session: Session, *, filters: DealFilter, page_size: int = PAGE_SIZE
+) -> Iterator[Row]:
+    conn = _connection(session)
+    columns: tuple[Any, ...] = (
+        col(Deal.id),
+        col(Deal.title),
+        col(Deal.amount_minor),
+        col(Deal.currency),
+        col(Stage.name).label("stage"),
+        col(Deal.status),
+        col(Company.name).label("company"),
+        _contact_ref().label("contact"),
+        col(User.name).label("owner"),
+        col(Deal.expected_close),
+        col(Deal.created_at),
+        col(Deal.closed_at),
+        col(Deal.lost_reason),
+    )
+    query = _deal_joins(select(*columns)).where(*deal_filters(session, filters))
+
+    def with_money(page: list[RowMapping]) -> list[Row]:
+        return [_row(r, DEAL_COLUMNS, amount=Money(r["amount_minor"], r["currency"])) for r in page]
+
+    return _rows(conn, query, col(Deal.id), page_size, with_money)
+
+
+def export_activities(
+    session: Session, *, filters: ActivityFilter, page_size: int = PAGE_SIZE
+) -> Iterator[Row]:
+    conn = _connection(session)
+    columns: tuple[Any, ...] = (
+        col(Activity.id),
+        col(Activity.kind),
+        col(Activity.subject),
+        col(Activity.body),
+        _contact_ref().label("contact"),
+        col(Company.name).label("company"),
+        col(Activity.deal_id).label("deal"),
+        col(User.name).label("owner"),
+        col(Activity.due_at),
+        col(Activity.done_at),
+        col(Activity.created_at),
+    )
+    query = _activity_joins(select(*columns)).where(*activity_filters(session, filters))
+
+    def plain(page: list[RowMapping]) -> list[Row]:
+        return [_row(r, ACTIVITY_COLUMNS) for r in page]
+
+    return _rows(conn, query, col(Activity.id), page_size, plain)
+
+
+def custom_columns(
+    session: Session, *, filters: ContactFilter | CompanyFilter, page_size: int = PAGE_SIZE
+) -> list[str]:
+    """The `custom:KEY` columns the export with these filters will have, sorted.
+
+    A CSV header needs them before the first row: this pass reads only the id and the custom
+    JSON of the matching rows, page by page, and keeps nothing but the set of keys. Call it
+    first: the export that follows then runs in the same snapshot and has no other key.
+    """
+    conn = _connection(session)
+    if isinstance(filters, ContactFilter):
+        ident = col(Contact.id)
+        query = _contact_query(session, filters, ident, col(Contact.custom))
+    else:
+        ident = col(Company.id)
+        query = _company_query(session, filters, ident, col(Company.custom))
+    keys: set[str] = set()
+    for page in _pages(conn, query, ident, page_size):
+        for r in page:
+            keys.update(r["custom"] or {})
+    return [CUSTOM_PREFIX + k for k in sorted(keys)]
+
+
+def _contact_query(session: Session, filters: ContactFilter, *columns: Any) -> AnySelect:
+    return _contact_joins(select(*columns)).where(*contact_filters(session, filters))
+
+
+def _company_query(session: Session, filters: CompanyFilter, *columns: Any) -> AnySelect:
+    return _company_joins(select(*columns)).where(*company_filters(session, filters))
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection. Called before anything else, it makes the transaction a
+    snapshot on PostgreSQL (SQLite's read transaction in WAL mode already is one)."""
+    if session.in_transaction():
+        return session.connection()
+    options = {}
+    if session.get_bind().dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    return session.connection(execution_options=options)
+
+
+def _rows(
+    conn: Connection,
+    query: AnySelect,
+    ident: Mapped[int | None],
+    page_size: int,
+    finish: Callable[[list[RowMapping]], list[Row]],
+) -> Iterator[Row]:
+    for page in _pages(conn, query, ident, page_size):
+        yield from finish(page)
+
+
+def _pages(
+    conn: Connection, query: AnySelect, ident: Mapped[int | None], page_size: int
+) -> Iterator[list[RowMapping]]:
+    """The rows of `query` in id order, `page_size` at a time: `WHERE id > last`, so every
+    page is one index range scan however deep into the table it is."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    last: int | None = None
+    while True:
+        page_query = query if last is None else query.where(ident > last)
+        page = list(conn.execute(page_query.order_by(ident).limit(page_size)).mappings())
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        last = page[-1]["id"]
+
+
+def _row(found: RowMapping, columns: tuple[str, ...], **computed: Any) -> Row:
+    """The export row: the columns in order, then one `custom:KEY` per custom field."""
+    row = {c: computed[c] if c in computed else found[c] for c in columns}
+    custom = found.get("custom") or {}
+    row.update((CUSTOM_PREFIX + k, custom[k]) for k in sorted(custom))
+    return row
+
+
+# Spreadsheet safety, for the command that writes CSV and for an importer reading it back.
+
+
+def neutralise_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text instead of running it as a formula.
+
+    A cell starting with = + - @ tab or CR gets a `'` in front. So that the change can be
+    undone exactly, a cell that already starts with `'` followed by one of those (or by
+    another `'`) gets one too; `restore_cell` removes it.
+    """
+    if text[:1] in _FORMULA_FIRST or (text[:1] == "'" and text[1:2] in _QUOTE_NEXT):
+        return "'" + text
+    return text
+
+
+def restore_cell(text: str) -> str:
+    """The value `neutralise_cell` was given (for an importer reading our own CSV)."""
+    if text[:1] == "'" and text[1:2] in _QUOTE_NEXT:
+        return text[1:]
+    return text
