@@ -285,7 +285,7 @@ def test_csvkit_empty_file_has_no_header() -> None:
 
 HEADER = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
 CELL_CHARS = st.characters(
-    blacklist_categories=("Cs",), blacklist_characters="\x00", max_codepoint=0x2FFFF
+    exclude_categories=["Cs"], exclude_characters="\x00", max_codepoint=0x2FFFF
 )
 LATIN_CHARS = st.sampled_from(list("abcXYZ 09,;|\t\"'\r\néüßçÀ€–“”©"))
 

@@ -376,21 +376,17 @@ def vcard(
     quiet: Quiet = False,
 ) -> None:
     """Import contacts from vCard files (2.1, 3.0, 4.0), e.g. a phone's address book."""
-    from tinycrm.formats.mapping import noun_fields
+    from tinycrm.formats.mapping import apply, identity_map
     from tinycrm.formats.vcard import read_vcards
     from tinycrm.services.imports import ImportRow
 
     options = _options(on_duplicate, skip_errors, dry_run, create_owners=False)
-    known = set(noun_fields("contacts"))
+    fields = identity_map("contacts")
     with _source(file) as stream:
         cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding)
         rows = (
             ImportRow(
-                card.line,
-                {k: v for k, v in card.values.items() if k in known},
-                {k: v for k, v in card.values.items() if k not in known},
-                card.problem,
-                card.values,
+                card.line, (m := apply(fields, card)).values, m.custom, card.problem, card.values
             )
             for card in cards
         )

@@ -15,11 +15,11 @@ NOUN_FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "name", "first_name", "last_name", "email", "phone", "title", "company",
         "company_domain", "owner", "status", "source", "notes", "tags", "birthday",
-        "external_id",
+        "external_id", "created_at",
     ),
     "companies": (
         "name", "domain", "industry", "city", "country", "phone", "website", "owner", "notes",
-        "external_id",
+        "external_id", "created_at",
     ),
     "deals": (
         "title", "amount", "currency", "stage", "status", "company", "contact", "owner",
@@ -27,7 +27,7 @@ NOUN_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "activities": (
         "kind", "subject", "body", "contact", "company", "deal", "owner", "due_at", "done_at",
-        "external_id",
+        "external_id", "created_at",
     ),
 }  # fmt: skip
 
@@ -159,9 +159,9 @@ WEAK: dict[str, set[str]] = {"contacts": {"title"}, "deals": {"name"}, "activiti
 when a `Job Title` column is there too."""
 
 IGNORED: dict[str, str] = {
-    "contacts": "created at|updated at|name key|phone norm|import batch id",
-    "companies": "created at|updated at|name key|import batch id",
+    "contacts": "updated at|name key|phone norm|import batch id",
+    "companies": "updated at|name key|import batch id",
     "deals": "updated at|import batch id|amount minor",
-    "activities": "created at|import batch id",
+    "activities": "import batch id",
 }
 """Columns of tinycrm's own export that the database computes again on import."""

@@ -210,6 +210,7 @@ def _chunks(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
 
 
 def _lines(head: bytes, stream: BinaryIO, *, codec: str, name: str) -> Iterator[str]:
+    """Physical lines decoded chunk by chunk; a bad byte is an error naming its line."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
     done = 0
     carry = ""
@@ -220,11 +221,10 @@ def _lines(head: bytes, stream: BinaryIO, *, codec: str, name: str) -> Iterator[
             line = done + _breaks(carry) + _breaks_before(error, codec) + 1
             raise _undecodable(name, codec, line) from None
         lines = io.StringIO(carry + text, newline="").readlines()
+        # The last line may go on in the next chunk (a `\r` may be half of a `\r\n`).
         carry = lines.pop() if lines and chunk and not lines[-1].endswith("\n") else ""
         done += len(lines)
         yield from lines
-    if carry:
-        yield carry
 
 
 def _breaks(text: str) -> int:

@@ -11,6 +11,7 @@ import csv
 import itertools
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -24,7 +25,10 @@ SNIFF_LINES = 50
 SNIFF_CHARS = 32 * 1024
 JSONL_HEADER_LINES = 1000
 _NUL = "a cell contains a NUL character"
-_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_KINDS = {
+    list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+    type(None): "null",
+}  # fmt: skip
 _SEP_HINT = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
 """Excel's `sep=;` first line, which names the delimiter."""
 
@@ -65,7 +69,9 @@ def read_table(
     return _csv_table(head, lines, name=name, encoding=text.encoding, tsv=fmt == "tsv")
 
 
-def _peek(lines: Iterator[str], count: int, chars: int) -> tuple[list[str], Iterator[str]]:
+def _peek(
+    lines: Iterator[str], count: int, chars: int = sys.maxsize
+) -> tuple[list[str], Iterator[str]]:
     """The first lines (at most `count`, about `chars` long) and an iterator over all lines."""
     head: list[str] = []
     size = 0
@@ -197,7 +203,7 @@ def _ragged(line: int, cells: list[str], headers: list[str]) -> Record:
 
 
 def _jsonl_table(lines: Iterator[str], *, encoding: str) -> Table:
-    head, lines = _peek(lines, JSONL_HEADER_LINES, 1 << 62)
+    head, lines = _peek(lines, JSONL_HEADER_LINES)
     headers: list[str] = []
     known: set[str] = set()
     for line in head:

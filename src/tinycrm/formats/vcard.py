@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from tinycrm.errors import InvalidInput
+from tinycrm.formats import aliases
 from tinycrm.formats.decode import open_text
 from tinycrm.formats.tabular import Record
 from tinycrm.formats.vcard_write import CUSTOM_PROPERTY, EXTRA_FIELDS, write_vcard
@@ -183,8 +184,9 @@ class Card:
     def _extension(self, prop: Property) -> None:
         if prop.name == CUSTOM_PROPERTY:
             key, value = (split_value(prop.value, ";") + [""])[:2]
-            if key.strip() and value:
-                self.values[f"custom:{key.strip()}"] = value
+            if key and value:  # `custom:KEY` when KEY would clash with a field
+                clash = key in self.values or key in aliases.NOUN_FIELDS["contacts"]
+                self.values[f"custom:{key}" if clash else key] = value
             return
         wanted = prop.name.removeprefix("X-TINYCRM-").lower().replace("-", "_")
         if wanted in EXTRA_FIELDS:

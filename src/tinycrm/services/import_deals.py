@@ -359,9 +359,9 @@ class ActivityImport(RecordImport):
         by_email = lookup(self.session, table_of(Contact).c.email, emails)
         names = {name_key(c["_company"]) for c in values if c["_company"]}
         by_name = lookup(self.session, table_of(Company).c.name_key, names)
-        deal_ids = lookup(
-            self.session, table_of(Deal).c.external_id, {v["_deal"] for v in values if v["_deal"]}
-        )
+        refs = {v["_deal"] for v in values if v["_deal"]}
+        deal_ids = lookup(self.session, table_of(Deal).c.title, refs)  # Pipedrive: Deal - Title
+        deal_ids.update(lookup(self.session, table_of(Deal).c.external_id, refs))
         for v in values:
             contact = v.pop("_contact")
             v["contact_id"] = by_email.get((contact or "").strip().lower()) if contact else None
