@@ -30,6 +30,7 @@ from tinycrm.services.imports import (
     Rejected,
     RowError,
     chunks,
+    deferred_indexes,
     finish,
     lookup,
     start_batch,
@@ -195,7 +196,7 @@ class Companies:
     def resolve(self, rows: list[tuple[str | None, str | None]]) -> None:
         """Look up (and create) the companies a chunk names, before its contacts are written."""
         keys = {name: name_key(name) for name, _ in rows if name}
-        self.keys.update(keys)
+        self.keys = keys
         wanted = set(keys.values()) - self.known.keys()
         self.known.update(lookup(self.session, table_of(Company).c.name_key, wanted))
         new = []
@@ -252,10 +253,12 @@ class RecordImport:
         self.custom_keys: set[str] = set()
 
     def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
-        for chunk in chunks(rows):
-            self._chunk(chunk)
-            if progress:
-                progress(len(chunk))
+        looked_up = {column.name for _, column in self.keys.values()}
+        with deferred_indexes(self.session, self.model, keep=looked_up):
+            for chunk in chunks(rows):
+                self._chunk(chunk)
+                if progress:
+                    progress(len(chunk))
         self.ids.finish()
 
     def _chunk(self, chunk: list[ImportRow]) -> None:
