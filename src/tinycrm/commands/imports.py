@@ -289,38 +289,42 @@ def _import(noun: str, file: str, **kw: Any) -> None:
             )
 
 
-@app.command("contacts")
-def contacts(
-    file: File,
-    maps: Maps = None,
-    show_mapping: ShowMapping = False,
-    encoding: Encoding = None,
-    on_duplicate: OnDup = "skip",
-    skip_errors: SkipErrors = False,
-    rejects: Rejects = None,
-    dry_run: DryRun = False,
-    create_owners: CreateOwners = False,
-    quiet: Quiet = False,
-) -> None:
-    """Import contacts (people); companies they name are created when missing."""
-    _import("contacts", **locals())
+def _file_command(noun: str, summary: str) -> None:
+    """`crm import NOUN FILE` with the options every file import shares."""
+
+    def command(
+        file: File,
+        maps: Maps = None,
+        show_mapping: ShowMapping = False,
+        encoding: Encoding = None,
+        on_duplicate: OnDup = "skip",
+        skip_errors: SkipErrors = False,
+        rejects: Rejects = None,
+        dry_run: DryRun = False,
+        create_owners: CreateOwners = False,
+        quiet: Quiet = False,
+    ) -> None:
+        _import(
+            noun,
+            file=file,
+            maps=maps,
+            show_mapping=show_mapping,
+            encoding=encoding,
+            on_duplicate=on_duplicate,
+            skip_errors=skip_errors,
+            rejects=rejects,
+            dry_run=dry_run,
+            create_owners=create_owners,
+            quiet=quiet,
+        )
+
+    command.__doc__ = summary
+    app.command(noun)(command)
 
 
-@app.command("companies")
-def companies(
-    file: File,
-    maps: Maps = None,
-    show_mapping: ShowMapping = False,
-    encoding: Encoding = None,
-    on_duplicate: OnDup = "skip",
-    skip_errors: SkipErrors = False,
-    rejects: Rejects = None,
-    dry_run: DryRun = False,
-    create_owners: CreateOwners = False,
-    quiet: Quiet = False,
-) -> None:
-    """Import companies (accounts)."""
-    _import("companies", **locals())
+_file_command("contacts", "Import contacts (people); companies they name are created when missing.")
+_file_command("companies", "Import companies (accounts).")
+_file_command("activities", "Import an activity log (calls, emails, meetings, notes, tasks).")
 
 
 @app.command("deals")
@@ -348,23 +352,6 @@ def deals(
     kw = locals()
     kw["stage_map"] = key_values(stage_map, "--stage-map")
     _import("deals", **kw)
-
-
-@app.command("activities")
-def activities(
-    file: File,
-    maps: Maps = None,
-    show_mapping: ShowMapping = False,
-    encoding: Encoding = None,
-    on_duplicate: OnDup = "skip",
-    skip_errors: SkipErrors = False,
-    rejects: Rejects = None,
-    dry_run: DryRun = False,
-    create_owners: CreateOwners = False,
-    quiet: Quiet = False,
-) -> None:
-    """Import an activity log (calls, emails, meetings, notes, tasks)."""
-    _import("activities", **locals())
 
 
 @app.command("vcard")
