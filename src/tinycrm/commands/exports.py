@@ -91,9 +91,10 @@ def contacts(
 ) -> None:
     """Export contacts: one custom:KEY column per custom field, tags joined by ';' in CSV."""
     from tinycrm.services import exports
+    from tinycrm.services import filters as where
 
     chosen = _format(fmt, "contacts", (*FORMATS, "vcf"))
-    filters = exports.ContactFilter(
+    filters = where.ContactFilter(
         search=search,
         tag=tag,
         status=_status(status),  # type: ignore[arg-type]
@@ -126,9 +127,10 @@ def companies(
 ) -> None:
     """Export companies, with one custom:KEY column per custom field."""
     from tinycrm.services import exports
+    from tinycrm.services import filters as where
 
     chosen = _format(fmt, "companies", FORMATS)
-    filters = exports.CompanyFilter(
+    filters = where.CompanyFilter(
         search=search, industry=industry, city=city, country=country, owner=owner
     )
     _export(
@@ -161,11 +163,12 @@ def deals(
     """Export deals of every status (or those --status says), amounts as plain numbers."""
     from tinycrm.models import DealStatus
     from tinycrm.services import exports
+    from tinycrm.services import filters as where
 
     chosen = _format(fmt, "deals", FORMATS)
     if status not in ("open", "won", "lost", "all"):
         raise InvalidInput("--status", status, "must be open, won, lost or all")
-    filters = exports.DealFilter(
+    filters = where.DealFilter(
         stage=stage,
         status=None if status == "all" else DealStatus(status),
         owner=owner,
@@ -197,14 +200,15 @@ def activities(
 ) -> None:
     """Export activities, logged and scheduled, in id order."""
     from tinycrm.services import exports
-    from tinycrm.services.activities import State
+    from tinycrm.services import filters as where
+    from tinycrm.services.filters import State
 
     chosen = _format(fmt, "activities", FORMATS)
     try:
         wanted = State(state_)
     except ValueError:
         raise InvalidInput("--state", state_, "must be open, done or all") from None
-    filters = exports.ActivityFilter(
+    filters = where.ActivityFilter(
         contact=contact,
         company=company,
         deal=deal,

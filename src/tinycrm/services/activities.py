@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_
@@ -25,6 +24,7 @@ from tinycrm.models import (
 )
 from tinycrm.models.base import utcnow
 from tinycrm.normalize import clean
+from tinycrm.services.filters import State
 from tinycrm.services.query import check_limit
 from tinycrm.services.refs import (
     by_id,
@@ -34,12 +34,6 @@ from tinycrm.services.refs import (
     resolve_deal,
     resolve_user,
 )
-
-
-class State(StrEnum):
-    open = "open"
-    done = "done"
-    all = "all"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, InvalidInput
@@ -14,8 +14,9 @@ from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal,
 from tinycrm.models.base import utcnow
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.filters import CompanyFilter, company_filters
 from tinycrm.services.query import check_limit, order_by
-from tinycrm.services.refs import escape_like, optional, resolve_company, resolve_user
+from tinycrm.services.refs import optional, resolve_company, resolve_user
 
 
 @dataclass(frozen=True)
@@ -167,25 +168,12 @@ def list_companies(
     query = select(Company, User.name, contacts, deals).outerjoin(
         User, col(User.id) == col(Company.owner_id)
     )
-    for column, value in (
-        (Company.industry, industry),
-        (Company.city, city),
-        (Company.country, country),
-    ):
-        if value:
-            query = query.where(func.lower(column) == value.strip().lower())
-    if owner:
-        query = query.where(Company.owner_id == resolve_user(session, owner).id)
+    wanted = CompanyFilter(
+        search=search, industry=industry, city=city, country=country, owner=owner
+    )
+    query = query.where(*company_filters(session, wanted))
     if ids is not None:
         query = query.where(col(Company.id).in_(ids))
-    if search:
-        pattern = f"%{escape_like(name_key(search))}%"
-        query = query.where(
-            or_(
-                col(Company.name_key).like(pattern, escape="\\"),
-                col(Company.domain).like(pattern, escape="\\"),
-            )
-        )
     columns = {
         "name": Company.name_key,
         "id": Company.id,

@@ -32,6 +32,7 @@ from tinycrm.normalize import (
 )
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.companies import merge_custom
+from tinycrm.services.filters import ContactFilter, contact_filters, normalize_tags
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
     escape_like,
@@ -67,11 +68,6 @@ class ContactDetail:
     notes: str | None
     custom: dict[str, Any]
     updated_at: datetime
-
-
-def _tags(values: list[str]) -> list[str]:
-    tags = {" ".join(v.split()).casefold() for v in values if v and v.strip()}
-    return sorted(tags)
 
 
 def _names(name: str | None, first: str | None, last: str | None) -> dict[str, Any]:
@@ -117,7 +113,7 @@ def create_contact(
     session.add(contact)
     _flush(session, email)
     assert contact.id is not None
-    session.add_all(ContactTag(contact_id=contact.id, tag=t) for t in _tags(data.tags))
+    session.add_all(ContactTag(contact_id=contact.id, tag=t) for t in normalize_tags(data.tags))
     session.flush()
     return get_contact(session, ref=str(contact.id))
 
@@ -161,7 +157,7 @@ def update_contact(
     contact.updated_at = now or utcnow()
     session.add(contact)
     _flush(session, contact.email)
-    _retag(session, contact, add=_tags(add), remove=_tags(remove))
+    _retag(session, contact, add=normalize_tags(add), remove=normalize_tags(remove))
     return get_contact(session, ref=str(contact.id))
 
 
@@ -206,15 +202,8 @@ def list_contacts(
         .outerjoin(Company, col(Company.id) == col(Contact.company_id))
         .outerjoin(User, col(User.id) == col(Contact.owner_id))
     )
-    if wanted := _tags([tag] if tag else []):
-        tagged = select(ContactTag.contact_id).where(ContactTag.tag == wanted[0])
-        query = query.where(col(Contact.id).in_(tagged))
-    if status is not None:
-        query = query.where(Contact.status == status)
-    if company:
-        query = query.where(Contact.company_id == resolve_company(session, company).id)
-    if owner:
-        query = query.where(Contact.owner_id == resolve_user(session, owner).id)
+    wanted = ContactFilter(search=search, tag=tag, status=status, company=company, owner=owner)
+    query = query.where(*contact_filters(session, wanted))
     if ids is not None:
         query = query.where(col(Contact.id).in_(ids))
     if search:
@@ -238,14 +227,14 @@ def list_contacts(
     query = query.order_by(*order_by(sort, columns), col(Contact.id))
     query = query.offset(offset).limit(check_limit(limit))
     found = list(session.exec(query))
-    tags = _tags_of(session, [c.id for c, _, _ in found if c.id is not None])
+    tags = tags_of(session, [c.id for c, _, _ in found if c.id is not None])
     return [
         _row(c, company_name, owner_name, tags.get(c.id or 0, []))
         for c, company_name, owner_name in found
     ]
 
 
-def _tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
+def tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
         rows = session.exec(

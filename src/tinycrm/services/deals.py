@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -23,11 +23,11 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money, check_currency
-from tinycrm.normalize import clean, name_key
+from tinycrm.normalize import clean
 from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.filters import DealFilter, deal_filters
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
-    escape_like,
     optional,
     resolve_company,
     resolve_contact,
@@ -291,28 +291,12 @@ def list_deals(
         .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))
         .outerjoin(owner_user, col(owner_user.id) == col(Deal.owner_id))
     )
-    if status is not None:
-        query = query.where(Deal.status == status)
-    if stage:
-        query = query.where(Deal.stage_id == resolve_stage(session, stage).id)
-    if owner:
-        query = query.where(Deal.owner_id == resolve_user(session, owner).id)
-    if company:
-        query = query.where(Deal.company_id == resolve_company(session, company).id)
-    if contact:
-        query = query.where(Deal.contact_id == resolve_contact(session, contact).id)
+    wanted = DealFilter(
+        stage=stage, status=status, owner=owner, company=company, contact=contact, search=search
+    )
+    query = query.where(*deal_filters(session, wanted))
     if ids is not None:
         query = query.where(col(Deal.id).in_(ids))
-    if search:
-        # Titles are compared lowercased, company names by their casefolded key.
-        in_title = f"%{escape_like(' '.join(search.lower().split()))}%"
-        in_company = f"%{escape_like(name_key(search))}%"
-        query = query.where(
-            or_(
-                func.lower(Deal.title).like(in_title, escape="\\"),
-                col(Company.name_key).like(in_company, escape="\\"),
-            )
-        )
     columns = {
         "close": Deal.expected_close,
         "id": Deal.id,

@@ -16,10 +16,9 @@ keeps them in step.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql import ColumnElement
@@ -27,26 +26,23 @@ from sqlmodel import Session, col
 
 from tinycrm.models import (
     Activity,
-    ActivityKind,
     Company,
     Contact,
-    ContactStatus,
-    ContactTag,
     Deal,
-    DealStatus,
     Stage,
     User,
 )
 from tinycrm.money import Money
-from tinycrm.normalize import name_key
-from tinycrm.services.activities import State
-from tinycrm.services.contacts import _tags, _tags_of
-from tinycrm.services.refs import (
-    escape_like,
-    resolve_company,
-    resolve_contact,
-    resolve_stage,
-    resolve_user,
+from tinycrm.services.contacts import tags_of
+from tinycrm.services.filters import (
+    ActivityFilter,
+    CompanyFilter,
+    ContactFilter,
+    DealFilter,
+    activity_filters,
+    company_filters,
+    contact_filters,
+    deal_filters,
 )
 
 PAGE_SIZE = 1000
@@ -76,134 +72,6 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import Select
 
     AnySelect: TypeAlias = Select[*tuple[Any, ...]]
-
-
-@dataclass(frozen=True)
-class ContactFilter:
-    search: str | None = None
-    tag: str | None = None
-    status: ContactStatus | None = None
-    company: str | None = None
-    owner: str | None = None
-
-
-@dataclass(frozen=True)
-class CompanyFilter:
-    search: str | None = None
-    industry: str | None = None
-    city: str | None = None
-    country: str | None = None
-    owner: str | None = None
-
-
-@dataclass(frozen=True)
-class DealFilter:
-    """`status=None` means any status (an export's default, unlike `deal list`)."""
-
-    stage: str | None = None
-    status: DealStatus | None = None
-    owner: str | None = None
-    company: str | None = None
-    contact: str | None = None
-    search: str | None = None
-
-
-@dataclass(frozen=True)
-class ActivityFilter:
-    contact: str | None = None
-    company: str | None = None
-    deal: int | None = None
-    owner: str | None = None
-    kind: ActivityKind | None = None
-    state: State = State.all
-
-
-# Filters: the conditions of the matching list_* service, as WHERE clauses.
-
-
-def contact_filters(session: Session, f: ContactFilter) -> list[ColumnElement[bool]]:
-    """Needs `companies` joined (the search looks at the company name)."""
-    where: list[ColumnElement[bool]] = []
-    if wanted := _tags([f.tag] if f.tag else []):
-        tagged = select(col(ContactTag.contact_id)).where(col(ContactTag.tag) == wanted[0])
-        where.append(col(Contact.id).in_(tagged))
-    if f.status is not None:
-        where.append(col(Contact.status) == f.status)
-    if f.company:
-        where.append(col(Contact.company_id) == resolve_company(session, f.company).id)
-    if f.owner:
-        where.append(col(Contact.owner_id) == resolve_user(session, f.owner).id)
-    if f.search:
-        pattern = f"%{escape_like(name_key(f.search))}%"
-        columns = (Contact.name_key, Contact.email, Company.name_key)
-        where.append(or_(*(col(c).like(pattern, escape="\\") for c in columns)))
-    return where
-
-
-def company_filters(session: Session, f: CompanyFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    for column, value in (
-        (Company.industry, f.industry),
-        (Company.city, f.city),
-        (Company.country, f.country),
-    ):
-        if value:
-            where.append(func.lower(column) == value.strip().lower())
-    if f.owner:
-        where.append(col(Company.owner_id) == resolve_user(session, f.owner).id)
-    if f.search:
-        pattern = f"%{escape_like(name_key(f.search))}%"
-        where.append(
-            or_(
-                col(Company.name_key).like(pattern, escape="\\"),
-                col(Company.domain).like(pattern, escape="\\"),
-            )
-        )
-    return where
-
-
-def deal_filters(session: Session, f: DealFilter) -> list[ColumnElement[bool]]:
-    """Needs `companies` joined (the search looks at the company name)."""
-    where: list[ColumnElement[bool]] = []
-    if f.status is not None:
-        where.append(col(Deal.status) == f.status)
-    if f.stage:
-        where.append(col(Deal.stage_id) == resolve_stage(session, f.stage).id)
-    if f.owner:
-        where.append(col(Deal.owner_id) == resolve_user(session, f.owner).id)
-    if f.company:
-        where.append(col(Deal.company_id) == resolve_company(session, f.company).id)
-    if f.contact:
-        where.append(col(Deal.contact_id) == resolve_contact(session, f.contact).id)
-    if f.search:
-        in_title = f"%{escape_like(' '.join(f.search.lower().split()))}%"
-        in_company = f"%{escape_like(name_key(f.search))}%"
-        where.append(
-            or_(
-                func.lower(Deal.title).like(in_title, escape="\\"),
-                col(Company.name_key).like(in_company, escape="\\"),
-            )
-        )
-    return where
-
-
-def activity_filters(session: Session, f: ActivityFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if f.contact:
-        where.append(col(Activity.contact_id) == resolve_contact(session, f.contact).id)
-    if f.company:
-        where.append(col(Activity.company_id) == resolve_company(session, f.company).id)
-    if f.deal is not None:
-        where.append(col(Activity.deal_id) == f.deal)
-    if f.kind is not None:
-        where.append(col(Activity.kind) == f.kind)
-    if f.owner:
-        where.append(col(Activity.owner_id) == resolve_user(session, f.owner).id)
-    if f.state is State.open:
-        where.append(col(Activity.done_at).is_(None))
-    elif f.state is State.done:
-        where.append(col(Activity.done_at).is_not(None))
-    return where
 
 
 # The joined tables of each noun; a LEFT JOIN on a key left unused costs nothing.
@@ -273,7 +141,7 @@ def export_contacts(
     )
 
     def with_tags(page: list[RowMapping]) -> list[Row]:
-        tags = _tags_of(session, [r["id"] for r in page])  # one query per page
+        tags = tags_of(session, [r["id"] for r in page])  # one query per page
         return [_row(r, CONTACT_COLUMNS, tags=tags.get(r["id"], [])) for r in page]
 
     return _rows(conn, query, col(Contact.id), page_size, with_tags)
