@@ -195,7 +195,3 @@ def _fallback(
         return parsed.date(), None, parsed
     has_time = parsed.time() != time(0) or bool(re.search(r"\d:\d|\d\s*(am|pm)\b", raw))
     return parsed.date(), (parsed.time() if has_time else None), None
-
-
-def to_local(moment: datetime, tz: tzinfo) -> datetime:
-    return moment.astimezone(tz)

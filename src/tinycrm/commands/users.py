@@ -109,8 +109,11 @@ def rm(
     st = state()
     with st.session(write=False) as session:
         row = users.get_user(session, ref=ref, currency=st.settings.currency)
+        owned = users.count_owned(session, user_id=row.id)
     confirm(
-        f"delete user #{row.id} {row.name} ({row.open_deals} open deals lose their owner)?", yes=yes
+        f"delete user #{row.id} {row.name}? Their {owned['deals']} deal(s) and "
+        f"{owned['activities']} activities will have no owner.",
+        yes=yes,
     )
     with st.session(write=True) as session:
         users.delete_user(session, ref=str(row.id))

@@ -85,15 +85,13 @@ def _title(text: str | None) -> str:
     return title
 
 
-def _first_open_stage(session: Session) -> Stage:
-    return stage_of_kind(session, StageKind.open)
-
-
 def create_deal(
     session: Session, *, data: DealCreate, currency: str, actor: User | None, now: datetime
 ) -> DealRow:
     """Open a deal (at the first stage unless one is given) and record where it starts."""
-    stage = resolve_stage(session, data.stage) if data.stage else _first_open_stage(session)
+    stage = (
+        resolve_stage(session, data.stage) if data.stage else stage_of_kind(session, StageKind.open)
+    )
     contact = optional(session, resolve_contact, data.contact)
     company = optional(session, resolve_company, data.company)
     owner = optional(session, resolve_user, data.owner) or actor

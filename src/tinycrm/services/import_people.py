@@ -19,6 +19,7 @@ from tinycrm.dates import parse_datetime
 from tinycrm.errors import CrmError
 from tinycrm.models import Activity, Company, Contact, ContactStatus, ContactTag, Deal
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
+from tinycrm.services.filters import normalize_tags
 from tinycrm.services.imports import (
     BulkWriter,
     IdAllocator,
@@ -167,8 +168,8 @@ def parse_status(text: str | None) -> ContactStatus:
 
 
 def split_tags(text: str | None) -> list[str]:
-    parts = (text or "").replace(";", ",").replace(" ::: ", ",").split(",")
-    return sorted({" ".join(p.split()).casefold() for p in parts if p.strip()})
+    """`VIP; newsletter`, `a, b` or Google's `a ::: b` as stored tags."""
+    return normalize_tags((text or "").replace(";", ",").replace(" ::: ", ",").split(","))
 
 
 @dataclass

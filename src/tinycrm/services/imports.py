@@ -358,7 +358,3 @@ def _refuse_if_used(session: Session, batch_id: int) -> None:
             f"{used} deal(s) added since belong to companies import #{batch_id} created; "
             "delete or move them first"
         )
-
-
-def tag_rows(contact_id: int, tags: list[str]) -> list[dict[str, Any]]:
-    return [{"contact_id": contact_id, "tag": t} for t in tags]
