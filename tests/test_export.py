@@ -19,16 +19,13 @@ from sqlalchemy import create_engine, event, insert
 from tests.clihelp import Crm
 from tests.conftest import NOW
 from tinycrm.errors import CrmError
+from tinycrm.formats import cells
+from tinycrm.formats.cells import neutralise_cell, restore_cell
 from tinycrm.models import Contact, ContactTag
 from tinycrm.normalize import name_key
 from tinycrm.services import exports
-from tinycrm.services.exports import (
-    ContactFilter,
-    custom_columns,
-    export_contacts,
-    neutralise_cell,
-    restore_cell,
-)
+from tinycrm.services.exports import custom_columns, export_contacts
+from tinycrm.services.filters import ContactFilter
 from tinycrm.store import Database, session_scope
 
 T = "2026-11-23T09:30:00+00:00"
@@ -286,7 +283,7 @@ def test_formula_cells_get_a_quote_that_restore_removes(value: str, cell: str) -
 @given(st.text(alphabet=st.sampled_from("'=+-@\t\rab李 "), max_size=6))
 def test_neutralising_is_safe_and_reversible(value: str) -> None:
     cell = neutralise_cell(value)
-    assert not cell.startswith(exports.FORMULA_STARTS)
+    assert not cell.startswith(cells.FORMULA_STARTS)
     assert restore_cell(cell) == value
 
 

@@ -284,7 +284,7 @@ def _target(path: str) -> Iterator[TextIO]:
 
 
 def _write_csv(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
-    from tinycrm.services.exports import neutralise_cell
+    from tinycrm.formats.cells import neutralise_cell
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)

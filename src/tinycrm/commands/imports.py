@@ -144,7 +144,7 @@ def _restore_cells(values: dict[str, str]) -> dict[str, str]:
     """Undo the quote `crm export` puts before cells a spreadsheet would run (`'=1+1`)."""
     if not any(v[:1] == "'" for v in values.values()):
         return values
-    from tinycrm.services.exports import restore_cell
+    from tinycrm.formats.cells import restore_cell
 
     return {k: restore_cell(v) for k, v in values.items()}
 
