@@ -23,6 +23,7 @@ from tinycrm.commands import (
     deals,
     exports,
     imports,
+    reports,
     stages,
     users,
 )
@@ -134,7 +135,10 @@ def root(
     app_state = common.begin(common.AppState(db_path=db, as_user=as_user))
     ctx.call_on_close(app_state.close)
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            _run_tui()
+        else:
+            typer.echo(ctx.get_help())
 
 
 app.add_typer(contacts.app, name="contact")
@@ -145,6 +149,19 @@ app.add_typer(users.app, name="user")
 app.add_typer(stages.app, name="stage")
 app.add_typer(imports.app, name="import")
 app.add_typer(exports.app, name="export")
+app.add_typer(reports.app, name="report")
+
+
+def _run_tui() -> None:
+    from tinycrm.tui import run
+
+    run(common.state())
+
+
+@app.command()
+def tui() -> None:
+    """Open the terminal app: pipeline board, contacts, calendar and reports."""
+    _run_tui()
 
 
 @app.command()
