@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -121,7 +122,8 @@ def _offset(
             # Elapsed time: `+2h` is two real hours from now, across a DST change too.
             moment = (now.astimezone(UTC) + timedelta(**{unit: n})).astimezone(now.tzinfo)
             return moment.date(), None, moment
-        return now.date() + relativedelta(**{unit: n}), None, None
+        calendar_step: dict[str, Any] = {unit: n}
+        return now.date() + relativedelta(**calendar_step), None, None
     except (OverflowError, ValueError):
         raise InvalidInput(field, text, "too far away") from None
 
