@@ -329,7 +329,8 @@ def activity_rows(plan: Plan) -> Iterator[Row]:
         yield (i, kind, subjects[int(r() * len(subjects))], body,
                plan.ts(due) if due is not None else None,
                plan.ts(done) if done is not None else None,
-               contact or None, company, d + 1, owner, plan.ts(logged))  # fmt: skip
+               contact or None, company, d + 1, owner, plan.ts(logged),
+               plan.ts(due) if done is None else None)  # fmt: skip
 
 
 USER_COLUMNS = ("id", "name", "name_key", "email", "role", "quota_minor", "quota_period",
@@ -346,7 +347,7 @@ DEAL_COLUMNS = ("id", "title", "amount_minor", "currency", "expected_close", "co
                 "updated_at", "closed_at")  # fmt: skip
 CHANGE_COLUMNS = ("id", "deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
 ACTIVITY_COLUMNS = ("id", "kind", "subject", "body", "due_at", "done_at", "contact_id",
-                    "company_id", "deal_id", "owner_id", "created_at")  # fmt: skip
+                    "company_id", "deal_id", "owner_id", "created_at", "alert_at")  # fmt: skip
 
 
 def batches(plan: Plan) -> Iterator[Batch]:

@@ -84,7 +84,7 @@ def test_walkthrough_from_the_issue(acme: Crm) -> None:
     )
     assert (
         crm("activity", "schedule", "Send quote", "--deal", "1", "--due", "tomorrow 10:00").out
-        == "activity #2 scheduled: Send quote (due 2026-11-24 10:00)\n"
+        == "activity #2 scheduled: Send quote (due Tue 2026-11-24 10:00)\n"
     )
     crm("activity", "done", "2")
 

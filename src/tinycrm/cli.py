@@ -17,12 +17,14 @@ from typer.core import TyperGroup
 from tinycrm import __version__
 from tinycrm.commands import (
     activities,
+    agenda,
     common,
     companies,
     contacts,
     deals,
     exports,
     imports,
+    remind,
     reports,
     stages,
     users,
@@ -150,6 +152,8 @@ app.add_typer(stages.app, name="stage")
 app.add_typer(imports.app, name="import")
 app.add_typer(exports.app, name="export")
 app.add_typer(reports.app, name="report")
+app.command("remind")(remind.remind)
+app.command("agenda")(agenda.agenda)
 
 
 def _run_tui() -> None:

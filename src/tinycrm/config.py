@@ -53,6 +53,8 @@ class Settings:
     """Who is acting (name or email of a user), recorded in stage history."""
     stale_days: int = 14
     """A deal with no activity for this many days counts as stale."""
+    large_deal_amount: int = 10000
+    """`crm remind` alerts on open deals worth at least this much (in `currency`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

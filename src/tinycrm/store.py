@@ -21,13 +21,13 @@ from sqlmodel import Session
 
 from tinycrm.config import Settings
 from tinycrm.errors import DatabaseError
+from tinycrm.revision import HEAD_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD_REVISION = "0004"
-"""The newest migration. A test keeps it equal to Alembic's head, so start-up need not load
-Alembic to see that the schema is current."""
+    from tinycrm.services.reminders import Sql
+
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -125,6 +125,19 @@ def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def dbapi(db: Database) -> Iterator[Sql]:
+    """The plain DB-API connection under the engine, for the SQLAlchemy-free queries of
+    `services.reminders` (which `crm remind` also runs straight over sqlite3)."""
+    from tinycrm.services.reminders import Sql
+
+    raw = db.engine.raw_connection()
+    try:
+        yield Sql(raw.driver_connection, db.engine.dialect.name)
+    finally:
+        raw.close()
 
 
 def _operational_error(db: Database, exc: OperationalError) -> DatabaseError:

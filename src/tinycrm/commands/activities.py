@@ -23,6 +23,18 @@ Company = Annotated[str | None, typer.Option(help="Company id or name.")]
 Deal = Annotated[int | None, typer.Option(help="Deal id.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
 Note = Annotated[str | None, typer.Option("--note", help="What was said or what to do.")]
+Remind = Annotated[
+    str | None,
+    typer.Option(help="Remind this long before it is due, e.g. 15m, 2h, 1d (default: when due)."),
+]
+Every = Annotated[
+    str | None,
+    typer.Option(help="Repeat: day, week, 2w, 3mo, year, weekday, mon,thu ('never' stops it)."),
+]
+Rrule = Annotated[
+    str | None,
+    typer.Option(help="Repeat by an RFC 5545 rule, e.g. 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1'."),
+]
 
 
 def state_of(due_at: datetime | None, done_at: datetime | None, now: datetime) -> str:
@@ -35,6 +47,30 @@ def timeline_row(activity: Any, now: datetime) -> dict[str, Any]:
     return as_row(
         activity, when=activity.at, state=state_of(activity.due_at, activity.done_at, now)
     )
+
+
+def _repeat(every: str | None, rrule: str | None) -> str | None:
+    """The rule from `--every` or `--rrule`; '' when `--every never` clears it."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.services.recurrence import check_rrule, parse_every
+
+    if every is not None and rrule is not None:
+        raise InvalidInput("--every", every, "give --every or --rrule, not both")
+    if rrule is not None:
+        return check_rrule(rrule)
+    if every is not None:
+        return "" if every.strip().lower() in ("never", "none", "no") else parse_every(every)
+    return None
+
+
+def _lead(text: str | None) -> int | None:
+    from tinycrm.dates import parse_duration
+
+    if text is None:
+        return None
+    if text.strip() in ("0", "0m"):
+        return 0
+    return int(parse_duration(text, field="--remind").total_seconds() // 60)
 
 
 def _kind(text: str) -> Any:
@@ -92,8 +128,11 @@ def schedule(
     deal: Deal = None,
     note: Note = None,
     owner: Owner = None,
+    remind: Remind = None,
+    every: Every = None,
+    rrule: Rrule = None,
 ) -> None:
-    """Schedule a follow-up that is due at a time."""
+    """Schedule a follow-up that is due at a time, once or repeating."""
     from tinycrm.models import ActivityCreate
     from tinycrm.services import activities
 
@@ -108,14 +147,24 @@ def schedule(
             deal=deal,
             owner=owner,
             due_at=st.when(due, "--due"),
+            remind_minutes=_lead(remind),
+            rrule=_repeat(every, rrule) or None,
         )
     )
     with st.session(write=True) as session:
         row = activities.schedule_activity(
             session, data=data, actor=st.actor(session), now=st.now()
         )
-    due_local = row.due_at.astimezone(st.tz).strftime("%Y-%m-%d %H:%M") if row.due_at else ""
-    done(f"activity #{row.id} scheduled: {row.subject} (due {due_local})")
+    done(f"activity #{row.id} scheduled: {row.subject} ({_due_text(row, st.tz)})")
+
+
+def _due_text(row: Any, tz: Any) -> str:
+    from tinycrm.services.recurrence import describe
+
+    text = "due " + row.due_at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if row.due_at else ""
+    if row.rrule:
+        text += f", {describe(row.rrule)}"
+    return text
 
 
 @app.command("done")
@@ -125,8 +174,31 @@ def done_(activity_id: Annotated[int, typer.Argument(help="Activity id.")]) -> N
 
     st = state()
     with st.session(write=True) as session:
-        row = activities.complete_activity(session, ref=activity_id, now=st.now())
+        row = activities.complete_activity(session, ref=activity_id, now=st.now(), tz=st.tz)
+        following = activities.next_in_series(session, row)
     done(f"activity #{row.id} done: {row.subject}")
+    if following is not None:
+        done(f"next: activity #{following.id} ({_due_text(following, st.tz)})")
+
+
+@app.command("snooze")
+def snooze(
+    activity_id: Annotated[int, typer.Argument(help="Activity id.")],
+    until: Annotated[
+        str, typer.Argument(help="When to remind again: +2h, +1d, 'tomorrow 9:00' …")
+    ] = "+1h",
+) -> None:
+    """Remind again later; the due time stays (use `edit --due` to move it)."""
+    from tinycrm.services import activities
+
+    st = state()
+    moment = st.when(until, "until")
+    assert moment is not None
+    with st.session(write=True) as session:
+        row = activities.snooze_activity(session, ref=activity_id, until=moment, now=st.now())
+    assert row.snoozed_until is not None
+    local = row.snoozed_until.astimezone(st.tz).strftime("%a %Y-%m-%d %H:%M")
+    done(f"activity #{row.id} snoozed until {local}: {row.subject}")
 
 
 @app.command("list")
@@ -197,6 +269,9 @@ def edit(
     company: Company = None,
     deal: Deal = None,
     owner: Owner = None,
+    remind: Remind = None,
+    every: Every = None,
+    rrule: Rrule = None,
 ) -> None:
     """Change an activity; only the options given change."""
     from tinycrm.models import ActivityUpdate
@@ -213,6 +288,8 @@ def edit(
             company=company,
             deal=deal,
             owner=owner,
+            remind_minutes=_lead(remind),
+            rrule=_repeat(every, rrule),
         )
     )
     with st.session(write=True) as session:

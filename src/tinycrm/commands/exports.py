@@ -352,3 +352,30 @@ WRITERS: dict[str, Callable[[TextIO, Iterable[Row], tuple[str, ...], bool], int]
     "json": _write_json,
     "vcf": _write_vcf,
 }
+
+
+@app.command("ics")
+def ics(
+    output: Output = "-",
+    owner: Owner = None,
+    deals: Annotated[
+        bool, typer.Option("--deals/--no-deals", help="Add open deals' expected close dates.")
+    ] = True,
+    todos: Annotated[
+        bool, typer.Option("--todos", help="Write tasks as to-dos (VTODO) instead of events.")
+    ] = False,
+) -> None:
+    """Export scheduled activities (with their reminders and repeats) and deal close dates
+    as an iCalendar file for any calendar app; re-exporting updates the same events."""
+    from tinycrm.services.calendar_export import IcsOptions, build_calendar
+    from tinycrm.services.refs import resolve_user
+
+    st = state()
+    with st.session(write=False) as session:
+        owner_id = resolve_user(session, owner).id if owner else None
+        opts = IcsOptions(now=st.now(), tz=st.tz, owner_id=owner_id, deals=deals, todos=todos)
+        cal, count = build_calendar(session, opts)
+    with _target(output) as out:
+        out.write(cal.to_ical().decode("utf-8"))
+    if output != "-":
+        typer.echo(f"exported {count} calendar entries to {output}", err=True)

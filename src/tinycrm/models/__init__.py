@@ -6,6 +6,7 @@ from tinycrm.models.company import Company, CompanyCreate, CompanyUpdate
 from tinycrm.models.contact import (
     Contact,
     ContactCreate,
+    ContactDate,
     ContactStatus,
     ContactTag,
     ContactUpdate,
@@ -19,6 +20,7 @@ from tinycrm.models.deal import (
     StageChange,
     StageKind,
 )
+from tinycrm.models.reminder import ReminderDelivery
 from tinycrm.models.user import QuotaPeriod, Role, User, UserCreate, UserUpdate
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "CompanyUpdate",
     "Contact",
     "ContactCreate",
+    "ContactDate",
     "ContactStatus",
     "ContactTag",
     "ContactUpdate",
@@ -40,6 +43,7 @@ __all__ = [
     "DealStatus",
     "DealUpdate",
     "QuotaPeriod",
+    "ReminderDelivery",
     "Role",
     "Stage",
     "StageChange",

@@ -1,10 +1,10 @@
 """Activities: calls, emails, meetings and notes that happened, and tasks that are due."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, event
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import UTCDateTime, utcnow
@@ -24,13 +24,21 @@ class ActivityBase(SQLModel):
     body: str | None = None
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_minutes: int | None = None
+    """Remind this many minutes before `due_at` (none: at the due time)."""
+    rrule: str | None = Field(default=None, max_length=500)
+    """RFC 5545 recurrence rule (no DTSTART: the due time is the start), in local time."""
 
 
 class Activity(ActivityBase, table=True):
     """A past activity has `done_at`; a scheduled one has `due_at` and no `done_at` yet."""
 
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_owner_done_due", "owner_id", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_activities_owner_done_due", "owner_id", "done_at", "due_at"),
+        Index("ix_activities_done_alert", "done_at", "alert_at"),
+        Index("ix_activities_done_due", "done_at", "due_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = Field(
@@ -50,7 +58,34 @@ class Activity(ActivityBase, table=True):
         default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
     )
     """The import that created it (imports it only updated leave it alone)."""
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    series_id: int | None = None
+    """The first occurrence of a recurring activity; every later occurrence shares it."""
+    alert_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When `crm remind` should first show it; kept by `alert_time` on every ORM write."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def alert_time(
+    due_at: datetime | None, remind_minutes: int | None, snoozed_until: datetime | None
+) -> datetime | None:
+    """The moment a scheduled activity is due for a reminder: the snooze if any, else its
+    due time less the reminder's lead time."""
+    if snoozed_until is not None:
+        return snoozed_until
+    if due_at is None:
+        return None
+    return due_at - timedelta(minutes=remind_minutes or 0)
+
+
+@event.listens_for(Activity, "before_insert")
+@event.listens_for(Activity, "before_update")
+def _keep_alert_at(_mapper: Any, _conn: Any, target: Activity) -> None:
+    target.alert_at = (
+        None
+        if target.done_at is not None
+        else alert_time(target.due_at, target.remind_minutes, target.snoozed_until)
+    )
 
 
 class ActivityCreate(ActivityBase):
@@ -65,6 +100,8 @@ class ActivityUpdate(SQLModel):
     subject: str | None = None
     body: str | None = None
     due_at: datetime | None = None
+    remind_minutes: int | None = None
+    rrule: str | None = None
     contact: str | None = None
     company: str | None = None
     deal: int | None = None

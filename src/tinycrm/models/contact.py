@@ -61,6 +61,20 @@ class ContactTag(SQLModel, table=True):
     tag: str = Field(max_length=100, primary_key=True, index=True)
 
 
+class ContactDate(SQLModel, table=True):
+    """A day of the year to remember a contact by (birthday, anniversary…); the year is
+    optional, as in vCard's `--MMDD`."""
+
+    __tablename__ = "contact_dates"
+    __table_args__ = (Index("ix_contact_dates_month_day", "month", "day"),)
+
+    contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE", primary_key=True)
+    kind: str = Field(max_length=40, primary_key=True)
+    month: int
+    day: int
+    year: int | None = None
+
+
 class ContactCreate(ContactBase):
     name: str | None = None
     """A full name, split into first and last when those are not given."""

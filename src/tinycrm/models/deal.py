@@ -45,6 +45,7 @@ class Deal(DealBase, table=True):
     __table_args__ = (
         Index("ix_deals_owner_status_close", "owner_id", "status", "expected_close"),
         Index("ix_deals_stage_status", "stage_id", "status"),
+        Index("ix_deals_status_closed", "status", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -75,6 +76,7 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         Index("ix_stage_changes_deal_at", "deal_id", "changed_at"),
         Index("ix_stage_changes_to_at", "to_stage_id", "changed_at"),
+        Index("ix_stage_changes_to_deal", "to_stage_id", "deal_id", "changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

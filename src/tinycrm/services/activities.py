@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_
@@ -26,6 +26,7 @@ from tinycrm.models.base import utcnow
 from tinycrm.normalize import clean
 from tinycrm.services.filters import State
 from tinycrm.services.query import check_limit
+from tinycrm.services.recurrence import next_occurrence
 from tinycrm.services.refs import (
     by_id,
     optional,
@@ -50,6 +51,10 @@ class ActivityRow:
     due_at: datetime | None
     done_at: datetime | None
     created_at: datetime
+    remind_minutes: int | None = None
+    rrule: str | None = None
+    snoozed_until: datetime | None = None
+    series_id: int | None = None
 
     @property
     def at(self) -> datetime:
@@ -94,7 +99,19 @@ def schedule_activity(
     """Add something to do by `data.due_at`."""
     if data.due_at is None:
         raise InvalidInput("due", None, "a scheduled activity needs a due time")
-    return _create(session, data=data, actor=actor, done_at=None, now=now)
+    _check_lead(data.remind_minutes)
+    row = _create(session, data=data, actor=actor, done_at=None, now=now)
+    if data.rrule:
+        activity = by_id(session, Activity, row.id, "activity")
+        activity.series_id = activity.id
+        session.add(activity)
+        session.flush()
+    return row
+
+
+def _check_lead(minutes: int | None) -> None:
+    if minutes is not None and not 0 <= minutes <= 60 * 24 * 366:
+        raise InvalidInput("--remind", f"{minutes}m", "must be between 0 and a year before")
 
 
 def _create(
@@ -112,6 +129,8 @@ def _create(
         body=clean(data.body),
         due_at=data.due_at,
         done_at=done_at,
+        remind_minutes=data.remind_minutes if done_at is None else None,
+        rrule=data.rrule if done_at is None else None,
         owner_id=owner.id if owner else None,
         created_at=now or utcnow(),
         **_links(session, data),
@@ -121,11 +140,53 @@ def _create(
     return get_activity(session, ref=activity.id)
 
 
-def complete_activity(session: Session, *, ref: object, now: datetime) -> ActivityRow:
+def complete_activity(
+    session: Session, *, ref: object, now: datetime, tz: tzinfo = UTC
+) -> ActivityRow:
+    """Mark an activity done. A recurring one schedules its next occurrence (the first after
+    both its due time and now, on the wall clock of `tz`); `next_in_series` finds it."""
     activity = by_id(session, Activity, ref, "activity")
     if activity.done_at is not None:
         raise Conflict(f"activity #{activity.id} is already done")
     activity.done_at = now
+    session.add(activity)
+    if activity.rrule and activity.due_at is not None:
+        due = next_occurrence(activity.rrule, due_at=activity.due_at, after=now, tz=tz)
+        if due is not None:
+            session.add(_next_of(activity, due, now))
+    session.flush()
+    return get_activity(session, ref=activity.id)
+
+
+def _next_of(done: Activity, due: datetime, now: datetime) -> Activity:
+    kept = ("kind", "subject", "body", "remind_minutes", "rrule", "owner_id", "custom")
+    links = ("contact_id", "company_id", "deal_id")
+    fields = {name: getattr(done, name) for name in kept + links}
+    return Activity(**fields, due_at=due, series_id=done.series_id or done.id, created_at=now)
+
+
+def next_in_series(session: Session, row: ActivityRow) -> ActivityRow | None:
+    """The open occurrence that follows a done recurring activity, if the rule goes on."""
+    if row.series_id is None:
+        return None
+    found = session.exec(
+        select(Activity.id)
+        .where(Activity.series_id == row.series_id, col(Activity.done_at).is_(None))
+        .order_by(col(Activity.due_at))
+    ).first()
+    return get_activity(session, ref=found) if found is not None else None
+
+
+def snooze_activity(
+    session: Session, *, ref: object, until: datetime, now: datetime
+) -> ActivityRow:
+    """Remind again at `until`; the due time stays (reschedule with `update_activity`)."""
+    activity = by_id(session, Activity, ref, "activity")
+    if activity.done_at is not None:
+        raise Conflict(f"activity #{activity.id} is already done")
+    if until <= now:
+        raise InvalidInput("until", until.isoformat(), "a snooze must end in the future")
+    activity.snoozed_until = until
     session.add(activity)
     session.flush()
     return get_activity(session, ref=activity.id)
@@ -142,6 +203,13 @@ def update_activity(session: Session, *, ref: object, data: ActivityUpdate) -> A
         changes["owner_id"] = owner.id if owner else None
     if "subject" in changes and not clean(changes["subject"]):
         raise InvalidInput("subject", data.subject, "must not be empty")
+    if "due_at" in changes:
+        changes["snoozed_until"] = None  # a new due time starts its reminders afresh
+    _check_lead(changes.get("remind_minutes"))
+    if changes.get("rrule") and activity.series_id is None:
+        changes["series_id"] = activity.id
+    if "rrule" in changes and not changes["rrule"]:
+        changes["rrule"] = None
     activity.sqlmodel_update(
         {k: v for k, v in changes.items() if k not in ("deal", "contact", "company")}
     )
@@ -244,6 +312,10 @@ def _row(
         a.due_at,
         a.done_at,
         a.created_at,
+        remind_minutes=a.remind_minutes,
+        rrule=a.rrule,
+        snoozed_until=a.snoozed_until,
+        series_id=a.series_id,
     )
 
 

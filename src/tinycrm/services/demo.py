@@ -379,7 +379,7 @@ def _add_activities(demo: _Demo) -> None:
             log_activity(demo.session, data=data, actor=owner, now=demo.now)
         else:
             data.due_at = _due(demo, day, time.fromisoformat(due))
-            schedule_activity(demo.session, data=data, actor=owner)
+            schedule_activity(demo.session, data=data, actor=owner, now=demo.now)
 
 
 def _link(demo: _Demo, ref: str) -> tuple[int | None, str | None, User]:

@@ -407,6 +407,7 @@ class ActivityImport(RecordImport):
                 "body": f.get("body"),
                 "due_at": due,
                 "done_at": done,
+                "alert_at": due if done is None else None,
                 "owner_id": self.owners.resolve(f.get("owner")),
                 "custom": custom,
                 "external_id": f.get("external_id"),

@@ -4,72 +4,32 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
-from tinycrm.errors import Ambiguous, InvalidInput, NotFound
+from tinycrm.errors import InvalidInput, NotFound
 from tinycrm.models import Company, Contact, Deal, Stage, StageKind, User
 from tinycrm.normalize import name_key
+from tinycrm.services.userref import as_id, is_id, one, pick_user
 
 T = TypeVar("T", bound=SQLModel)
 
 
 def by_id(session: Session, model: type[T], ref: object, what: str) -> T:
-    row = session.get(model, _as_id(ref, what))
+    row = session.get(model, as_id(ref, what))
     if row is None:
         raise NotFound(what, ref)
     return row
 
 
-def _as_id(ref: object, what: str) -> int:
-    try:
-        return int(str(ref).strip().lstrip("#"))
-    except ValueError:
-        raise InvalidInput(what, ref, "not an id") from None
-
-
-def _is_id(ref: str) -> bool:
-    return ref.strip().lstrip("#").isdigit()
-
-
-def _one(rows: list[Any], what: str, ref: str, label: str = "name") -> Any:
-    if len(rows) == 1:
-        return rows[0]
-    if not rows:
-        raise NotFound(what, ref)
-    raise Ambiguous(what, ref, [f"#{r.id} {getattr(r, label)}" for r in rows])
-
-
 def resolve_user(session: Session, ref: str) -> User:
     """A user by id, email, full name, or a unique prefix of their name or of a word in it."""
-    ref = ref.strip()
-    if _is_id(ref) and (user := session.get(User, _as_id(ref, "user"))):
-        return user
-    if "@" in ref:
-        return _one(list(session.exec(select(User).where(User.email == ref.lower()))), "user", ref)
-    key = name_key(ref)
-    exact = session.exec(select(User).where(User.name_key == key)).first()
-    if exact:
-        return exact
-    prefix = escape_like(key)
-    query = (
-        select(User)
-        .where(
-            or_(
-                col(User.name_key).like(f"{prefix}%", escape="\\"),
-                col(User.name_key).like(f"% {prefix}%", escape="\\"),
-            )
-        )
-        .order_by(col(User.id))
-        .limit(6)
-    )
-    return _one(list(session.exec(query)), "user", ref)
+    return pick_user(list(session.exec(select(User))), ref)
 
 
 def resolve_company(session: Session, ref: str) -> Company:
     """A company by id, name (any case and spacing) or web domain."""
     ref = ref.strip()
-    if _is_id(ref) and (company := session.get(Company, _as_id(ref, "company"))):
+    if is_id(ref) and (company := session.get(Company, as_id(ref, "company"))):
         return company
     found = session.exec(select(Company).where(Company.name_key == name_key(ref))).first()
     if found is None and "." in ref and " " not in ref:
@@ -82,7 +42,7 @@ def resolve_company(session: Session, ref: str) -> Company:
 def resolve_contact(session: Session, ref: str) -> Contact:
     """A contact by id, email, or full name when only one contact has it."""
     ref = ref.strip()
-    if _is_id(ref) and (contact := session.get(Contact, _as_id(ref, "contact"))):
+    if is_id(ref) and (contact := session.get(Contact, as_id(ref, "contact"))):
         return contact
     if "@" in ref:
         found = session.exec(select(Contact).where(Contact.email == ref.lower())).first()
@@ -90,7 +50,7 @@ def resolve_contact(session: Session, ref: str) -> Contact:
             raise NotFound("contact", ref)
         return found
     rows = list(session.exec(select(Contact).where(Contact.name_key == name_key(ref)).limit(6)))
-    return _one(rows, "contact", ref, label="full_name")
+    return one(rows, "contact", ref, label="full_name")
 
 
 def resolve_deal(session: Session, ref: object) -> Deal:

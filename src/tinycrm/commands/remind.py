@@ -1,0 +1,251 @@
+"""`crm remind`: what cron runs every morning. Prints what is due now, once.
+
+Start-up is the point here: the command reads a SQLite file with the standard library
+(see `tinycrm.services.reminders`) and writes plain text, so a run costs little more than
+`crm --version`. SQLAlchemy is loaded only when the schema needs an upgrade or the
+database is a server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tinycrm.commands.common import AppState, state
+from tinycrm.commands.render import Format, FormatOption, machine_value
+from tinycrm.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from tinycrm.services.reminders import Reminder, Sql
+
+SECTIONS = {
+    "overdue": "Overdue",
+    "due": "Due now",
+    "upcoming": "Coming up",
+    "deal": "Large deals",
+    "care": "Care",
+}
+
+
+def remind(
+    owner: Annotated[
+        str | None, typer.Option(help="Whose reminders (default: --as / CRM_USER).")
+    ] = None,
+    all_owners: Annotated[
+        bool, typer.Option("--all-owners", help="Everyone's reminders (for a manager).")
+    ] = False,
+    within: Annotated[
+        str | None,
+        typer.Option(help="Also what comes due within this time, e.g. 24h, 3d."),
+    ] = None,
+    min_amount: Annotated[
+        str | None,
+        typer.Option(help="Large deals from this amount (default: config large_deal_amount)."),
+    ] = None,
+    close_within: Annotated[
+        int, typer.Option(help="Alert on large deals expected to close within N days.")
+    ] = 7,
+    stale_after: Annotated[
+        int | None,
+        typer.Option(help="Alert on large deals with no activity for N days (default 14)."),
+    ] = None,
+    care_within: Annotated[
+        int, typer.Option(help="Birthdays and other remembered days within N days.")
+    ] = 7,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Show everything due, delivered before or not.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show without recording anything as delivered.")
+    ] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when something was shown.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show what is due: overdue tasks, reminders whose time has come, large deals closing
+    soon or gone quiet, and birthdays. Each is shown once: the next run stays quiet about
+    it. Prints nothing and exits 0 when nothing is due (cron sends no mail)."""
+    from tinycrm.dates import parse_duration
+    from tinycrm.services import reminders
+
+    st = state()
+    if owner and all_owners:
+        raise InvalidInput("--owner", owner, "give --owner or --all-owners, not both")
+    for name, value in (("--close-within", close_within), ("--care-within", care_within)):
+        if not 0 <= value <= 366:
+            raise InvalidInput(name, value, "must be between 0 and 366 days")
+    stale = st.settings.stale_days if stale_after is None else stale_after
+    if stale < 1:
+        raise InvalidInput("--stale-after", stale_after, "must be at least 1 day")
+    threshold = st.money(min_amount, "--min-amount")
+    min_minor = threshold.minor if threshold else round(st.settings.large_deal_amount * 100)
+    now = st.now()
+    with connect(st) as sql:
+        ref = None if all_owners else (owner or st.as_user or st.settings.user or None)
+        opts = reminders.RemindOptions(
+            now=now,
+            tz=st.tz,
+            owner_id=reminders.find_owner(sql, ref)[0] if ref else None,
+            within=parse_duration(within, field="--within") if within else timedelta(0),
+            min_amount_minor=min_minor,
+            close_within_days=close_within,
+            stale_after_days=stale,
+            care_within_days=care_within,
+        )
+        found = reminders.collect(sql, opts)
+        if dry_run:
+            shown = found
+            _print(shown, fmt, st.tz, now)
+        else:
+            with sql.writing():
+                fresh = reminders.claim(sql, found, now)
+                shown = found if show_all else fresh
+                _print(shown, fmt, st.tz, now)
+                sys.stdout.flush()
+    if shown and exit_code:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def connect(st: AppState) -> Iterator[Sql]:
+    """The database through the standard library when it is a current SQLite file; else
+    through SQLAlchemy (which upgrades an old schema, or speaks to a server)."""
+    from tinycrm.services.reminders import open_sqlite
+
+    path = _sqlite_path(st)
+    sql = open_sqlite(path) if path is not None else None
+    if sql is not None:
+        try:
+            yield sql
+        finally:
+            sql.conn.close()
+        return
+    from tinycrm.store import dbapi
+
+    with dbapi(st.database()) as sql:
+        yield sql
+
+
+def _sqlite_path(st: AppState) -> Path | None:
+    url = st.settings.database_url
+    if not url:
+        return st.settings.sqlite_path
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+            return Path(url[len(prefix) :].split("?", 1)[0])
+    return None
+
+
+def _print(found: Sequence[Reminder], fmt: Format, tz: tzinfo, now: datetime) -> None:
+    if fmt in (Format.json, Format.jsonl):
+        records = [_record(r, tz) for r in found]
+        if fmt is Format.json:
+            if found:
+                typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        else:
+            for record in records:
+                typer.echo(json.dumps(record, ensure_ascii=False))
+        return
+    if fmt is Format.csv:
+        import csv
+
+        if found:
+            records = [_record(r, tz) for r in found]
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: _csv(v) for k, v in record.items()})
+        return
+    typer.echo(render_text(found, tz, now, colour=_colour()), nl=False)
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _csv(value: Any) -> Any:
+    return ";".join(value) if isinstance(value, list) else value
+
+
+def _record(r: Reminder, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "type": r.kind,
+        "id": r.id,
+        "title": r.title,
+        "due_at": machine_value(r.at.astimezone(tz)) if r.at else None,
+        "date": machine_value(r.day),
+        "owner": r.owner,
+        "about": r.about,
+        "amount": machine_value(_money(r)) if r.amount_minor is not None else None,
+        "currency": r.currency,
+        "reasons": list(r.reasons),
+        "last_activity": machine_value(r.last_activity.astimezone(tz)) if r.last_activity else None,
+        "repeats": r.recurring,
+    }
+
+
+def _money(r: Reminder) -> Any:
+    from tinycrm.money import Money
+
+    assert r.amount_minor is not None and r.currency is not None
+    return Money(r.amount_minor, r.currency)
+
+
+def render_text(found: Sequence[Reminder], tz: tzinfo, now: datetime, *, colour: bool) -> str:
+    """Sections of one line per reminder, plain enough for the mail cron sends."""
+    today = now.astimezone(tz).date()
+    lines: list[str] = []
+    for kind, heading in SECTIONS.items():
+        group = [r for r in found if r.kind == kind]
+        if not group:
+            continue
+        if lines:
+            lines.append("")
+        title = f"{heading} ({len(group)})"
+        lines.append(typer.style(title, bold=True) if colour else title)
+        lines.extend("  " + _line(r, tz, today) for r in group)
+    return "".join(line + "\n" for line in lines)
+
+
+def _line(r: Reminder, tz: tzinfo, today: date) -> str:
+    parts: list[str] = []
+    if r.kind == "deal":
+        parts.append(str(_money(r)))
+        if r.day is not None:
+            verb = "was expected to close" if r.day < today else "closes"
+            parts.append(f"{verb} {_day(r.day, today)}")
+        if "stale" in r.reasons and r.last_activity is not None:
+            quiet = (today - r.last_activity.astimezone(tz).date()).days
+            parts.append(f"no activity for {quiet} days")
+    elif r.kind == "care":
+        assert r.day is not None
+        parts.append(_day(r.day, today))
+    elif r.at is not None:
+        local = r.at.astimezone(tz)
+        parts.append("due " + _day(local.date(), today, at=f"{local:%H:%M}"))
+    if r.recurring:
+        from tinycrm.services.recurrence import describe
+
+        parts.append(describe(r.recurring))
+    parts += [p for p in (r.about, r.owner) if p]
+    head = f"#{r.id} {r.title}" if r.kind != "care" else r.title
+    return head + " — " + " · ".join(parts)
+
+
+def _day(day: date, today: date, *, at: str = "") -> str:
+    """`today 09:00`, `tomorrow`, `Fri 27 Nov 16:00 (in 4 days)`, `Mon 16 Nov (7 days ago)`."""
+    delta = (day - today).days
+    words = {0: "today", 1: "tomorrow", -1: "yesterday"}
+    if delta in words:
+        return f"{words[delta]} {at}".strip()
+    when = f"{day:%a %d %b} {at}".strip()
+    return f"{when} (in {delta} days)" if delta > 0 else f"{when} ({-delta} days ago)"

@@ -1,0 +1,17 @@
+"""The ledger of reminders `crm remind` has delivered, so no cron run repeats one."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from tinycrm.models.base import UTCDateTime, utcnow
+
+
+class ReminderDelivery(SQLModel, table=True):
+    """One row per reminder occurrence shown; its key names the occurrence (for a task, its
+    alert time, so a snoozed or rescheduled task is a new occurrence)."""
+
+    __tablename__ = "reminder_deliveries"
+
+    key: str = Field(primary_key=True, max_length=200)
+    delivered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
