@@ -423,3 +423,39 @@ def test_every_corpus_calendar_parses_and_ours_round_trips(crm: Crm) -> None:
     summaries: list[Any] = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
     assert "Call; with, commas\\and a backslash" in summaries
     assert all(len(line.encode()) <= 75 for line in text.splitlines())
+
+
+def test_birthdays_from_the_cli_come_up_once(crm: Crm) -> None:
+    crm("contact", "edit", "li.wei@acme.example", "--birthday", "1980-11-25")
+    crm("contact", "add", "Nobody Known", "--birthday", "11-23")
+    bad = crm("contact", "add", "Wrong Day", "--birthday", "2026-02-30", ok=False)
+    assert (bad.code, bad.err) == (
+        2,
+        "crm: error: birthday: not a date (use 1980-04-12, or 04-12): '2026-02-30'\n",
+    )
+    ran = crm("remind", "--all-owners", "--min-amount", "1000000")
+    assert ran.out == (
+        "Care (2)\n"
+        "  Nobody Known: birthday — today\n"
+        "  Li Wei: birthday (46) — Wed 25 Nov (in 2 days) · Acme Ltd\n"
+    )
+    assert crm("remind", "--all-owners", "--min-amount", "1000000").out == ""
+
+
+def test_remind_through_sqlalchemy_on_each_backend(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server database (or any URL) goes through SQLAlchemy's DB-API connection: the same
+    reminders, delivered once."""
+    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
+    monkeypatch.setenv("CRM_NOW", MONDAY)
+    crm = Crm()
+    crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00")
+    crm("contact", "add", "Dee", "--birthday", "1990-11-24")
+    assert crm("remind").out == (
+        "Overdue (1)\n  #1 Old follow-up — due Fri 20 Nov 10:00 (3 days ago)\n"
+        "\n"
+        "Care (1)\n  Dee: birthday (36) — tomorrow\n"
+    )
+    assert crm("remind", "--exit-code").code == 0
+    assert crm("remind", "--all", "--format", "json").json()[0]["title"] == "Old follow-up"

@@ -440,3 +440,65 @@ def test_calendar_days_are_local_days(crm: Database) -> None:
             reminders.day_counts(sql, first=date(2026, 11, 25), last=date(2026, 11, 30), tz=UTC)
             == {}
         )
+
+
+def dates_of(s: Session) -> list[tuple[int, str, int, int, int | None]]:
+    query = select(ContactDate).order_by(col(ContactDate.contact_id), col(ContactDate.kind))
+    return [(d.contact_id, d.kind, d.month, d.day, d.year) for d in s.exec(query)]
+
+
+def test_birthdays_in_custom_fields_are_remembered_days(crm: Database) -> None:
+    with session_scope(crm, write=True) as s:
+        made = contacts.create_contact(
+            s,
+            data=ContactCreate(name="Dora", custom={"birthday": "19800412", "size": "L"}),
+            region="US",
+        )
+        assert made.custom == {"birthday": "1980-04-12", "size": "L"}
+        contacts.update_contact(
+            s,
+            ref="Carla Diaz",
+            data=contacts.ContactUpdate(custom={"anniversary": "--06-01"}),
+            region="US",
+        )
+        assert dates_of(s) == [(1, "anniversary", 6, 1, None), (2, "birthday", 4, 12, 1980)]
+        contacts.update_contact(
+            s, ref="Dora", data=contacts.ContactUpdate(custom={"birthday": ""}), region="US"
+        )
+        assert dates_of(s) == [(1, "anniversary", 6, 1, None)]
+        with pytest.raises(InvalidInput, match="birthday"):
+            contacts.update_contact(
+                s,
+                ref="Dora",
+                data=contacts.ContactUpdate(custom={"birthday": "31/02"}),
+                region="US",
+            )
+
+
+def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
+    from tinycrm.services.import_people import import_contacts
+    from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
+
+    def rows(*values: tuple[str, str, str]) -> list[ImportRow]:
+        return [
+            ImportRow(line=n + 2, fields={"name": name, "email": email, "birthday": bday})
+            for n, (name, email, bday) in enumerate(values)
+        ]
+
+    with session_scope(crm, write=True) as s:
+        import_contacts(
+            s,
+            rows=rows(("Eve", "eve@x.example", "1990-02-03"), ("Fay", "fay@x.example", "soon")),
+            options=ImportOptions(now=NOW, currency="EUR", region="US"),
+            source="people.csv",
+        )
+        assert dates_of(s) == [(2, "birthday", 2, 3, 1990)]  # Fay's is no day: kept as text
+        import_contacts(
+            s,
+            rows=rows(("Eve", "eve@x.example", "--02-04")),
+            options=ImportOptions(
+                now=NOW, currency="EUR", region="US", on_duplicate=OnDuplicate.update
+            ),
+            source="again.csv",
+        )
+        assert dates_of(s) == [(2, "birthday", 2, 4, None)]

@@ -197,3 +197,27 @@ def _fallback(
         return parsed.date(), None, parsed
     has_time = parsed.time() != time(0) or bool(re.search(r"\d:\d|\d\s*(am|pm)\b", raw))
     return parsed.date(), (parsed.time() if has_time else None), None
+
+
+_DAY_OF_YEAR = re.compile(
+    r"^(?:(?P<year>\d{4})-?|--)(?P<month>\d{2})-?(?P<day>\d{2})$|^(?P<m2>\d{1,2})-(?P<d2>\d{1,2})$"
+)
+
+
+def parse_day_of_year(text: str) -> tuple[int | None, int, int] | None:
+    """A remembered day as (year or None, month, day): `1980-04-12`, `19800412`, vCard's
+    `--0412` or `--04-12` and `04-12` (no year). None when it is not one."""
+    match = _DAY_OF_YEAR.match(text.strip())
+    if not match:
+        return None
+    year = int(match["year"]) if match["year"] else None
+    month, day = int(match["month"] or match["m2"]), int(match["day"] or match["d2"])
+    try:
+        date(year or 2000, month, day)  # 2000 is a leap year: 29 February is a valid day
+    except ValueError:
+        return None
+    return year, month, day
+
+
+def format_day_of_year(year: int | None, month: int, day: int) -> str:
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"

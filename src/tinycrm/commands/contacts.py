@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +24,10 @@ Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id)
 Status = Annotated[str | None, typer.Option(help=f"Lifecycle status: {STATUSES}.")]
 Source = Annotated[str | None, typer.Option(help="Where the contact came from.")]
 Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
+Birthday = Annotated[
+    str | None,
+    typer.Option(help="Birthday, e.g. 1980-04-12 or 04-12 (crm remind tells you the week before)."),
+]
 Fields = Annotated[
     list[str] | None,
     typer.Option(
@@ -63,6 +67,7 @@ def add(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeat for more.")] = None,
     note: Note = None,
     field: Fields = None,
+    birthday: Birthday = None,
 ) -> None:
     """Add a contact."""
     from tinycrm.models import ContactCreate
@@ -83,7 +88,7 @@ def add(
             source=source,
             notes=note,
             tags=tag,
-            custom=key_values(field),
+            custom=_custom(field, birthday),
         )
     )
     with st.session(write=True) as session:
@@ -93,6 +98,13 @@ def add(
             session, data=data, region=st.settings.region, now=st.now()
         )
     done(f"contact #{contact.row.id} added: {contact.row.name}")
+
+
+def _custom(field: list[str] | None, birthday: str | None) -> dict[str, Any] | None:
+    custom = key_values(field)
+    if birthday is None:
+        return custom
+    return {**(custom or {}), "birthday": birthday.strip()}
 
 
 @app.command("list")
@@ -184,6 +196,7 @@ def edit(
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove this tag.")] = None,
     note: Note = None,
     field: Fields = None,
+    birthday: Birthday = None,
 ) -> None:
     """Change a contact; only the options given change."""
     from tinycrm.models import ContactUpdate
@@ -205,7 +218,7 @@ def edit(
             notes=note,
             add_tags=tag,
             remove_tags=untag,
-            custom=key_values(field),
+            custom=_custom(field, birthday),
         )
     )
     with st.session(write=True) as session:

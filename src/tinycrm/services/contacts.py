@@ -11,11 +11,13 @@ from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from tinycrm.dates import format_day_of_year, parse_day_of_year
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Company,
     Contact,
     ContactCreate,
+    ContactDate,
     ContactStatus,
     ContactTag,
     ContactUpdate,
@@ -70,6 +72,42 @@ class ContactDetail:
     updated_at: datetime
 
 
+DATE_FIELDS = ("birthday", "anniversary")
+"""Custom fields that hold a day to remember a contact by; `crm remind` lists them."""
+
+
+def checked_dates(custom: dict[str, Any]) -> dict[str, Any]:
+    """The custom fields with their remembered days written one way (`1980-04-12`, or
+    `--04-12` without a year); an unreadable one is refused."""
+    out = dict(custom)
+    for kind in DATE_FIELDS:
+        if out.get(kind):
+            found = parse_day_of_year(str(out[kind]))
+            if found is None:
+                raise InvalidInput(kind, out[kind], "not a date (use 1980-04-12, or 04-12)")
+            out[kind] = format_day_of_year(*found)
+    return out
+
+
+def date_rows(contact_id: int, custom: dict[str, Any]) -> list[dict[str, Any]]:
+    """`contact_dates` rows for a contact's remembered days (unreadable ones are skipped)."""
+    rows = []
+    for kind in DATE_FIELDS:
+        found = parse_day_of_year(str(custom.get(kind) or ""))
+        if found is not None:
+            year, month, day = found
+            rows.append(
+                {"contact_id": contact_id, "kind": kind, "month": month, "day": day, "year": year}
+            )
+    return rows
+
+
+def _sync_dates(session: Session, contact: Contact) -> None:
+    assert contact.id is not None
+    session.exec(delete(ContactDate).where(col(ContactDate.contact_id) == contact.id))
+    session.add_all(ContactDate(**row) for row in date_rows(contact.id, contact.custom))
+
+
 def _names(name: str | None, first: str | None, last: str | None) -> dict[str, Any]:
     first, last, name = (" ".join(v.split()) or None if v else None for v in (first, last, name))
     if name and not (first or last):
@@ -106,7 +144,7 @@ def create_contact(
         notes=clean(data.notes),
         company_id=company.id if company else None,
         owner_id=owner.id if owner else None,
-        custom=merge_custom({}, data.custom),
+        custom=checked_dates(merge_custom({}, data.custom)),
         created_at=now or utcnow(),
         updated_at=now or utcnow(),
     )
@@ -114,6 +152,7 @@ def create_contact(
     _flush(session, email)
     assert contact.id is not None
     session.add_all(ContactTag(contact_id=contact.id, tag=t) for t in normalize_tags(data.tags))
+    _sync_dates(session, contact)
     session.flush()
     return get_contact(session, ref=str(contact.id))
 
@@ -151,13 +190,16 @@ def update_contact(
             found = optional(session, resolver, changes.pop(key))
             changes[f"{key}_id"] = found.id if found else None
     if "custom" in changes:
-        changes["custom"] = merge_custom(contact.custom, changes["custom"])
+        changes["custom"] = checked_dates(merge_custom(contact.custom, changes["custom"]))
     add, remove = changes.pop("add_tags", []), changes.pop("remove_tags", [])
     contact.sqlmodel_update({k: clean(v) if isinstance(v, str) else v for k, v in changes.items()})
     contact.updated_at = now or utcnow()
     session.add(contact)
     _flush(session, contact.email)
     _retag(session, contact, add=normalize_tags(add), remove=normalize_tags(remove))
+    if "custom" in changes:
+        _sync_dates(session, contact)
+        session.flush()
     return get_contact(session, ref=str(contact.id))
 
 

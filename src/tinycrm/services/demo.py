@@ -12,6 +12,7 @@ from itertools import pairwise
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
+from tinycrm.dates import format_day_of_year
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -277,14 +278,22 @@ def _add_companies(demo: _Demo) -> None:
         demo.companies[key] = (str(company.id), demo.users[owner])
 
 
+_BIRTHDAYS = {0: (2, 1984), 5: (9, None), 11: (0, 1979)}
+"""Contacts (by position) whose birthday falls this many days after the demo's today."""
+
+
 def _add_contacts(demo: _Demo) -> None:
-    for name, title, key, email, phone, status, tags, source in _CONTACTS:
+    for n, (name, title, key, email, phone, status, tags, source) in enumerate(_CONTACTS):
         company, owner = demo.companies[key] if key else (None, _loner_owner(demo, status))
         data = ContactCreate(name=name, title=title, phone=phone, status=ContactStatus(status),
                              email=email if "@" in email else f"{email}@{key}{_DOMAIN}",
                              tags=tags.split(), source=source,
                              company=company,
                              owner=str(owner.id) if owner else None)  # fmt: skip
+        if n in _BIRTHDAYS:
+            days, year = _BIRTHDAYS[n]
+            day = demo.today + timedelta(days=days)
+            data.custom = {"birthday": format_day_of_year(year, day.month, day.day)}
         contact = create_contact(demo.session, data=data, region=_REGION)
         demo.contacts[name] = (contact.row.id, owner)
 

@@ -13,12 +13,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from tinycrm.dates import parse_datetime
 from tinycrm.errors import CrmError
-from tinycrm.models import Activity, Company, Contact, ContactStatus, ContactTag, Deal
+from tinycrm.models import (
+    Activity,
+    Company,
+    Contact,
+    ContactDate,
+    ContactStatus,
+    ContactTag,
+    Deal,
+)
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
+from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
 from tinycrm.services.imports import (
     BulkWriter,
@@ -392,6 +402,9 @@ class ContactImport(RecordImport):
         super().__init__(session, options, result)
         self.companies = Companies(session, self.batch_id, options)
         self.tags = BulkWriter(session, ContactTag, ("contact_id", "tag"))
+        self.dates = BulkWriter(
+            session, ContactDate, ("contact_id", "kind", "month", "day", "year")
+        )
 
     def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
         super().run(rows, progress)
@@ -428,10 +441,21 @@ class ContactImport(RecordImport):
             query = select(ContactTag.tag).where(ContactTag.contact_id == match)
             have = set(self.session.exec(query))
             self.tags.insert([{"contact_id": match, "tag": t} for t in tags if t not in have])
+        if twin is None and match is not None and (days := date_rows(match, values["custom"])):
+            kinds = [d["kind"] for d in days]
+            self.session.exec(
+                delete(ContactDate).where(
+                    col(ContactDate.contact_id) == match, col(ContactDate.kind).in_(kinds)
+                )
+            )
+            self.dates.insert(days)
 
     def written(self, pending: Pending) -> None:
         self.tags.insert(
             [{"contact_id": v["id"], "tag": t} for v in pending.inserts for t in v.pop("_tags")]
+        )
+        self.dates.insert(
+            [d for v in pending.inserts if v["custom"] for d in date_rows(v["id"], v["custom"])]
         )
 
     def convert(self, f: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
