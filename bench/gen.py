@@ -364,6 +364,13 @@ def batches(plan: Plan) -> Iterator[Batch]:
 # --- SQLite: one transaction, indexes rebuilt after the load -------------------------------
 
 
+LAST_ACTIVITY = (
+    "UPDATE deals SET last_activity_at = "
+    "(SELECT max(a.done_at) FROM activities a WHERE a.deal_id = deals.id)"
+)
+"""Each deal's last logged activity, which the app keeps on every write (and reminders read)."""
+
+
 def load_sqlite(path: str, plan: Plan, *, keep_indexes: bool) -> tuple[dict[str, int], str]:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -377,6 +384,7 @@ def load_sqlite(path: str, plan: Plan, *, keep_indexes: bool) -> tuple[dict[str,
             counts = _insert_all(conn, plan)
             t1 = time.perf_counter()
             _recreate_indexes(conn, dropped)
+            conn.execute(LAST_ACTIVITY)
             t2 = time.perf_counter()
             conn.execute("COMMIT")
         except BaseException:
@@ -457,6 +465,7 @@ def load_postgres(db: Any, plan: Plan) -> tuple[dict[str, int], str]:
             for table in TABLES:
                 if table != "contact_tags":
                     cur.execute(SETVAL.format(table=table))
+            cur.execute(LAST_ACTIVITY)
         raw.commit()
     finally:
         raw.close()

@@ -22,7 +22,9 @@ from tinycrm.models import (
     CompanyCreate,
     ContactCreate,
     ContactDate,
+    Deal,
     DealCreate,
+    DealUpdate,
     UserCreate,
 )
 from tinycrm.services import activities, companies, contacts, deals, reminders, users
@@ -331,7 +333,6 @@ def test_large_deals_closing_overdue_or_quiet(crm: Database) -> None:
             (1, "Closing soon", ("closing",)),
             (2, "Past its date", ("overdue", "stale")),
         ]
-        assert found[1].key == "deal:1:closing=2026-11-27"
         assert found[1].amount_minor == 20_000_00 and found[1].currency == "EUR"
         assert found[0].last_activity == opened  # no activity: quiet since it was opened
         lower = reminders.large_deals(sql, options(min_amount_minor=500_00, close_within_days=1))
@@ -340,20 +341,85 @@ def test_large_deals_closing_overdue_or_quiet(crm: Database) -> None:
             (2, ("overdue", "stale")),
             (4, ("closing", "stale")),
         ]
-        assert reminders.large_deals(sql, options(stale_after_days=60, close_within_days=0)) == [
-            reminders.Reminder(
-                kind="deal",
-                key="deal:2:overdue=2026-11-20",
-                id=2,
-                title="Past its date",
-                day=date(2026, 11, 20),
-                owner="Ann Lee",
-                amount_minor=15_000_00,
-                currency="EUR",
-                reasons=("overdue",),
-                last_activity=opened,
-            )
-        ]
+        [past] = reminders.large_deals(sql, options(stale_after_days=60, close_within_days=0))
+        assert (past.id, past.reasons, past.day, past.owner, past.last_activity) == (
+            2,
+            ("overdue",),
+            date(2026, 11, 20),
+            "Ann Lee",
+            opened,
+        )
+
+
+def test_a_deal_is_alerted_again_only_when_something_changes(crm: Database) -> None:
+    """Closing soon, once; overdue once more; quiet again after new activity, once more."""
+    with session_scope(crm, write=True) as s:
+        ann = resolve_user(s, "Ann Lee")
+        data = DealCreate(title="Big", amount_minor=20_000_00, expected_close=date(2026, 11, 27))
+        deals.create_deal(s, data=data, currency="EUR", actor=ann, now=NOW - timedelta(days=2))
+
+    def deliver(now: datetime) -> list[tuple[str, ...]]:
+        with dbapi(crm) as sql, sql.writing():
+            found = reminders.large_deals(sql, options(now=now))
+            return [r.reasons for r in reminders.claim(sql, found, now)]
+
+    assert deliver(NOW) == [("closing",)]
+    assert deliver(NOW + timedelta(days=1)) == []
+    assert deliver(at("2026-11-28 08:00")) == [("overdue",)]
+    assert deliver(at("2026-11-29 08:00")) == []
+    assert deliver(at("2026-12-10 08:00")) == [("overdue", "stale")]  # quiet since 21 Nov
+    with session_scope(crm, write=True) as s:
+        activities.log_activity(
+            s,
+            data=ActivityCreate(kind=ActivityKind.call, subject="Chased", deal=1),
+            actor=None,
+            now=at("2026-12-10 09:00"),
+        )
+        assert s.get(Deal, 1).last_activity_at == at("2026-12-10 09:00")  # type: ignore[union-attr]
+    assert deliver(at("2026-12-20 08:00")) == []
+    assert deliver(at("2026-12-25 08:00")) == [("overdue", "stale")]  # quiet again
+    with session_scope(crm, write=True) as s:
+        deals.update_deal(
+            s, ref=1, data=DealUpdate(expected_close=date(2027, 1, 2)), now=at("2026-12-26 08:00")
+        )
+    assert deliver(at("2026-12-27 08:00")) == [("closing", "stale")]
+    with dbapi(crm) as sql:
+        again = reminders.large_deals(sql, options(now=at("2026-12-27 08:00"), delivered_too=True))
+        assert [r.id for r in again] == [1]
+
+
+def test_last_activity_follows_logs_moves_and_deletes(crm: Database) -> None:
+    with session_scope(crm, write=True) as s:
+        for title in ("One", "Two"):
+            deals.create_deal(s, data=DealCreate(title=title), currency="EUR", actor=None, now=NOW)
+        first = activities.log_activity(
+            s,
+            data=ActivityCreate(kind=ActivityKind.call, subject="a", deal=1),
+            actor=None,
+            now=NOW - timedelta(days=3),
+        )
+        later = activities.log_activity(
+            s,
+            data=ActivityCreate(kind=ActivityKind.call, subject="b", deal=1),
+            actor=None,
+            now=NOW - timedelta(days=1),
+        )
+        planned = schedule(s, due_at=NOW + timedelta(days=1), deal=1)
+
+        def last(deal_id: int) -> datetime | None:
+            found = s.get(Deal, deal_id)
+            assert found is not None
+            s.refresh(found)
+            return found.last_activity_at
+
+        assert last(1) == NOW - timedelta(days=1)  # a planned task is not activity yet
+        activities.update_activity(s, ref=later.id, data=ActivityUpdate(deal=2))
+        assert (last(1), last(2)) == (NOW - timedelta(days=3), NOW - timedelta(days=1))
+        activities.complete_activity(s, ref=planned.id, now=NOW)
+        assert last(1) == NOW
+        activities.delete_activity(s, ref=planned.id)
+        activities.delete_activity(s, ref=first.id)
+        assert last(1) is None
 
 
 def test_care_dates_in_the_coming_days(crm: Database) -> None:
@@ -502,3 +568,52 @@ def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
             source="again.csv",
         )
         assert dates_of(s) == [(2, "birthday", 2, 4, None)]
+
+
+def test_imported_activities_remind_and_date_their_deal(crm: Database) -> None:
+    from tinycrm.services.import_deals import import_activities
+    from tinycrm.services.imports import ImportOptions, ImportRow, undo_batch
+
+    with session_scope(crm, write=True) as s:
+        deals.create_deal(s, data=DealCreate(title="Anvils"), currency="EUR", actor=None, now=NOW)
+        rows = [
+            ImportRow(
+                line=2,
+                fields={
+                    "kind": "call",
+                    "subject": "Talked",
+                    "deal": "Anvils",
+                    "done_at": "2026-11-20 10:00",
+                },
+            ),
+            ImportRow(
+                line=3,
+                fields={
+                    "kind": "task",
+                    "subject": "Send it",
+                    "deal": "Anvils",
+                    "due_at": "2026-11-22 10:00",
+                },
+            ),
+        ]
+        result, _ = import_activities(
+            s,
+            rows=rows,
+            source="log.csv",
+            options=ImportOptions(now=NOW, currency="EUR", region="US"),
+        )
+        deal = s.get(Deal, 1)
+        assert deal is not None
+        s.refresh(deal)
+        assert deal.last_activity_at == at("2026-11-20 10:00")
+    with dbapi(crm) as sql:
+        assert [(r.kind, r.title) for r in reminders.due_tasks(sql, options())] == [
+            ("overdue", "Send it")
+        ]
+    with session_scope(crm, write=True) as s:
+        assert result.batch_id is not None
+        undo_batch(s, batch_id=result.batch_id, now=NOW)
+        deal = s.get(Deal, 1)
+        assert deal is not None
+        s.refresh(deal)
+        assert deal.last_activity_at is None

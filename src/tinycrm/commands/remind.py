@@ -100,6 +100,7 @@ def remind(
             close_within_days=close_within,
             stale_after_days=stale,
             care_within_days=care_within,
+            delivered_too=show_all,
         )
         found = reminders.collect(sql, opts)
         if dry_run:

@@ -4,10 +4,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, event
+from sqlalchemy import JSON, Index, String, event, func, inspect, select, update
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.deal import Deal
 
 
 class ActivityKind(StrEnum):
@@ -36,7 +37,7 @@ class Activity(ActivityBase, table=True):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_owner_done_due", "owner_id", "done_at", "due_at"),
-        Index("ix_activities_done_alert", "done_at", "alert_at"),
+        Index("ix_activities_done_alert", "done_at", "alert_at", "reminded_at"),
         Index("ix_activities_done_due", "done_at", "due_at"),
     )
 
@@ -63,6 +64,8 @@ class Activity(ActivityBase, table=True):
     """The first occurrence of a recurring activity; every later occurrence shares it."""
     alert_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When `crm remind` should first show it; kept by `alert_time` on every ORM write."""
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The alert time `crm remind` last delivered (equal to `alert_at` once shown)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -86,6 +89,28 @@ def _keep_alert_at(_mapper: Any, _conn: Any, target: Activity) -> None:
         if target.done_at is not None
         else alert_time(target.due_at, target.remind_minutes, target.snoozed_until)
     )
+
+
+def refresh_last_activity(deal_ids: Any) -> Any:
+    """An UPDATE setting each listed deal's `last_activity_at` from its activities
+    (`deal_ids`: ids, or a SELECT of them)."""
+    deals, activities = Deal.__table__, Activity.__table__  # type: ignore[attr-defined]
+    latest = (
+        select(func.max(activities.c.done_at))
+        .where(activities.c.deal_id == deals.c.id)
+        .scalar_subquery()
+    )
+    return update(deals).where(deals.c.id.in_(deal_ids)).values(last_activity_at=latest)
+
+
+@event.listens_for(Activity, "after_insert")
+@event.listens_for(Activity, "after_update")
+@event.listens_for(Activity, "after_delete")
+def _keep_last_activity(_mapper: Any, conn: Any, target: Activity) -> None:
+    history = inspect(target).attrs.deal_id.history
+    ids = {i for i in (target.deal_id, *(history.deleted or ())) if i is not None}
+    if ids:
+        conn.execute(refresh_last_activity(sorted(ids)))
 
 
 class ActivityCreate(ActivityBase):

@@ -46,6 +46,7 @@ class Deal(DealBase, table=True):
         Index("ix_deals_owner_status_close", "owner_id", "status", "expected_close"),
         Index("ix_deals_stage_status", "stage_id", "status"),
         Index("ix_deals_status_closed", "status", "closed_at"),
+        Index("ix_deals_status_amount", "status", "amount_minor"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -67,6 +68,14 @@ class Deal(DealBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_activity_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the last activity about it happened; kept from the activities on every write."""
+    alerted_close: date | None = None
+    """The expected close date `crm remind` last alerted on (closing soon or overdue)."""
+    alerted_overdue: bool | None = None
+    """Whether that alert was for a close date already past."""
+    alerted_quiet: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The quiet-since moment `crm remind` last alerted on (no activity for N days)."""
 
 
 class StageChange(SQLModel, table=True):

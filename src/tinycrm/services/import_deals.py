@@ -27,6 +27,7 @@ from tinycrm.models import (
     StageChange,
     StageKind,
 )
+from tinycrm.models.activity import refresh_last_activity
 from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
@@ -317,6 +318,7 @@ ACTIVITY_COLUMNS = (
     "external_id",
     "import_batch_id",
     "created_at",
+    "alert_at",
 )
 KIND_WORDS = {
     "call": "call",
@@ -350,6 +352,14 @@ class ActivityImport(RecordImport):
     columns = ACTIVITY_COLUMNS
     keys = {"external_id": ("external_id", table_of(Activity).c.external_id)}
 
+    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+        """Bulk inserts pass the ORM by: bring each touched deal's last activity up to date."""
+        self.touched: set[int] = set()
+        super().run(rows, progress)
+        touched = sorted(self.touched)
+        for start in range(0, len(touched), 10_000):
+            self.session.execute(refresh_last_activity(touched[start : start + 10_000]))
+
     def prepare(self, values: list[dict[str, Any]]) -> None:
         emails = {
             normalize_email(v["_contact"], field="contact")
@@ -368,6 +378,8 @@ class ActivityImport(RecordImport):
             v["company_id"] = by_name.get(name_key(v["_company"])) if v["_company"] else None
             v["deal_id"] = _deal_id(v.pop("_deal"), deal_ids)
             v.pop("_company")
+            if v["deal_id"] is not None:
+                self.touched.add(v["deal_id"])
 
     def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
         at = values["done_at"] or values["due_at"]

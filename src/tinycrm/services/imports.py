@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col
 
 from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
+from tinycrm.models.activity import refresh_last_activity
 from tinycrm.normalize import name_key, normalize_email
 
 CHUNK = 2000
@@ -331,11 +332,18 @@ def undo_batch(session: Session, *, batch_id: int, now: datetime) -> dict[str, i
     if batch.undone_at is not None:
         raise Conflict(f"import #{batch_id} was already undone")
     _refuse_if_used(session, batch_id)
+    activities = table_of(Activity)
+    touched = select(activities.c.deal_id).where(
+        activities.c.import_batch_id == batch_id, activities.c.deal_id.is_not(None)
+    )
+    deal_ids = sorted(set(session.execute(touched).scalars()))
     counts: dict[str, int] = {}
     for model in _CREATED_BY:
         table = table_of(model)
         result = session.execute(delete(table).where(table.c.import_batch_id == batch_id))
         counts[table.name] = result.rowcount or 0  # type: ignore[attr-defined]
+    for start in range(0, len(deal_ids), 10_000):
+        session.execute(refresh_last_activity(deal_ids[start : start + 10_000]))
     session.execute(
         update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=now)
     )

@@ -6,10 +6,13 @@ sqlite3, so these queries are plain SQL over a DB-API connection (`Sql`): stdlib
 for a SQLite file, and the connection SQLAlchemy holds when the caller already has one
 (PostgreSQL, the TUI). The SQL is the portable subset both backends read the same way.
 
-Delivery is at-least-once and never twice: `claim()` inserts each reminder's key into the
-`reminder_deliveries` ledger with ON CONFLICT DO NOTHING inside a write transaction, and
-only the keys it inserted are shown; the caller commits after printing. Two overlapping
-runs queue on the write lock, and the second finds every key taken.
+Each reminder is delivered once. The record remembers what was last delivered (an
+activity the alert time it was shown for, a deal the close date and quiet spell it was
+alerted on, a care reminder a row in `reminder_deliveries`), so the queries leave out what
+was already shown and a quiet morning run reads only index entries. `claim()` marks what
+it shows with a compare-and-set inside one write transaction and keeps only the reminders
+it marked; the caller prints, then commits. Two overlapping runs queue on the write lock,
+and the second finds every mark already set.
 """
 
 from __future__ import annotations
@@ -154,6 +157,8 @@ class Reminder:
     currency: str | None = None
     reasons: tuple[str, ...] = ()
     """Why a deal is listed: closing, overdue, stale."""
+    marks: tuple[Any, ...] = ()
+    """What the record said it was last alerted on when it was read (for `claim`)."""
     last_activity: datetime | None = None
     """A deal's last logged activity (its creation when it has none)."""
     recurring: str | None = None
@@ -169,6 +174,8 @@ class RemindOptions:
     close_within_days: int = 7
     stale_after_days: int = 14
     care_within_days: int = 7
+    delivered_too: bool = False
+    """Also what earlier runs delivered (`--all`)."""
 
 
 def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
@@ -195,18 +202,22 @@ FROM activities a
 LEFT JOIN users u ON u.id = a.owner_id
 LEFT JOIN contacts c ON c.id = a.contact_id
 LEFT JOIN companies co ON co.id = a.company_id
-WHERE a.done_at IS NULL AND a.alert_at <= :until {owner}
-ORDER BY a.due_at, a.id
+WHERE a.done_at IS NULL AND a.alert_at <= :until {new} {owner}
 """
+_NEW_TASK = "AND (a.reminded_at IS NULL OR a.reminded_at <> a.alert_at)"
 
 
 def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
-    """Open activities whose reminder time has come (or comes within `opts.within`)."""
+    """Open activities whose reminder time has come (or comes within `opts.within`), not
+    yet delivered for that time (all of them with `delivered_too`)."""
     owner = "AND a.owner_id = :owner" if opts.owner_id is not None else ""
+    new = "" if opts.delivered_too else _NEW_TASK
     found = []
-    for id_, kind, subject, due_at, alert_at, rule, owner_name, contact, company in sql.rows(
-        _TASKS.format(owner=owner), until=opts.now + opts.within, owner=opts.owner_id
-    ):
+    rows = sql.rows(
+        _TASKS.format(owner=owner, new=new), until=opts.now + opts.within, owner=opts.owner_id
+    )
+    rows.sort(key=lambda r: (Sql.moment(r[3]) or opts.now, r[0]))
+    for id_, kind, subject, due_at, alert_at, rule, owner_name, contact, company in rows:
         due = Sql.moment(due_at)
         alert = Sql.moment(alert_at)
         assert alert is not None
@@ -219,6 +230,7 @@ def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
             Reminder(
                 kind=state,
                 key=f"activity:{id_}:{alert:%Y%m%dT%H%M%S}",
+                marks=(alert,),
                 id=id_,
                 title=subject if kind == "task" else f"{kind}: {subject}",
                 at=due,
@@ -231,41 +243,55 @@ def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
 
 
 _DEALS = """
-SELECT d.id, d.title, d.amount_minor, d.currency, d.expected_close, d.created_at,
-       u.name, co.name, c.full_name,
-       (SELECT max(a.done_at) FROM activities a WHERE a.deal_id = d.id) AS last_at
-FROM deals d
+SELECT d.id, d.title, d.amount_minor, d.currency, d.expected_close, d.quiet,
+       d.alerted_close, d.alerted_overdue, d.alerted_quiet, u.name, co.name, c.full_name
+FROM (
+  SELECT deals.*, COALESCE(deals.last_activity_at, deals.created_at) AS quiet
+  FROM deals
+  WHERE deals.status = 'open' AND deals.amount_minor >= :min_amount {owner}
+) d
 LEFT JOIN users u ON u.id = d.owner_id
 LEFT JOIN companies co ON co.id = d.company_id
 LEFT JOIN contacts c ON c.id = d.contact_id
-WHERE d.status = 'open' AND d.amount_minor >= :min_amount {owner}
+WHERE (d.expected_close <= :close_by {new_close}) OR (d.quiet < :quiet_before {new_quiet})
 ORDER BY d.amount_minor DESC, d.id
 """
+_NEW_CLOSE = """AND (d.alerted_close IS NULL OR d.alerted_close <> d.expected_close
+      OR (d.expected_close < :today AND d.alerted_overdue IS NOT TRUE))"""
+_NEW_QUIET = "AND (d.alerted_quiet IS NULL OR d.alerted_quiet <> d.quiet)"
 
 
 def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     """Open deals worth at least the threshold that close within N days (or should have
-    closed already) or have had no activity for N days."""
-    owner = "AND d.owner_id = :owner" if opts.owner_id is not None else ""
+    closed already) or have had no activity for N days, and were not alerted on for that
+    yet (all of them with `delivered_too`)."""
     today = opts.now.astimezone(opts.tz).date()
-    close_by = today + timedelta(days=opts.close_within_days)
-    quiet_since = opts.now - timedelta(days=opts.stale_after_days)
+    query = _DEALS.format(
+        owner="AND deals.owner_id = :owner" if opts.owner_id is not None else "",
+        new_close="" if opts.delivered_too else _NEW_CLOSE,
+        new_quiet="" if opts.delivered_too else _NEW_QUIET,
+    )
     found = []
     for row in sql.rows(
-        _DEALS.format(owner=owner), min_amount=opts.min_amount_minor, owner=opts.owner_id
+        query,
+        min_amount=opts.min_amount_minor,
+        owner=opts.owner_id,
+        close_by=today + timedelta(days=opts.close_within_days),
+        today=today,
+        quiet_before=opts.now - timedelta(days=opts.stale_after_days),
     ):
-        id_, title, amount, currency, close, created, owner_name, company, contact, last = row
+        id_, title, amount, currency, close, quiet, *marks, owner_name, company, contact = row
         close_day = Sql.day(close)
-        last_at = Sql.moment(last) or Sql.moment(created)
+        quiet_since = Sql.moment(quiet)
         reasons = []
         if close_day is not None and close_day < today:
-            reasons.append(f"overdue={close_day}")
-        elif close_day is not None and close_day <= close_by:
-            reasons.append(f"closing={close_day}")
-        if last_at is not None and last_at < quiet_since:
-            reasons.append(f"stale={last_at:%Y%m%d}")
-        if not reasons:
-            continue
+            reasons.append("overdue")
+        elif close_day is not None and (close_day - today).days <= opts.close_within_days:
+            reasons.append("closing")
+        if quiet_since is not None and quiet_since < opts.now - timedelta(
+            days=opts.stale_after_days
+        ):
+            reasons.append("stale")
         found.append(
             Reminder(
                 kind="deal",
@@ -277,8 +303,9 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 about=_about(contact, company),
                 amount_minor=amount,
                 currency=currency,
-                reasons=tuple(r.split("=")[0] for r in reasons),
-                last_activity=last_at,
+                reasons=tuple(reasons),
+                last_activity=quiet_since,
+                marks=(Sql.day(marks[0]), marks[1], Sql.moment(marks[2])),
             )
         )
     return found
@@ -322,6 +349,12 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 about=company,
             )
         )
+    if found and not opts.delivered_too:
+        marks = ", ".join(f":k{i}" for i in range(len(found)))
+        keys = {f"k{i}": r.key for i, r in enumerate(found)}
+        query = f"SELECT key FROM reminder_deliveries WHERE key IN ({marks})"
+        delivered = {row[0] for row in sql.rows(query, **keys)}
+        found = [r for r in found if r.key not in delivered]
     return sorted(found, key=lambda r: (r.day or today, r.id))
 
 
@@ -361,20 +394,63 @@ def collect(
 
 
 def claim(sql: Sql, reminders: Sequence[Reminder], now: datetime) -> list[Reminder]:
-    """Record each reminder as delivered; returns those no earlier run had delivered.
+    """Mark each reminder delivered; returns those no other run marked first.
 
-    Call inside `sql.writing()`; the ledger rows become visible when it commits."""
-    fresh = []
-    for reminder in reminders:
-        inserted = sql.run(
-            "INSERT INTO reminder_deliveries (key, delivered_at) VALUES (:key, :at) "
-            "ON CONFLICT (key) DO NOTHING",
-            key=reminder.key,
-            at=now,
-        )
-        if inserted == 1:
-            fresh.append(reminder)
-    return fresh
+    Call inside `sql.writing()`; the marks become visible when it commits. Each mark is a
+    compare-and-set against what was read, so of two runs that read the same reminder only
+    the first to write keeps it."""
+    return [r for r in reminders if _CLAIMS[r.kind](sql, r, now) == 1]
+
+
+def _claim_activity(sql: Sql, r: Reminder, now: datetime) -> int:
+    return sql.run(
+        "UPDATE activities SET reminded_at = alert_at WHERE id = :id AND alert_at = :alert "
+        "AND (reminded_at IS NULL OR reminded_at <> alert_at)",
+        id=r.id,
+        alert=r.marks[0],
+    )
+
+
+def _claim_deal(sql: Sql, r: Reminder, now: datetime) -> int:
+    close, overdue, quiet = r.marks
+    new_close, new_overdue = close, overdue
+    if {"closing", "overdue"} & set(r.reasons):
+        new_close, new_overdue = r.day, "overdue" in r.reasons
+    new_quiet = r.last_activity if "stale" in r.reasons else quiet
+    if (new_close, new_overdue, new_quiet) == (close, overdue, quiet):
+        return 0  # nothing new (shown with --all only)
+    return sql.run(
+        "UPDATE deals SET alerted_close = :new_close, alerted_overdue = :new_overdue, "
+        "alerted_quiet = :new_quiet WHERE id = :id "
+        "AND alerted_close IS NOT DISTINCT FROM :close "
+        "AND alerted_overdue IS NOT DISTINCT FROM :overdue "
+        "AND alerted_quiet IS NOT DISTINCT FROM :quiet",
+        id=r.id,
+        new_close=new_close,
+        new_overdue=new_overdue,
+        new_quiet=new_quiet,
+        close=close,
+        overdue=overdue,
+        quiet=quiet,
+    )
+
+
+def _claim_key(sql: Sql, r: Reminder, now: datetime) -> int:
+    return sql.run(
+        "INSERT INTO reminder_deliveries (key, delivered_at) VALUES (:key, :at) "
+        "ON CONFLICT (key) DO NOTHING",
+        key=r.key,
+        at=now,
+    )
+
+
+_CLAIMS: dict[str, Callable[[Sql, Reminder, datetime], int]] = {
+    "overdue": _claim_activity,
+    "due": _claim_activity,
+    "upcoming": _claim_activity,
+    "deal": _claim_deal,
+    "care": _claim_key,
+}
 
 
 def forget_deliveries(sql: Sql, *, before: datetime) -> int:

@@ -1,5 +1,6 @@
-"""Reminders: lead time, recurrence, snooze and alert time on activities; the ledger of
-delivered reminders; dates to remember contacts by.
+"""Reminders: lead time, recurrence, snooze, alert and delivery times on activities; each
+deal's last activity and what it was last alerted on; the ledger of delivered care
+reminders; dates to remember contacts by.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,10 +24,23 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("series_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("alert_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_activities_done_alert", ["done_at", "alert_at"])
+        batch_op.add_column(sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_activities_done_alert", ["done_at", "alert_at", "reminded_at"])
         batch_op.create_index("ix_activities_done_due", ["done_at", "due_at"])
     # Open activities already scheduled are reminded at their due time.
     op.execute("UPDATE activities SET alert_at = due_at WHERE done_at IS NULL")
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column("alerted_close", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("alerted_overdue", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("alerted_quiet", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_deals_status_amount", ["status", "amount_minor"])
+    op.execute(
+        "UPDATE deals SET last_activity_at = "
+        "(SELECT max(a.done_at) FROM activities a WHERE a.deal_id = deals.id)"
+    )
     op.create_table(
         "reminder_deliveries",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -55,9 +69,16 @@ def downgrade() -> None:
     op.drop_index("ix_contact_dates_month_day", table_name="contact_dates")
     op.drop_table("contact_dates")
     op.drop_table("reminder_deliveries")
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.drop_index("ix_deals_status_amount")
+        batch_op.drop_column("alerted_quiet")
+        batch_op.drop_column("alerted_overdue")
+        batch_op.drop_column("alerted_close")
+        batch_op.drop_column("last_activity_at")
     with op.batch_alter_table("activities", schema=None) as batch_op:
         batch_op.drop_index("ix_activities_done_due")
         batch_op.drop_index("ix_activities_done_alert")
+        batch_op.drop_column("reminded_at")
         batch_op.drop_column("alert_at")
         batch_op.drop_column("series_id")
         batch_op.drop_column("snoozed_until")
