@@ -91,13 +91,21 @@ def first_delivery() -> str:
     everyday ones; returns what that first run did."""
     with sqlite3.connect(DB) as conn:
         conn.execute("DELETE FROM reminder_deliveries")
+        conn.execute("UPDATE activities SET reminded_at = NULL")
+        conn.execute(
+            "UPDATE deals SET alerted_close = NULL, alerted_overdue = NULL, alerted_quiet = NULL"
+        )
     argv = [*crm_argv(), "remind", "--all-owners"]
     started = time.perf_counter()
     proc = subprocess.run(argv, env=env(), capture_output=True, text=True, check=True)
     elapsed = time.perf_counter() - started
     lines = proc.stdout.count("\n")
     with sqlite3.connect(DB) as conn:
-        recorded = conn.execute("SELECT count(*) FROM reminder_deliveries").fetchone()[0]
+        recorded = conn.execute(
+            "SELECT (SELECT count(*) FROM activities WHERE reminded_at IS NOT NULL)"
+            " + (SELECT count(*) FROM deals WHERE alerted_close IS NOT NULL"
+            " OR alerted_quiet IS NOT NULL) + (SELECT count(*) FROM reminder_deliveries)"
+        ).fetchone()[0]
     return f"first run: {elapsed * 1000:.0f} ms, {lines:,} lines printed, {recorded:,} recorded"
 
 

@@ -132,3 +132,35 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
     assert proc.stdout.readline() == b"id,name,email,phone,company,title,status,owner,tags\n"
     proc.stdout.close()
     assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--version"], ""),
+        (["--db", "x.db", "remind", "--all"], "remind"),
+        (["--as", "ana", "deal", "list"], "deal"),
+        (["--db=x.db", "contact", "add", "Li"], "contact"),
+        (["--help"], None),
+        (["deal", "--help"], "deal"),
+        (["nonsense"], None),
+        ([], None),
+    ],
+)
+def test_only_the_command_named_is_built(argv: list[str], expected: str | None) -> None:
+    from tinycrm.cli import _wanted
+
+    assert _wanted(argv) == expected
+
+
+def test_version_loads_no_command_module() -> None:
+    code = (
+        "import sys\nfrom tinycrm.cli import main\nsys.argv = ['crm', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('tinycrm.commands.')))"
+    )
+    done = run("-c", code)
+    assert done.stdout.splitlines() == [
+        f"tinycrm {__version__}",
+        "['tinycrm.commands.common', 'tinycrm.commands.plain']",
+    ]

@@ -165,14 +165,16 @@ def test_a_locked_database_is_one_line_after_waiting(crm: Crm, tmp_path: Path) -
 
 
 def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, tmp_path: Path) -> None:
-    """The cron path stays on the standard library's sqlite3."""
+    """The cron path stays on the standard library's sqlite3, reads its options without
+    Pydantic and loads no other command's module."""
     crm("activity", "schedule", "Old", "--due", "2026-11-20 10:00")
     code = (
         "import sys\n"
         "from tinycrm.cli import main\n"
         "sys.argv = ['crm', 'remind', '--all-owners']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic', 'rich') "
+        "heavy = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic', 'rich', "
+        "'pydantic', 'tinycrm.commands.contacts', 'tinycrm.commands.exports') "
         "if m in sys.modules]\n"
         "print('loaded:', heavy)\n"
     )
@@ -459,3 +461,25 @@ def test_remind_through_sqlalchemy_on_each_backend(
     )
     assert crm("remind", "--exit-code").code == 0
     assert crm("remind", "--all", "--format", "json").json()[0]["title"] == "Old follow-up"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("remind", "--close-within", "soon"),
+            "Invalid value for '--close-within': 'soon' is not a whole number",
+        ),
+        (("remind", "--format", "xml"), "'xml' is not one of 'table', 'csv', 'json', 'jsonl'"),
+        (
+            ("activity", "done", "12x"),
+            "Invalid value for 'activity_id': '12x' is not a whole number",
+        ),
+    ],
+)
+def test_plain_options_are_read_without_pydantic_and_refused_clearly(
+    crm: Crm, args: tuple[str, ...], message: str
+) -> None:
+    ran = crm(*args, ok=False)
+    assert ran.code == 2
+    assert message in ran.err and ran.err.count("\n") == 1

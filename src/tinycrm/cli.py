@@ -15,21 +15,10 @@ import typer
 from typer.core import TyperGroup
 
 from tinycrm import __version__
-from tinycrm.commands import (
-    activities,
-    agenda,
-    common,
-    companies,
-    contacts,
-    deals,
-    exports,
-    imports,
-    remind,
-    reports,
-    stages,
-    users,
-)
+from tinycrm.commands import common, plain
 from tinycrm.errors import CrmError
+
+plain.install()
 
 try:  # Typer >= 0.22 carries its own copy of click
     from typer._click import exceptions as click_errors
@@ -87,25 +76,12 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-app = typer.Typer(
-    cls=CrmGroup,
-    name="crm",
-    help="tinycrm: contacts, companies, deals and activities for a small sales team.",
-    no_args_is_help=False,
-    invoke_without_command=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"tinycrm {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
@@ -143,32 +119,17 @@ def root(
             typer.echo(ctx.get_help())
 
 
-app.add_typer(contacts.app, name="contact")
-app.add_typer(companies.app, name="company")
-app.add_typer(deals.app, name="deal")
-app.add_typer(activities.app, name="activity")
-app.add_typer(users.app, name="user")
-app.add_typer(stages.app, name="stage")
-app.add_typer(imports.app, name="import")
-app.add_typer(exports.app, name="export")
-app.add_typer(reports.app, name="report")
-app.command("remind")(remind.remind)
-app.command("agenda")(agenda.agenda)
-
-
 def _run_tui() -> None:
     from tinycrm.tui import run
 
     run(common.state())
 
 
-@app.command()
 def tui() -> None:
     """Open the terminal app: pipeline board, contacts, calendar and reports."""
     _run_tui()
 
 
-@app.command()
 def init() -> None:
     """Create the database (or bring an older one up to date) and say where it is."""
     state = common.state()
@@ -176,7 +137,6 @@ def init() -> None:
     typer.echo(f"database ready: {common.describe(db)}")
 
 
-@app.command()
 def demo() -> None:
     """Fill a new, empty database with a small team's realistic data to explore."""
     from tinycrm.services.demo import load_demo
@@ -191,5 +151,76 @@ def demo() -> None:
     )
 
 
+SUB_APPS = {
+    "contact": "contacts",
+    "company": "companies",
+    "deal": "deals",
+    "activity": "activities",
+    "user": "users",
+    "stage": "stages",
+    "import": "imports",
+    "export": "exports",
+    "report": "reports",
+}
+"""Command groups: `crm NAME …` and the module in tinycrm.commands that defines it."""
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("tinycrm.cli", "tui"),
+    "init": ("tinycrm.cli", "init"),
+    "demo": ("tinycrm.cli", "demo"),
+    "remind": ("tinycrm.commands.remind", "remind"),
+    "agenda": ("tinycrm.commands.agenda", "agenda"),
+}
+"""Top-level commands: `crm NAME` and where its function lives."""
+_TAKES_VALUE = frozenset({"--db", "--as"})
+
+
+def make_app(only: str | None = None) -> typer.Typer:
+    """The `crm` app; with `only`, just that command or group under the root options.
+
+    Typer turns every command's signature into click options on each run, so `crm remind`
+    from cron does not pay for the other sixty commands (nor import their modules)."""
+    import importlib
+
+    app = typer.Typer(
+        cls=CrmGroup,
+        name="crm",
+        help="tinycrm: contacts, companies, deals and activities for a small sales team.",
+        no_args_is_help=False,
+        invoke_without_command=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    for name, (module, attr) in COMMANDS.items():
+        if only in (None, name):
+            app.command(name)(getattr(importlib.import_module(module), attr))
+    for name, module in SUB_APPS.items():
+        if only in (None, name):
+            sub = importlib.import_module(f"tinycrm.commands.{module}")
+            app.add_typer(sub.app, name=name)
+    return app
+
+
+def _wanted(argv: list[str]) -> str | None:
+    """The command or group named on the command line, when it is one we know."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _TAKES_VALUE:
+            next(args, None)
+        elif arg in ("-h", "--help"):
+            return None
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS or arg in SUB_APPS else None
+    return "" if "--version" in argv else None
+
+
 def main() -> None:
-    app()
+    typer.main.get_command(make_app(_wanted(sys.argv[1:])))()
+
+
+def __getattr__(name: str) -> Any:
+    """`tinycrm.cli.app`: the whole app (tests and tools import it)."""
+    if name == "app":
+        return make_app()
+    raise AttributeError(name)

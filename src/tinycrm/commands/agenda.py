@@ -35,8 +35,10 @@ def agenda(
     days: Annotated[int, typer.Option(help="Days ahead in the list view.")] = 7,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """What is due: overdue, today and the next days, per owner; or --week / --month as a
-    calendar with today marked."""
+    """Your agenda: overdue, today and the next days, or a week or month calendar.
+
+    The list groups by owner when several own what is listed; --week lays the week out in
+    seven columns, --month shows a month grid with how much is due each day."""
     from tinycrm.services import reminders
 
     st = state()

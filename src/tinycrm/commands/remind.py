@@ -71,9 +71,11 @@ def remind(
     ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Show what is due: overdue tasks, reminders whose time has come, large deals closing
-    soon or gone quiet, and birthdays. Each is shown once: the next run stays quiet about
-    it. Prints nothing and exits 0 when nothing is due (cron sends no mail)."""
+    """What is due now, each reminder once: the command for cron.
+
+    Overdue activities, reminders whose time has come, large deals closing soon, overdue
+    or gone quiet, and birthdays. The next run stays quiet about what was shown. Prints
+    nothing and exits 0 when nothing is due, so cron sends no mail."""
     from tinycrm.dates import parse_duration
     from tinycrm.services import reminders
 

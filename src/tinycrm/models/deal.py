@@ -46,7 +46,18 @@ class Deal(DealBase, table=True):
         Index("ix_deals_owner_status_close", "owner_id", "status", "expected_close"),
         Index("ix_deals_stage_status", "stage_id", "status"),
         Index("ix_deals_status_closed", "status", "closed_at"),
-        Index("ix_deals_status_amount", "status", "amount_minor"),
+        # Everything `crm remind` filters large deals on, so delivered alerts stay in the index.
+        Index(
+            "ix_deals_status_amount",
+            "status",
+            "amount_minor",
+            "expected_close",
+            "alerted_close",
+            "alerted_overdue",
+            "last_activity_at",
+            "created_at",
+            "alerted_quiet",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -243,22 +243,21 @@ def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
 
 
 _DEALS = """
-SELECT d.id, d.title, d.amount_minor, d.currency, d.expected_close, d.quiet,
+SELECT d.id, d.title, d.amount_minor, d.currency, d.expected_close, {quiet},
        d.alerted_close, d.alerted_overdue, d.alerted_quiet, u.name, co.name, c.full_name
-FROM (
-  SELECT deals.*, COALESCE(deals.last_activity_at, deals.created_at) AS quiet
-  FROM deals
-  WHERE deals.status = 'open' AND deals.amount_minor >= :min_amount {owner}
-) d
+FROM deals d
 LEFT JOIN users u ON u.id = d.owner_id
 LEFT JOIN companies co ON co.id = d.company_id
 LEFT JOIN contacts c ON c.id = d.contact_id
-WHERE (d.expected_close <= :close_by {new_close}) OR (d.quiet < :quiet_before {new_quiet})
+WHERE d.status = 'open' AND d.amount_minor >= :min_amount {owner}
+  AND ((d.expected_close <= :close_by {new_close}) OR ({quiet} < :quiet_before {new_quiet}))
 ORDER BY d.amount_minor DESC, d.id
 """
+_QUIET = "COALESCE(d.last_activity_at, d.created_at)"
+"""Since when a deal has been quiet: its last activity, else its creation."""
 _NEW_CLOSE = """AND (d.alerted_close IS NULL OR d.alerted_close <> d.expected_close
       OR (d.expected_close < :today AND d.alerted_overdue IS NOT TRUE))"""
-_NEW_QUIET = "AND (d.alerted_quiet IS NULL OR d.alerted_quiet <> d.quiet)"
+_NEW_QUIET = f"AND (d.alerted_quiet IS NULL OR d.alerted_quiet <> {_QUIET})"
 
 
 def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
@@ -267,7 +266,8 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     yet (all of them with `delivered_too`)."""
     today = opts.now.astimezone(opts.tz).date()
     query = _DEALS.format(
-        owner="AND deals.owner_id = :owner" if opts.owner_id is not None else "",
+        quiet=_QUIET,
+        owner="AND d.owner_id = :owner" if opts.owner_id is not None else "",
         new_close="" if opts.delivered_too else _NEW_CLOSE,
         new_quiet="" if opts.delivered_too else _NEW_QUIET,
     )

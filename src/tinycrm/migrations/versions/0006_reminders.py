@@ -36,7 +36,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("alerted_close", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("alerted_overdue", sa.Boolean(), nullable=True))
         batch_op.add_column(sa.Column("alerted_quiet", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_deals_status_amount", ["status", "amount_minor"])
+        batch_op.create_index(
+            "ix_deals_status_amount",
+            [
+                "status",
+                "amount_minor",
+                "expected_close",
+                "alerted_close",
+                "alerted_overdue",
+                "last_activity_at",
+                "created_at",
+                "alerted_quiet",
+            ],
+        )
     op.execute(
         "UPDATE deals SET last_activity_at = "
         "(SELECT max(a.done_at) FROM activities a WHERE a.deal_id = deals.id)"
