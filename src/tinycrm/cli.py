@@ -156,13 +156,22 @@ SUB_APPS = {
     "company": "companies",
     "deal": "deals",
     "activity": "activities",
+    "lead": "leads",
+    "order": "orders",
+    "payment": "orders:payments",
+    "campaign": "campaigns",
+    "ticket": "tickets",
+    "kb": "tickets:kb",
     "user": "users",
     "stage": "stages",
     "import": "imports",
     "export": "exports",
     "report": "reports",
 }
-"""Command groups: `crm NAME …` and the module in tinycrm.commands that defines it."""
+"""Command groups: `crm NAME …` and the module in tinycrm.commands that defines it (with
+`:name` when its Typer app is not called `app`)."""
+REPORT_MODULES = ("orders", "campaigns", "segments", "tickets")
+"""Modules that add commands to `crm report` through their `add_reports(app)`."""
 COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("tinycrm.cli", "tui"),
     "init": ("tinycrm.cli", "init"),
@@ -195,10 +204,14 @@ def make_app(only: str | None = None) -> typer.Typer:
     for name, (module, attr) in COMMANDS.items():
         if only in (None, name):
             app.command(name)(getattr(importlib.import_module(module), attr))
-    for name, module in SUB_APPS.items():
+    for name, where in SUB_APPS.items():
         if only in (None, name):
+            module, _, attr = where.partition(":")
             sub = importlib.import_module(f"tinycrm.commands.{module}")
-            app.add_typer(sub.app, name=name)
+            if name == "report":
+                for extra in REPORT_MODULES:
+                    importlib.import_module(f"tinycrm.commands.{extra}").add_reports(sub.app)
+            app.add_typer(getattr(sub, attr or "app"), name=name)
     return app
 
 

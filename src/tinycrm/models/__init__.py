@@ -2,6 +2,7 @@
 
 from tinycrm.models.activity import Activity, ActivityCreate, ActivityKind, ActivityUpdate
 from tinycrm.models.batch import ImportBatch
+from tinycrm.models.campaign import Campaign, Segment
 from tinycrm.models.company import Company, CompanyCreate, CompanyUpdate
 from tinycrm.models.contact import (
     Contact,
@@ -20,10 +21,23 @@ from tinycrm.models.deal import (
     StageChange,
     StageKind,
 )
+from tinycrm.models.lead import OwnerChange
+from tinycrm.models.order import Order, Payment
 from tinycrm.models.reminder import ReminderDelivery
+from tinycrm.models.ticket import KbArticle, Ticket, TicketComment, TicketPriority, TicketStatus
 from tinycrm.models.user import QuotaPeriod, Role, User, UserCreate, UserUpdate
 
 __all__ = [
+    "Campaign",
+    "KbArticle",
+    "Order",
+    "OwnerChange",
+    "Payment",
+    "Segment",
+    "Ticket",
+    "TicketComment",
+    "TicketPriority",
+    "TicketStatus",
     "Activity",
     "ActivityCreate",
     "ActivityKind",

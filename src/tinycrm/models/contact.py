@@ -43,6 +43,13 @@ class Contact(ContactBase, table=True):
     owner_id: int | None = Field(
         default=None, foreign_key="users.id", ondelete="SET NULL", index=True
     )
+    """Empty for a lead means it waits in the lead pool."""
+    campaign_id: int | None = Field(
+        default=None, foreign_key="campaigns.id", ondelete="SET NULL", index=True
+    )
+    """The campaign that brought the contact in."""
+    drop_reason: str | None = Field(default=None, max_length=200)
+    """Why a lead was dropped (junk, duplicate, not a fit …)."""
     custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     external_id: str | None = Field(default=None, max_length=200, index=True)
     """The record's id in the system it was imported from."""
@@ -80,6 +87,7 @@ class ContactCreate(ContactBase):
     """A full name, split into first and last when those are not given."""
     company: str | None = None
     owner: str | None = None
+    campaign: str | None = None
     tags: list[str] = Field(default_factory=list)
     custom: dict[str, Any] = Field(default_factory=dict)
 
@@ -96,6 +104,7 @@ class ContactUpdate(SQLModel):
     notes: str | None = None
     company: str | None = None
     owner: str | None = None
+    campaign: str | None = None
     add_tags: list[str] = Field(default_factory=list)
     remove_tags: list[str] = Field(default_factory=list)
     custom: dict[str, Any] | None = None

@@ -66,6 +66,10 @@ class Deal(DealBase, table=True):
         default=None, foreign_key="contacts.id", ondelete="SET NULL", index=True
     )
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    campaign_id: int | None = Field(
+        default=None, foreign_key="campaigns.id", ondelete="SET NULL", index=True
+    )
+    """The campaign the deal came from."""
     stage_id: int = Field(foreign_key="stages.id")
     status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
     lost_reason: str | None = Field(default=None, max_length=500)
@@ -113,6 +117,7 @@ class DealCreate(DealBase):
     company: str | None = None
     contact: str | None = None
     owner: str | None = None
+    campaign: str | None = None
 
 
 class DealUpdate(SQLModel):
@@ -123,4 +128,5 @@ class DealUpdate(SQLModel):
     company: str | None = None
     contact: str | None = None
     owner: str | None = None
+    campaign: str | None = None
     lost_reason: str | None = None

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from tinycrm.errors import InvalidInput, NotFound
-from tinycrm.models import Company, Contact, Deal, Stage, StageKind, User
+from tinycrm.models import Campaign, Company, Contact, Deal, Stage, StageKind, User
 from tinycrm.normalize import name_key
 from tinycrm.services.userref import as_id, is_id, one, pick_user
 
@@ -81,3 +81,14 @@ def optional(session: Session, resolver: Any, ref: object) -> Any:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def resolve_campaign(session: Session, ref: str) -> Campaign:
+    """A campaign by id or name (any case and spacing)."""
+    ref = ref.strip()
+    if is_id(ref) and (campaign := session.get(Campaign, as_id(ref, "campaign"))):
+        return campaign
+    found = session.exec(select(Campaign).where(Campaign.name_key == name_key(ref))).first()
+    if found is None:
+        raise NotFound("campaign", ref)
+    return found
