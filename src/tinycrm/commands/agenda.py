@@ -60,7 +60,7 @@ def agenda(
     else:
         first, last = anchor, anchor + timedelta(days=days)
     with connect(st) as sql:
-        ref = None if all_owners else (owner or st.as_user or st.settings.user or None)
+        ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
         found = reminders.agenda(
             sql,

@@ -74,9 +74,14 @@ class AppState:
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
 
+    @property
+    def me(self) -> str | None:
+        """Who is acting, as given (--as, CRM_USER or the config's `user`); None when unset."""
+        return self.as_user or self.settings.user or None
+
     def actor(self, session: Session) -> User | None:
         """The acting user from --as, CRM_USER or the config file; None when unset."""
-        ref = self.as_user or self.settings.user
+        ref = self.me
         if not ref:
             return None
         from tinycrm.services.refs import resolve_user

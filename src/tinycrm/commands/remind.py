@@ -92,7 +92,7 @@ def remind(
     min_minor = threshold.minor if threshold else round(st.settings.large_deal_amount * 100)
     now = st.now()
     with connect(st) as sql:
-        ref = None if all_owners else (owner or st.as_user or st.settings.user or None)
+        ref = None if all_owners else (owner or st.me)
         opts = reminders.RemindOptions(
             now=now,
             tz=st.tz,
