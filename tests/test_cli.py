@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -326,3 +327,14 @@ def test_close_dates_read_relative_to_today(crm: Crm) -> None:
     rows = crm("deal", "list", "--sort", "id", "-f", "json").json()
     closes = [date.fromisoformat(r["expected_close"]) for r in rows]
     assert closes == [date(2026, 11, 27), date(2026, 12, 7), date(2026, 12, 24), date(2026, 11, 24)]
+
+
+def test_tables_show_brackets_as_written(tmp_path: Path) -> None:
+    """Cell text is text, never rich markup: `[urgent]` and `[/]` print as typed."""
+    crm = Crm()
+    db = str(tmp_path / "crm.db")
+    crm("--db", db, "contact", "add", "Ann [urgent] Lee", "--title", "[bold]Boss[/]")
+    listed = crm("--db", db, "contact", "list").out
+    shown = crm("--db", db, "contact", "show", "1").out
+    assert "Ann [urgent] Lee" in listed and "[bold]Boss[/]" in listed
+    assert "Ann [urgent] Lee" in shown and "[bold]Boss[/]" in shown

@@ -127,6 +127,7 @@ def emit(
 def _table(rows: Sequence[Row], keys: list[str], tz: tzinfo, *, title: str | None) -> None:
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(
         title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
@@ -137,7 +138,7 @@ def _table(rows: Sequence[Row], keys: list[str], tz: tzinfo, *, title: str | Non
         )
         table.add_column(key.replace("_", " "), justify="right" if numeric else "left")
     for r in rows:
-        table.add_row(*(text_value(r.get(k), tz) for k in keys))
+        table.add_row(*(Text(text_value(r.get(k), tz)) for k in keys))  # never markup
     console().print(table)
 
 
@@ -169,6 +170,7 @@ def emit_record(
 
 def _fields_table(record: Row, tz: tzinfo) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
@@ -176,7 +178,7 @@ def _fields_table(record: Row, tz: tzinfo) -> None:
     for key, value in record.items():
         text = text_value(value, tz)
         if text:
-            grid.add_row(key.replace("_", " "), text)
+            grid.add_row(key.replace("_", " "), Text(text))
     console().print(grid)
 
 
