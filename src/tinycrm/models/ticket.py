@@ -25,7 +25,7 @@ class TicketStatus(StrEnum):
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_status_due", "status", "due_at"),
+        Index("ix_tickets_status_due", "status", "due_at", "reminded_at"),
         Index("ix_tickets_owner_status", "owner_id", "status"),
     )
 
@@ -47,7 +47,9 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     csat: int | None = None
     """Satisfaction 1–5 given at or after resolution."""
-    article_id: int | None = Field(default=None, foreign_key="kb_articles.id", ondelete="SET NULL")
+    article_id: int | None = Field(
+        default=None, foreign_key="kb_articles.id", ondelete="SET NULL", index=True
+    )
     """The solution article that resolved it."""
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """The due time `crm remind` last alerted on as overdue."""

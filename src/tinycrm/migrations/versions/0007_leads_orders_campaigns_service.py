@@ -145,7 +145,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tickets_company_id"), ["company_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index("ix_tickets_owner_status", ["owner_id", "status"], unique=False)
-        batch_op.create_index("ix_tickets_status_due", ["status", "due_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_tickets_article_id"), ["article_id"], unique=False)
+        batch_op.create_index(
+            "ix_tickets_status_due", ["status", "due_at", "reminded_at"], unique=False
+        )
 
     op.create_table(
         "orders",
@@ -301,6 +304,7 @@ def downgrade() -> None:
     op.drop_table("orders")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_status_due")
+        batch_op.drop_index(batch_op.f("ix_tickets_article_id"))
         batch_op.drop_index("ix_tickets_owner_status")
         batch_op.drop_index(batch_op.f("ix_tickets_contact_id"))
         batch_op.drop_index(batch_op.f("ix_tickets_company_id"))
