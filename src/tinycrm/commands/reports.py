@@ -1,10 +1,282 @@
-"""`crm report …`: funnel, stage conversion, rep performance, forecast and pipeline."""
+"""`crm report …`: funnel, stage conversion, rep performance, forecast and pipeline.
+
+Amounts are in the configured currency (deals in other currencies are counted apart, in
+`other_currency`); JSON and CSV carry raw numbers (rates as fractions, days as decimals), and
+tables show percentages, with "—" where a rate has nothing to divide by.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from tinycrm.commands.common import AppState, state
+from tinycrm.commands.render import Format, FormatOption, as_row, console, emit
+
+if TYPE_CHECKING:
+    from tinycrm.services.reports import Period
 
 app = typer.Typer(
     help="Funnel, stage conversion, rep performance, forecast and pipeline reports.",
     no_args_is_help=True,
 )
+
+From = Annotated[
+    str | None, typer.Option("--from", help="First day of the period, e.g. 2026-01-01.")
+]
+To = Annotated[str | None, typer.Option("--to", help="Last day of the period (included).")]
+PeriodOption = Annotated[
+    str | None,
+    typer.Option("--period", help="The current month, quarter or year (see --year)."),
+]
+Year = Annotated[
+    int | None, typer.Option("--year", help="That year: alone, the whole year; with --period, "
+                             "the same month or quarter in that year.")
+]  # fmt: skip
+Owner = Annotated[str | None, typer.Option("--owner", help="Only this user's deals.")]
+
+RATES = frozenset({"drop_off_rate", "rate", "win_rate", "attainment"})
+DAYS = frozenset({"median_days", "median_cycle_days"})
+
+
+def _period(
+    st: AppState, start: str | None, end: str | None, kind: str | None, year: int | None
+) -> Period | None:
+    """The period the options name, or None when they name none."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.services import reports
+
+    if (start or end) and (kind or year):
+        raise InvalidInput("--period", kind or year, "give either --from/--to or --period/--year")
+    if start or end:
+        return reports.date_range(st.day(start, "--from"), st.day(end, "--to"), st.tz)
+    if kind or year:
+        return reports.calendar_period(kind or "year", today=st.today(), tz=st.tz, year=year)
+    return None
+
+
+def _cell(key: str, value: Any, fmt: Format) -> Any:
+    """Rates as percentages and days to one decimal in tables; raw values elsewhere."""
+    if fmt is not Format.table:
+        return value
+    if key in RATES:
+        return "—" if value is None else f"{value * 100:.1f}%"
+    if key in DAYS:
+        return "—" if value is None else f"{value:.1f}"
+    return value
+
+
+def _show(
+    rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str | None
+) -> None:
+    st = state()
+    shown = [{k: _cell(k, r.get(k), fmt) for k in columns} for r in rows]
+    emit(shown, fmt, st.tz, columns=columns, title=title)
+
+
+def _money(minor: int | None, currency: str) -> Any:
+    from tinycrm.money import Money
+
+    return None if minor is None else Money(minor, currency)
+
+
+FUNNEL_COLUMNS = ("stage", "reached", "reached_amount", "now_in_stage", "now_amount",
+                  "drop_off", "drop_off_rate", "other_currency", "currency")  # fmt: skip
+
+
+@app.command("funnel")
+def funnel(
+    start: From = None,
+    end: To = None,
+    period: PeriodOption = None,
+    year: Year = None,
+    owner: Owner = None,
+    chart: Annotated[
+        bool | None,
+        typer.Option(
+            "--chart/--no-chart", help="Bar chart under the table (default: on a terminal)."
+        ),
+    ] = None,  # fmt: skip
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Deals that reached each stage in the period, those still there, and the drop-off."""
+    from tinycrm.services import reports
+
+    st = state()
+    span = _period(st, start, end, period, year) or reports.ALL_TIME
+    cur = st.settings.currency
+    with st.session(write=False) as session:
+        found = reports.funnel(session, period=span, currency=cur, owner=owner)
+    rows = [
+        as_row(
+            r,
+            reached_amount=_money(r.reached_minor, cur),
+            now_in_stage=r.now,
+            now_amount=_money(r.now_minor, cur),
+            currency=cur,
+        )
+        for r in found
+    ]
+    _show(rows, fmt, FUNNEL_COLUMNS, f"Funnel, {span.label}")
+    if fmt is Format.table and (sys.stdout.isatty() if chart is None else chart):
+        _bars([(r.stage, r.reached) for r in found if r.kind != "lost"])
+
+
+def _bars(items: list[tuple[str, int]], width: int = 50) -> None:
+    """A horizontal bar per stage, scaled to the widest."""
+    from rich.table import Table
+    from rich.text import Text
+
+    top = max((n for _, n in items), default=0)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="bold")
+    grid.add_column()
+    grid.add_column(justify="right")
+    for name, n in items:
+        size = round(width * n / top) if top else 0
+        grid.add_row(name, Text("█" * size or "▏", style="cyan"), f"{n:,}")
+    console().print(grid)
+
+
+CONVERSION_COLUMNS = ("stage", "entered", "moved_on", "lost", "rate", "median_days")
+
+
+@app.command("conversion")
+def conversion(
+    start: From = None,
+    end: To = None,
+    period: PeriodOption = None,
+    year: Year = None,
+    owner: Owner = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Per stage: deals that entered it, moved on, were lost there; rate and median days."""
+    from tinycrm.services import reports
+
+    st = state()
+    span = _period(st, start, end, period, year) or reports.ALL_TIME
+    with st.session(write=False) as session:
+        found = reports.conversion(session, period=span, owner=owner)
+    _show([as_row(r) for r in found], fmt, CONVERSION_COLUMNS, f"Stage conversion, {span.label}")
+
+
+PERFORMANCE_COLUMNS = ("name", "won", "lost", "won_amount", "win_rate", "avg_won",
+                       "median_cycle_days", "activities", "quota", "attainment",
+                       "other_currency", "currency")  # fmt: skip
+
+
+@app.command("performance")
+def performance(
+    start: From = None,
+    end: To = None,
+    period: PeriodOption = None,
+    year: Year = None,
+    owner: Owner = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            help="Sort by name, won, lost, won_amount, win_rate, avg_won, "
+            "median_cycle_days, activities, quota or attainment; '-' for descending."
+        ),
+    ] = "name",  # fmt: skip
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Per rep and for the team: won, lost, win rate, cycle, activities, quota attainment
+    (the current quarter unless a period is given)."""
+    from tinycrm.services import reports
+
+    st = state()
+    span = _period(st, start, end, period, year) or reports.calendar_period(
+        "quarter", today=st.today(), tz=st.tz
+    )
+    cur = st.settings.currency
+    with st.session(write=False) as session:
+        found = reports.performance(session, period=span, currency=cur, owner=owner, sort=sort)
+    rows = [
+        as_row(
+            r,
+            won_amount=_money(r.won_minor, cur),
+            avg_won=_money(r.avg_won_minor, cur),
+            quota=_money(r.quota_minor, cur),
+            currency=cur,
+        )
+        for r in [*found.reps, found.team]
+    ]
+    _show(rows, fmt, PERFORMANCE_COLUMNS, f"Performance, {span.label}")
+
+
+FORECAST_COLUMNS = ("bucket", "from", "to", "deals", "amount", "weighted",
+                    "other_currency", "currency")  # fmt: skip
+
+
+@app.command("forecast")
+def forecast(
+    months: Annotated[int, typer.Option(help="Months ahead, this one included.")] = 6,
+    owner: Owner = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Open deals by expected close month, raw and weighted by stage probability."""
+    from tinycrm.services import reports
+
+    st = state()
+    cur = st.settings.currency
+    with st.session(write=False) as session:
+        found = reports.forecast(
+            session, today=st.today(), months=months, currency=cur, owner=owner
+        )
+    rows = [
+        {
+            "bucket": r.bucket,
+            "from": r.first,
+            "to": r.last,
+            "deals": r.deals,
+            "amount": _money(r.amount_minor, cur),
+            "weighted": _money(r.weighted_minor, cur),
+            "other_currency": r.other_currency,
+            "currency": cur,
+        }
+        for r in found
+    ]
+    _show(rows, fmt, FORECAST_COLUMNS, "Forecast of open deals by expected close")
+
+
+PIPELINE_COLUMNS = ("stage", "probability", "deals", "amount", "weighted", "stalled",
+                    "stalled_amount", "other_currency", "currency")  # fmt: skip
+
+
+@app.command("pipeline")
+def pipeline(
+    owner: Owner = None,
+    stale_days: Annotated[
+        int | None,
+        typer.Option(
+            help="Stalled: no move and no activity done for this many days (default from config)."
+        ),
+    ] = None,  # fmt: skip
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Open deals per stage: count, value, weighted value, and the stalled ones."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.services import reports
+
+    st = state()
+    days = st.settings.stale_days if stale_days is None else stale_days
+    if days < 1:
+        raise InvalidInput("--stale-days", days, "must be at least 1")
+    cur = st.settings.currency
+    with st.session(write=False) as session:
+        found = reports.pipeline(session, now=st.now(), stale_days=days, currency=cur, owner=owner)
+    rows = [
+        as_row(
+            r,
+            amount=_money(r.amount_minor, cur),
+            weighted=_money(r.weighted_minor, cur),
+            stalled_amount=_money(r.stalled_minor, cur),
+            currency=cur,
+        )
+        for r in found
+    ]
+    _show(rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {days} days untouched)")
