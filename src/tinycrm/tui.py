@@ -1,11 +1,115 @@
-"""The Textual app behind `crm tui`."""
+"""The Textual app behind `crm tui`: five modes (board, contacts, calendar, reports,
+activity), the key help, and a command palette that reaches every action by name."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tinycrm.screens.activity import ActivityScreen
+from tinycrm.screens.board import BoardScreen
+from tinycrm.screens.calendar import CalendarScreen
+from tinycrm.screens.contacts import ContactsScreen
+from tinycrm.screens.dialogs import HelpScreen
+from tinycrm.screens.reports import ReportsScreen
+
+if TYPE_CHECKING:
+    from tinycrm.commands.common import AppState
+
+MODE_TITLES = {
+    "board": "Pipeline board",
+    "contacts": "Contacts",
+    "calendar": "Calendar",
+    "reports": "Reports",
+    "activity": "Activity",
+}
 
 
-def run(state: Any) -> None:
-    from tinycrm.errors import CrmError
+class CrmApp(App[None]):
+    TITLE = "tinycrm"
+    CSS_PATH = "tui.tcss"
+    MODES: ClassVar[dict[str, Any]] = {
+        "board": BoardScreen,
+        "contacts": ContactsScreen,
+        "calendar": CalendarScreen,
+        "reports": ReportsScreen,
+        "activity": ActivityScreen,
+    }
+    DEFAULT_MODE = "board"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "mode('board')", show=False, description="Board", id="app.board"),
+        Binding("2", "mode('contacts')", show=False, description="Contacts", id="app.contacts"),
+        Binding("3", "mode('calendar')", show=False, description="Calendar", id="app.calendar"),
+        Binding("4", "mode('reports')", show=False, description="Reports", id="app.reports"),
+        Binding("5", "mode('activity')", show=False, description="Activity", id="app.activity"),
+        Binding("question_mark,f1", "help", "Keys", key_display="?", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
+    ]
 
-    raise CrmError("the terminal app is not built yet")
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+
+    def action_mode(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.key_sections(self.screen)))
+
+    def key_sections(self, screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+        noun = getattr(screen, "NOUN", "screen")
+        sections = [
+            (f"{noun} ({screen.sub_title or type(screen).__name__})", self._keys(screen)),
+        ]
+        if screen.focused is not None and (keys := self._keys(screen.focused, own=True)):
+            sections.append(("in the focused panel", keys))
+        sections.append(("everywhere", self._keys(self) + [("ctrl+p", "Command palette")]))
+        return sections
+
+    def _keys(self, node: Any, *, own: bool = False) -> list[tuple[str, str]]:
+        """(key, what it does) of a node's bindings; `own`: only the app's, not Textual's."""
+        keys = []
+        for binding in node._bindings.key_to_bindings.values():
+            for b in binding:
+                if own and not b.id:
+                    continue
+                keys.append((self.get_key_display(b), b.tooltip or b.description))
+        seen: dict[str, list[str]] = {}
+        for key, what in keys:
+            seen.setdefault(what, []).append(key)
+        return [(" ".join(dict.fromkeys(k)), what) for what, k in seen.items() if what]
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, title in MODE_TITLES.items():
+            yield SystemCommand(
+                f"go: {title}", f"Switch to the {title.lower()}", partial(self.action_mode, mode)
+            )
+        noun = getattr(screen, "NOUN", "screen")
+        owners: list[Any] = [screen]
+        if screen.focused is not None:  # e.g. the calendar's month grid
+            owners.insert(0, screen.focused)
+        seen: set[str] = set()
+        for owner in owners:
+            for binding_list in owner._bindings.key_to_bindings.values():
+                for b in binding_list:
+                    if b.description and b.id and b.id not in seen:
+                        seen.add(b.id)
+                        yield SystemCommand(
+                            f"{noun}: {b.tooltip or b.description}",
+                            f"key {self.get_key_display(b)}",
+                            partial(owner.run_action, b.action),
+                        )
+        for title, callback in getattr(screen, "extra_commands", list)():
+            yield SystemCommand(f"{noun}: {title}", title, callback)
+
+
+def run(state: AppState) -> None:
+    CrmApp(state).run()

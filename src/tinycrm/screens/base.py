@@ -1,0 +1,85 @@
+"""What every screen shares: running service calls in thread workers and showing errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
+
+from tinycrm.errors import CrmError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.commands.common import AppState
+
+T = TypeVar("T")
+
+
+def app_state(node: DOMNode) -> AppState:
+    state: AppState = node.app.state  # type: ignore[attr-defined]
+    return state
+
+
+def run_db(
+    node: DOMNode,
+    job: Callable[[Session], T],
+    done: Callable[[Any], Any] | None = None,
+    *,
+    write: bool = False,
+    group: str = "db",
+    exclusive: bool = False,
+    then: Callable[[Session], Any] | None = None,
+) -> Worker[None]:
+    """Run `job(session)` in a thread; hand its result to `done` on the event loop.
+
+    With `then`, a second session (a reading one, after `job`'s commit) runs `then(session)`
+    in the same thread and `done` gets that result instead: a change and the fresh view of
+    it cost one trip. A `CrmError` becomes an error notification; a worker replaced by a
+    newer one in the same exclusive group drops its result, so a slow old query never
+    overwrites a newer answer."""
+    app = node.app
+    state = app_state(node)
+
+    def work() -> None:
+        try:
+            with state.session(write=write) as session:
+                result = job(session)
+            if then is not None:
+                with state.session(write=False) as session:
+                    result = then(session)
+        except CrmError as exc:
+            app.call_from_thread(app.notify, exc.message, severity="error", timeout=6)
+            return
+        except Exception as exc:  # a bug must not take the app down with the user's work
+            app.call_from_thread(app.notify, f"unexpected error: {exc}", severity="error")
+            return
+        if done is not None and not get_current_worker().is_cancelled:
+            app.call_from_thread(done, result)
+
+    return node.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+class CrmScreen(Screen[None]):
+    """A screen of the app; `NOUN` prefixes its actions in the command palette."""
+
+    NOUN = "app"
+
+    @property
+    def state(self) -> AppState:
+        return app_state(self)
+
+    def db(
+        self,
+        job: Callable[[Session], T],
+        done: Callable[[Any], Any] | None = None,
+        *,
+        write: bool = False,
+        group: str = "db",
+        exclusive: bool = False,
+        then: Callable[[Session], Any] | None = None,
+    ) -> Worker[None]:
+        return run_db(self, job, done, write=write, group=group, exclusive=exclusive, then=then)

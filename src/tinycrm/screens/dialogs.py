@@ -1,0 +1,138 @@
+"""Small modal dialogs: a form of text fields, a pick-one list and the key help."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    choices: tuple[str, ...] = ()
+    """When given, the field is a drop-down of these values."""
+    required: bool = False
+
+
+class FormDialog(ModalScreen[dict[str, str] | None]):
+    """Fields in a column; enter in the last field (or ctrl+s) submits, escape cancels.
+
+    The result maps each field's key to its text, trimmed."""
+
+    AUTO_FOCUS = "Input, Select"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+        Binding("ctrl+s", "submit", "Save", id="form.save"),
+    ]
+
+    def __init__(self, title: str, fields: list[Field]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-fields"):
+                for f in self.fields:
+                    yield Label(f.label)
+                    if f.choices:
+                        yield Select(
+                            [(c, c) for c in f.choices],
+                            value=f.value or f.choices[0],
+                            allow_blank=False,
+                            id=f"field-{f.key}",
+                        )
+                    else:
+                        yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
+            yield Static("enter save · tab next field · esc cancel", classes="dialog-hint")
+
+    def values(self) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#field-{f.key}")
+            if isinstance(widget, Select):
+                result[f.key] = str(widget.value)
+            elif isinstance(widget, Input):
+                result[f.key] = widget.value.strip()
+        return result
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if inputs and event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    def action_submit(self) -> None:
+        values = self.values()
+        for f in self.fields:
+            if f.required and not values.get(f.key):
+                self.notify(
+                    f"{f.label.lower().rstrip('?')}: please fill this in", severity="warning"
+                )
+                self.set_focus(self.query_one(f"#field-{f.key}"))
+                return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """Pick one of a list; the result is the chosen text, or None when cancelled."""
+
+    AUTO_FOCUS = "OptionList"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+
+    def __init__(self, title: str, choices: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield OptionList(*self.choices)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the app and of the screen beneath, with what it does."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__(classes="dialog")
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        lines: list[str] = []
+        for title, keys in self.sections:
+            lines.append(f"[b]{title}[/b]")
+            lines.extend(f"  {key:<18} {what}" for key, what in keys)
+            lines.append("")
+        with Vertical(classes="dialog-box help-box"):
+            yield Static("Keys", classes="dialog-title")
+            with VerticalScroll():
+                yield Static("\n".join(lines), markup=True, id="help-text")
+            yield Static("esc close · ctrl+p every action by name", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,259 @@
+"""Read models for the terminal app: the pipeline board (per-stage totals and windows of open
+deals paged in SQL) and contact search paged in SQL. (The calendar reads
+`services.reminders`.)
+
+Every query here returns one screenful or one aggregate, never a whole table, so the app's
+cost follows the screen size and not the number of deals or contacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, union
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
+
+from tinycrm.models import (
+    Activity,
+    Company,
+    Contact,
+    ContactTag,
+    Deal,
+    DealStatus,
+    Stage,
+    StageChange,
+    StageKind,
+    User,
+)
+from tinycrm.money import Money
+from tinycrm.normalize import name_key
+from tinycrm.services.contacts import ContactRow, tags_of
+from tinycrm.services.filters import DealFilter, deal_filters
+from tinycrm.services.refs import escape_like
+
+
+@dataclass(frozen=True)
+class StageColumn:
+    """One board column: an open stage with how many open deals it holds and their value."""
+
+    stage_id: int
+    name: str
+    count: int
+    totals: list[Money]
+    """One total per currency, the largest first."""
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    id: int
+    title: str
+    company: str | None
+    owner: str | None
+    amount: Money
+    days_in_stage: int
+    stale: bool
+    expected_close: date | None
+
+
+def board_filter(*, search: str | None = None, owner: str | None = None) -> DealFilter:
+    return DealFilter(status=DealStatus.open, search=search or None, owner=owner or None)
+
+
+def board_columns(session: Session, *, wanted: DealFilter) -> list[StageColumn]:
+    """The open stages in order, each with the count and value of its matching open deals."""
+    query = (
+        select(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount_minor))
+        .outerjoin(Company, col(Company.id) == col(Deal.company_id))
+        .where(*deal_filters(session, wanted))
+        .group_by(col(Deal.stage_id), col(Deal.currency))
+    )
+    counts: dict[int, int] = {}
+    totals: dict[int, list[Money]] = {}
+    for stage_id, currency, count, total in session.exec(query):
+        counts[stage_id] = counts.get(stage_id, 0) + count
+        totals.setdefault(stage_id, []).append(Money(int(total or 0), currency))
+    stages = session.exec(
+        select(Stage).where(Stage.kind == StageKind.open).order_by(col(Stage.position))
+    )
+    return [
+        StageColumn(
+            s.id or 0,
+            s.name,
+            counts.get(s.id or 0, 0),
+            sorted(totals.get(s.id or 0, []), key=lambda m: -m.minor),
+        )
+        for s in stages
+    ]
+
+
+def _order() -> list[object]:
+    return [col(Deal.expected_close).asc().nulls_last(), col(Deal.id)]
+
+
+def board_cards(
+    session: Session,
+    *,
+    stage_id: int,
+    wanted: DealFilter,
+    now: datetime,
+    stale_days: int,
+    offset: int,
+    limit: int,
+) -> list[BoardCard]:
+    """A window of a column's open deals, by expected close (undated last), then id.
+
+    A deal is stale when neither an activity was done about it nor did it change stage in
+    the last `stale_days` days."""
+    owner = aliased(User)
+    since = (
+        select(func.max(StageChange.changed_at))
+        .where(StageChange.deal_id == Deal.id)
+        .scalar_subquery()
+    )
+    touched = (
+        select(func.max(Activity.done_at))
+        .where(Activity.deal_id == Deal.id, col(Activity.done_at).is_not(None))
+        .scalar_subquery()
+    )
+    query = (
+        select(  # type: ignore[call-overload]
+            Deal.id,
+            Deal.title,
+            Deal.amount_minor,
+            Deal.currency,
+            Deal.expected_close,
+            Deal.created_at,
+            Company.name,
+            owner.name,
+            since,
+            touched,
+        )
+        .outerjoin(Company, col(Company.id) == col(Deal.company_id))
+        .outerjoin(owner, col(owner.id) == col(Deal.owner_id))
+        .where(col(Deal.stage_id) == stage_id, *deal_filters(session, wanted))
+        .order_by(*_order())
+        .offset(offset)
+        .limit(limit)
+    )
+    cutoff = now - timedelta(days=stale_days)
+    cards = []
+    for (
+        deal_id,
+        title,
+        minor,
+        currency,
+        close,
+        created,
+        company,
+        owner_name,
+        entered,
+        done,
+    ) in session.exec(query):
+        entered = entered or created
+        last = max(t for t in (entered, done) if t is not None)
+        cards.append(
+            BoardCard(
+                deal_id,
+                title,
+                company,
+                owner_name,
+                Money(minor, currency),
+                max(0, (now - entered).days),
+                last < cutoff,
+                close,
+            )
+        )
+    return cards
+
+
+def board_position(session: Session, *, deal_id: int, wanted: DealFilter) -> tuple[int, int] | None:
+    """(stage id, index in its column) of an open deal on the filtered board, or None."""
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.status != DealStatus.open:
+        return None
+    close, ident = col(Deal.expected_close), col(Deal.id)
+    if deal.expected_close is None:
+        before = or_(close.is_not(None), and_(close.is_(None), ident < deal_id))
+    else:
+        before = or_(
+            close < deal.expected_close, and_(close == deal.expected_close, ident < deal_id)
+        )
+
+    def count(*where: ColumnElement[bool]) -> int:
+        query = (
+            select(func.count())
+            .select_from(Deal)
+            .outerjoin(Company, col(Company.id) == col(Deal.company_id))
+            .where(*where, *deal_filters(session, wanted))
+        )
+        return int(session.exec(query).one())
+
+    if not count(col(Deal.id) == deal_id):
+        return None  # filtered out
+    return deal.stage_id, count(col(Deal.stage_id) == deal.stage_id, before)
+
+
+def _starts(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as an index range (the LIKE keeps it exact)."""
+    return and_(
+        column >= prefix,
+        column < prefix + "\U0010ffff",
+        column.like(f"{escape_like(prefix)}%", escape="\\"),
+    )
+
+
+def _matching_ids(text: str) -> Any:
+    """Ids of contacts matching `text`: each way of matching is a query an index can
+    answer, except a word inside a name, which reads the name index alone."""
+    key = name_key(text)
+    plain = text.strip().casefold()
+    name = col(Contact.name_key)
+    return union(
+        select(col(Contact.id)).where(_starts(name, key)),
+        select(col(Contact.id)).where(name.like(f"% {escape_like(key)}%", escape="\\")),
+        select(col(Contact.id)).where(_starts(col(Contact.email), plain)),
+        select(col(Contact.id))
+        .join(Company, col(Company.id) == col(Contact.company_id))
+        .where(_starts(col(Company.name_key), key)),
+        select(col(ContactTag.contact_id)).where(_starts(col(ContactTag.tag), plain)),
+    )
+
+
+def search_contacts(
+    session: Session, *, text: str = "", limit: int = 100, offset: int = 0
+) -> list[ContactRow]:
+    """Contacts whose name (any word of it), email, company or a tag starts with `text`,
+    ordered by name; paged in SQL."""
+    query = (
+        select(Contact, Company.name, User.name)
+        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
+        .outerjoin(User, col(User.id) == col(Contact.owner_id))
+    )
+    if name_key(text or ""):
+        query = query.where(col(Contact.id).in_(_matching_ids(text)))
+    query = query.order_by(col(Contact.name_key), col(Contact.id)).offset(offset).limit(limit)
+    found = list(session.exec(query))
+    tags = tags_of(session, [c.id for c, _, _ in found if c.id is not None])
+    return [
+        ContactRow(
+            c.id or 0,
+            c.full_name,
+            c.email,
+            c.phone,
+            c.title,
+            company,
+            owner,
+            c.status,
+            tags.get(c.id or 0, []),
+            c.created_at,
+        )
+        for c, company, owner in found
+    ]
+
+
+def owner_names(session: Session) -> list[str]:
+    return list(session.exec(select(User.name).order_by(col(User.name_key))))

@@ -1,0 +1,63 @@
+"""One picture per screen at 80x24 over the demo data at a fixed moment, so a visual change
+shows in review. Refresh them on purpose with `pytest tests/test_tui_snapshots.py
+--snapshot-update` and look at the SVGs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.conftest import NOW
+from tests.test_tui_support import demo_database, make_app, settle
+from tinycrm.screens.contact import ContactScreen
+from tinycrm.screens.deal import DealScreen
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
+    return demo_database(tmp_path / "crm.db")
+
+
+def after(*keys: str, screen: Any = None) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        if screen is not None:
+            pilot.app.push_screen(screen)
+            await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param((), id="board"),
+        pytest.param(("2",), id="contacts"),
+        pytest.param(("3",), id="calendar"),
+        pytest.param(("4",), id="reports"),
+        pytest.param(("5",), id="activity"),
+        pytest.param(("question_mark",), id="help"),
+    ],
+)
+def test_screen(keys: tuple[str, ...], demo: Path, snap_compare: Any) -> None:
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=after(*keys))
+
+
+def test_deal_detail(demo: Path, snap_compare: Any) -> None:
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=after(screen=DealScreen(11)))
+
+
+def test_contact_detail(demo: Path, snap_compare: Any) -> None:
+    assert snap_compare(
+        make_app(demo), terminal_size=SIZE, run_before=after(screen=ContactScreen(1))
+    )

@@ -1,0 +1,40 @@
+"""Shared pieces of the terminal app's tests: a demo database at a fixed moment, the app
+over it, and a way to wait until every database worker has answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tests.conftest import NOW
+from tinycrm.commands.common import AppState
+from tinycrm.config import load_settings
+from tinycrm.services.demo import load_demo
+from tinycrm.store import Database, open_database, session_scope
+from tinycrm.tui import CrmApp
+
+ACTOR = "Maria Lopez"
+
+
+def demo_database(path: Path) -> Path:
+    db = open_database(load_settings(db_path=str(path), currency="USD"))
+    with session_scope(db, write=True) as session:
+        load_demo(session, now=NOW, currency="USD")
+    db.engine.dispose()
+    return path
+
+
+def make_app(path: Path) -> CrmApp:
+    return CrmApp(AppState(db_path=str(path), as_user=ACTOR))
+
+
+def database(path: Path) -> Database:
+    return open_database(load_settings(db_path=str(path), currency="USD"))
+
+
+async def settle(pilot: Pilot[None], rounds: int = 4) -> None:
+    """Wait for workers, then for what their answers started (further pages, reloads)."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
