@@ -2,6 +2,13 @@
 
     python bench/gen.py --db bench/out/big.db --contacts 1000000 --deals 1000000
 
+Besides users, companies, contacts (with tags), deals (with their stage history) and
+activities, it writes campaigns (30% of contacts, and their deals, come from one), orders
+and payments for the won deals (1–3 orders each; most paid in full, some in part, some not
+at all and overdue), service tickets (priorities, SLA due times, open or resolved, CSAT on
+some) and solution articles. Each table draws from its own random stream, so adding these
+left every value the earlier tables had unchanged.
+
 The same arguments give the same database content. The schema comes from tinycrm itself
 (`open_database` runs the migration and seeds the default stages); the rows are then
 bulk-loaded: SQLite through the stdlib sqlite3 module in one transaction, with the secondary
@@ -30,7 +37,8 @@ CHUNK = 50_000
 """Deals written per batch (with their stage changes), to keep memory flat."""
 CACHE_KIB = 1024 * 1024
 """SQLite page cache during the load (1 GiB)."""
-TABLES = ("users", "companies", "contacts", "contact_tags", "deals", "stage_changes", "activities")
+TABLES = ("users", "campaigns", "companies", "contacts", "contact_tags", "deals", "stage_changes",
+          "activities", "orders", "payments", "kb_articles", "tickets")  # fmt: skip
 
 FIRST_NAMES = (
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
@@ -101,6 +109,9 @@ class Plan:
     activities: int
     users: int
     companies: int
+    campaigns: int
+    tickets: int
+    articles: int
     seed: int
     now: int
     stages: Stages
@@ -109,6 +120,10 @@ class Plan:
     contact_owner: array[int] = field(default_factory=lambda: array("l"))
     deal_facts: array[int] = field(default_factory=lambda: array("q"))
     """Per deal: contact id (0 = none), company id, owner id, created_at; flat, 4 per deal."""
+    contact_campaign: array[int] = field(default_factory=lambda: array("l"))
+    """Per contact: the campaign that brought it in (0 = none)."""
+    won: array[int] = field(default_factory=lambda: array("q"))
+    """Per won deal: deal id, amount, closed_at; flat, 3 per deal."""
 
 
 def rng(plan: Plan, stream: str) -> random.Random:
@@ -178,6 +193,10 @@ def assign_contacts(plan: Plan) -> None:
     r = rng(plan, "contact-links").random
     plan.contact_company = array("l", (1 + int(r() * plan.companies) for _ in range(plan.contacts)))
     plan.contact_owner = array("l", (1 + int(r() * plan.users) for _ in range(plan.contacts)))
+    c = rng(plan, "contact-campaigns").random  # a stream of its own: the links above stay put
+    plan.contact_campaign = array(
+        "l", (1 + int(c() * plan.campaigns) if c() < 0.3 else 0 for _ in range(plan.contacts))
+    )
 
 
 def contact_rows(plan: Plan) -> Iterator[Row]:
@@ -197,7 +216,8 @@ def contact_rows(plan: Plan) -> Iterator[Row]:
                f"{first}.{last}.{i}@{domain}".lower(), phone, phone_norm,
                TITLES[int(r() * len(TITLES))], CONTACT_STATUS[int(r() * 100)],
                SOURCES[int(r() * len(SOURCES))], None, company, plan.contact_owner[i - 1], "{}",
-               plan.ts(created), plan.ts(updated))  # fmt: skip
+               plan.ts(created), plan.ts(updated),
+               plan.contact_campaign[i - 1] or None)  # fmt: skip
 
 
 def _phone(r: Callable[[], float]) -> tuple[str | None, str | None]:
@@ -222,7 +242,7 @@ def tag_rows(plan: Plan) -> Iterator[Row]:
 def deal_batches(plan: Plan) -> Iterator[Batch]:
     """Deals in chunks, each followed by the stage changes of its deals."""
     r = rng(plan, "deals")
-    plan.deal_facts = array("q")
+    plan.deal_facts, plan.won = array("q"), array("q")
     change_id = 1
     for start in range(1, plan.deals + 1, CHUNK):
         deals: list[Row] = []
@@ -247,10 +267,14 @@ def _deal(plan: Plan, r: random.Random, i: int) -> tuple[Row, list[Row]]:
     moves = [(path[k - 1] if k else None, path[k], times[k], owner) for k in range(len(path))]
     closed = times[-1] if status != "open" else None
     title = f"{PRODUCTS[int(r.random() * len(PRODUCTS))]} - {company_name(company)}"
-    deal = (i, title, _amount(r), "USD", _expected_close(plan, r.random, closed), company,
+    amount = _amount(r)
+    deal = (i, title, amount, "USD", _expected_close(plan, r.random, closed), company,
             contact, owner, path[-1], status,
             LOST_REASONS[int(r.random() * len(LOST_REASONS))] if status == "lost" else None,
-            plan.ts(created), plan.ts(times[-1]), plan.ts(closed) if closed else None)  # fmt: skip
+            plan.ts(created), plan.ts(times[-1]), plan.ts(closed) if closed else None,
+            plan.contact_campaign[contact - 1] or None if contact else None)  # fmt: skip
+    if status == "won" and closed is not None:
+        plan.won.extend((i, amount, closed))
     return deal, moves
 
 
@@ -340,11 +364,11 @@ COMPANY_COLUMNS = ("id", "name", "name_key", "domain", "industry", "city", "coun
                    "updated_at")  # fmt: skip
 CONTACT_COLUMNS = ("id", "first_name", "last_name", "full_name", "name_key", "email", "phone",
                    "phone_norm", "title", "status", "source", "notes", "company_id", "owner_id",
-                   "custom", "created_at", "updated_at")  # fmt: skip
+                   "custom", "created_at", "updated_at", "campaign_id")  # fmt: skip
 TAG_COLUMNS = ("contact_id", "tag")
 DEAL_COLUMNS = ("id", "title", "amount_minor", "currency", "expected_close", "company_id",
                 "contact_id", "owner_id", "stage_id", "status", "lost_reason", "created_at",
-                "updated_at", "closed_at")  # fmt: skip
+                "updated_at", "closed_at", "campaign_id")  # fmt: skip
 CHANGE_COLUMNS = ("id", "deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
 ACTIVITY_COLUMNS = ("id", "kind", "subject", "body", "due_at", "done_at", "contact_id",
                     "company_id", "deal_id", "owner_id", "created_at", "alert_at")  # fmt: skip
@@ -354,11 +378,141 @@ def batches(plan: Plan) -> Iterator[Batch]:
     """Everything to write, parents before children."""
     assign_contacts(plan)
     yield "users", USER_COLUMNS, user_rows(plan)
+    yield "campaigns", CAMPAIGN_COLUMNS, campaign_rows(plan)
     yield "companies", COMPANY_COLUMNS, company_rows(plan)
     yield "contacts", CONTACT_COLUMNS, contact_rows(plan)
     yield "contact_tags", TAG_COLUMNS, tag_rows(plan)
     yield from deal_batches(plan)
     yield "activities", ACTIVITY_COLUMNS, activity_rows(plan)
+    yield from sales_batches(plan)
+    yield "kb_articles", ARTICLE_COLUMNS, article_rows(plan)
+    yield "tickets", TICKET_COLUMNS, ticket_rows(plan)
+
+
+# --- campaigns, orders and payments, solution articles and tickets --------------------------
+
+
+CHANNELS = ("event", "email", "ads", "web", "referral", "partner")
+CAMPAIGN_NAMES = ("Spring fair", "Autumn webinar", "Partner summit", "Search ads",
+                  "Newsletter push", "Trade show", "Referral drive", "Product launch")  # fmt: skip
+ORDER_PARTS = (1,) * 6 + (2,) * 3 + (3,)
+"""How many orders a won deal turns into: 60% one, 30% two, 10% three."""
+METHODS = ("transfer",) * 12 + ("card",) * 5 + ("cheque",) * 2 + ("cash",)
+PRIORITIES = ("low",) * 25 + ("normal",) * 50 + ("high",) * 20 + ("urgent",) * 5
+SLA_HOURS = {"low": 168, "normal": 72, "high": 24, "urgent": 4}
+CSAT = (5,) * 45 + (4,) * 30 + (3,) * 12 + (2,) * 8 + (1,) * 5
+TOPICS = ("Invoice wrong", "Cannot log in", "Export fails", "Slow dashboard", "Change billing",
+          "Add a seat", "Data import error", "Password reset", "Refund request",
+          "Integration broken")  # fmt: skip
+ARTICLE_WORDS = ("invoice billing login password export import dashboard seat refund "
+                 "integration sync report email calendar permissions").split()  # fmt: skip
+
+
+def campaign_rows(plan: Plan) -> Iterator[Row]:
+    r = rng(plan, "campaigns").random
+    for i in range(1, plan.campaigns + 1):
+        name = f"{CAMPAIGN_NAMES[(i - 1) % len(CAMPAIGN_NAMES)]} {i:03d}"
+        start = plan.now - int(r() * 2 * 365 * DAY)
+        cost = (500 + int(r() * 200) * 100) * 100
+        end = start + int((1 + r() * 60) * DAY)
+        yield (i, name, name_key(name), CHANNELS[int(r() * len(CHANNELS))], cost, "USD",
+               day(start), day(end), None, plan.ts(start))  # fmt: skip
+
+
+def sales_batches(plan: Plan) -> Iterator[Batch]:
+    """Orders for the won deals (1–3 each, splitting the amount, due 30 days after), each
+    followed by the payments of its orders: 78% paid in full (a quarter of those in two
+    instalments), 12% in part, the rest not at all; nothing is received after `now`."""
+    r = rng(plan, "orders").random
+    won, facts = plan.won, plan.deal_facts
+    order_id = payment_id = 1
+    for start in range(0, len(won), 3 * CHUNK):
+        orders: list[Row] = []
+        payments: list[Row] = []
+        for k in range(start, min(len(won), start + 3 * CHUNK), 3):
+            deal_id, amount, closed = won[k : k + 3]
+            contact, company, owner, _ = facts[4 * (deal_id - 1) : 4 * deal_id]
+            parts = ORDER_PARTS[int(r() * len(ORDER_PARTS))]
+            for n, share in enumerate(_split(amount, parts)):
+                ordered = min(plan.now, closed + n * 30 * DAY)
+                paid = _payments(plan, r, order_id, share, ordered, payment_id)
+                payments.extend(paid)
+                payment_id += len(paid)
+                orders.append((order_id, deal_id, company, contact or None, owner, share, "USD",
+                               day(ordered), day(ordered + 30 * DAY), sum(p[2] for p in paid),
+                               None, plan.ts(ordered)))  # fmt: skip
+                order_id += 1
+        yield "orders", ORDER_COLUMNS, orders
+        yield "payments", PAYMENT_COLUMNS, payments
+
+
+def _split(amount: int, parts: int) -> list[int]:
+    """`amount` in `parts` nearly equal shares (whole cents) that add up to it."""
+    share = amount // parts
+    return [share] * (parts - 1) + [amount - share * (parts - 1)]
+
+
+def _payments(
+    plan: Plan, r: Callable[[], float], order_id: int, amount: int, ordered: int, first_id: int
+) -> list[Row]:
+    u = r()
+    if u < 0.78:
+        shares = _split(amount, 2) if r() < 0.25 else [amount]
+    elif u < 0.90:
+        shares = [max(1, amount * (30 + int(r() * 41)) // 100)]
+    else:
+        shares = []
+    rows: list[Row] = []
+    at = ordered
+    for share in shares:
+        at += int(r() * 45 * DAY)
+        if at > plan.now:
+            break
+        rows.append((first_id + len(rows), order_id, share, "USD", day(at),
+                     METHODS[int(r() * len(METHODS))], None, plan.ts(at)))  # fmt: skip
+    return rows
+
+
+def article_rows(plan: Plan) -> Iterator[Row]:
+    r = rng(plan, "articles").random
+    for i in range(1, plan.articles + 1):
+        words = [ARTICLE_WORDS[int(r() * len(ARTICLE_WORDS))] for _ in range(40)]
+        created = plan.ts(plan.now - int(r() * 2 * 365 * DAY))
+        title = f"How to fix {TOPICS[(i - 1) % len(TOPICS)].lower()} ({i})"
+        yield (i, title, " ".join(words).capitalize() + ".", created, created)
+
+
+def ticket_rows(plan: Plan) -> Iterator[Row]:
+    """Opened in the last year about a contact (and its company); 85% of those older than
+    their SLA are resolved, mostly in time; 40% of the resolved ones have a CSAT score."""
+    r = rng(plan, "tickets").random
+    for i in range(1, plan.tickets + 1):
+        contact = 1 + int(r() * plan.contacts)
+        priority = PRIORITIES[int(r() * len(PRIORITIES))]
+        opened = plan.now - int(r() * 365 * DAY)
+        sla = SLA_HOURS[priority] * DAY // 24
+        took = int(-math.log(1 - r()) * 0.7 * sla)
+        resolved = opened + took if r() < 0.85 and opened + took <= plan.now else None
+        csat = CSAT[int(r() * len(CSAT))] if resolved and r() < 0.4 else None
+        article = 1 + int(r() * plan.articles) if resolved and plan.articles and r() < 0.3 else None
+        touched = plan.ts(resolved or opened)
+        yield (i, TOPICS[int(r() * len(TOPICS))], None, contact, plan.contact_company[contact - 1],
+               1 + int(r() * plan.users), priority, "resolved" if resolved else "open",
+               plan.ts(opened), plan.ts(opened + sla), plan.ts(resolved) if resolved else None,
+               csat, article, None, plan.ts(opened), touched)  # fmt: skip
+
+
+CAMPAIGN_COLUMNS = ("id", "name", "name_key", "channel", "cost_minor", "currency", "starts_on",
+                    "ends_on", "notes", "created_at")  # fmt: skip
+ORDER_COLUMNS = ("id", "deal_id", "company_id", "contact_id", "owner_id", "amount_minor",
+                 "currency", "ordered_on", "due_on", "paid_minor", "notes",
+                 "created_at")  # fmt: skip
+PAYMENT_COLUMNS = ("id", "order_id", "amount_minor", "currency", "received_on", "method",
+                   "reference", "created_at")  # fmt: skip
+ARTICLE_COLUMNS = ("id", "title", "body", "created_at", "updated_at")
+TICKET_COLUMNS = ("id", "subject", "body", "contact_id", "company_id", "owner_id", "priority",
+                  "status", "opened_at", "due_at", "resolved_at", "csat", "article_id",
+                  "reminded_at", "created_at", "updated_at")  # fmt: skip
 
 
 # --- SQLite: one transaction, indexes rebuilt after the load -------------------------------
@@ -485,6 +639,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--activities", type=int, help="default: 2 per deal")
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--companies", type=int, help="default: contacts // 10, at least 1")
+    p.add_argument("--campaigns", type=int, help="default: contacts // 10000, 1 to 200")
+    p.add_argument("--tickets", type=int, help="default: contacts // 10")
+    p.add_argument("--articles", type=int, default=200, help="solution articles")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--now", default="2026-11-23T12:00:00+00:00", help="ISO time, UTC if naive")
     p.add_argument("--keep-indexes", action="store_true",
@@ -492,8 +649,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     args.activities = 2 * args.deals if args.activities is None else args.activities
     args.companies = max(1, args.contacts // 10) if args.companies is None else args.companies
-    if min(args.contacts, args.users, args.companies) < 1 or min(args.deals, args.activities) < 0:
-        p.error("--contacts, --users and --companies must be at least 1, the others at least 0")
+    if args.campaigns is None:
+        args.campaigns = min(200, max(1, args.contacts // 10_000))
+    args.tickets = args.contacts // 10 if args.tickets is None else args.tickets
+    if (
+        min(args.contacts, args.users, args.companies, args.campaigns) < 1
+        or min(args.deals, args.activities, args.tickets, args.articles) < 0
+    ):
+        p.error(
+            "--contacts, --users, --companies and --campaigns must be at least 1, "
+            "the others at least 0"
+        )
     if args.activities and not args.deals:
         p.error("activities are about deals: give --deals too")
     return args
@@ -548,7 +714,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sqlite = db.sqlite_path is not None
     plan = Plan(args.contacts, args.deals, args.activities, args.users, args.companies,
-                args.seed, now, stages, ts_sqlite if sqlite else ts_postgres)  # fmt: skip
+                args.campaigns, args.tickets, args.articles, args.seed, now, stages,
+                ts_sqlite if sqlite else ts_postgres)  # fmt: skip
     if sqlite:
         db.engine.dispose()
         counts, detail = load_sqlite(str(db.sqlite_path), plan, keep_indexes=args.keep_indexes)

@@ -2,10 +2,167 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
 
+from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.commands.reports import From, PeriodOption, To, Year, _cell, _money, _period
+
 app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="Campaign id or name.")]
+Channel = Annotated[
+    str | None, typer.Option(help="event, email, ads, web, referral, partner … (free text).")
+]
+Cost = Annotated[str | None, typer.Option(help="What it cost, e.g. 3000 or '2.5k EUR'.")]
+Starts = Annotated[str | None, typer.Option("--from", help="First day it ran.")]
+Ends = Annotated[str | None, typer.Option("--to", help="Last day it ran.")]
+Notes = Annotated[str | None, typer.Option(help="Free text.")]
+LIST_COLUMNS = ("id", "name", "channel", "cost", "currency", "starts_on", "ends_on")
+REPORT_COLUMNS = ("name", "channel", "starts_on", "ends_on", "leads", "deals", "won",
+                  "won_amount", "revenue", "cost", "roi", "cost_per_lead", "cost_per_won",
+                  "other_currency", "currency")  # fmt: skip
+
+
+def _cost(text: str | None) -> tuple[int | None, str | None]:
+    money = state().money(text, "--cost")
+    return (money.minor, money.currency) if money else (None, None)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Name, e.g. 'Spring fair'.")],
+    channel: Channel = None,
+    cost: Cost = None,
+    start: Starts = None,
+    end: Ends = None,
+    notes: Notes = None,
+) -> None:
+    """Add a campaign."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    minor, currency = _cost(cost)
+    with st.session(write=True) as session:
+        row = campaigns.create_campaign(
+            session,
+            name=name,
+            channel=channel,
+            cost_minor=minor or 0,
+            currency=currency or st.settings.currency,
+            starts_on=st.day(start, "--from"),
+            ends_on=st.day(end, "--to"),
+            notes=notes,
+            now=st.now(),
+        )
+    done(f"campaign #{row.id} added: {row.name} ({row.cost})")
+
+
+@app.command("list")
+def list_(channel: Channel = None, fmt: FormatOption = Format.table) -> None:
+    """List campaigns, latest first."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = campaigns.list_campaigns(session, channel=channel)
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no campaigns")
+
+
+@app.command("show")
+def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
+    """Show a campaign with its figures (leads, deals, won, revenue, ROI)."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    with st.session(write=False) as session:
+        row = campaigns.get_campaign(session, ref=ref)
+        figures = campaigns.campaign_figures(session, campaign_id=row.id)
+    emit_record({**as_row(row), **_report_row(figures, fmt)}, fmt, st.tz)
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    channel: Channel = None,
+    cost: Cost = None,
+    start: Starts = None,
+    end: Ends = None,
+    notes: Notes = None,
+) -> None:
+    """Change a campaign; only the options given change ('' clears a date or text)."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    minor, currency = _cost(cost)
+    changes = given(name=name, channel=channel, cost_minor=minor, currency=currency, notes=notes)
+    for key, text, option in (("starts_on", start, "--from"), ("ends_on", end, "--to")):
+        if text is not None:
+            changes[key] = st.day(text, option)
+    with st.session(write=True) as session:
+        row = campaigns.update_campaign(session, ref=ref, changes=changes)
+    done(f"campaign #{row.id} updated: {row.name}")
+
+
+@app.command("rm")
+def rm(
+    ref: Ref, yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False
+) -> None:
+    """Delete a campaign; its contacts and deals stay, with no campaign."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    with st.session(write=False) as session:
+        row = campaigns.get_campaign(session, ref=ref)
+    confirm(f"delete campaign #{row.id} {row.name}?", yes=yes)
+    with st.session(write=True) as session:
+        campaigns.delete_campaign(session, ref=str(row.id))
+    done(f"campaign #{row.id} deleted: {row.name}")
+
+
+def _report_row(f: Any, fmt: Format) -> dict[str, Any]:
+    cur = f.currency
+    row = as_row(
+        f,
+        won_amount=_money(f.won_amount_minor, cur),
+        revenue=_money(f.revenue_minor, cur),
+        cost=_money(f.cost_minor, cur),
+        cost_per_lead=_money(f.cost_per_lead_minor, cur),
+        cost_per_won=_money(f.cost_per_won_minor, cur),
+    )
+    row["roi"] = _cell("rate", f.roi, fmt)
+    return {k: row[k] for k in REPORT_COLUMNS}
+
+
+def report_campaigns(
+    start: From = None,
+    end: To = None,
+    period: PeriodOption = None,
+    year: Year = None,
+    channel: Channel = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Per campaign: leads, deals opened and won, won revenue (payments received on the won
+    deals' orders), cost, ROI = (revenue − cost) ÷ cost, cost per lead and per won deal.
+    A period picks the campaigns that ran during it (by their own dates); their figures
+    count everything they brought in. The total covers campaigns in the configured currency."""
+    from tinycrm.services import campaigns
+
+    st = state()
+    span = _period(st, start, end, period, year)
+    first, last = (span.first, span.last) if span else (None, None)
+    with st.session(write=False) as session:
+        rows, total = campaigns.campaign_report(
+            session, currency=st.settings.currency, first=first, last=last, channel=channel
+        )
+    title = f"Campaigns, {span.label if span else 'all time'}"
+    shown = [_report_row(f, fmt) for f in [*rows, total]] if rows else []
+    emit(shown, fmt, st.tz, columns=REPORT_COLUMNS, title=title, empty="no campaigns")
 
 
 def add_reports(report: typer.Typer) -> None:
     """`crm report campaigns`."""
+    report.command("campaigns")(report_campaigns)

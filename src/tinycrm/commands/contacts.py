@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.common import confirm, given, key_values, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.services.filters import ContactFilter
 
 app = typer.Typer(help="People: add, list, show, edit and remove contacts.", no_args_is_help=True)
 
@@ -33,6 +38,9 @@ Fields = Annotated[
     typer.Option(
         "--field", metavar="KEY=VALUE", help="Custom field; repeat for more. KEY= removes it."
     ),
+]
+CampaignOpt = Annotated[
+    str | None, typer.Option("--campaign", help="Source campaign (id or name; '' for none).")
 ]
 First = Annotated[str | None, typer.Option("--first", help="First name.")]
 Last = Annotated[str | None, typer.Option("--last", help="Last name.")]
@@ -64,6 +72,7 @@ def add(
     owner: Owner = None,
     status: Status = None,
     source: Source = None,
+    campaign: CampaignOpt = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeat for more.")] = None,
     note: Note = None,
     field: Fields = None,
@@ -86,6 +95,7 @@ def add(
             owner=owner,
             status=_status(status),
             source=source,
+            campaign=campaign,
             notes=note,
             tags=tag,
             custom=_custom(field, birthday),
@@ -107,14 +117,59 @@ def _custom(field: list[str] | None, birthday: str | None) -> dict[str, Any] | N
     return {**(custom or {}), "birthday": birthday.strip()}
 
 
+Industry = Annotated[str | None, typer.Option(help="Only contacts whose company is in it.")]
+City = Annotated[str | None, typer.Option(help="Only contacts whose company is in this city.")]
+Country = Annotated[str | None, typer.Option(help="Only contacts whose company is there.")]
+Segment = Annotated[
+    str | None,
+    typer.Option(help="Start from this saved segment's filters (other options add to them)."),
+]
+
+
+def contact_filter(
+    session: Session | None = None,
+    *,
+    segment: str | None = None,
+    status: str | None = None,
+    **given_filters: str | None,
+) -> ContactFilter:
+    """The filter of `crm contact list` and `crm export contacts`: the options given, on top
+    of a saved segment's when one is named."""
+    from tinycrm.services import filters
+
+    wanted = filters.ContactFilter(status=_status(status), **given_filters)  # type: ignore[arg-type]
+    if segment is None:
+        return wanted
+    assert session is not None
+    return filters.segment_filter(session, name=segment, overrides=wanted)
+
+
 @app.command("list")
 def list_(
     tag: Annotated[str | None, typer.Option(help="Only contacts with this tag.")] = None,
     status: Status = None,
     company: CompanyOpt = None,
     owner: Owner = None,
+    industry: Industry = None,
+    city: City = None,
+    country: Country = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Only contacts this campaign brought in.")
+    ] = None,
+    lifecycle: Annotated[
+        str | None,
+        typer.Option(help="Only customers at this stage: new, regular, loyal, declining, lost."),
+    ] = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
+    ] = None,
+    segment: Segment = None,
+    save_segment: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Save these filters as a named segment (replacing one of that name).",
+        ),
     ] = None,
     sort: Annotated[
         str,
@@ -126,41 +181,94 @@ def list_(
     offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """List contacts, filtered and sorted."""
-    from tinycrm.services import contacts
+    """List contacts, filtered and sorted; the filters can be saved as a segment."""
+    from tinycrm.services import contacts, filters
+
+    st = state()
+    with st.session(write=save_segment is not None) as session:
+        wanted = contact_filter(
+            session,
+            segment=segment,
+            status=status,
+            tag=tag,
+            company=company,
+            owner=owner,
+            industry=industry,
+            city=city,
+            country=country,
+            campaign=campaign,
+            lifecycle=lifecycle,
+            search=search,
+        )
+        rows = contacts.list_contacts(
+            session, where=wanted, sort=sort, limit=limit, offset=offset, today=st.today()
+        )
+        if save_segment is not None:
+            saved, new = filters.save_segment(
+                session, name=save_segment, filters=wanted, now=st.now()
+            )
+            verb = "saved" if new else "replaced"
+            typer.echo(f"segment {saved.name!r} {verb}: {_describe(saved.filters)}", err=True)
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no contacts match")
+
+
+def _describe(stored: dict[str, str]) -> str:
+    return " ".join(f"--{k} {v!r}" for k, v in stored.items())
+
+
+@app.command("segments")
+def segments(fmt: FormatOption = Format.table) -> None:
+    """List the saved segments and their filters."""
+    from tinycrm.services import filters
 
     st = state()
     with st.session(write=False) as session:
-        rows = contacts.list_contacts(
-            session,
-            tag=tag,
-            status=_status(status),  # type: ignore[arg-type]
-            company=company,
-            owner=owner,
-            search=search,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
-    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no contacts match")
+        rows = filters.list_segments(session)
+    emit(
+        [
+            as_row(r, filters=_describe(r.filters)) if fmt is Format.table else as_row(r)
+            for r in rows
+        ],
+        fmt,
+        st.tz,
+        columns=("id", "name", "filters", "created_at"),
+        empty="no saved segments",
+    )
+
+
+@app.command("segment-rm")
+def segment_rm(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
+    """Delete a saved segment (the contacts stay)."""
+    from tinycrm.services import filters
+
+    st = state()
+    with st.session(write=True) as session:
+        gone = filters.delete_segment(session, name=name)
+    done(f"segment deleted: {gone.name}")
 
 
 @app.command("show")
 def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     """Show a contact with their company, deals and activity timeline."""
-    from tinycrm.services import activities, contacts, deals
+    from tinycrm.services import activities, contacts, deals, leads, segments
 
     st = state()
     with st.session(write=False) as session:
         detail = contacts.get_contact(session, ref=ref)
+        found = segments.lifecycles(session, today=st.today(), contact_ids=[detail.row.id])
+        lifecycle = found.contacts.get(detail.row.id)
         their_deals = deals.list_deals(session, contact=str(detail.row.id), status=None)
         timeline = activities.list_activities(session, contact_id=detail.row.id)
+        owners = leads.owner_history(session, record_type="contact", record_id=detail.row.id)
     fields = as_row(
         detail.row,
         first_name=detail.first_name,
         last_name=detail.last_name,
         phone_normalized=detail.phone_normalized,
         source=detail.source,
+        campaign=detail.campaign,
+        lifecycle=lifecycle,
+        drop_reason=detail.drop_reason,
         notes=detail.notes,
         custom=detail.custom,
         updated_at=detail.updated_at,
@@ -175,6 +283,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
                 ("id", "title", "stage", "status", "amount", "currency", "expected_close"),
             ),
             "timeline": ([timeline_row(a, st.now()) for a in timeline], TIMELINE_COLUMNS),
+            "owners": ([as_row(o) for o in owners], ("at", "from_user", "to_user", "reason", "by")),
         },
     )
 
@@ -192,6 +301,7 @@ def edit(
     owner: Owner = None,
     status: Status = None,
     source: Source = None,
+    campaign: CampaignOpt = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Add this tag.")] = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove this tag.")] = None,
     note: Note = None,
@@ -215,6 +325,7 @@ def edit(
             owner=owner,
             status=_status(status),
             source=source,
+            campaign=campaign,
             notes=note,
             add_tags=tag,
             remove_tags=untag,
@@ -243,3 +354,74 @@ def rm(
     with st.session(write=True) as session:
         contacts.delete_contact(session, ref=str(found.id))
     done(f"contact #{found.id} deleted: {found.name}")
+
+
+DUPE_COLUMNS = (
+    "score", "keep", "keep_name", "other", "other_name", "email", "phone", "company", "reasons",
+)  # fmt: skip
+
+
+@app.command("dupes")
+def dupes(
+    min_score: Annotated[
+        int, typer.Option(help="Only pairs scoring at least this (70 to 100).")
+    ] = 70,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List likely duplicates, best first: the same email (100), the same phone (90, or 70
+    when the names differ), or a very similar name at the same company (90-95). Merge a
+    pair with `crm contact merge KEEP OTHER`."""
+    from tinycrm.services import dupes as finder
+
+    st = state()
+    with st.session(write=False) as session:
+        pairs = finder.find_dupes(session, min_score=min_score)
+    rows = [
+        {
+            "score": p.score,
+            "keep": p.keep.id,
+            "keep_name": p.keep.name,
+            "other": p.other.id,
+            "other_name": p.other.name,
+            "email": _both(p.keep.email, p.other.email),
+            "phone": _both(p.keep.phone, p.other.phone),
+            "company": _both(p.keep.company, p.other.company),
+            "reasons": ", ".join(p.reasons),
+        }
+        for p in pairs
+    ]
+    emit(rows, fmt, st.tz, columns=DUPE_COLUMNS, empty="no likely duplicates")
+
+
+def _both(a: str | None, b: str | None) -> str:
+    """`a`, or `a / b` when they differ."""
+    return " / ".join(dict.fromkeys(v for v in (a, b) if v))
+
+
+@app.command("merge")
+def merge(
+    keep: Annotated[str, typer.Argument(help="The contact that stays (id, email or name).")],
+    other: Annotated[str, typer.Argument(help="The contact merged into it and deleted.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Merge OTHER into KEEP: its deals, activities, orders, tickets, tags and remembered
+    dates move to KEEP, KEEP takes its fields where KEEP has none, and OTHER is deleted,
+    all in one transaction."""
+    from tinycrm.services import contacts
+    from tinycrm.services import dupes as finder
+
+    st = state()
+    with st.session(write=False) as session:
+        kept = contacts.get_contact(session, ref=keep).row
+        gone = contacts.get_contact(session, ref=other).row
+    confirm(f"merge contact #{gone.id} {gone.name} into #{kept.id} {kept.name}?", yes=yes)
+    with st.session(write=True) as session:
+        result = finder.merge_contacts(session, keep=str(kept.id), other=str(gone.id), now=st.now())
+    moved = ", ".join(f"{n} {what}" for what, n in result.moved.items() if n) or "nothing"
+    into = f"#{result.keep_id} {result.keep_name}"
+    done(f"contact #{result.other_id} merged into {into}: moved {moved}")
+    if result.filled:
+        done(f"  took from #{result.other_id}: {', '.join(result.filled)}")
+    if result.discarded:
+        lost = ", ".join(f"{k} {v!r}" for k, v in result.discarded.items())
+        done(f"  not kept (#{result.keep_id} has its own): {lost}")

@@ -22,6 +22,9 @@ Currency = Annotated[str | None, typer.Option(help="Currency code (default from 
 Company = Annotated[str | None, typer.Option(help="Company id or name.")]
 Contact = Annotated[str | None, typer.Option(help="Contact id, email or name.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
+Campaign = Annotated[
+    str | None, typer.Option(help="Campaign the deal came from (id or name; '' for none).")
+]
 Close = Annotated[
     str | None,
     typer.Option("--close", help="Expected close date, e.g. 2026-12-31, 'next fri', +2w."),
@@ -63,6 +66,7 @@ def add(
     owner: Owner = None,
     stage: Annotated[str | None, typer.Option(help="Starting stage (default: the first).")] = None,
     close: Close = None,
+    campaign: Campaign = None,
 ) -> None:
     """Open a deal."""
     from tinycrm.models import DealCreate
@@ -79,6 +83,7 @@ def add(
             contact=contact,
             owner=owner,
             stage=stage,
+            campaign=campaign,
             expected_close=st.day(close, "--close"),
         )
     )
@@ -150,7 +155,7 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
         timeline = activities.list_activities(session, deal_id=deal_id)
     now = st.now()
     emit_record(
-        _list_row(detail.row, now),
+        {**_list_row(detail.row, now), "campaign": detail.campaign},
         fmt,
         st.tz,
         sections={
@@ -174,6 +179,7 @@ def edit(
     owner: Owner = None,
     close: Close = None,
     reason: Annotated[str | None, typer.Option(help="Why it was lost.")] = None,
+    campaign: Campaign = None,
 ) -> None:
     """Change a deal; only the options given change (use `deal move` for the stage)."""
     from tinycrm.models import DealUpdate
@@ -190,6 +196,7 @@ def edit(
             contact=contact,
             owner=owner,
             lost_reason=reason,
+            campaign=campaign,
             expected_close=st.day(close, "--close"),
         )
     )

@@ -22,7 +22,7 @@ import typer
 
 from tinycrm.commands.activities import KINDS, _kind
 from tinycrm.commands.common import state
-from tinycrm.commands.contacts import STATUSES, _status
+from tinycrm.commands.contacts import STATUSES, contact_filter
 from tinycrm.commands.render import machine_value, text_value
 from tinycrm.errors import CrmError, InvalidInput
 
@@ -85,22 +85,30 @@ def contacts(
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
     ] = None,
+    segment: Annotated[
+        str | None,
+        typer.Option(
+            help="The contacts of this saved segment (`crm contact list --save-segment`)."
+        ),
+    ] = None,
     fmt: ContactFormat = "csv",
     output: Output = "-",
     raw: Raw = False,
 ) -> None:
     """Export contacts: one custom:KEY column per custom field, tags joined by ';' in CSV."""
     from tinycrm.services import exports
-    from tinycrm.services import filters as where
 
     chosen = _format(fmt, "contacts", (*FORMATS, "vcf"))
-    filters = where.ContactFilter(
-        search=search,
-        tag=tag,
-        status=_status(status),  # type: ignore[arg-type]
-        company=company,
-        owner=owner,
-    )
+    with state().session(write=False) as session:
+        filters = contact_filter(
+            session,
+            segment=segment,
+            status=status,
+            tag=tag,
+            company=company,
+            owner=owner,
+            search=search,
+        )
     _export(
         "contacts",
         chosen,

@@ -31,6 +31,7 @@ SECTIONS = {
     "due": "Due now",
     "upcoming": "Coming up",
     "deal": "Large deals",
+    "ticket": "Overdue tickets",
     "care": "Care",
 }
 
@@ -74,8 +75,9 @@ def remind(
     """What is due now, each reminder once: the command for cron.
 
     Overdue activities, reminders whose time has come, large deals closing soon, overdue
-    or gone quiet, and birthdays. The next run stays quiet about what was shown. Prints
-    nothing and exits 0 when nothing is due, so cron sends no mail."""
+    or gone quiet, service tickets past their due time, and birthdays. The next run stays
+    quiet about what was shown. Prints nothing and exits 0 when nothing is due, so cron
+    sends no mail."""
     from tinycrm.dates import parse_duration
     from tinycrm.services import reminders
 
@@ -193,6 +195,7 @@ def _record(r: Reminder, tz: tzinfo) -> dict[str, Any]:
         "reasons": list(r.reasons),
         "last_activity": machine_value(r.last_activity.astimezone(tz)) if r.last_activity else None,
         "repeats": r.recurring,
+        "priority": r.priority,
     }
 
 
@@ -235,6 +238,8 @@ def _line(r: Reminder, tz: tzinfo, today: date) -> str:
     elif r.at is not None:
         local = r.at.astimezone(tz)
         parts.append("due " + _day(local.date(), today, at=f"{local:%H:%M}"))
+    if r.priority:
+        parts.append(r.priority)
     if r.recurring:
         from tinycrm.services.recurrence import describe
 

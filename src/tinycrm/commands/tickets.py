@@ -1,14 +1,354 @@
-"""`crm ticket …` and `crm kb …`: customer service tickets and solution articles."""
+"""`crm ticket …` and `crm kb …`: customer service tickets and solution articles, and
+`crm report service`."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from tinycrm.commands.common import AppState, state
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.commands.reports import From, PeriodOption, To, Year, _period
+
+if TYPE_CHECKING:
+    from tinycrm.services.tickets import TicketRow
 
 app = typer.Typer(
     help="Service tickets: open, assign, comment, resolve, rate.", no_args_is_help=True
 )
-kb = typer.Typer(help="Solution articles: add, search, show.", no_args_is_help=True)
+kb = typer.Typer(help="Solution articles: add, search, show, list.", no_args_is_help=True)
+
+PRIORITIES = "urgent, high, normal or low"
+LIST_COLUMNS = ("id", "priority", "subject", "state", "due_at", "owner", "contact", "company",
+                "opened_at", "resolved_at", "csat")  # fmt: skip
+COMMENT_COLUMNS = ("created_at", "author", "body")
+TicketId = Annotated[int, typer.Argument(help="Ticket id.")]
+Due = Annotated[
+    str | None,
+    typer.Option(help="Due by this time, e.g. 'tomorrow 17:00', '+2d' (default: the SLA)."),
+]
+
+
+def _sla(st: AppState) -> dict[str, float]:
+    from tinycrm.services.tickets import sla_hours
+
+    return sla_hours(st.settings.extra.get("sla_hours"))
+
+
+def _said(verb: str, row: TicketRow, st: AppState) -> None:
+    """`ticket #4 opened: Invoice wrong (high, due Tue 2026-11-24 09:30)`."""
+    if row.state == "resolved":
+        notes = [f"article #{row.article_id}" if row.article_id else "", _score(row.csat)]
+    else:
+        assert row.due_at is not None
+        notes = [row.priority, f"due {row.due_at.astimezone(st.tz):%a %Y-%m-%d %H:%M}"]
+    said = ", ".join(n for n in notes if n)
+    done(f"ticket #{row.id} {verb}: {row.subject}" + (f" ({said})" if said else ""))
+
+
+def _score(csat: int | None) -> str:
+    return f"csat {csat}/5" if csat is not None else ""
+
+
+@app.command("open")
+def open_(
+    subject: Annotated[str, typer.Argument(help="What the customer needs, e.g. 'Invoice wrong'.")],
+    contact: Annotated[str | None, typer.Option(help="Contact id, email or name.")] = None,
+    company: Annotated[
+        str | None, typer.Option(help="Company id or name (default: the contact's).")
+    ] = None,
+    priority: Annotated[str, typer.Option(help=f"Priority: {PRIORITIES}.")] = "normal",
+    due: Due = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Who handles it (default: the acting user).")
+    ] = None,
+    body: Annotated[str | None, typer.Option("--body", help="The request in full.")] = None,
+) -> None:
+    """Open a ticket, due within the SLA hours of its priority (config `sla_hours`)."""
+    from tinycrm.services import tickets
+
+    st = state()
+    level = tickets.priority_of(priority)
+    with st.session(write=True) as session:
+        row = tickets.open_ticket(
+            session,
+            subject=subject,
+            now=st.now(),
+            priority=level,
+            sla=_sla(st),
+            due_at=st.when(due, "--due"),
+            contact=contact,
+            company=company,
+            owner=owner,
+            body=body,
+            actor=st.actor(session),
+        )
+    _said("opened", row, st)
+
+
+@app.command("assign")
+def assign(
+    ticket_id: TicketId,
+    to: Annotated[str, typer.Option("--to", help="The user who takes it over.")],
+) -> None:
+    """Hand a ticket to someone."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=True) as session:
+        row = tickets.assign_ticket(session, ref=ticket_id, owner=to, now=st.now())
+    done(f"ticket #{row.id} assigned to {row.owner}: {row.subject}")
+
+
+@app.command("comment")
+def comment(ticket_id: TicketId, text: Annotated[str, typer.Argument(help="What to add.")]) -> None:
+    """Add a comment (by the acting user) to a ticket."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=True) as session:
+        tickets.comment_ticket(
+            session, ref=ticket_id, body=text, now=st.now(), actor=st.actor(session)
+        )
+    done(f"ticket #{ticket_id}: comment added")
+
+
+Csat = Annotated[int | None, typer.Option(help="The customer's satisfaction, 1 to 5.")]
+
+
+@app.command("resolve")
+def resolve(
+    ticket_id: TicketId,
+    article: Annotated[
+        int | None, typer.Option(help="The solution article (kb id) that solved it.")
+    ] = None,
+    csat: Csat = None,
+) -> None:
+    """Mark a ticket resolved, with the article that solved it and a satisfaction score."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=True) as session:
+        row = tickets.resolve_ticket(
+            session, ref=ticket_id, now=st.now(), article=article, csat=csat
+        )
+    _said("resolved", row, st)
+
+
+@app.command("reopen")
+def reopen(ticket_id: TicketId, due: Due = None) -> None:
+    """Open a resolved ticket again; its clock restarts (a new due time from now)."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=True) as session:
+        row = tickets.reopen_ticket(
+            session, ref=ticket_id, now=st.now(), sla=_sla(st), due_at=st.when(due, "--due")
+        )
+    _said("reopened", row, st)
+
+
+@app.command("rate")
+def rate(
+    ticket_id: TicketId, score: Annotated[int, typer.Argument(help="Satisfaction, 1 to 5.")]
+) -> None:
+    """Record the customer's satisfaction with a resolved ticket."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=True) as session:
+        row = tickets.rate_ticket(session, ref=ticket_id, score=score, now=st.now())
+    done(f"ticket #{row.id} rated: {row.subject} ({_score(row.csat)})")
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str, typer.Option(help="open, resolved or all.")] = "open",
+    owner: Annotated[str | None, typer.Option(help="Only this user's tickets.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open ones past due.")] = False,
+    priority: Annotated[str | None, typer.Option(help=f"Only this priority: {PRIORITIES}.")] = None,
+    contact: Annotated[str | None, typer.Option(help="Only this contact's tickets.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List tickets: open ones by due time first, then resolved ones, latest first."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = tickets.list_tickets(
+            session,
+            now=st.now(),
+            status=status.strip().lower(),
+            owner=owner,
+            priority=tickets.priority_of(priority) if priority else None,
+            overdue=overdue,
+            contact=contact,
+            limit=limit,
+        )
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no tickets match")
+
+
+@app.command("show")
+def show(ticket_id: TicketId, fmt: FormatOption = Format.table) -> None:
+    """A ticket with its comments."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=False) as session:
+        row = tickets.get_ticket(session, ref=ticket_id, now=st.now())
+        comments = tickets.ticket_comments(session, ref=ticket_id)
+    emit_record(
+        as_row(row),
+        fmt,
+        st.tz,
+        sections={"comments": ([as_row(c) for c in comments], COMMENT_COLUMNS)},
+    )
+
+
+# --- solution articles ----------------------------------------------------------------------
+
+ARTICLE_COLUMNS = ("id", "title", "tickets", "updated_at")
+SEARCH_COLUMNS = ("rank", "id", "title", "snippet", "tickets")
+
+
+def _read(body: str | None, file: str | None) -> str:
+    from tinycrm.errors import InvalidInput
+
+    if (body is None) == (file is None):
+        raise InvalidInput("--body", body or file, "give the text with --body or --file")
+    if body is not None:
+        return body
+    assert file is not None
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("--file", file, f"cannot read it ({exc.__class__.__name__})") from None
+
+
+@kb.command("add")
+def kb_add(
+    title: Annotated[str, typer.Argument(help="The question or problem it answers.")],
+    body: Annotated[str | None, typer.Option(help="The answer.")] = None,
+    file: Annotated[
+        str | None, typer.Option(help="Read the answer from this file ('-' for stdin).")
+    ] = None,
+) -> None:
+    """Add a solution article."""
+    from tinycrm.services import tickets
+
+    st = state()
+    text = _read(body, file)
+    with st.session(write=True) as session:
+        row = tickets.add_article(session, title=title, body=text, now=st.now())
+    done(f"article #{row.id} added: {row.title}")
+
+
+@kb.command("search")
+def kb_search(
+    words: Annotated[list[str], typer.Argument(help="Words the article must hold.")],
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 20,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Articles holding every word (or a word starting with it), best match first."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = tickets.search_articles(session, query=" ".join(words), limit=limit)
+    shown = [as_row(r, rank=n) for n, r in enumerate(rows, start=1)]
+    emit(shown, fmt, st.tz, columns=SEARCH_COLUMNS, empty="no articles match")
+
+
+@kb.command("show")
+def kb_show(
+    article_id: Annotated[int, typer.Argument(help="Article id.")],
+    fmt: FormatOption = Format.table,
+) -> None:
+    """An article in full, and the tickets it resolved."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=False) as session:
+        row = tickets.get_article(session, ref=article_id)
+    fields = as_row(row)
+    for key in ("snippet", "score"):
+        fields.pop(key)
+    emit_record(fields, fmt, st.tz)
+
+
+@kb.command("list")
+def kb_list(
+    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Every solution article, with how many tickets each resolved."""
+    from tinycrm.services import tickets
+
+    st = state()
+    with st.session(write=False) as session:
+        rows = tickets.list_articles(session, limit=limit)
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=ARTICLE_COLUMNS, empty="no articles yet")
+
+
+# --- crm report service ---------------------------------------------------------------------
+
+SERVICE_COLUMNS = ("open", "overdue", "opened", "resolved", "resolved_late", "median_hours",
+                   "csat", "csat_count")  # fmt: skip
+
+
+def _figure(key: str, value: Any, fmt: Format) -> Any:
+    """Hours to one decimal and CSAT to two in tables; raw numbers elsewhere."""
+    if fmt is not Format.table or key not in ("median_hours", "csat"):
+        return value
+    if value is None:
+        return "—"
+    return f"{value:.1f}" if key == "median_hours" else f"{value:.2f}"
+
+
+def service(
+    start: From = None,
+    end: To = None,
+    period: PeriodOption = None,
+    year: Year = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this user's tickets.")] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Rows per owner, or per month, quarter or year of the period (default "
+            "period: this month per owner, this year per month or quarter, all time per year)."
+        ),
+    ] = "owner",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Service tickets per owner or per period, and in total: open and overdue now, opened
+    and resolved in the period, resolved late, median hours to resolve, CSAT average."""
+    from tinycrm.services import reports, tickets
+
+    st = state()
+    span = _period(st, start, end, period, year)
+    if span is None:
+        default = {"owner": "month", "month": "year", "quarter": "year"}.get(by)
+        today, tz = st.today(), st.tz
+        span = reports.calendar_period(default, today=today, tz=tz) if default else reports.ALL_TIME
+    with st.session(write=False) as session:
+        found = tickets.service_report(
+            session, period=span, now=st.now(), tz=st.tz, by=by, owner=owner
+        )
+    head = "owner" if found.by == "owner" else "period"
+    columns = (head, *SERVICE_COLUMNS)
+    rows = [
+        {head: r.key, **{k: _figure(k, getattr(r, k), fmt) for k in SERVICE_COLUMNS}}
+        for r in [*found.rows, found.total]
+    ]
+    emit(rows, fmt, st.tz, columns=columns, title=f"Service by {found.by}, {span.label}")
 
 
 def add_reports(report: typer.Typer) -> None:
     """`crm report service`."""
+    report.command("service")(service)

@@ -14,7 +14,7 @@ from __future__ import annotations
 NOUN_FIELDS: dict[str, tuple[str, ...]] = {
     "contacts": (
         "name", "first_name", "last_name", "email", "phone", "title", "company",
-        "company_domain", "owner", "status", "source", "notes", "tags", "birthday",
+        "company_domain", "owner", "status", "source", "campaign", "notes", "tags", "birthday",
         "external_id", "created_at",
     ),
     "companies": (
@@ -33,6 +33,10 @@ NOUN_FIELDS: dict[str, tuple[str, ...]] = {
 
 _OWNER = "owner|record owner|owner name|assigned to|assigned user|负责人|所有者|销售|跟进人|归属人"
 _ID = "id|record id|external id|uid|编号|外部编号|外部id"
+_CAMPAIGN = (
+    "campaign|campaign name|source campaign|lead campaign|original campaign|utm campaign|"
+    "utm_campaign|marketing campaign|first campaign|市场活动|营销活动|来源活动|推广活动|活动名称"
+)
 _NOTES = "notes|note|comments|comment|description|备注|说明|描述"
 
 ALIASES: dict[str, dict[str, str]] = {
@@ -58,6 +62,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "status": "status|lifecycle stage|lifecyclestage|contact status|状态|客户状态|生命周期阶段",
         "source": "source|lead source|leadsource|original source|contact source|来源|客户来源|"
         "线索来源|渠道",
+        "campaign": _CAMPAIGN,
         "notes": _NOTES,
         "tags": "tags|tag|labels|label|categories|category|group membership|groups|标签|分组",
         "birthday": "birthday|birth date|birthdate|date of birth|dob|生日|出生日期",
@@ -97,6 +102,7 @@ ALIASES: dict[str, dict[str, str]] = {
         "closed_at": "closed at|closed|closed date|close time|won time|lost time|"
         "deal closed on|成交日期|成交时间|关闭时间|结单日期",
         "lost_reason": "lost reason|closed lost reason|loss reason|输单原因|丢单原因|失败原因",
+        "campaign": _CAMPAIGN,
         "external_id": _ID,
     },
     "activities": {

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import format_day_of_year, parse_day_of_year
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
+    Campaign,
     Company,
     Contact,
     ContactCreate,
@@ -37,8 +38,8 @@ from tinycrm.services.companies import merge_custom
 from tinycrm.services.filters import ContactFilter, contact_filters, normalize_tags
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
-    escape_like,
     optional,
+    resolve_campaign,
     resolve_company,
     resolve_contact,
     resolve_user,
@@ -70,6 +71,8 @@ class ContactDetail:
     notes: str | None
     custom: dict[str, Any]
     updated_at: datetime
+    campaign: str | None = None
+    drop_reason: str | None = None
 
 
 DATE_FIELDS = ("birthday", "anniversary")
@@ -133,6 +136,7 @@ def create_contact(
     _check_email(session, email)
     company = optional(session, resolve_company, data.company)
     owner = optional(session, resolve_user, data.owner)
+    campaign = optional(session, resolve_campaign, data.campaign)
     contact = Contact(
         **_names(data.name, data.first_name, data.last_name),
         email=email,
@@ -144,6 +148,7 @@ def create_contact(
         notes=clean(data.notes),
         company_id=company.id if company else None,
         owner_id=owner.id if owner else None,
+        campaign_id=campaign.id if campaign else None,
         custom=checked_dates(merge_custom({}, data.custom)),
         created_at=now or utcnow(),
         updated_at=now or utcnow(),
@@ -162,6 +167,10 @@ def _flush(session: Session, email: str | None) -> None:
         session.flush()
     except IntegrityError as exc:  # a concurrent writer took the email between check and insert
         raise Conflict(f"email: another contact already has {email!r}") from exc
+
+
+_LINKS = {"company": resolve_company, "owner": resolve_user, "campaign": resolve_campaign}
+"""Fields given as a reference, stored as the id of what they name."""
 
 
 def update_contact(
@@ -184,9 +193,8 @@ def update_contact(
         _check_email(session, changes["email"], skip=contact.id)
     if "phone" in changes:
         changes["phone_norm"] = normalize_phone(changes["phone"], region=region)
-    for key in ("company", "owner"):
+    for key, resolver in _LINKS.items():
         if key in changes:
-            resolver = resolve_company if key == "company" else resolve_user
             found = optional(session, resolver, changes.pop(key))
             changes[f"{key}_id"] = found.id if found else None
     if "custom" in changes:
@@ -234,30 +242,26 @@ def list_contacts(
     status: ContactStatus | None = None,
     company: str | None = None,
     owner: str | None = None,
+    where: ContactFilter | None = None,
     ids: list[int] | None = None,
     sort: str = "name",
     limit: int | None = None,
     offset: int = 0,
+    today: date | None = None,
 ) -> list[ContactRow]:
+    """Contacts matching `where` (a saved segment's filter, say), or else the single
+    filters given; `today` dates a lifecycle filter."""
     query = (
         select(Contact, Company.name, User.name)
         .outerjoin(Company, col(Company.id) == col(Contact.company_id))
         .outerjoin(User, col(User.id) == col(Contact.owner_id))
     )
-    wanted = ContactFilter(search=search, tag=tag, status=status, company=company, owner=owner)
-    query = query.where(*contact_filters(session, wanted))
+    wanted = where or ContactFilter(
+        search=search, tag=tag, status=status, company=company, owner=owner
+    )
+    query = query.where(*contact_filters(session, wanted, today=today))
     if ids is not None:
         query = query.where(col(Contact.id).in_(ids))
-    if search:
-        pattern = f"%{escape_like(name_key(search))}%"
-        query = query.where(
-            or_(
-                *(
-                    col(c).like(pattern, escape="\\")
-                    for c in (Contact.name_key, Contact.email, Company.name_key)
-                )
-            )
-        )
     columns = {
         "name": Contact.name_key,
         "id": Contact.id,
@@ -300,6 +304,7 @@ def get_contact(session: Session, *, ref: str) -> ContactDetail:
     contact = resolve_contact(session, ref)
     assert contact.id is not None
     row = list_contacts(session, ids=[contact.id])[0]
+    campaign = session.get(Campaign, contact.campaign_id) if contact.campaign_id else None
     return ContactDetail(
         row,
         contact.first_name,
@@ -310,4 +315,6 @@ def get_contact(session: Session, *, ref: str) -> ContactDetail:
         contact.notes,
         contact.custom,
         contact.updated_at,
+        campaign.name if campaign else None,
+        contact.drop_reason,
     )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import (
+    Campaign,
     Company,
     Contact,
     Deal,
@@ -29,6 +30,7 @@ from tinycrm.services.filters import DealFilter, deal_filters
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
     optional,
+    resolve_campaign,
     resolve_company,
     resolve_contact,
     resolve_deal,
@@ -69,6 +71,8 @@ class DealDetail:
     company_id: int | None
     contact_id: int | None
     history: list[StageChangeRow]
+    campaign: str | None = None
+    """The campaign the deal came from."""
 
 
 _STATUS_OF = {
@@ -95,6 +99,7 @@ def create_deal(
     contact = optional(session, resolve_contact, data.contact)
     company = optional(session, resolve_company, data.company)
     owner = optional(session, resolve_user, data.owner) or actor
+    campaign = optional(session, resolve_campaign, data.campaign)
     if data.amount_minor < 0:
         raise InvalidInput("amount", data.amount_minor, "must not be negative")
     deal = Deal(
@@ -105,6 +110,7 @@ def create_deal(
         company_id=company.id if company else (contact.company_id if contact else None),
         contact_id=contact.id if contact else None,
         owner_id=owner.id if owner else None,
+        campaign_id=campaign.id if campaign else None,
         stage_id=stage.id or 0,
         created_at=now,
         updated_at=now,
@@ -237,6 +243,7 @@ def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetim
         ("company", resolve_company),
         ("contact", resolve_contact),
         ("owner", resolve_user),
+        ("campaign", resolve_campaign),
     ):
         if key in changes:
             found = optional(session, resolver, changes.pop(key))
@@ -340,7 +347,14 @@ def get_deal(session: Session, *, ref: object) -> DealDetail:
     deal = resolve_deal(session, ref)
     assert deal.id is not None
     row = list_deals(session, ids=[deal.id], status=None)[0]
-    return DealDetail(row, deal.company_id, deal.contact_id, stage_history(session, deal.id))
+    campaign = session.get(Campaign, deal.campaign_id) if deal.campaign_id else None
+    return DealDetail(
+        row,
+        deal.company_id,
+        deal.contact_id,
+        stage_history(session, deal.id),
+        campaign.name if campaign else None,
+    )
 
 
 def stage_history(session: Session, deal_id: int) -> list[StageChangeRow]:

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
+from tinycrm.errors import InvalidInput, NotFound
 from tinycrm.models import (
     Activity,
     ActivityKind,
@@ -19,10 +22,12 @@ from tinycrm.models import (
     ContactTag,
     Deal,
     DealStatus,
+    Segment,
 )
 from tinycrm.normalize import name_key
 from tinycrm.services.refs import (
     escape_like,
+    resolve_campaign,
     resolve_company,
     resolve_contact,
     resolve_stage,
@@ -45,11 +50,19 @@ def normalize_tags(values: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ContactFilter:
+    """`industry`, `city` and `country` are those of the contact's company."""
+
     search: str | None = None
     tag: str | None = None
     status: ContactStatus | None = None
     company: str | None = None
     owner: str | None = None
+    industry: str | None = None
+    city: str | None = None
+    country: str | None = None
+    campaign: str | None = None
+    lifecycle: str | None = None
+    """new, regular, loyal, declining or lost (from payments; see services/segments)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +96,19 @@ class ActivityFilter:
     state: State = State.all
 
 
-def contact_filters(session: Session, f: ContactFilter) -> list[ColumnElement[bool]]:
-    """Needs `companies` joined (the search looks at the company name)."""
-    where: list[ColumnElement[bool]] = []
+def contact_filters(
+    session: Session, f: ContactFilter, *, today: date | None = None
+) -> list[ColumnElement[bool]]:
+    """Needs `companies` joined (the search looks at the company name, and industry, city
+    and country are the company's). `today` dates the lifecycle filter (default: UTC's)."""
+    where = _place_filters(f.industry, f.city, f.country)
+    if f.lifecycle:
+        from tinycrm.services.segments import lifecycle_condition
+
+        day = today or datetime.now(UTC).date()
+        where.append(lifecycle_condition(f.lifecycle.strip().lower(), today=day))
+    if f.campaign:
+        where.append(col(Contact.campaign_id) == resolve_campaign(session, f.campaign).id)
     if wanted := normalize_tags([f.tag] if f.tag else []):
         tagged = select(col(ContactTag.contact_id)).where(col(ContactTag.tag) == wanted[0])
         where.append(col(Contact.id).in_(tagged))
@@ -102,15 +125,16 @@ def contact_filters(session: Session, f: ContactFilter) -> list[ColumnElement[bo
     return where
 
 
+def _place_filters(
+    industry: str | None, city: str | None, country: str | None
+) -> list[ColumnElement[bool]]:
+    """A company's industry, city and country, in any case."""
+    pairs = ((Company.industry, industry), (Company.city, city), (Company.country, country))
+    return [func.lower(column) == value.strip().lower() for column, value in pairs if value]
+
+
 def company_filters(session: Session, f: CompanyFilter) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    for column, value in (
-        (Company.industry, f.industry),
-        (Company.city, f.city),
-        (Company.country, f.country),
-    ):
-        if value:
-            where.append(func.lower(column) == value.strip().lower())
+    where = _place_filters(f.industry, f.city, f.country)
     if f.owner:
         where.append(col(Company.owner_id) == resolve_user(session, f.owner).id)
     if f.search:
@@ -166,3 +190,67 @@ def activity_filters(session: Session, f: ActivityFilter) -> list[ColumnElement[
     elif f.state is State.done:
         where.append(col(Activity.done_at).is_not(None))
     return where
+
+
+# Saved segments: a named ContactFilter, kept as its non-empty fields.
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    id: int
+    name: str
+    filters: dict[str, str]
+    created_at: datetime
+
+
+def save_segment(
+    session: Session, *, name: str, filters: ContactFilter, now: datetime
+) -> tuple[SegmentRow, bool]:
+    """Save (or replace) the named segment; True when it is new."""
+    label = " ".join(name.split())
+    if not label:
+        raise InvalidInput("--save-segment", name, "a segment needs a name")
+    stored = {k: str(v) for k, v in asdict(filters).items() if v not in (None, "")}
+    if not stored:
+        raise InvalidInput("--save-segment", name, "give at least one filter to save")
+    segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(label))).first()
+    new = segment is None
+    if segment is None:
+        segment = Segment(name=label, name_key=name_key(label), created_at=now)
+    segment.filters = stored
+    session.add(segment)
+    session.flush()
+    return _segment_row(segment), new
+
+
+def _segment_row(segment: Segment) -> SegmentRow:
+    return SegmentRow(segment.id or 0, segment.name, dict(segment.filters), segment.created_at)
+
+
+def segment_filter(
+    session: Session, *, name: str, overrides: ContactFilter | None = None
+) -> ContactFilter:
+    """The saved segment's filter, with the non-empty fields of `overrides` on top."""
+    segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(name))).first()
+    if segment is None:
+        raise NotFound("segment", name)
+    known = {f.name for f in fields(ContactFilter)}
+    saved: dict[str, Any] = {k: v for k, v in segment.filters.items() if k in known}
+    if saved.get("status"):
+        saved["status"] = ContactStatus(saved["status"])
+    extra = {k: v for k, v in asdict(overrides or ContactFilter()).items() if v not in (None, "")}
+    return ContactFilter(**{**saved, **extra})
+
+
+def list_segments(session: Session) -> list[SegmentRow]:
+    return [_segment_row(s) for s in session.exec(select(Segment).order_by(col(Segment.name_key)))]
+
+
+def delete_segment(session: Session, *, name: str) -> SegmentRow:
+    segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(name))).first()
+    if segment is None:
+        raise NotFound("segment", name)
+    row = _segment_row(segment)
+    session.delete(segment)
+    session.flush()
+    return row

@@ -30,6 +30,7 @@ from tinycrm.models import (
 from tinycrm.models.activity import refresh_last_activity
 from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
+from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
 from tinycrm.services.imports import (
     BulkWriter,
@@ -51,6 +52,7 @@ DEAL_COLUMNS = (
     "company_id",
     "contact_id",
     "owner_id",
+    "campaign_id",
     "stage_id",
     "status",
     "lost_reason",
@@ -125,6 +127,7 @@ class DealImport(RecordImport):
         super().__init__(session, options, result)
         self.pipeline = Pipeline(session, options.stage_map)
         self.companies = Companies(session, self.batch_id, options)
+        self.campaigns = ImportCampaigns(session, options.currency, options.now)
         self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
         self.people: dict[str, int | None] = {}
         self.contacts_created = 0
@@ -137,13 +140,16 @@ class DealImport(RecordImport):
         return {
             "companies": self.companies.created,
             "contacts": self.contacts_created,
+            **({"campaigns": self.campaigns.created} if self.campaigns.created else {}),
             **super().also_created(),
         }
 
     def prepare(self, values: list[dict[str, Any]]) -> None:
         self.companies.resolve([(v["_company"], None) for v in values])
+        self.campaigns.resolve([v["_campaign"] for v in values])
         for v in values:
             v["company_id"] = self.companies.id_of(v.pop("_company"))
+            v["campaign_id"] = self.campaigns.id_of(v.pop("_campaign"))
             v["contact_id"] = self._contact(v.pop("_contact"))
 
     def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -244,6 +250,7 @@ class DealImport(RecordImport):
                 "closed_at": closed,
                 "_company": f.get("company"),
                 "_contact": f.get("contact"),
+                "_campaign": f.get("campaign"),
                 "_stage": final,
                 "_reached": reached,
             }

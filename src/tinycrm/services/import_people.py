@@ -28,6 +28,7 @@ from tinycrm.models import (
     Deal,
 )
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
+from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
 from tinycrm.services.imports import (
@@ -65,6 +66,7 @@ CONTACT_COLUMNS = (
     "notes",
     "company_id",
     "owner_id",
+    "campaign_id",
     "custom",
     "external_id",
     "import_batch_id",
@@ -104,6 +106,7 @@ UPDATABLE = {
         "notes",
         "company_id",
         "owner_id",
+        "campaign_id",
         "external_id",
     ),
     "deals": (
@@ -114,6 +117,7 @@ UPDATABLE = {
         "company_id",
         "contact_id",
         "owner_id",
+        "campaign_id",
         "lost_reason",
         "external_id",
     ),
@@ -401,6 +405,7 @@ class ContactImport(RecordImport):
     def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
         super().__init__(session, options, result)
         self.companies = Companies(session, self.batch_id, options)
+        self.campaigns = ImportCampaigns(session, options.currency, options.now)
         self.tags = BulkWriter(session, ContactTag, ("contact_id", "tag"))
         self.dates = BulkWriter(
             session, ContactDate, ("contact_id", "kind", "month", "day", "year")
@@ -411,11 +416,17 @@ class ContactImport(RecordImport):
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
-        return {"companies": self.companies.created, **super().also_created()}
+        return {
+            "companies": self.companies.created,
+            **({"campaigns": self.campaigns.created} if self.campaigns.created else {}),
+            **super().also_created(),
+        }
 
     def prepare(self, values: list[dict[str, Any]]) -> None:
         self.companies.resolve([(v["_company"], v.pop("_domain")) for v in values])
+        self.campaigns.resolve([v["_campaign"] for v in values])
         for v in values:
+            v["campaign_id"] = self.campaigns.id_of(v.pop("_campaign"))
             v["company_id"] = self.companies.id_of(v.pop("_company"))
 
     def _phone(self, text: str | None) -> str | None:
@@ -482,6 +493,7 @@ class ContactImport(RecordImport):
                 "source": f.get("source"),
                 "notes": f.get("notes"),
                 "owner_id": self.owners.resolve(f.get("owner")),
+                "_campaign": f.get("campaign"),
                 "custom": custom,
                 "external_id": f.get("external_id"),
                 "_company": f.get("company"),

@@ -8,7 +8,8 @@ for a SQLite file, and the connection SQLAlchemy holds when the caller already h
 
 Each reminder is delivered once. The record remembers what was last delivered (an
 activity the alert time it was shown for, a deal the close date and quiet spell it was
-alerted on, a care reminder a row in `reminder_deliveries`), so the queries leave out what
+alerted on, a ticket the due time it was overdue for, a care reminder a row in
+`reminder_deliveries`), so the queries leave out what
 was already shown and a quiet morning run reads only index entries. `claim()` marks what
 it shows with a compare-and-set inside one write transaction and keeps only the reminders
 it marked; the caller prints, then commits. Two overlapping runs queue on the write lock,
@@ -141,7 +142,8 @@ def open_sqlite(path: Path) -> Sql | None:
 @dataclass(frozen=True)
 class Reminder:
     """One thing to tell a rep about. `kind` is overdue, due (its reminder time has come),
-    upcoming (due within the window asked for), deal or care."""
+    upcoming (due within the window asked for), deal, ticket (a service ticket past its
+    due time) or care."""
 
     kind: str
     key: str
@@ -162,6 +164,8 @@ class Reminder:
     last_activity: datetime | None = None
     """A deal's last logged activity (its creation when it has none)."""
     recurring: str | None = None
+    priority: str | None = None
+    """A ticket's priority."""
 
 
 @dataclass(frozen=True)
@@ -375,21 +379,66 @@ def _next_anniversary(month: int, day_: int, today: date) -> date:
     return when
 
 
+_TICKETS = """
+SELECT t.id, t.subject, t.priority, t.due_at, u.name, c.full_name, co.name
+FROM tickets t
+LEFT JOIN users u ON u.id = t.owner_id
+LEFT JOIN contacts c ON c.id = t.contact_id
+LEFT JOIN companies co ON co.id = t.company_id
+WHERE t.status = 'open' AND t.due_at < :now {new} {owner}
+ORDER BY t.due_at, t.id
+"""
+_NEW_TICKET = "AND (t.reminded_at IS NULL OR t.reminded_at <> t.due_at)"
+
+
+def overdue_tickets(sql: Sql, opts: RemindOptions) -> list[Reminder]:
+    """Open service tickets past their due time, each delivered once per due time (a new
+    due time, after a reopen or an edit, is news again); all of them with `delivered_too`."""
+    query = _TICKETS.format(
+        new="" if opts.delivered_too else _NEW_TICKET,
+        owner="AND t.owner_id = :owner" if opts.owner_id is not None else "",
+    )
+    found = []
+    for id_, subject, priority, due_at, owner_name, contact, company in sql.rows(
+        query, now=opts.now, owner=opts.owner_id
+    ):
+        due = Sql.moment(due_at)
+        assert due is not None
+        found.append(
+            Reminder(
+                kind="ticket",
+                key=f"ticket:{id_}:{due:%Y%m%dT%H%M%S}",
+                marks=(due,),
+                id=id_,
+                title=subject,
+                at=due,
+                owner=owner_name,
+                about=_about(contact, company),
+                priority=priority,
+            )
+        )
+    return found
+
+
 def _about(contact: str | None, company: str | None) -> str | None:
     return " · ".join(p for p in (contact, company) if p) or None
 
 
 def collect(
-    sql: Sql, opts: RemindOptions, *, sections: Iterable[str] = ("tasks", "deals", "care")
+    sql: Sql,
+    opts: RemindOptions,
+    *,
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "care"),
 ) -> list[Reminder]:
-    """Everything due, grouped overdue, due, upcoming, deals, care."""
+    """Everything due, grouped overdue, due, upcoming, deals, tickets, care."""
     finders: dict[str, Callable[[Sql, RemindOptions], list[Reminder]]] = {
         "tasks": due_tasks,
         "deals": large_deals,
+        "tickets": overdue_tickets,
         "care": care_dates,
     }
     found = [r for name in sections for r in finders[name](sql, opts)]
-    order = {k: i for i, k in enumerate(("overdue", "due", "upcoming", "deal", "care"))}
+    order = {k: i for i, k in enumerate(("overdue", "due", "upcoming", "deal", "ticket", "care"))}
     return sorted(found, key=lambda r: order[r.kind])
 
 
@@ -435,6 +484,15 @@ def _claim_deal(sql: Sql, r: Reminder, now: datetime) -> int:
     )
 
 
+def _claim_ticket(sql: Sql, r: Reminder, now: datetime) -> int:
+    return sql.run(
+        "UPDATE tickets SET reminded_at = due_at WHERE id = :id AND due_at = :due "
+        "AND status = 'open' AND (reminded_at IS NULL OR reminded_at <> due_at)",
+        id=r.id,
+        due=r.marks[0],
+    )
+
+
 def _claim_key(sql: Sql, r: Reminder, now: datetime) -> int:
     return sql.run(
         "INSERT INTO reminder_deliveries (key, delivered_at) VALUES (:key, :at) "
@@ -449,6 +507,7 @@ _CLAIMS: dict[str, Callable[[Sql, Reminder, datetime], int]] = {
     "due": _claim_activity,
     "upcoming": _claim_activity,
     "deal": _claim_deal,
+    "ticket": _claim_ticket,
     "care": _claim_key,
 }
 

@@ -1,0 +1,438 @@
+"""Orders a won deal turned into, payments received against them, and receivables.
+
+An order is in its deal's currency, and so is every payment on it. `Order.paid_minor` is
+the sum of the order's payments: it is computed again from them, under a row lock on the
+order, in the same transaction as every payment added or removed.
+
+Receivables as of a day D: an order placed on or before D is owed `amount − paid`, where
+`paid` counts the payments received on or before D; it is overdue when its due date is
+before D. Overpaid orders owe nothing (their credit is not netted against other orders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlmodel import Session
+
+from tinycrm.errors import InvalidInput, NotFound
+from tinycrm.models import Company, Contact, Deal, DealStatus, Order, Payment, User
+from tinycrm.money import Money, parse_money
+from tinycrm.normalize import clean
+from tinycrm.services.imports import table_of
+from tinycrm.services.refs import by_id, resolve_deal, resolve_user
+from tinycrm.services.reports import _sum_if
+
+ORDERS = table_of(Order)
+PAYMENTS = table_of(Payment)
+DEALS = table_of(Deal)
+COMPANIES = table_of(Company)
+CONTACTS = table_of(Contact)
+USERS = table_of(User)
+ORDER_STATES = ("open", "overdue", "paid", "all")
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    deal_id: int | None
+    deal: str | None
+    customer: str | None
+    """The company, else the contact."""
+    owner: str | None
+    amount: Money
+    paid: Money
+    outstanding: Money
+    """amount − paid, never below zero."""
+    ordered_on: date
+    due_on: date | None
+    overdue: bool
+    """Money outstanding and the due date before today."""
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    id: int
+    order_id: int
+    customer: str | None
+    amount: Money
+    received_on: date
+    method: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    row: OrderRow
+    payments: list[PaymentRow]
+
+
+def _amount(text: str, currency: str, field: str) -> int:
+    """`text` as minor units of `currency`; an amount naming another currency is refused."""
+    money = parse_money(text, currency=currency, field=field)
+    if money.currency != currency:
+        raise InvalidInput(field, text, f"must be in {currency}, the currency of the order")
+    if money.minor <= 0:
+        raise InvalidInput(field, text, "must be more than zero")
+    return money.minor
+
+
+def _customer() -> Any:
+    return func.coalesce(COMPANIES.c.name, CONTACTS.c.full_name)
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+def create_order(
+    session: Session,
+    *,
+    deal: object,
+    amount: str | None,
+    ordered_on: date,
+    due_on: date | None = None,
+    notes: str | None = None,
+    now: datetime,
+) -> OrderRow:
+    """An order on a won deal, in the deal's currency; without an amount, what the deal's
+    orders do not cover yet."""
+    found = resolve_deal(session, deal)
+    if found.status != DealStatus.won:
+        raise InvalidInput(
+            "--deal", found.id, f"deal is {found.status}; only a won deal has orders"
+        )
+    if due_on is not None and due_on < ordered_on:
+        raise InvalidInput("--due", due_on.isoformat(), f"before the order date {ordered_on}")
+    if amount is None:
+        minor = found.amount_minor - _ordered(session, found.id)
+        if minor <= 0:
+            raise InvalidInput("--amount", None, f"deal #{found.id} is fully ordered; give one")
+    else:
+        minor = _amount(amount, found.currency, "--amount")
+    order = Order(
+        deal_id=found.id,
+        company_id=found.company_id,
+        contact_id=found.contact_id,
+        owner_id=found.owner_id,
+        amount_minor=minor,
+        currency=found.currency,
+        ordered_on=ordered_on,
+        due_on=due_on,
+        notes=clean(notes),
+        created_at=now,
+    )
+    session.add(order)
+    session.flush()
+    assert order.id is not None
+    return get_order(session, ref=order.id, today=ordered_on).row
+
+
+def _ordered(session: Session, deal_id: int | None) -> int:
+    query = select(func.coalesce(func.sum(ORDERS.c.amount_minor), 0)).where(
+        ORDERS.c.deal_id == deal_id
+    )
+    return int(session.connection().execute(query).scalar() or 0)
+
+
+def list_orders(
+    session: Session,
+    *,
+    today: date,
+    state: str = "all",
+    deal: object | None = None,
+    owner: str | None = None,
+    ids: list[int] | None = None,
+) -> list[OrderRow]:
+    """Orders, newest first; `state` open (money outstanding), overdue, paid or all."""
+    if state not in ORDER_STATES:
+        raise InvalidInput("--state", state, f"must be one of {', '.join(ORDER_STATES)}")
+    left = ORDERS.c.amount_minor - ORDERS.c.paid_minor
+    query = (
+        select(ORDERS, DEALS.c.title, _customer(), USERS.c.name)
+        .outerjoin(DEALS, DEALS.c.id == ORDERS.c.deal_id)
+        .outerjoin(COMPANIES, COMPANIES.c.id == ORDERS.c.company_id)
+        .outerjoin(CONTACTS, CONTACTS.c.id == ORDERS.c.contact_id)
+        .outerjoin(USERS, USERS.c.id == ORDERS.c.owner_id)
+    )
+    where = {
+        "open": [left > 0],
+        "overdue": [left > 0, ORDERS.c.due_on < today],
+        "paid": [left <= 0],
+        "all": [],
+    }[state]
+    if deal is not None:
+        where.append(ORDERS.c.deal_id == resolve_deal(session, deal).id)
+    if owner is not None:
+        where.append(ORDERS.c.owner_id == resolve_user(session, owner).id)
+    if ids is not None:
+        where.append(ORDERS.c.id.in_(ids))
+    query = query.where(*where).order_by(ORDERS.c.ordered_on.desc(), ORDERS.c.id.desc())
+    return [_order_row(r, today) for r in session.connection().execute(query)]
+
+
+def _order_row(r: Any, today: date) -> OrderRow:
+    left = max(r.amount_minor - r.paid_minor, 0)
+    return OrderRow(
+        r.id,
+        r.deal_id,
+        r.title,
+        r[-2],
+        r[-1],
+        Money(r.amount_minor, r.currency),
+        Money(r.paid_minor, r.currency),
+        Money(left, r.currency),
+        r.ordered_on,
+        r.due_on,
+        bool(left and r.due_on is not None and r.due_on < today),
+        r.notes,
+    )
+
+
+def get_order(session: Session, *, ref: object, today: date) -> OrderDetail:
+    order = by_id(session, Order, ref, "order")
+    assert order.id is not None
+    return OrderDetail(
+        list_orders(session, today=today, ids=[order.id])[0],
+        list_payments(session, order=order.id),
+    )
+
+
+def delete_order(session: Session, *, ref: object) -> Order:
+    """Delete an order with its payments."""
+    order = by_id(session, Order, ref, "order")
+    session.connection().execute(PAYMENTS.delete().where(PAYMENTS.c.order_id == order.id))
+    session.delete(order)
+    session.flush()
+    return order
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def _locked(session: Session, ref: object) -> Order:
+    """The order, locked against concurrent payments until the transaction ends."""
+    order_id = by_id(session, Order, ref, "order").id
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    if order is None:  # pragma: no cover - deleted between the two reads
+        raise NotFound("order", ref)
+    return order
+
+
+def _repay(session: Session, order: Order) -> None:
+    """`paid_minor` from the order's payments."""
+    total = (
+        select(func.coalesce(func.sum(PAYMENTS.c.amount_minor), 0))
+        .where(PAYMENTS.c.order_id == order.id)
+        .scalar_subquery()
+    )
+    session.connection().execute(
+        update(ORDERS).where(ORDERS.c.id == order.id).values(paid_minor=total)
+    )
+    session.refresh(order)
+
+
+def add_payment(
+    session: Session,
+    *,
+    order: object,
+    amount: str,
+    received_on: date,
+    method: str | None = None,
+    reference: str | None = None,
+    allow_overpay: bool = False,
+    now: datetime,
+) -> PaymentRow:
+    """Record money received; more than is outstanding only with `allow_overpay`."""
+    found = _locked(session, order)
+    minor = _amount(amount, found.currency, "--amount")
+    outstanding = found.amount_minor - found.paid_minor
+    if minor > outstanding and not allow_overpay:
+        owed = Money(max(outstanding, 0), found.currency)
+        raise InvalidInput(
+            "--amount",
+            amount,
+            f"more than the {owed} outstanding on order #{found.id} (use --allow-overpay)",
+        )
+    if received_on < found.ordered_on:
+        raise InvalidInput(
+            "--date", received_on.isoformat(), f"before the order date {found.ordered_on}"
+        )
+    payment = Payment(
+        order_id=found.id or 0,
+        amount_minor=minor,
+        currency=found.currency,
+        received_on=received_on,
+        method=(clean(method) or "").lower() or None,
+        reference=clean(reference),
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    _repay(session, found)
+    assert payment.id is not None
+    return _payment(session, payment.id)
+
+
+def delete_payment(session: Session, *, ref: object) -> PaymentRow:
+    payment = by_id(session, Payment, ref, "payment")
+    assert payment.id is not None
+    row = _payment(session, payment.id)
+    order = _locked(session, payment.order_id)
+    session.delete(payment)
+    session.flush()
+    _repay(session, order)
+    return row
+
+
+def _payment(session: Session, payment_id: int) -> PaymentRow:
+    return list_payments(session, ids=[payment_id])[0]
+
+
+def list_payments(
+    session: Session,
+    *,
+    order: object | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    method: str | None = None,
+    ids: list[int] | None = None,
+) -> list[PaymentRow]:
+    """Payments, newest first, received between `since` and `until` (both included)."""
+    query = (
+        select(PAYMENTS, _customer())
+        .join(ORDERS, ORDERS.c.id == PAYMENTS.c.order_id)
+        .outerjoin(COMPANIES, COMPANIES.c.id == ORDERS.c.company_id)
+        .outerjoin(CONTACTS, CONTACTS.c.id == ORDERS.c.contact_id)
+    )
+    where = []
+    if order is not None:
+        where.append(PAYMENTS.c.order_id == by_id(session, Order, order, "order").id)
+    if since is not None:
+        where.append(PAYMENTS.c.received_on >= since)
+    if until is not None:
+        where.append(PAYMENTS.c.received_on <= until)
+    if method:
+        where.append(PAYMENTS.c.method == method.strip().lower())
+    if ids is not None:
+        where.append(PAYMENTS.c.id.in_(ids))
+    query = query.where(*where).order_by(PAYMENTS.c.received_on.desc(), PAYMENTS.c.id.desc())
+    return [
+        PaymentRow(
+            r.id,
+            r.order_id,
+            r[-1],
+            Money(r.amount_minor, r.currency),
+            r.received_on,
+            r.method,
+            r.reference,
+        )
+        for r in session.connection().execute(query)
+    ]
+
+
+# --- receivables ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    name: str
+    """The customer or rep; `(none)` for orders with neither, `total` for the total row."""
+    orders: int
+    """Orders with money outstanding."""
+    outstanding_minor: int
+    overdue_orders: int
+    overdue_minor: int
+    oldest_due: date | None
+    """The earliest due date among the overdue orders."""
+    other_currency: int
+    """Orders with money outstanding in another currency (counted, not summed)."""
+
+
+@dataclass(frozen=True)
+class Receivables:
+    as_of: date
+    rows: list[ReceivableRow]
+    total: ReceivableRow
+
+
+def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Receivables:
+    """Outstanding and overdue money per customer (`by="customer"`) or per rep (`"rep"`),
+    as of the end of `as_of`, largest outstanding first."""
+    if by not in ("customer", "rep"):
+        raise InvalidInput("--by", by, "must be customer or rep")
+    later = (
+        select(PAYMENTS.c.order_id, func.sum(PAYMENTS.c.amount_minor).label("s"))
+        .where(PAYMENTS.c.received_on > as_of)
+        .group_by(PAYMENTS.c.order_id)
+        .subquery()
+    )
+    # Payments after the day are few: paid as of then is what is kept less those.
+    left = ORDERS.c.amount_minor - ORDERS.c.paid_minor + func.coalesce(later.c.s, 0)
+    owed, mine = left > 0, ORDERS.c.currency == currency
+    late = and_(owed, ORDERS.c.due_on < as_of)
+    keys = (
+        [ORDERS.c.company_id, case((ORDERS.c.company_id.is_(None), ORDERS.c.contact_id))]
+        if by == "customer"
+        else [ORDERS.c.owner_id]
+    )
+    query = (
+        select(
+            *keys,
+            _sum_if(and_(owed, mine)),
+            _sum_if(and_(owed, mine), left),
+            _sum_if(and_(late, mine)),
+            _sum_if(and_(late, mine), left),
+            func.min(case((and_(late, mine), ORDERS.c.due_on))),
+            _sum_if(and_(owed, ~mine)),
+        )
+        .outerjoin(later, later.c.order_id == ORDERS.c.id)
+        .where(ORDERS.c.ordered_on <= as_of)
+        .group_by(*keys)
+    )
+    found = [r for r in session.connection().execute(query) if r[-1] or r[len(keys)]]
+    names = _names(session, by, found)
+    rows = [_receivable(names(r), r[len(keys) :]) for r in found]
+    rows.sort(key=lambda r: (-r.outstanding_minor, r.name.casefold()))
+    return Receivables(as_of, rows, _total(rows))
+
+
+def _receivable(name: str, r: Any) -> ReceivableRow:
+    orders, outstanding, late, overdue, oldest, other = r
+    return ReceivableRow(
+        name, int(orders), int(outstanding), int(late), int(overdue), oldest, int(other)
+    )
+
+
+def _names(session: Session, by: str, found: list[Any]) -> Any:
+    """A function naming a grouped row: its company, contact or rep."""
+    conn = session.connection()
+
+    def named(table: Any, column: Any, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        query = select(table.c.id, column).where(table.c.id.in_(sorted(ids)))
+        return {int(i): name for i, name in conn.execute(query)}
+
+    if by == "rep":
+        reps = named(USERS, USERS.c.name, {r[0] for r in found if r[0] is not None})
+        return lambda r: reps.get(r[0], "(none)")
+    firms = named(COMPANIES, COMPANIES.c.name, {r[0] for r in found if r[0] is not None})
+    people = named(CONTACTS, CONTACTS.c.full_name, {r[1] for r in found if r[1] is not None})
+    return lambda r: firms.get(r[0]) or people.get(r[1]) or "(none)"
+
+
+def _total(rows: list[ReceivableRow]) -> ReceivableRow:
+    dues = [r.oldest_due for r in rows if r.oldest_due is not None]
+    return ReceivableRow(
+        "total",
+        sum(r.orders for r in rows),
+        sum(r.outstanding_minor for r in rows),
+        sum(r.overdue_orders for r in rows),
+        sum(r.overdue_minor for r in rows),
+        min(dues) if dues else None,
+        sum(r.other_currency for r in rows),
+    )
