@@ -92,6 +92,7 @@ def first_delivery() -> str:
     with sqlite3.connect(DB) as conn:
         conn.execute("DELETE FROM reminder_deliveries")
         conn.execute("UPDATE activities SET reminded_at = NULL")
+        conn.execute("UPDATE tickets SET reminded_at = NULL")
         conn.execute(
             "UPDATE deals SET alerted_close = NULL, alerted_overdue = NULL, alerted_quiet = NULL"
         )
@@ -105,6 +106,7 @@ def first_delivery() -> str:
             "SELECT (SELECT count(*) FROM activities WHERE reminded_at IS NOT NULL)"
             " + (SELECT count(*) FROM deals WHERE alerted_close IS NOT NULL"
             " OR alerted_quiet IS NOT NULL) + (SELECT count(*) FROM reminder_deliveries)"
+            " + (SELECT count(*) FROM tickets WHERE reminded_at IS NOT NULL)"
         ).fetchone()[0]
     return f"first run: {elapsed * 1000:.0f} ms, {lines:,} lines printed, {recorded:,} recorded"
 

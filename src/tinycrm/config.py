@@ -7,7 +7,6 @@ and the cron path reads them cheaply.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -87,6 +86,8 @@ def load_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {}
     path = config_path()
     if path.is_file():
+        import tomllib  # only when there is a file: cron runs often have none
+
         try:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
