@@ -150,8 +150,11 @@ async def test_new_deal_lands_in_the_focused_stage(demo: Path) -> None:
     async with make_app(demo).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("right", "right", "n")
-        await pilot.pause()
-        await pilot.press(*"Kiosk fleet", "tab", *"12.5k", "tab", *"Eko Agritech", "ctrl+s")
+        await settle(pilot)  # the form is open and its first field focused
+        for value in ("Kiosk fleet", "12.5k", "Eko Agritech"):
+            await pilot.press(*value, "tab")
+            await pilot.pause()  # focus has moved on before the next field is typed
+        await pilot.press("ctrl+s")
         await settle(pilot)
         screen = board(pilot.app)
         assert screen.columns[2].border_title == "qualified · 6"
@@ -175,7 +178,9 @@ async def test_new_deal_with_a_bad_amount_is_refused(demo: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, FormDialog)  # a title is needed first
-        await pilot.press(*"Kiosk fleet", "tab", *"lots", "ctrl+s")
+        await pilot.press(*"Kiosk fleet", "tab")
+        await pilot.pause()
+        await pilot.press(*"lots", "ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, BoardScreen)
         messages = [n.message for n in pilot.app._notifications]
