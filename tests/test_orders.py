@@ -4,6 +4,7 @@ and receivables per customer and per rep as of a day, to the cent."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
@@ -278,3 +279,25 @@ def test_cli_receivables_report(crm: Crm) -> None:
     assert [(r["name"], r["other_currency"]) for r in top] == [("Acme", 0), ("total", 1)]
     table = crm("report", "receivables").out
     assert "Receivables by customer, as of 2026-11-23" in table and "6,265.43" in table
+
+
+def test_a_receivables_table_shows_a_page_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinycrm.commands import orders as order_commands
+
+    monkeypatch.setattr(order_commands, "TABLE_LIMIT", 1)
+    crm = Crm()
+    db = str(tmp_path / "crm.db")
+    for name, amount in (("Acme", "900"), ("Globex", "700")):
+        crm("--db", db, "company", "add", name)
+        crm("--db", db, "deal", "add", f"{name} deal", "--amount", amount, "--company", name)
+    for deal_id in ("1", "2"):
+        crm("--db", db, "deal", "won", deal_id)
+        crm("--db", db, "order", "add", "--deal", deal_id)
+    table = crm("--db", db, "report", "receivables").out
+    assert "(the 1 largest of 2; --limit 0 shows all)" in table
+    assert "Acme" in table and "Globex" not in table
+    every = crm("--db", db, "report", "receivables", "--limit", "0", "-f", "json").json()
+    assert [r["name"] for r in every] == ["Acme", "Globex", "total"]
+    assert [r["outstanding"] for r in every] == [900.0, 700.0, 1600.0]

@@ -181,13 +181,21 @@ RECEIVABLE_COLUMNS = ("name", "orders", "outstanding", "overdue_orders", "overdu
                       "oldest_due", "other_currency", "currency")  # fmt: skip
 
 
+TABLE_LIMIT = 50
+"""Rows a receivables table shows unless --limit says otherwise."""
+
+
 def receivables(
     by: Annotated[str, typer.Option(help="Group by customer or rep.")] = "customer",
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Owed at the end of this day (default: today).")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="Only the N largest; the total still covers all.")
+        int | None,
+        typer.Option(
+            help="Only the N largest; the total still covers all. A table shows the "
+            f"{TABLE_LIMIT} largest unless told (0: all); CSV and JSON give all."
+        ),
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -199,8 +207,11 @@ def receivables(
 
     st = state()
     day = st.day(as_of, "--as-of") or st.today()
-    if limit is not None and limit < 1:
-        raise InvalidInput("--limit", limit, "must be at least 1")
+    if limit is not None and limit < 0:
+        raise InvalidInput("--limit", limit, "must be 0 (all) or more")
+    if limit is None and fmt is Format.table:
+        limit = TABLE_LIMIT  # a page for people; the full list is for files
+    limit = limit or None
     cur = st.settings.currency
     with st.session(write=False) as session:
         found = orders.receivables(session, as_of=day, currency=cur, by=by)
@@ -213,7 +224,10 @@ def receivables(
         )
         for r in [*found.rows[:limit], found.total]
     ]
-    emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=f"Receivables by {by}, as of {day}")
+    title = f"Receivables by {by}, as of {day}"
+    if limit is not None and len(found.rows) > limit:
+        title += f" (the {limit} largest of {len(found.rows):,}; --limit 0 shows all)"
+    emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=title)
 
 
 def add_reports(report: typer.Typer) -> None:
