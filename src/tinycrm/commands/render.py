@@ -11,7 +11,7 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, is_dataclass
+from dataclasses import fields
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -41,13 +41,16 @@ def as_row(item: Any, **extra: Any) -> dict[str, Any]:
     """A read model (dataclass) as a flat dict, with extra or replaced keys.
 
     A Money field stays a Money (so each format can print it) and adds a `currency` key."""
-    if is_dataclass(item) and not isinstance(item, type):
-        base = {f.name: getattr(item, f.name) for f in fields(item)}
+    if hasattr(type(item), "__dataclass_fields__"):
+        if hasattr(item, "__dict__"):  # its fields, without asking dataclasses each row
+            base = dict(item.__dict__)
+        else:
+            base = {f.name: getattr(item, f.name) for f in fields(item)}
     else:
         base = dict(item)
-    for value in list(base.values()):
-        if isinstance(value, Money):
-            base.setdefault("currency", value.currency)
+    money = next((v for v in base.values() if type(v) is Money), None)
+    if money is not None:
+        base.setdefault("currency", money.currency)
     base.update(extra)
     return base
 
@@ -72,6 +75,11 @@ def machine_value(value: Any) -> Any:
 
 def text_value(value: Any, tz: tzinfo, *, for_csv: bool = False) -> str:
     """The value as one cell of text."""
+    kind = type(value)
+    if kind is str:
+        return str(value)
+    if kind is int or kind is float:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, Money):

@@ -379,23 +379,36 @@ def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Rec
         if by == "customer"
         else [ORDERS.c.owner_id]
     )
-    query = (
+    grouped = (
         select(
-            *keys,
-            _sum_if(and_(owed, mine)),
-            _sum_if(and_(owed, mine), left),
-            _sum_if(and_(late, mine)),
-            _sum_if(and_(late, mine), left),
-            func.min(case((and_(late, mine), ORDERS.c.due_on))),
-            _sum_if(and_(owed, ~mine)),
+            *(k.label(f"k{i}") for i, k in enumerate(keys)),
+            _sum_if(and_(owed, mine)).label("orders"),
+            _sum_if(and_(owed, mine), left).label("outstanding"),
+            _sum_if(and_(late, mine)).label("late"),
+            _sum_if(and_(late, mine), left).label("overdue"),
+            func.min(case((and_(late, mine), ORDERS.c.due_on))).label("oldest"),
+            _sum_if(and_(owed, ~mine)).label("other"),
         )
         .outerjoin(later, later.c.order_id == ORDERS.c.id)
         .where(ORDERS.c.ordered_on <= as_of)
         .group_by(*keys)
+        .subquery()
     )
-    found = [r for r in session.connection().execute(query) if r[-1] or r[len(keys)]]
-    names = _names(session, by, found)
-    rows = [_receivable(names(r), r[len(keys) :]) for r in found]
+    g = grouped.c
+    if by == "rep":
+        name: Any = USERS.c.name
+        source = grouped.outerjoin(USERS, USERS.c.id == g.k0)
+    else:
+        name = func.coalesce(COMPANIES.c.name, CONTACTS.c.full_name)
+        source = grouped.outerjoin(COMPANIES, COMPANIES.c.id == g.k0).outerjoin(
+            CONTACTS, CONTACTS.c.id == g.k1
+        )
+    query = (
+        select(name, g.orders, g.outstanding, g.late, g.overdue, g.oldest, g.other)
+        .select_from(source)
+        .where((g.orders > 0) | (g.other > 0))
+    )
+    rows = [_receivable(r[0] or "(none)", r[1:]) for r in session.connection().execute(query)]
     rows.sort(key=lambda r: (-r.outstanding_minor, r.name.casefold()))
     return Receivables(as_of, rows, _total(rows))
 
@@ -405,24 +418,6 @@ def _receivable(name: str, r: Any) -> ReceivableRow:
     return ReceivableRow(
         name, int(orders), int(outstanding), int(late), int(overdue), oldest, int(other)
     )
-
-
-def _names(session: Session, by: str, found: list[Any]) -> Any:
-    """A function naming a grouped row: its company, contact or rep."""
-    conn = session.connection()
-
-    def named(table: Any, column: Any, ids: set[int]) -> dict[int, str]:
-        if not ids:
-            return {}
-        query = select(table.c.id, column).where(table.c.id.in_(sorted(ids)))
-        return {int(i): name for i, name in conn.execute(query)}
-
-    if by == "rep":
-        reps = named(USERS, USERS.c.name, {r[0] for r in found if r[0] is not None})
-        return lambda r: reps.get(r[0], "(none)")
-    firms = named(COMPANIES, COMPANIES.c.name, {r[0] for r in found if r[0] is not None})
-    people = named(CONTACTS, CONTACTS.c.full_name, {r[1] for r in found if r[1] is not None})
-    return lambda r: firms.get(r[0]) or people.get(r[1]) or "(none)"
 
 
 def _total(rows: list[ReceivableRow]) -> ReceivableRow:
