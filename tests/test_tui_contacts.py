@@ -3,17 +3,15 @@ scheduling and editing, checked in the database."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from sqlmodel import col, select
 from textual.widgets import DataTable
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, settle
+from tests.test_tui_support import ACTOR, database, demo_database, make_app, rendered, settle
 from tinycrm.models import Activity, Contact, Deal, User
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.contacts import ContactsScreen
@@ -34,13 +32,6 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def names(app: object) -> list[str]:
     table: DataTable[str] = app.screen.query_one(DataTable)  # type: ignore[attr-defined]
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-
-
-def rendered(widget: object) -> str:
-    """The text a Static shows, as plain lines."""
-    console = Console(width=120, file=io.StringIO())
-    console.print(widget.content)  # type: ignore[attr-defined]
-    return console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def activities(path: Path) -> list[Activity]:

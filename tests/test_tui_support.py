@@ -3,8 +3,10 @@ over it, and a way to wait until every database worker has answered."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from rich.console import Console
 from textual.pilot import Pilot
 
 from tests.conftest import NOW
@@ -38,3 +40,10 @@ async def settle(pilot: Pilot[None], rounds: int = 4) -> None:
     for _ in range(rounds):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def rendered(widget: object) -> str:
+    """The text a Static shows, as plain lines."""
+    console = Console(width=120, file=io.StringIO())
+    console.print(widget.content)  # type: ignore[attr-defined]
+    return console.file.getvalue()  # type: ignore[attr-defined]

@@ -3,10 +3,11 @@ activity), the key help, and a command palette that reaches every action by name
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -70,17 +71,22 @@ class CrmApp(App[None]):
         ]
         if screen.focused is not None and (keys := self._keys(screen.focused, own=True)):
             sections.append(("in the focused panel", keys))
+        if named := [("", title) for title, _ in getattr(screen, "extra_commands", list)()]:
+            sections.append(("by name only (ctrl+p)", named))
         sections.append(("everywhere", self._keys(self) + [("ctrl+p", "Command palette")]))
         return sections
 
     def _keys(self, node: Any, *, own: bool = False) -> list[tuple[str, str]]:
-        """(key, what it does) of a node's bindings; `own`: only the app's, not Textual's."""
+        """(key, what it does) of a node's enabled bindings; `own`: only the app's, not
+        Textual's. An action on another noun than the screen's says which (`lead: Claim`)."""
         keys = []
-        for binding in node._bindings.key_to_bindings.values():
-            for b in binding:
-                if own and not b.id:
-                    continue
-                keys.append((self.get_key_display(b), b.tooltip or b.description))
+        for b in enabled_bindings(node):
+            if own and not b.id:
+                continue
+            what = b.tooltip or b.description
+            if b.id in getattr(node, "NOUNS", {}):
+                what = f"{node.NOUNS[b.id]}: {what}"
+            keys.append((self.get_key_display(b), what))
         seen: dict[str, list[str]] = {}
         for key, what in keys:
             seen.setdefault(what, []).append(key)
@@ -98,17 +104,27 @@ class CrmApp(App[None]):
             owners.insert(0, screen.focused)
         seen: set[str] = set()
         for owner in owners:
-            for binding_list in owner._bindings.key_to_bindings.values():
-                for b in binding_list:
-                    if b.description and b.id and b.id not in seen:
-                        seen.add(b.id)
-                        yield SystemCommand(
-                            f"{noun}: {b.tooltip or b.description}",
-                            f"key {self.get_key_display(b)}",
-                            partial(owner.run_action, b.action),
-                        )
+            for b in enabled_bindings(owner):
+                if b.description and b.id and b.id not in seen:
+                    seen.add(b.id)
+                    yield SystemCommand(
+                        f"{getattr(owner, 'NOUNS', {}).get(b.id, noun)}: "
+                        f"{b.tooltip or b.description}",
+                        f"key {self.get_key_display(b)}",
+                        partial(owner.run_action, b.action),
+                    )
         for title, callback in getattr(screen, "extra_commands", list)():
             yield SystemCommand(f"{noun}: {title}", title, callback)
+
+
+def enabled_bindings(node: Any) -> Iterator[Binding]:
+    """A node's bindings, less those its `check_action` hides (a lead's actions on a
+    customer, a payment on a deal with no order)."""
+    for bindings in node._bindings.key_to_bindings.values():
+        for b in bindings:
+            _, name, params = parse_action(b.action)
+            if node.check_action(name, params) is not False:
+                yield b
 
 
 def run(state: AppState) -> None:

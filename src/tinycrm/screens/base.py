@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -64,9 +64,11 @@ def run_db(
 
 
 class CrmScreen(Screen[None]):
-    """A screen of the app; `NOUN` prefixes its actions in the command palette."""
+    """A screen of the app; `NOUN` prefixes its actions in the command palette, and `NOUNS`
+    (binding id -> noun) names another record an action is about (`lead: Claim`)."""
 
     NOUN = "app"
+    NOUNS: ClassVar[dict[str, str]] = {}
 
     @property
     def state(self) -> AppState:

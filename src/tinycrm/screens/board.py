@@ -93,7 +93,14 @@ class BoardScreen(CrmScreen):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        if self.columns:  # back from another mode: deals may have changed there
+        """Back from another mode or a deal: deals may have changed there. Back from a dialog
+        whose change is still being written, that change shows the board after it; a reload
+        now could read the board before it and land last."""
+        changing = any(
+            w.node is self and w.group == "board-change" and not w.is_finished
+            for w in self.app.workers
+        )
+        if self.columns and not changing:
             self.reload()
 
     # --- loading ------------------------------------------------------------------------

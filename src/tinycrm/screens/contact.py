@@ -1,18 +1,24 @@
-"""One contact: fields, company, their deals and their activity timeline."""
+"""One contact: fields (with lifecycle and campaign), company, their deals, orders and
+tickets, and their activity timeline; tickets opened and leads claimed, qualified or
+dropped from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.table import Table
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from tinycrm.screens.deal import deal_line, fields_table
+from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen
+from tinycrm.widgets.format import local
 from tinycrm.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -21,8 +27,12 @@ if TYPE_CHECKING:
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.contacts import ContactDetail
     from tinycrm.services.deals import DealRow
+    from tinycrm.services.orders import OrderRow
+    from tinycrm.services.tickets import TicketRow
 
 STATUSES = ("lead", "prospect", "customer", "inactive")
+LEAD_ACTIONS = ("claim", "qualify", "drop")
+PRIORITIES = ("normal", "high", "urgent", "low")
 
 
 @dataclass(frozen=True)
@@ -30,10 +40,37 @@ class ContactView:
     detail: ContactDetail
     deals: list[DealRow]
     timeline: list[ActivityRow]
+    lifecycle: str | None
+    orders: list[OrderRow]
+    tickets: list[TicketRow]
+
+
+def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
+    """Tickets with their state and when they are due (resolved ones: when resolved);
+    overdue ones in bold."""
+    if not rows:
+        return "—"
+    table = Table(expand=True, box=None, header_style="bold")
+    for name in ("ticket", "subject", "priority", "state", "due or resolved"):
+        table.add_column(name, no_wrap=name != "subject", overflow="fold")
+    for t in rows:
+        table.add_row(
+            f"#{t.id}", t.subject, t.priority, t.state,
+            local(t.resolved_at if t.state == "resolved" else t.due_at, tz),
+            style="bold" if t.state == "overdue" else "",
+        )  # fmt: skip
+    return table
 
 
 class ContactScreen(RecordScreen):
     NOUN = "contact"
+    NOUNS: ClassVar[dict[str, str]] = {f"lead.{a}": "lead" for a in LEAD_ACTIONS}
+    BINDINGS = [
+        Binding("t", "ticket", "Open ticket", id="contact.ticket"),
+        Binding("c", "claim", "Claim", id="lead.claim"),
+        Binding("q", "qualify", "Qualify", id="lead.qualify"),
+        Binding("d", "drop", "Drop", id="lead.drop"),
+    ]
 
     def __init__(self, contact_id: int) -> None:
         super().__init__()
@@ -46,6 +83,10 @@ class ContactScreen(RecordScreen):
             yield Static("loading…", id="contact-fields", classes="detail-fields")
             yield Static("Deals", classes="section-title")
             yield Static("", id="contact-deals", classes="detail-fields")
+            yield Static("Orders", classes="section-title")
+            yield Static("", id="contact-orders", classes="detail-fields")
+            yield Static("Tickets", classes="section-title")
+            yield Static("", id="contact-tickets", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
             yield Timeline(id="contact-timeline")
         yield Footer(compact=True)
@@ -64,11 +105,26 @@ class ContactScreen(RecordScreen):
         from tinycrm.services.activities import list_activities
         from tinycrm.services.contacts import get_contact
         from tinycrm.services.deals import list_deals
+        from tinycrm.services.orders import list_orders
+        from tinycrm.services.segments import lifecycles
+        from tinycrm.services.tickets import list_tickets
 
-        detail = get_contact(session, ref=str(self.contact_id))
-        deals = list_deals(session, contact=str(self.contact_id), status=None, limit=50)
+        st, ref = self.state, str(self.contact_id)
+        today = st.today()
+        detail = get_contact(session, ref=ref)
+        deals = list_deals(session, contact=ref, status=None, limit=50)
         timeline = list_activities(session, contact_id=self.contact_id, limit=200)
-        return ContactView(detail, deals, timeline)
+        tag = lifecycles(session, today=today, contact_ids=[self.contact_id])
+        orders = [
+            order
+            for d in deals
+            if d.status == "won"
+            for order in list_orders(session, today=today, deal=d.id)
+        ]
+        tickets = list_tickets(session, now=st.now(), status="all", contact=ref, limit=20)
+        return ContactView(
+            detail, deals, timeline, tag.contacts.get(self.contact_id), orders, tickets
+        )
 
     def _show(self, view: ContactView) -> None:
         self.view = view
@@ -83,12 +139,19 @@ class ContactScreen(RecordScreen):
             ("Owner", c.owner or "—"),
             ("Tags", ", ".join(c.tags) or "—"),
             ("Source", view.detail.source or "—"),
+            ("Campaign", view.detail.campaign or "—"),
+            ("Lifecycle", view.lifecycle or "—"),
         ]
+        if view.detail.drop_reason:
+            rows.append(("Dropped", view.detail.drop_reason))
         if view.detail.notes:
             rows.append(("Notes", view.detail.notes))
         self.query_one("#contact-fields", Static).update(fields_table(rows))
         deals = [(f"#{d.id}", deal_line(d)) for d in view.deals]
         self.query_one("#contact-deals", Static).update(fields_table(deals) if deals else "—")
+        self.query_one("#contact-orders", Static).update(orders_table(view.orders))
+        self.query_one("#contact-tickets", Static).update(tickets_table(view.tickets, st.tz))
+        self.refresh_bindings()
         timeline = self.query_one("#contact-timeline", Timeline)
         timeline.show(view.timeline, tz=st.tz, now=st.now())
 
@@ -138,3 +201,118 @@ class ContactScreen(RecordScreen):
             self.reload()
 
         self.db(job, saved, write=True)
+
+    def is_lead(self) -> bool:
+        return self.view is not None and self.view.detail.row.status == "lead"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Lead actions only on a lead, and claim only while nobody owns it."""
+        if action == "claim":
+            return self.is_lead() and self.view is not None and self.view.detail.row.owner is None
+        if action in LEAD_ACTIONS:
+            return self.is_lead()
+        return True
+
+    def _done(self, message: str) -> None:
+        self.notify(message)
+        self.reload()
+
+    def action_ticket(self) -> None:
+        fields = [
+            Field("subject", "Subject", placeholder="what the customer needs", required=True),
+            Field("priority", "Priority", "normal", choices=PRIORITIES),
+            Field("body", "Details"),
+        ]
+        self.app.push_screen(FormDialog("Open ticket", fields), self._open_ticket)
+
+    def _open_ticket(self, values: dict[str, str] | None) -> None:
+        from tinycrm.services.tickets import open_ticket, priority_of, sla_hours
+
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> TicketRow:
+            return open_ticket(
+                session,
+                subject=values["subject"],
+                priority=priority_of(values["priority"]),
+                sla=sla_hours(st.settings.extra.get("sla_hours")),
+                body=values.get("body") or None,
+                contact=str(self.contact_id),
+                actor=st.actor(session),
+                now=st.now(),
+            )
+
+        self.db(job, lambda t: self._done(f"ticket #{t.id} opened: {t.subject}"), write=True)
+
+    def action_claim(self) -> None:
+        from tinycrm.services.leads import claim_lead
+
+        if not self.check_action("claim", ()):
+            return
+        st = self.state
+        self.db(
+            lambda s: claim_lead(s, ref=str(self.contact_id), actor=st.actor(s), now=st.now()),
+            lambda h: self._done(f"claimed {h.name}"),
+            write=True,
+        )
+
+    def action_qualify(self) -> None:
+        if not self.is_lead():
+            return
+        fields = [
+            Field("deal", "Open a deal too?", "no", choices=("no", "yes")),
+            Field("title", "Deal title", placeholder="the contact's name"),
+            Field("amount", "Deal amount", placeholder="e.g. 12500"),
+        ]
+        self.app.push_screen(FormDialog("Qualify lead", fields), self._qualify)
+
+    def _qualify(self, values: dict[str, str] | None) -> None:
+        from tinycrm.services.leads import Qualified, qualify_lead
+
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> Qualified:
+            money = st.money(values.get("amount") or None, "amount")
+            title = values.get("title") or None
+            return qualify_lead(
+                session,
+                ref=str(self.contact_id),
+                actor=st.actor(session),
+                now=st.now(),
+                currency=money.currency if money else st.settings.currency,
+                deal=values["deal"] == "yes" or money is not None or title is not None,
+                title=title,
+                amount_minor=money.minor if money else 0,
+            )
+
+        def done(q: Qualified) -> None:
+            opened = f"; deal #{q.deal.id} opened" if q.deal is not None else ""
+            self._done(f"qualified {q.name}{opened}")
+
+        self.db(job, done, write=True)
+
+    def action_drop(self) -> None:
+        if not self.is_lead():
+            return
+        fields = [
+            Field("reason", "Why drop it?", placeholder="e.g. junk, not a fit", required=True)
+        ]
+        self.app.push_screen(FormDialog("Drop lead", fields), self._drop)
+
+    def _drop(self, values: dict[str, str] | None) -> None:
+        from tinycrm.services.leads import drop_lead
+
+        if values is None:
+            return
+        st, reason = self.state, values["reason"]
+        self.db(
+            lambda s: drop_lead(
+                s, ref=str(self.contact_id), reason=reason, actor=st.actor(s), now=st.now()
+            ),
+            lambda h: self._done(f"dropped {h.name}"),
+            write=True,
+        )

@@ -1,10 +1,11 @@
-"""One deal: its fields, company, stage history, the company's other deals and the timeline."""
+"""One deal: its fields, company, stage history, its orders with what is paid and owed,
+the company's other deals and the timeline; orders and payments are added from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen
-from tinycrm.widgets.format import local
+from tinycrm.widgets.format import figure, local
 from tinycrm.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.deals import DealDetail, DealRow
+    from tinycrm.services.orders import OrderRow, PaymentRow
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class DealView:
     detail: DealDetail
     related: list[DealRow]
     timeline: list[ActivityRow]
+    orders: list[OrderRow]
 
 
 def fields_table(rows: list[tuple[str, str]]) -> Table:
@@ -46,8 +49,32 @@ def deal_line(row: DealRow) -> str:
     return f"{row.title} · {row.stage} · {row.amount}{status}"
 
 
+def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
+    """Orders (with their deal's number, if `deal`), their amount, paid and owed; overdue ones
+    in bold. One currency goes in the headers, several beside each amount."""
+    if not rows:
+        return "—"
+    currencies = {o.amount.currency for o in rows}
+    cur = f" {next(iter(currencies))}" if len(currencies) == 1 else ""
+    table = Table(expand=True, box=None, header_style="bold")
+    for name in ("order", *(["deal"] if deal else []), "ordered", "due"):
+        table.add_column(name, no_wrap=True)
+    for name in ("amount", "paid", "owed"):
+        table.add_column(name + cur, justify="right", no_wrap=True)
+    for o in rows:
+        number = [f"#{o.deal_id}" if o.deal_id else "—"] if deal else []
+        cells = [
+            f"#{o.id}", *number, str(o.ordered_on),
+            str(o.due_on or "—") + (" late" if o.overdue else ""),
+            *(figure(m, code=not cur) for m in (o.amount, o.paid, o.outstanding)),
+        ]  # fmt: skip
+        table.add_row(*cells, style="bold" if o.overdue else "")
+    return table
+
+
 class DealScreen(RecordScreen):
     NOUN = "deal"
+    NOUNS: ClassVar[dict[str, str]] = {"order.pay": "order"}
     BINDINGS = [
         Binding(
             "greater_than_sign,shift+right",
@@ -68,6 +95,8 @@ class DealScreen(RecordScreen):
         Binding("w", "won", "Won", tooltip="Mark won", id="deal.won"),
         Binding("l", "lost", "Lost", tooltip="Mark lost", id="deal.lost"),
         Binding("c", "contact", "Open contact", id="deal.contact"),
+        Binding("o", "order", "Add order", id="deal.order"),
+        Binding("p", "pay", "Add payment", id="order.pay"),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -81,6 +110,8 @@ class DealScreen(RecordScreen):
             yield Static("loading…", id="deal-fields", classes="detail-fields")
             yield Static("Stage history", classes="section-title")
             yield Static("", id="deal-history", classes="detail-fields")
+            yield Static("Orders", classes="section-title")
+            yield Static("", id="deal-orders", classes="detail-fields")
             yield Static("Other deals with this company", classes="section-title")
             yield Static("", id="deal-related", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
@@ -100,6 +131,7 @@ class DealScreen(RecordScreen):
     def _fetch(self, session: Session) -> DealView:
         from tinycrm.services.activities import list_activities
         from tinycrm.services.deals import get_deal, list_deals
+        from tinycrm.services.orders import list_orders
 
         detail = get_deal(session, ref=self.deal_id)
         related = []
@@ -110,7 +142,8 @@ class DealScreen(RecordScreen):
                 if d.id != self.deal_id
             ][:20]
         timeline = list_activities(session, deal_id=self.deal_id, limit=200)
-        return DealView(detail, related, timeline)
+        orders = list_orders(session, today=self.state.today(), deal=self.deal_id)
+        return DealView(detail, related, timeline, orders)
 
     def _show(self, view: DealView) -> None:
         self.view = view
@@ -135,6 +168,8 @@ class DealScreen(RecordScreen):
             for h in reversed(view.detail.history)
         ]
         self.query_one("#deal-history", Static).update(fields_table(history))
+        self.query_one("#deal-orders", Static).update(orders_table(view.orders, deal=False))
+        self.refresh_bindings()
         related = [(f"#{r.id}", deal_line(r)) for r in view.related]
         self.query_one("#deal-related", Static).update(fields_table(related) if related else "—")
         self.query_one("#deal-timeline", Timeline).show(view.timeline, tz=st.tz, now=now)
@@ -182,6 +217,76 @@ class DealScreen(RecordScreen):
     def _changed(self, message: str) -> None:
         self.notify(message)
         self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pay":
+            return self.view is not None and bool(self.view.orders)
+        return True
+
+    def action_order(self) -> None:
+        fields = [
+            Field("amount", "Amount", placeholder="what the deal's orders do not cover yet"),
+            Field("due", "Payment due", placeholder="e.g. +30d, 2026-12-31 (or none)"),
+        ]
+        self.app.push_screen(FormDialog(f"Add order to deal #{self.deal_id}", fields), self._order)
+
+    def _order(self, values: dict[str, str] | None) -> None:
+        from tinycrm.services.orders import create_order
+
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> OrderRow:
+            return create_order(
+                session,
+                deal=self.deal_id,
+                amount=values.get("amount") or None,
+                ordered_on=st.today(),
+                due_on=st.day(values.get("due") or None, "due"),
+                now=st.now(),
+            )
+
+        self.db(job, lambda o: self._changed(f"order #{o.id} added: {o.amount}"), write=True)
+
+    def action_pay(self) -> None:
+        if self.view is None or not self.view.orders:
+            return
+        owing = [o for o in self.view.orders if o.outstanding.minor > 0] or self.view.orders
+        fields = [
+            Field("order", "Order", choices=tuple(f"#{o.id}" for o in owing)),
+            Field(
+                "amount",
+                "Amount received",
+                owing[0].outstanding.plain() if len(owing) == 1 else "",
+                placeholder="at most what the order still owes",
+                required=True,
+            ),
+            Field("date", "Received on", "today"),
+        ]
+        self.app.push_screen(FormDialog("Add payment", fields), self._pay)
+
+    def _pay(self, values: dict[str, str] | None) -> None:
+        from tinycrm.services.orders import add_payment
+
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> PaymentRow:
+            return add_payment(
+                session,
+                order=int(values["order"].lstrip("#")),
+                amount=values["amount"],
+                received_on=st.day(values.get("date") or None, "date") or st.today(),
+                now=st.now(),
+            )
+
+        self.db(
+            job,
+            lambda p: self._changed(f"payment of {p.amount} added to order #{p.order_id}"),
+            write=True,
+        )
 
     def action_contact(self) -> None:
         from tinycrm.screens.contact import ContactScreen

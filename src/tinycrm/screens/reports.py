@@ -1,5 +1,6 @@
-"""Reports for a chosen period: the funnel as a chart, conversion per stage, rep performance
-and the forecast by month; the same services, so the same numbers, as `crm report`."""
+"""Reports for a chosen period: the funnel as a chart, conversion per stage, rep performance,
+the forecast by month, receivables, campaigns, ABC classes of customers and the service
+desk; the same services, so the same numbers, as `crm report`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from tinycrm.widgets.charts import BarChart
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.services.campaigns import CampaignFigures
+    from tinycrm.services.orders import Receivables
     from tinycrm.services.reports import (
         ConversionRow,
         ForecastRow,
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
         Performance,
         Period,
     )
+    from tinycrm.services.segments import AbcReport
+    from tinycrm.services.tickets import ServiceReport
 
 KINDS = ("month", "quarter", "year", "all")
 FORECAST_MONTHS = 6
@@ -39,6 +44,18 @@ class ReportsView:
     conversion: list[ConversionRow]
     performance: Performance
     forecast: list[ForecastRow]
+    receivables: Receivables
+    campaigns: tuple[list[CampaignFigures], CampaignFigures]
+    abc: AbcReport
+    service: ServiceReport
+
+
+def table(*names: str, no_wrap: bool = False) -> Table:
+    """A report table: the first column (a name) to the left, figures to the right."""
+    grid = Table(expand=True, box=None, header_style="bold")
+    for i, name in enumerate(names):
+        grid.add_column(name, justify="right" if i else "left", no_wrap=no_wrap)
+    return grid
 
 
 def percent(rate: float | None) -> str:
@@ -91,6 +108,14 @@ class ReportsScreen(CrmScreen):
             yield Static("", id="reports-performance", classes="detail-fields")
             yield Static(f"Forecast, next {FORECAST_MONTHS} months", classes="section-title")
             yield Static("", id="reports-forecast", classes="detail-fields")
+            yield Static("", id="reports-receivables-title", classes="section-title")
+            yield Static("", id="reports-receivables", classes="detail-fields")
+            yield Static("Campaigns that ran in the period", classes="section-title")
+            yield Static("", id="reports-campaigns", classes="detail-fields")
+            yield Static("ABC classes by revenue received", classes="section-title")
+            yield Static("", id="reports-abc", classes="detail-fields")
+            yield Static("Service tickets by owner", classes="section-title")
+            yield Static("", id="reports-service", classes="detail-fields")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -127,8 +152,17 @@ class ReportsScreen(CrmScreen):
     def reload(self) -> None:
         self.db(self._fetch, self._show, group="reports", exclusive=True)
 
+    def as_of(self, period: Period) -> date:
+        """The day receivables are counted at: the period's last, or today if sooner."""
+        today = self.state.today()
+        return today if period.last is None else min(period.last, today)
+
     def _fetch(self, session: Session) -> ReportsView:
         from tinycrm.services import reports
+        from tinycrm.services.campaigns import campaign_report
+        from tinycrm.services.orders import receivables
+        from tinycrm.services.segments import abc
+        from tinycrm.services.tickets import service_report
 
         st, period = self.state, self.period()
         currency = st.settings.currency
@@ -138,6 +172,10 @@ class ReportsScreen(CrmScreen):
             reports.conversion(session, period=period),
             reports.performance(session, period=period, currency=currency),
             reports.forecast(session, today=st.today(), months=FORECAST_MONTHS, currency=currency),
+            receivables(session, as_of=self.as_of(period), currency=currency, by="customer"),
+            campaign_report(session, currency=currency, first=period.first, last=period.last),
+            abc(session, period=period, currency=currency),
+            service_report(session, period=period, now=st.now(), tz=st.tz),
         )
 
     def _show(self, view: ReportsView) -> None:
@@ -155,40 +193,100 @@ class ReportsScreen(CrmScreen):
         self.query_one("#reports-conversion", Static).update(self._conversion(view))
         self.query_one("#reports-performance", Static).update(self._performance(view, cur))
         self.query_one("#reports-forecast", Static).update(self._forecast(view, cur))
+        self.query_one("#reports-receivables-title", Static).update(
+            f"Receivables as of {view.receivables.as_of}"
+        )
+        self.query_one("#reports-receivables", Static).update(self._receivables(view, cur))
+        self.query_one("#reports-campaigns", Static).update(self._campaigns(view))
+        self.query_one("#reports-abc", Static).update(self._abc(view, cur))
+        self.query_one("#reports-service", Static).update(self._service(view))
 
     @staticmethod
     def _conversion(view: ReportsView) -> Table:
-        table = Table(expand=True, box=None, header_style="bold")
-        for name in ("stage", "entered", "moved on", "lost", "rate", "median days"):
-            table.add_column(name, justify="left" if name == "stage" else "right")
+        grid = table("stage", "entered", "moved on", "lost", "rate", "median days")
         for r in view.conversion:
-            table.add_row(
+            grid.add_row(
                 r.stage, str(r.entered), str(r.moved_on), str(r.lost), percent(r.rate),
                 days(r.median_days),
             )  # fmt: skip
-        return table
+        return grid
 
     @staticmethod
     def _performance(view: ReportsView, cur: str) -> Table:
-        table = Table(expand=True, box=None, header_style="bold")
-        for name in ("rep", "won", "lost", "won amount", "win rate", "activities", "quota %"):
-            table.add_column(name, justify="left" if name == "rep" else "right", no_wrap=True)
+        grid = table(
+            "rep", "won", "lost", "won amount", "win rate", "activities", "quota %", no_wrap=True
+        )
         for r in [*view.performance.reps, view.performance.team]:
-            table.add_row(
+            grid.add_row(
                 r.name, str(r.won), str(r.lost), str(Money(r.won_minor, cur)),
                 percent(r.win_rate), str(r.activities), percent(r.attainment),
                 style="bold" if r is view.performance.team else "",
             )  # fmt: skip
-        return table
+        return grid
 
     @staticmethod
     def _forecast(view: ReportsView, cur: str) -> Table:
-        table = Table(expand=True, box=None, header_style="bold")
-        for name in ("month", "deals", "amount", "weighted"):
-            table.add_column(name, justify="left" if name == "month" else "right", no_wrap=True)
+        grid = table("month", "deals", "amount", "weighted", no_wrap=True)
         for r in view.forecast:
-            table.add_row(
+            grid.add_row(
                 r.bucket, str(r.deals), str(Money(r.amount_minor, cur)),
                 str(Money(r.weighted_minor, cur)),
             )  # fmt: skip
-        return table
+        return grid
+
+    @staticmethod
+    def _receivables(view: ReportsView, cur: str) -> Table | str:
+        found = view.receivables
+        if not found.rows:
+            return "nothing outstanding"
+        grid = table("customer", "orders", "outstanding", "overdue", "oldest due", no_wrap=True)
+        for r in [*found.rows, found.total]:
+            grid.add_row(
+                r.name, str(r.orders), str(Money(r.outstanding_minor, cur)),
+                str(Money(r.overdue_minor, cur)), str(r.oldest_due or "—"),
+                style="bold" if r is found.total else "",
+            )  # fmt: skip
+        return grid
+
+    @staticmethod
+    def _campaigns(view: ReportsView) -> Table | str:
+        rows, total = view.campaigns
+        if not rows:
+            return "no campaigns"
+        grid = table("campaign", "leads", "deals", "won", "revenue", "cost", "ROI", no_wrap=True)
+        for f in [*rows, total]:
+            grid.add_row(
+                f.name, str(f.leads), str(f.deals), str(f.won),
+                str(Money(f.revenue_minor, f.currency)), str(Money(f.cost_minor, f.currency)),
+                percent(f.roi), style="bold" if f is total else "",
+            )  # fmt: skip
+        return grid
+
+    @staticmethod
+    def _abc(view: ReportsView, cur: str) -> Table | str:
+        found = view.abc
+        if not found.customers:
+            return "no payments received"
+        grid = table("class", "customers", "% customers", "revenue", "% revenue", no_wrap=True)
+        for c in found.classes:
+            grid.add_row(
+                c.cls, str(c.customers), percent(c.customer_share),
+                str(Money(c.revenue_minor, cur)), percent(c.revenue_share),
+            )  # fmt: skip
+        return grid
+
+    @staticmethod
+    def _service(view: ReportsView) -> Table:
+        found = view.service
+        grid = table(
+            "owner", "open", "overdue", "opened", "resolved", "late", "median h", "CSAT",
+            no_wrap=True,
+        )  # fmt: skip
+        for r in [*found.rows, found.total]:
+            grid.add_row(
+                r.key, str(r.open), str(r.overdue), str(r.opened), str(r.resolved),
+                str(r.resolved_late), days(r.median_hours),
+                "—" if r.csat is None else f"{r.csat:.2f}",
+                style="bold" if r is found.total else "",
+            )  # fmt: skip
+        return grid

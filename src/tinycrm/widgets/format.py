@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from tinycrm.money import Money
+from tinycrm.money import Money, decimals
 
 
 def short_money(money: Money, *, home: str = "") -> str:
@@ -18,6 +18,11 @@ def short_money(money: Money, *, home: str = "") -> str:
             text = f"{scaled:.1f}".rstrip("0").rstrip(".") if scaled < 100 else f"{scaled:.0f}"
             return f"{text}{suffix}{code}"
     return f"{value:.0f}{code}"
+
+
+def figure(money: Money, *, code: bool = False) -> str:
+    """`20,000.00` for a column headed with its currency; `20,000.00 USD` with `code`."""
+    return str(money) if code else f"{money.to_decimal():,.{decimals(money.currency)}f}"
 
 
 def local(moment: datetime | None, tz: tzinfo) -> str:
