@@ -483,3 +483,29 @@ def test_plain_options_are_read_without_pydantic_and_refused_clearly(
     ran = crm(*args, ok=False)
     assert ran.code == 2
     assert message in ran.err and ran.err.count("\n") == 1
+
+
+def test_birthdays_in_the_agenda_and_the_calendar_file(crm: Crm) -> None:
+    crm("contact", "edit", "li.wei@acme.example", "--birthday", "1980-11-25")
+    crm("contact", "add", "Leap Day", "--birthday", "02-29")
+    crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00")
+    listed = crm("agenda", "--format", "json").json()
+    assert [(r["subject"], r["state"], r["due_at"][:10]) for r in listed] == [
+        ("Old follow-up", "overdue", "2026-11-20"),
+        ("Li Wei: birthday (46)", "care", "2026-11-25"),
+    ]
+    month = crm("agenda", "--month", "--date", "2027-02-01").out
+    assert "28  1 due" in month  # 29 February falls on the 28th in a common year
+    assert "Li Wei: birthday" in crm("agenda").out
+    cal = read_ics(crm("export", "ics", "--no-deals").out)
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    li = events["contact-1-birthday@tinycrm"]
+    assert (str(li["SUMMARY"]), li.decoded("DTSTART"), li["RRULE"].to_ical()) == (
+        "Li Wei: birthday",
+        date(1980, 11, 25),
+        b"FREQ=YEARLY",
+    )
+    assert events["contact-2-birthday@tinycrm"].decoded("DTSTART") == date(2026, 2, 28)
+    assert "contact-1-birthday@tinycrm" not in {
+        str(e["UID"]) for e in read_ics(crm("export", "ics", "--no-care").out).walk("VEVENT")
+    }

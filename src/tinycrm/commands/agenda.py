@@ -92,7 +92,9 @@ def _row(item: AgendaItem, now: datetime, tz: tzinfo) -> dict[str, Any]:
         "subject": item.subject,
         "about": item.about,
         "owner": item.owner,
-        "state": "overdue" if item.due_at < now else ("repeat" if item.occurrence else "due"),
+        "state": "care"
+        if item.care
+        else ("overdue" if item.due_at < now else ("repeat" if item.occurrence else "due")),
         "repeats": item.recurring,
     }
 
@@ -142,7 +144,7 @@ def _list(found: Agenda, today: date, tz: tzinfo) -> None:
                 name = "today" if day == today else f"{day:%a %d %b}"
                 table.add_row(
                     name if n == 0 else "",
-                    f"{item.due_at.astimezone(tz):%H:%M}",
+                    "" if item.care else f"{item.due_at.astimezone(tz):%H:%M}",
                     _what(item),
                     item.about or "",
                 )
@@ -153,6 +155,8 @@ def _list(found: Agenda, today: date, tz: tzinfo) -> None:
 def _what(item: AgendaItem) -> str:
     from rich.markup import escape
 
+    if item.care:
+        return escape(item.subject)
     text = f"#{item.id} {escape(item.subject)}"
     if item.kind != "task":
         text = f"{item.kind}: {text}"
@@ -204,6 +208,7 @@ def _cell(day: date, items: list[AgendaItem], today: date, tz: tzinfo, *, month:
     lines = [number]
     for item in items:
         style = "red" if day < today else ""
-        text = f"{item.due_at.astimezone(tz):%H:%M} {escape(item.subject)}"
+        at = "" if item.care else f"{item.due_at.astimezone(tz):%H:%M} "
+        text = at + escape(item.subject)
         lines.append(f"[{style}]{text}[/]" if style else text)
     return "\n".join(lines)

@@ -372,6 +372,10 @@ def ics(
     todos: Annotated[
         bool, typer.Option("--todos", help="Write tasks as to-dos (VTODO) instead of events.")
     ] = False,
+    care: Annotated[
+        bool,
+        typer.Option("--care/--no-care", help="Add contacts' birthdays and anniversaries."),
+    ] = True,
 ) -> None:
     """Export scheduled activities (with their reminders and repeats) and deal close dates
     as an iCalendar file for any calendar app; re-exporting updates the same events."""
@@ -381,7 +385,9 @@ def ics(
     st = state()
     with st.session(write=False) as session:
         owner_id = resolve_user(session, owner).id if owner else None
-        opts = IcsOptions(now=st.now(), tz=st.tz, owner_id=owner_id, deals=deals, todos=todos)
+        opts = IcsOptions(
+            now=st.now(), tz=st.tz, owner_id=owner_id, deals=deals, todos=todos, care=care
+        )
         cal, count = build_calendar(session, opts)
     with _target(output) as out:
         out.write(cal.to_ical().decode("utf-8"))

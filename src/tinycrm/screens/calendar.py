@@ -173,6 +173,9 @@ class CalendarScreen(CrmScreen):
         if item.occurrence:
             self.notify("a later repeat: act on the current occurrence", severity="warning")
             return None
+        if item.care:
+            self.notify(f"{item.subject} is a day to remember, not a task", severity="warning")
+            return None
         return item
 
     def action_done(self) -> None:

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from icalendar import Alarm, Calendar, Event, Todo, vRecur
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tinycrm import __version__
-from tinycrm.models import Activity, ActivityKind, Company, Contact, Deal, DealStatus, User
+from tinycrm.models import (
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    ContactDate,
+    Deal,
+    DealStatus,
+    User,
+)
 from tinycrm.money import Money
 
 PRODID = f"-//tinycrm//tinycrm {__version__}//EN"
@@ -33,6 +42,8 @@ class IcsOptions:
     deals: bool = True
     todos: bool = False
     """Tasks as VTODO (to-do apps) rather than VEVENT (every calendar shows those)."""
+    care: bool = True
+    """Contacts' birthdays and other remembered days, as yearly all-day events."""
 
 
 def build_calendar(session: Session, opts: IcsOptions) -> tuple[Calendar, int]:
@@ -48,6 +59,10 @@ def build_calendar(session: Session, opts: IcsOptions) -> tuple[Calendar, int]:
         count += 1
     if opts.deals:
         for component in _deal_dates(session, opts):
+            cal.add_component(component)
+            count += 1
+    if opts.care:
+        for component in _care_dates(session, opts):
             cal.add_component(component)
             count += 1
     cal.add_missing_timezones()
@@ -128,3 +143,36 @@ def _deal_dates(session: Session, opts: IcsOptions) -> Iterator[Event]:
         if company:
             event.add("description", company)
         yield event
+
+
+def _care_dates(session: Session, opts: IcsOptions) -> Iterator[Event]:
+    """Each remembered day of a contact as a yearly all-day event (from its first known
+    year, else from this year)."""
+    query = (
+        select(ContactDate, Contact.full_name)
+        .join(Contact, col(Contact.id) == col(ContactDate.contact_id))
+        .order_by(col(ContactDate.month), col(ContactDate.day), col(ContactDate.contact_id))
+    )
+    if opts.owner_id is not None:
+        query = query.where(Contact.owner_id == opts.owner_id)
+    this_year = opts.now.astimezone(opts.tz).year
+    for remembered, name in session.exec(query):
+        start = _first_day(remembered.year or this_year, remembered.month, remembered.day)
+        event = Event()
+        event.add("uid", f"contact-{remembered.contact_id}-{remembered.kind}@tinycrm")
+        event.add("dtstamp", opts.now)
+        event.add("summary", f"{name}: {remembered.kind}")
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(days=1))
+        event.add("rrule", {"FREQ": "YEARLY"})
+        event.add("transp", "TRANSPARENT")
+        event.add("categories", ["CARE"])
+        yield event
+
+
+def _first_day(year: int, month: int, day: int) -> date:
+    """That day in that year; 29 February of a common year is the 28th."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return date(year, month, 28)

@@ -22,7 +22,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -349,6 +349,7 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 id=contact_id,
                 title=f"{name}: {kind}" + (f" ({when.year - year})" if year else ""),
                 day=when,
+                reasons=(kind,),
                 owner=owner_name,
                 about=company,
             )
@@ -533,6 +534,8 @@ class AgendaItem:
     snoozed_until: datetime | None = None
     occurrence: bool = False
     """True for a later occurrence of a recurring activity (not a row of its own yet)."""
+    care: bool = False
+    """A contact's remembered day (kind `birthday`…, `id` the contact's), not an activity."""
 
 
 @dataclass
@@ -596,8 +599,31 @@ def agenda(
         result.overdue = [_agenda_item(r) for r in older] + result.overdue
         del result.overdue[overdue_limit:]
     result.items.extend(_repeats(sql, start=start, end=end, tz=tz, owner=owner, owner_id=owner_id))
-    result.items.sort(key=lambda i: (i.due_at, i.id))
+    result.items.extend(_care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id))
+    result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
     return result
+
+
+def _care_days(
+    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner_id: int | None
+) -> Iterator[AgendaItem]:
+    """Birthdays and other remembered days in [start, end), at local midnight."""
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    days = max(0, min((last - first).days, 366))
+    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days)
+    for r in care_dates(sql, replace(opts, delivered_too=True)):
+        assert r.day is not None
+        yield AgendaItem(
+            id=r.id,
+            kind=r.reasons[0],
+            subject=r.title,
+            due_at=datetime.combine(r.day, time(0), tz).astimezone(UTC),
+            owner=r.owner,
+            about=r.about,
+            deal_id=None,
+            care=True,
+        )
 
 
 def _agenda_item(row: Sequence[Any], **changes: Any) -> AgendaItem:
