@@ -1,6 +1,6 @@
 """One contact: fields (with lifecycle and campaign), company, their deals, orders and
 tickets, and their activity timeline; tickets opened and leads claimed, qualified or
-dropped from here."""
+dropped from here (tickets resolved, deals opened and duplicates merged: contact_actions)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from tinycrm.screens.contact_actions import ContactActions
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import Field, FormDialog
-from tinycrm.screens.record import RecordScreen
 from tinycrm.widgets.format import local
 from tinycrm.widgets.timeline import Timeline
 
@@ -62,9 +62,12 @@ def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
     return table
 
 
-class ContactScreen(RecordScreen):
+class ContactScreen(ContactActions):
     NOUN = "contact"
-    NOUNS: ClassVar[dict[str, str]] = {f"lead.{a}": "lead" for a in LEAD_ACTIONS}
+    NOUNS: ClassVar[dict[str, str]] = {
+        **ContactActions.NOUNS,
+        **{f"lead.{a}": "lead" for a in LEAD_ACTIONS},
+    }
     BINDINGS = [
         Binding("t", "ticket", "Open ticket", id="contact.ticket"),
         Binding("c", "claim", "Claim", id="lead.claim"),
@@ -211,11 +214,7 @@ class ContactScreen(RecordScreen):
             return self.is_lead() and self.view is not None and self.view.detail.row.owner is None
         if action in LEAD_ACTIONS:
             return self.is_lead()
-        return True
-
-    def _done(self, message: str) -> None:
-        self.notify(message)
-        self.reload()
+        return super().check_action(action, parameters)
 
     def action_ticket(self) -> None:
         fields = [

@@ -1,6 +1,7 @@
 """Reports for a chosen period: the funnel as a chart, conversion per stage, rep performance,
-the forecast by month, receivables, campaigns, ABC classes of customers and the service
-desk; the same services, so the same numbers, as `crm report`."""
+the forecast by month, receivables, campaigns, ABC classes of customers, the service desk,
+RFM segments and retention per quarter; the same services, so the same numbers, as
+`crm report`."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
         Performance,
         Period,
     )
-    from tinycrm.services.segments import AbcReport
+    from tinycrm.services.segments import AbcReport, RetentionRow, RfmReport
     from tinycrm.services.tickets import ServiceReport
 
 KINDS = ("month", "quarter", "year", "all")
@@ -48,6 +49,8 @@ class ReportsView:
     campaigns: tuple[list[CampaignFigures], CampaignFigures]
     abc: AbcReport
     service: ServiceReport
+    rfm: RfmReport
+    retention: list[RetentionRow]
 
 
 def table(*names: str, no_wrap: bool = False) -> Table:
@@ -116,6 +119,10 @@ class ReportsScreen(CrmScreen):
             yield Static("", id="reports-abc", classes="detail-fields")
             yield Static("Service tickets by owner", classes="section-title")
             yield Static("", id="reports-service", classes="detail-fields")
+            yield Static("RFM segments of customers paid in the period", classes="section-title")
+            yield Static("", id="reports-rfm", classes="detail-fields")
+            yield Static("Customer retention per quarter", classes="section-title")
+            yield Static("", id="reports-retention", classes="detail-fields")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -161,7 +168,7 @@ class ReportsScreen(CrmScreen):
         from tinycrm.services import reports
         from tinycrm.services.campaigns import campaign_report
         from tinycrm.services.orders import receivables
-        from tinycrm.services.segments import abc
+        from tinycrm.services.segments import abc, retention, rfm
         from tinycrm.services.tickets import service_report
 
         st, period = self.state, self.period()
@@ -176,7 +183,20 @@ class ReportsScreen(CrmScreen):
             campaign_report(session, currency=currency, first=period.first, last=period.last),
             abc(session, period=period, currency=currency),
             service_report(session, period=period, now=st.now(), tz=st.tz),
+            rfm(session, period=period, today=st.today(), currency=currency),
+            retention(
+                session, kind="quarter", **self.quarters(period), currency=currency, tz=st.tz
+            ),
         )
+
+    def quarters(self, period: Period) -> dict[str, date]:
+        """The span of the retention table: the period's, or the last 8 quarters for all time."""
+        from tinycrm.services.segments import default_span
+
+        if period.first is None or period.last is None:
+            first, last = default_span("quarter", self.state.today())
+            return {"first": first, "last": last}
+        return {"first": period.first, "last": period.last}
 
     def _show(self, view: ReportsView) -> None:
         cur = self.state.settings.currency
@@ -200,6 +220,8 @@ class ReportsScreen(CrmScreen):
         self.query_one("#reports-campaigns", Static).update(self._campaigns(view))
         self.query_one("#reports-abc", Static).update(self._abc(view, cur))
         self.query_one("#reports-service", Static).update(self._service(view))
+        self.query_one("#reports-rfm", Static).update(self._rfm(view, cur))
+        self.query_one("#reports-retention", Static).update(self._retention(view, cur))
 
     @staticmethod
     def _conversion(view: ReportsView) -> Table:
@@ -288,5 +310,36 @@ class ReportsScreen(CrmScreen):
                 str(r.resolved_late), days(r.median_hours),
                 "—" if r.csat is None else f"{r.csat:.2f}",
                 style="bold" if r is found.total else "",
+            )  # fmt: skip
+        return grid
+
+    @staticmethod
+    def _rfm(view: ReportsView, cur: str) -> Table | str:
+        found = view.rfm
+        if not found.customers:
+            return "no payments received"
+        grid = table("segment", "customers", "share", "revenue", no_wrap=True)
+        for s in found.segments:
+            grid.add_row(
+                s.segment, str(s.customers), percent(s.share), str(Money(s.revenue_minor, cur))
+            )
+        revenue = sum(s.revenue_minor for s in found.segments)
+        grid.add_row(
+            "total", str(found.customers), percent(1.0), str(Money(revenue, cur)), style="bold"
+        )
+        return grid
+
+    @staticmethod
+    def _retention(view: ReportsView, cur: str) -> Table:
+        """Active, retained, new and churned customers per quarter, the rates against the
+        quarter before, and the revenue received."""
+        grid = table(
+            "quarter", "active", "retained", "new", "churned", "churn", "retention", "revenue",
+            no_wrap=True,
+        )  # fmt: skip
+        for r in view.retention:
+            grid.add_row(
+                r.period, str(r.active), str(r.retained), str(r.new), str(r.churned),
+                percent(r.churn_rate), percent(r.retention_rate), str(Money(r.revenue_minor, cur)),
             )  # fmt: skip
         return grid
