@@ -153,3 +153,15 @@ async def test_deal_detail_moves_logs_and_edits(demo: Path) -> None:
         deal = session.get(Deal, 24)
         assert deal is not None and (deal.stage_id, deal.amount_minor) == (2, 2_200_000)
     db.engine.dispose()
+
+
+async def test_enter_on_a_single_match_opens_it(demo: Path) -> None:
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press(*"pieter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ContactScreen)

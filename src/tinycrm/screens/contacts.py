@@ -92,6 +92,9 @@ class ContactsScreen(CrmScreen):
         self.load(reset=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if len(self.ids) == 1:
+            self.open_contact(self.ids[0])  # the one match: nothing to choose
+            return
         table = self.query_one(DataTable)
         if table.row_count:
             self.set_focus(table)  # now: a second enter right after opens the contact
