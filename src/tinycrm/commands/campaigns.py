@@ -8,7 +8,7 @@ import typer
 
 from tinycrm.commands.common import confirm, given, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
-from tinycrm.commands.reports import From, PeriodOption, To, Year, _cell, _money, _period
+from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of, report_cell
 
 app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
 
@@ -127,13 +127,13 @@ def _report_row(f: Any, fmt: Format) -> dict[str, Any]:
     cur = f.currency
     row = as_row(
         f,
-        won_amount=_money(f.won_amount_minor, cur),
-        revenue=_money(f.revenue_minor, cur),
-        cost=_money(f.cost_minor, cur),
-        cost_per_lead=_money(f.cost_per_lead_minor, cur),
-        cost_per_won=_money(f.cost_per_won_minor, cur),
+        won_amount=money_of(f.won_amount_minor, cur),
+        revenue=money_of(f.revenue_minor, cur),
+        cost=money_of(f.cost_minor, cur),
+        cost_per_lead=money_of(f.cost_per_lead_minor, cur),
+        cost_per_won=money_of(f.cost_per_won_minor, cur),
     )
-    row["roi"] = _cell("rate", f.roi, fmt)
+    row["roi"] = report_cell("rate", f.roi, fmt)
     return {k: row[k] for k in REPORT_COLUMNS}
 
 
@@ -152,7 +152,7 @@ def report_campaigns(
     from tinycrm.services import campaigns
 
     st = state()
-    span = _period(st, start, end, period, year)
+    span = period_of(st, start, end, period, year)
     first, last = (span.first, span.last) if span else (None, None)
     with st.session(write=False) as session:
         rows, total = campaigns.campaign_report(

@@ -201,7 +201,7 @@ def receivables(
 ) -> None:
     """Money outstanding and overdue per customer (company, else contact) or per rep, with a
     total; orders in another currency are counted in other_currency, not summed."""
-    from tinycrm.commands.reports import _money
+    from tinycrm.commands.reports import money_of
     from tinycrm.errors import InvalidInput
     from tinycrm.services import orders
 
@@ -218,8 +218,8 @@ def receivables(
     rows = [
         as_row(
             r,
-            outstanding=_money(r.outstanding_minor, cur),
-            overdue=_money(r.overdue_minor, cur),
+            outstanding=money_of(r.outstanding_minor, cur),
+            overdue=money_of(r.overdue_minor, cur),
             currency=cur,
         )
         for r in [*found.rows[:limit], found.total]

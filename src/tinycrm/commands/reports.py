@@ -42,7 +42,7 @@ RATES = frozenset({"drop_off_rate", "rate", "win_rate", "attainment"})
 DAYS = frozenset({"median_days", "median_cycle_days"})
 
 
-def _period(
+def period_of(
     st: AppState, start: str | None, end: str | None, kind: str | None, year: int | None
 ) -> Period | None:
     """The period the options name, or None when they name none."""
@@ -58,7 +58,7 @@ def _period(
     return None
 
 
-def _cell(key: str, value: Any, fmt: Format) -> Any:
+def report_cell(key: str, value: Any, fmt: Format) -> Any:
     """Rates as percentages and days to one decimal in tables; raw values elsewhere."""
     if fmt is not Format.table:
         return value
@@ -73,11 +73,11 @@ def _show(
     rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str | None
 ) -> None:
     st = state()
-    shown = [{k: _cell(k, r.get(k), fmt) for k in columns} for r in rows]
+    shown = [{k: report_cell(k, r.get(k), fmt) for k in columns} for r in rows]
     emit(shown, fmt, st.tz, columns=columns, title=title)
 
 
-def _money(minor: int | None, currency: str) -> Any:
+def money_of(minor: int | None, currency: str) -> Any:
     from tinycrm.money import Money
 
     return None if minor is None else Money(minor, currency)
@@ -106,16 +106,16 @@ def funnel(
     from tinycrm.services import reports
 
     st = state()
-    span = _period(st, start, end, period, year) or reports.ALL_TIME
+    span = period_of(st, start, end, period, year) or reports.ALL_TIME
     cur = st.settings.currency
     with st.session(write=False) as session:
         found = reports.funnel(session, period=span, currency=cur, owner=owner)
     rows = [
         as_row(
             r,
-            reached_amount=_money(r.reached_minor, cur),
+            reached_amount=money_of(r.reached_minor, cur),
             now_in_stage=r.now,
-            now_amount=_money(r.now_minor, cur),
+            now_amount=money_of(r.now_minor, cur),
             currency=cur,
         )
         for r in found
@@ -157,7 +157,7 @@ def conversion(
     from tinycrm.services import reports
 
     st = state()
-    span = _period(st, start, end, period, year) or reports.ALL_TIME
+    span = period_of(st, start, end, period, year) or reports.ALL_TIME
     with st.session(write=False) as session:
         found = reports.conversion(session, period=span, owner=owner)
     _show([as_row(r) for r in found], fmt, CONVERSION_COLUMNS, f"Stage conversion, {span.label}")
@@ -189,7 +189,7 @@ def performance(
     from tinycrm.services import reports
 
     st = state()
-    span = _period(st, start, end, period, year) or reports.calendar_period(
+    span = period_of(st, start, end, period, year) or reports.calendar_period(
         "quarter", today=st.today(), tz=st.tz
     )
     cur = st.settings.currency
@@ -198,9 +198,9 @@ def performance(
     rows = [
         as_row(
             r,
-            won_amount=_money(r.won_minor, cur),
-            avg_won=_money(r.avg_won_minor, cur),
-            quota=_money(r.quota_minor, cur),
+            won_amount=money_of(r.won_minor, cur),
+            avg_won=money_of(r.avg_won_minor, cur),
+            quota=money_of(r.quota_minor, cur),
             currency=cur,
         )
         for r in [*found.reps, found.team]
@@ -233,8 +233,8 @@ def forecast(
             "from": r.first,
             "to": r.last,
             "deals": r.deals,
-            "amount": _money(r.amount_minor, cur),
-            "weighted": _money(r.weighted_minor, cur),
+            "amount": money_of(r.amount_minor, cur),
+            "weighted": money_of(r.weighted_minor, cur),
             "other_currency": r.other_currency,
             "currency": cur,
         }
@@ -272,9 +272,9 @@ def pipeline(
     rows = [
         as_row(
             r,
-            amount=_money(r.amount_minor, cur),
-            weighted=_money(r.weighted_minor, cur),
-            stalled_amount=_money(r.stalled_minor, cur),
+            amount=money_of(r.amount_minor, cur),
+            weighted=money_of(r.weighted_minor, cur),
+            stalled_amount=money_of(r.stalled_minor, cur),
             currency=cur,
         )
         for r in found

@@ -14,7 +14,7 @@ import typer
 
 from tinycrm.commands.common import state
 from tinycrm.commands.render import Format, FormatOption, as_row, emit
-from tinycrm.commands.reports import From, PeriodOption, To, Year, _money, _period
+from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of
 
 SHARES = frozenset({"customer_share", "revenue_share", "share", "cumulative_share",
                     "churn_rate", "retention_rate"})  # fmt: skip
@@ -70,7 +70,7 @@ def segments(
     from tinycrm.services import segments as service
 
     st = state()
-    span = _period(st, start, end, period, year) or reports.ALL_TIME
+    span = period_of(st, start, end, period, year) or reports.ALL_TIME
     cur = st.settings.currency
     with st.session(write=False) as session:
         if by is By.abc:
@@ -93,7 +93,7 @@ def _show_abc(found: Any, cur: str, fmt: Format, listing: bool) -> None:
                 c,
                 customer=c.name,
                 id=c.customer_id,
-                revenue=_money(c.revenue_minor, cur),
+                revenue=money_of(c.revenue_minor, cur),
                 currency=cur,
                 **{"class": c.cls},
             )  # fmt: skip
@@ -102,7 +102,7 @@ def _show_abc(found: Any, cur: str, fmt: Format, listing: bool) -> None:
         _show(rows, fmt, ABC_LIST_COLUMNS, title)
         return
     rows = [
-        as_row(c, revenue=_money(c.revenue_minor, cur), currency=cur, **{"class": c.cls})
+        as_row(c, revenue=money_of(c.revenue_minor, cur), currency=cur, **{"class": c.cls})
         for c in found.classes
     ]
     _show(rows, fmt, ABC_COLUMNS, f"{title}: {found.customers:,} customers")
@@ -116,14 +116,14 @@ def _show_rfm(found: Any, cur: str, fmt: Format, listing: bool) -> None:
                 c,
                 customer=c.name,
                 id=c.customer_id,
-                monetary=_money(c.monetary_minor, cur),
+                monetary=money_of(c.monetary_minor, cur),
                 currency=cur,
             )  # fmt: skip
             for c in found.listed
         ]
         _show(rows, fmt, RFM_LIST_COLUMNS, title)
         return
-    rows = [as_row(s, revenue=_money(s.revenue_minor, cur), currency=cur) for s in found.segments]
+    rows = [as_row(s, revenue=money_of(s.revenue_minor, cur), currency=cur) for s in found.segments]
     _show(rows, fmt, RFM_COLUMNS, f"{title}: {found.customers:,} customers")
 
 
@@ -156,8 +156,8 @@ def retention(
     rows = [
         as_row(
             r,
-            revenue=_money(r.revenue_minor, cur),
-            avg_revenue=_money(r.avg_revenue_minor, cur),
+            revenue=money_of(r.revenue_minor, cur),
+            avg_revenue=money_of(r.avg_revenue_minor, cur),
             currency=cur,
             **{"from": r.first, "to": r.last},
         )  # fmt: skip

@@ -11,7 +11,7 @@ import typer
 
 from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
-from tinycrm.commands.reports import From, PeriodOption, To, Year, _period
+from tinycrm.commands.reports import From, PeriodOption, To, Year, period_of
 
 if TYPE_CHECKING:
     from tinycrm.services.tickets import TicketRow
@@ -331,7 +331,7 @@ def service(
     from tinycrm.services import reports, tickets
 
     st = state()
-    span = _period(st, start, end, period, year)
+    span = period_of(st, start, end, period, year)
     if span is None:
         default = {"owner": "month", "month": "year", "quarter": "year"}.get(by)
         today, tz = st.today(), st.tz

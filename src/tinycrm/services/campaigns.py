@@ -26,7 +26,7 @@ from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_campaign
-from tinycrm.services.reports import _round, _sum_if
+from tinycrm.services.reports import round_half_up, sum_if
 
 CAMPAIGNS = table_of(Campaign)
 CONTACTS = table_of(Contact)
@@ -196,7 +196,7 @@ class CampaignFigures:
 
 def _ratio(cost: int, count: int) -> int | None:
     """cost ÷ count rounded half up to the minor unit."""
-    return _round(Fraction(cost, count)) if count else None
+    return round_half_up(Fraction(cost, count)) if count else None
 
 
 def _figures(
@@ -308,9 +308,9 @@ def _deals(ids: list[int]) -> Any:
         select(
             DEALS.c.campaign_id,
             func.count(),
-            _sum_if(won),
-            _sum_if(and_(won, same), DEALS.c.amount_minor),
-            _sum_if(and_(won, ~same)),
+            sum_if(won),
+            sum_if(and_(won, same), DEALS.c.amount_minor),
+            sum_if(and_(won, ~same)),
         )
         .join(CAMPAIGNS, CAMPAIGNS.c.id == DEALS.c.campaign_id)
         .where(DEALS.c.campaign_id.in_(ids))
@@ -321,7 +321,7 @@ def _deals(ids: list[int]) -> Any:
 def _payments(ids: list[int]) -> Any:
     same = PAYMENTS.c.currency == CAMPAIGNS.c.currency
     return (
-        select(DEALS.c.campaign_id, _sum_if(same, PAYMENTS.c.amount_minor), _sum_if(~same))
+        select(DEALS.c.campaign_id, sum_if(same, PAYMENTS.c.amount_minor), sum_if(~same))
         .select_from(PAYMENTS)
         .join(ORDERS, ORDERS.c.id == PAYMENTS.c.order_id)
         .join(DEALS, DEALS.c.id == ORDERS.c.deal_id)

@@ -24,7 +24,7 @@ from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import by_id, resolve_deal, resolve_user
-from tinycrm.services.reports import _sum_if
+from tinycrm.services.reports import sum_if
 
 ORDERS = table_of(Order)
 PAYMENTS = table_of(Payment)
@@ -382,12 +382,12 @@ def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Rec
     grouped = (
         select(
             *(k.label(f"k{i}") for i, k in enumerate(keys)),
-            _sum_if(and_(owed, mine)).label("orders"),
-            _sum_if(and_(owed, mine), left).label("outstanding"),
-            _sum_if(and_(late, mine)).label("late"),
-            _sum_if(and_(late, mine), left).label("overdue"),
+            sum_if(and_(owed, mine)).label("orders"),
+            sum_if(and_(owed, mine), left).label("outstanding"),
+            sum_if(and_(late, mine)).label("late"),
+            sum_if(and_(late, mine), left).label("overdue"),
             func.min(case((and_(late, mine), ORDERS.c.due_on))).label("oldest"),
-            _sum_if(and_(owed, ~mine)).label("other"),
+            sum_if(and_(owed, ~mine)).label("other"),
         )
         .outerjoin(later, later.c.order_id == ORDERS.c.id)
         .where(ORDERS.c.ordered_on <= as_of)

@@ -57,7 +57,7 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -95,7 +95,7 @@ def calendar_period(kind: str, *, today: date, tz: tzinfo, year: int | None = No
         today = date(year, today.month, 1)
     size = QUOTA_MONTHS[kind]
     first = date(today.year, (today.month - 1) // size * size + 1, 1)
-    after = _add_months(first, size)
+    after = add_months(first, size)
     label = {
         "month": f"{first:%Y-%m}",
         "quarter": f"{first.year}-Q{(first.month - 1) // 3 + 1}",
@@ -105,7 +105,7 @@ def calendar_period(kind: str, *, today: date, tz: tzinfo, year: int | None = No
     return Period(label, span.first, span.last, span.start, span.end, Fraction(size))
 
 
-def _within(column: Any, period: Period) -> list[ColumnElement[bool]]:
+def within(column: Any, period: Period) -> list[ColumnElement[bool]]:
     where = []
     if period.start is not None:
         where.append(column >= period.start)
@@ -121,7 +121,7 @@ def _owner_id(session: Session, owner: str | None) -> int | None:
     return resolve_user(session, owner).id if owner else None
 
 
-def _seconds(session: Session, start: Any, end: Any) -> Any:
+def seconds_between(session: Session, start: Any, end: Any) -> Any:
     """Whole seconds from `start` to `end` (each truncated to the second), on either backend."""
     if session.get_bind().dialect.name == "sqlite":
         return cast(func.strftime("%s", end), BigInteger) - cast(
@@ -130,7 +130,7 @@ def _seconds(session: Session, start: Any, end: Any) -> Any:
     return func.floor(func.extract("epoch", end)) - func.floor(func.extract("epoch", start))
 
 
-def _medians(values: Any, key: str | None) -> Any:
+def median_per(values: Any, key: str | None) -> Any:
     """Median of `values.c.v` per `values.c[key]` (or over all rows): the middle value, or the
     mean of the two middle values, found with ROW_NUMBER and COUNT windows."""
     group = [values.c[key]] if key else []
@@ -149,7 +149,7 @@ def _days(seconds: Any) -> float | None:
     return None if seconds is None else float(seconds) / DAY_SECONDS
 
 
-def _rate(part: int, whole: int) -> float | None:
+def ratio_of(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
@@ -157,7 +157,7 @@ def _mine(currency: str) -> ColumnElement[bool]:
     return DEALS.c.currency == currency
 
 
-def _sum_if(condition: ColumnElement[bool], value: Any = 1) -> Any:
+def sum_if(condition: ColumnElement[bool], value: Any = 1) -> Any:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
@@ -192,7 +192,7 @@ def funnel(
 ) -> list[FunnelRow]:
     """Per stage, the deals that entered it in the period, and how many of them are there now."""
     entered = select(CHANGES.c.to_stage_id.label("stage_id"), CHANGES.c.deal_id).where(
-        *_within(CHANGES.c.changed_at, period)
+        *within(CHANGES.c.changed_at, period)
     )
     owner_id = _owner_id(session, owner)
     if owner_id is not None:
@@ -205,10 +205,10 @@ def funnel(
         select(
             e.c.stage_id,
             func.count(),
-            _sum_if(_mine(currency), DEALS.c.amount_minor),
-            _sum_if(here),
-            _sum_if(and_(here, _mine(currency)), DEALS.c.amount_minor),
-            _sum_if(DEALS.c.currency != currency),
+            sum_if(_mine(currency), DEALS.c.amount_minor),
+            sum_if(here),
+            sum_if(and_(here, _mine(currency)), DEALS.c.amount_minor),
+            sum_if(DEALS.c.currency != currency),
         )
         .join(DEALS, DEALS.c.id == e.c.deal_id)
         .group_by(e.c.stage_id)
@@ -222,7 +222,7 @@ def funnel(
     for s in stages:
         came, amount, now, now_amount, other = (int(v) for v in found.get(s.id, (0,) * 5))
         drop = came - reached.get(after.get(s.id), 0) if s.kind == "open" else None
-        rate = _rate(drop, came) if drop is not None else None
+        rate = ratio_of(drop, came) if drop is not None else None
         rows.append(FunnelRow(s.name, s.kind, came, amount, now, now_amount, drop, rate, other))
     return rows
 
@@ -248,7 +248,7 @@ class ConversionRow:
 def _entered(session: Session, period: Period, owner_id: int | None) -> dict[int, int]:
     """Distinct deals per stage entered in the period (read from the (to, deal) index)."""
     query = select(CHANGES.c.to_stage_id, func.count(CHANGES.c.deal_id.distinct())).where(
-        *_within(CHANGES.c.changed_at, period)
+        *within(CHANGES.c.changed_at, period)
     )
     if owner_id is not None:
         query = query.join(DEALS, DEALS.c.id == CHANGES.c.deal_id).where(
@@ -280,7 +280,7 @@ def _left(session: Session, period: Period, owner_id: int | None) -> dict[int, t
                 entry.c.to_stage_id == left.c.from_stage_id,
                 entry.c.deal_id == left.c.deal_id,
                 entry.c.changed_at <= left.c.changed_at,
-                *_within(entry.c.changed_at, period),
+                *within(entry.c.changed_at, period),
             )
         )
     if owner_id is not None:
@@ -303,11 +303,13 @@ def _stays(session: Session, period: Period, owner_id: int | None) -> dict[int, 
         )
     m = moves.subquery()
     stays = (
-        select(m.c.from_stage_id, _seconds(session, m.c.entered_at, m.c.changed_at).label("v"))
-        .where(m.c.from_stage_id.is_not(None), *_within(m.c.entered_at, period))
+        select(
+            m.c.from_stage_id, seconds_between(session, m.c.entered_at, m.c.changed_at).label("v")
+        )
+        .where(m.c.from_stage_id.is_not(None), *within(m.c.entered_at, period))
         .subquery()
     )
-    return dict(session.connection().execute(_medians(stays, "from_stage_id")).all())
+    return dict(session.connection().execute(median_per(stays, "from_stage_id")).all())
 
 
 def conversion(
@@ -324,7 +326,9 @@ def conversion(
             continue
         came, (moved, lost) = entered.get(s.id, 0), left.get(s.id, (0, 0))
         rows.append(
-            ConversionRow(s.name, came, moved, lost, _rate(moved, came), _days(medians.get(s.id)))
+            ConversionRow(
+                s.name, came, moved, lost, ratio_of(moved, came), _days(medians.get(s.id))
+            )
         )
     return rows
 
@@ -368,7 +372,7 @@ PERFORMANCE_SORT = (
 _SORT_FIELDS = {"won_amount": "won_minor", "avg_won": "avg_won_minor", "quota": "quota_minor"}
 
 
-def _round(value: Fraction) -> int:
+def round_half_up(value: Fraction) -> int:
     """A non-negative fraction rounded half up to an integer."""
     whole, rest = divmod(value.numerator, value.denominator)
     return whole + (1 if 2 * rest >= value.denominator else 0)
@@ -380,7 +384,7 @@ def period_quota(quota_minor: int | None, quota_period: str | None, period: Peri
     if quota_minor is None or period.months is None:
         return None
     per = QUOTA_MONTHS.get(quota_period or "month", 1)
-    return _round(Fraction(quota_minor) * period.months / per)
+    return round_half_up(Fraction(quota_minor) * period.months / per)
 
 
 def _rep(
@@ -392,14 +396,14 @@ def _rep(
     quota: int | None,
 ) -> RepRow:
     won, lost, won_minor, won_mine, other = figures
-    avg = _round(Fraction(won_minor, won_mine)) if won_mine else None
+    avg = round_half_up(Fraction(won_minor, won_mine)) if won_mine else None
     return RepRow(
         user_id,
         name,
         won,
         lost,
         won_minor,
-        _rate(won, won + lost),
+        ratio_of(won, won + lost),
         avg,
         median,
         activities,
@@ -421,30 +425,31 @@ def performance(
     period and the activities done in it."""
     owner_id = _owner_id(session, owner)
     conn = session.connection()
-    closed = [DEALS.c.status.in_(("won", "lost")), *_within(DEALS.c.closed_at, period)]
+    closed = [DEALS.c.status.in_(("won", "lost")), *within(DEALS.c.closed_at, period)]
     won = DEALS.c.status == "won"
     if owner_id is not None:
         closed.append(DEALS.c.owner_id == owner_id)
     figures_of = select(
         DEALS.c.owner_id,
-        _sum_if(won),
-        _sum_if(DEALS.c.status == "lost"),
-        _sum_if(and_(won, _mine(currency)), DEALS.c.amount_minor),
-        _sum_if(and_(won, _mine(currency))),
-        _sum_if(DEALS.c.currency != currency),
+        sum_if(won),
+        sum_if(DEALS.c.status == "lost"),
+        sum_if(and_(won, _mine(currency)), DEALS.c.amount_minor),
+        sum_if(and_(won, _mine(currency))),
+        sum_if(DEALS.c.currency != currency),
     ).where(*closed)
     figures = {
         r[0]: [int(x) for x in r[1:]] for r in conn.execute(figures_of.group_by(DEALS.c.owner_id))
     }
     cycles = (
         select(
-            DEALS.c.owner_id, _seconds(session, DEALS.c.created_at, DEALS.c.closed_at).label("v")
+            DEALS.c.owner_id,
+            seconds_between(session, DEALS.c.created_at, DEALS.c.closed_at).label("v"),
         )
         .where(*closed, won)
         .subquery()
     )
-    medians = dict(conn.execute(_medians(cycles, "owner_id")).all())
-    team_median = conn.execute(_medians(cycles, None)).scalar()
+    medians = dict(conn.execute(median_per(cycles, "owner_id")).all())
+    team_median = conn.execute(median_per(cycles, None)).scalar()
     logged = _activities(session, period, owner_id)
     users = select(USERS.c.id, USERS.c.name, USERS.c.quota_minor, USERS.c.quota_period)
     if owner_id is not None:
@@ -490,7 +495,7 @@ def _activities(session: Session, period: Period, owner_id: int | None) -> dict[
     """Activities done in the period per owner (None: nobody's), counted one owner at a
     time so each count is a range of the (owner, done_at) index."""
     a = ACTIVITIES
-    done = [a.c.done_at.is_not(None), *_within(a.c.done_at, period)]
+    done = [a.c.done_at.is_not(None), *within(a.c.done_at, period)]
     per_user = select(
         USERS.c.id, select(func.count()).where(a.c.owner_id == USERS.c.id, *done).scalar_subquery()
     )
@@ -548,7 +553,7 @@ def forecast(
     """Open deals by expected close month from this month on; past dates apart as overdue."""
     if not 1 <= months <= 120:
         raise InvalidInput("--months", months, "must be between 1 and 120")
-    firsts = [_add_months(today.replace(day=1), k) for k in range(months + 1)]
+    firsts = [add_months(today.replace(day=1), k) for k in range(months + 1)]
     close = DEALS.c.expected_close
     bucket = case(
         (close.is_(None), -2),
@@ -561,9 +566,9 @@ def forecast(
         select(
             bucket,
             func.count(),
-            _sum_if(mine, DEALS.c.amount_minor),
-            _sum_if(mine, DEALS.c.amount_minor * STAGES.c.probability),
-            _sum_if(not_(mine)),
+            sum_if(mine, DEALS.c.amount_minor),
+            sum_if(mine, DEALS.c.amount_minor * STAGES.c.probability),
+            sum_if(not_(mine)),
         )
         .join(STAGES, STAGES.c.id == DEALS.c.stage_id)
         .where(DEALS.c.status == "open")
@@ -578,7 +583,9 @@ def forecast(
         count, amount, weighted, other = found.get(k, [0, 0, 0, 0])
         first, last, name = _bucket(k, today, firsts)
         rows.append(
-            ForecastRow(name, first, last, count, amount, _round(Fraction(weighted, 100)), other)
+            ForecastRow(
+                name, first, last, count, amount, round_half_up(Fraction(weighted, 100)), other
+            )
         )
     return rows
 
@@ -633,11 +640,11 @@ def pipeline(
         select(
             DEALS.c.stage_id,
             func.count(),
-            _sum_if(mine, DEALS.c.amount_minor),
-            _sum_if(mine, DEALS.c.amount_minor * STAGES.c.probability),
-            _sum_if(stalled),
-            _sum_if(and_(stalled, mine), DEALS.c.amount_minor),
-            _sum_if(not_(mine)),
+            sum_if(mine, DEALS.c.amount_minor),
+            sum_if(mine, DEALS.c.amount_minor * STAGES.c.probability),
+            sum_if(stalled),
+            sum_if(and_(stalled, mine), DEALS.c.amount_minor),
+            sum_if(not_(mine)),
         )
         .join(STAGES, STAGES.c.id == DEALS.c.stage_id)
         .where(DEALS.c.status == "open")
@@ -658,7 +665,7 @@ def pipeline(
                 s.probability,
                 count,
                 amount,
-                _round(Fraction(weighted, 100)),
+                round_half_up(Fraction(weighted, 100)),
                 still,
                 still_amount,
                 other,

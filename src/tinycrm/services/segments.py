@@ -29,9 +29,9 @@ from tinycrm.services.imports import table_of
 from tinycrm.services.reports import (
     QUOTA_MONTHS,
     Period,
-    _rate,
-    _round,
     calendar_period,
+    ratio_of,
+    round_half_up,
 )
 
 ORDERS = table_of(Order)
@@ -427,7 +427,7 @@ def _first_of(index: int, size: int) -> date:
 
 
 def _half_up(value: Fraction) -> int:
-    return _round(value) if value >= 0 else -_round(-value)
+    return round_half_up(value) if value >= 0 else -round_half_up(-value)
 
 
 def retention(
@@ -454,9 +454,22 @@ def retention(
         before = found.get(p - 1, (0, 0, 0, 0))[0]
         span = calendar_period(kind, today=_first_of(p, size), tz=tz)
         avg = _half_up(Fraction(revenue, active)) if active else None
-        rows.append(RetentionRow(span.label, span.first or first, span.last or last, active,
-                                 retained, new, before - retained, _rate(before - retained, before),
-                                 _rate(retained, before), revenue, avg))  # fmt: skip
+        churned = before - retained
+        rows.append(
+            RetentionRow(
+                span.label,
+                span.first or first,
+                span.last or last,
+                active,
+                retained,
+                new,
+                churned,
+                ratio_of(churned, before),
+                ratio_of(retained, before),
+                revenue,
+                avg,
+            )
+        )
     return rows
 
 

@@ -45,12 +45,12 @@ from tinycrm.services.refs import (
 )
 from tinycrm.services.reports import (
     Period,
-    _add_months,
-    _medians,
-    _seconds,
-    _sum_if,
-    _within,
+    add_months,
     date_range,
+    median_per,
+    seconds_between,
+    sum_if,
+    within,
 )
 
 TICKETS = table_of(Ticket)
@@ -501,14 +501,14 @@ def service_report(
 def _figures(session: Session, period: Period, key: Any, mine: list[Any]) -> dict[Any, list[Any]]:
     """Per `key`: opened, resolved, resolved late, rated, sum of scores (in the period)."""
     t = TICKETS.c
-    done = and_(t.resolved_at.is_not(None), *_within(t.resolved_at, period))
+    done = and_(t.resolved_at.is_not(None), *within(t.resolved_at, period))
     query = select(
         key.label("k"),
-        _sum_if(and_(true(), *_within(t.opened_at, period))),
-        _sum_if(done),
-        _sum_if(and_(done, t.resolved_at > t.due_at)),
-        _sum_if(and_(done, t.csat.is_not(None))),
-        _sum_if(and_(done, t.csat.is_not(None)), t.csat),
+        sum_if(and_(true(), *within(t.opened_at, period))),
+        sum_if(done),
+        sum_if(and_(done, t.resolved_at > t.due_at)),
+        sum_if(and_(done, t.csat.is_not(None))),
+        sum_if(and_(done, t.csat.is_not(None)), t.csat),
     ).where(*mine)
     rows = session.connection().execute(query.group_by(text("k")))
     return {r[0]: [int(x) for x in r[1:]] for r in rows}
@@ -518,8 +518,8 @@ def _durations(session: Session, period: Period, key: Any, mine: list[Any]) -> A
     """Seconds from opening to resolution (`v`) per `key` (`k`), resolved in the period."""
     t = TICKETS.c
     return (
-        select(key.label("k"), _seconds(session, t.opened_at, t.resolved_at).label("v"))
-        .where(t.resolved_at.is_not(None), *_within(t.resolved_at, period), *mine)
+        select(key.label("k"), seconds_between(session, t.opened_at, t.resolved_at).label("v"))
+        .where(t.resolved_at.is_not(None), *within(t.resolved_at, period), *mine)
         .subquery()
     )
 
@@ -527,7 +527,7 @@ def _durations(session: Session, period: Period, key: Any, mine: list[Any]) -> A
 def _key_medians(session: Session, period: Period, key: Any, mine: list[Any]) -> dict[Any, float]:
     """Median hours to resolve per `key`."""
     values = _durations(session, period, key, mine)
-    return {k: float(v) / 3600 for k, v in session.connection().execute(_medians(values, "k"))}
+    return {k: float(v) / 3600 for k, v in session.connection().execute(median_per(values, "k"))}
 
 
 def _median_of_all(session: Session, period: Period, mine: list[Any], count: int) -> float | None:
@@ -558,7 +558,7 @@ def _service_row(
 def _backlog(session: Session, now: datetime, mine: list[Any]) -> dict[Any, tuple[int, int]]:
     """Per owner: tickets open now, and those past due (from the (owner, status) index)."""
     t = TICKETS.c
-    query = select(t.owner_id, func.count(), _sum_if(t.due_at < now)).where(
+    query = select(t.owner_id, func.count(), sum_if(t.due_at < now)).where(
         t.status == "open", *mine
     )
     rows = session.connection().execute(query.group_by(t.owner_id))
@@ -604,7 +604,7 @@ def _buckets(session: Session, period: Period, now: datetime, tz: tzinfo, by: st
     start = date(first.year, (first.month - 1) // size * size + 1, 1)
     spans: list[Period] = []
     while start <= last and len(spans) < 1200:
-        after = _add_months(start, size)
+        after = add_months(start, size)
         span = date_range(max(start, first), min(after - timedelta(days=1), last), tz)
         label = {
             "month": f"{start:%Y-%m}",
