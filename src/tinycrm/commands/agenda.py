@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import os
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -62,13 +62,8 @@ def agenda(
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
-        found = reminders.agenda(
-            sql,
-            start=_midnight(first, tz),
-            end=_midnight(last + timedelta(days=1), tz),
-            now=now,
-            tz=tz,
-            owner_id=owner_id,
+        found = reminders.agenda_days(
+            sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id
         )
     if fmt is not Format.table:
         rows = [_row(i, now, tz) for i in found.overdue if i.due_at < found.start]
@@ -78,10 +73,6 @@ def agenda(
         _calendar(found, first, last, today, tz, month=month)
     else:
         _list(found, today, tz)
-
-
-def _midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
 def _row(item: AgendaItem, now: datetime, tz: tzinfo) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -28,10 +28,6 @@ def sql_of(session: Session) -> Sql:
 
     conn = session.connection()
     return Sql(conn.connection.driver_connection, conn.dialect.name)
-
-
-def midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -104,20 +100,13 @@ class CalendarScreen(CrmScreen):
     def _fetch(
         self, day: date, first: date, last: date, owner: str | None, session: Session
     ) -> DayView:
-        from tinycrm.services.reminders import agenda, day_counts, find_owner
+        from tinycrm.services.reminders import agenda_days, day_counts, find_owner
 
         st, sql = self.state, sql_of(session)
         tz, now = st.tz, st.now()
         owner_id = find_owner(sql, owner)[0] if owner else None
         counts = day_counts(sql, first=first, last=last, tz=tz, owner_id=owner_id)
-        found = agenda(
-            sql,
-            start=midnight(day, tz),
-            end=midnight(day + timedelta(days=1), tz),
-            now=now,
-            tz=tz,
-            owner_id=owner_id,
-        )
+        found = agenda_days(sql, first=day, last=day, now=now, tz=tz, owner_id=owner_id)
         overdue = found.overdue if day == st.today() else []
         return DayView(day, counts, overdue, found.overdue_total, found.items)
 
@@ -127,7 +116,9 @@ class CalendarScreen(CrmScreen):
         table: DataTable[str] = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
-        self.rows = [i for i in view.overdue if i.due_at < midnight(view.day, st.tz)]
+        from tinycrm.services.reminders import local_midnight
+
+        self.rows = [i for i in view.overdue if i.due_at < local_midnight(view.day, st.tz)]
         self.rows += view.items
         for item in self.rows:
             table.add_row(*self._cells(item, view.day))

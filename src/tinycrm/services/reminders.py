@@ -664,6 +664,33 @@ def _repeats(
                 yield _agenda_item(row, due_at=found, occurrence=True)
 
 
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of a local calendar day, in UTC."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def agenda_days(
+    sql: Sql,
+    *,
+    first: date,
+    last: date,
+    now: datetime,
+    tz: tzinfo,
+    owner_id: int | None = None,
+    overdue_limit: int = 50,
+) -> Agenda:
+    """The agenda of the local days `first` to `last`, both included."""
+    return agenda(
+        sql,
+        start=local_midnight(first, tz),
+        end=local_midnight(last + timedelta(days=1), tz),
+        now=now,
+        tz=tz,
+        owner_id=owner_id,
+        overdue_limit=overdue_limit,
+    )
+
+
 def day_counts(
     sql: Sql,
     *,
@@ -673,10 +700,11 @@ def day_counts(
     owner_id: int | None = None,
 ) -> dict[date, int]:
     """How many open activities fall due on each local day from `first` to `last`."""
-    start = datetime.combine(first, time(0), tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
+    start = local_midnight(first, tz)
     counts: dict[date, int] = {}
-    found = agenda(sql, start=start, end=end, now=start, tz=tz, owner_id=owner_id, overdue_limit=0)
+    found = agenda_days(
+        sql, first=first, last=last, now=start, tz=tz, owner_id=owner_id, overdue_limit=0
+    )
     for item in found.items:
         day = item.due_at.astimezone(tz).date()
         counts[day] = counts.get(day, 0) + 1
