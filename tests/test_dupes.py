@@ -250,3 +250,13 @@ def test_cli_dupes_then_merge(crm: Crm, db_url: str) -> None:
     assert crm("deal", "show", "1", "--format", "json").json()["contact"] == "Li Wei"
     none = crm("contact", "dupes", ok=False)
     assert (none.code, none.err.strip()) == (1, "no likely duplicates")
+
+
+def test_merging_a_contact_into_itself_is_refused_before_asking(tmp_path: object) -> None:
+    crm = Crm()
+    db = f"{tmp_path}/crm.db"
+    crm("--db", db, "contact", "add", "Li Wei", "--email", "li@x.example")
+    ran = crm("--db", db, "contact", "merge", "1", "li@x.example", input="y\n", ok=False)
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == "crm: error: OTHER: is the same contact as KEEP: 'li@x.example'\n"
+    assert len(crm("--db", db, "contact", "list", "--format", "json").json()) == 1

@@ -412,8 +412,8 @@ def merge(
 
     st = state()
     with st.session(write=False) as session:
-        kept = contacts.get_contact(session, ref=keep).row
-        gone = contacts.get_contact(session, ref=other).row
+        pair = finder.merge_pair(session, keep=keep, other=other)
+        kept, gone = (contacts.get_contact(session, ref=str(c.id)).row for c in pair)
     confirm(f"merge contact #{gone.id} {gone.name} into #{kept.id} {kept.name}?", yes=yes)
     with st.session(write=True) as session:
         result = finder.merge_contacts(session, keep=str(kept.id), other=str(gone.id), now=st.now())

@@ -247,13 +247,19 @@ class MergeResult:
     """OTHER's values that differed from KEEP's own and were not kept."""
 
 
+def merge_pair(session: Session, *, keep: str, other: str) -> tuple[Contact, Contact]:
+    """The two contacts a merge names, refused when they are one."""
+    kept, gone = resolve_contact(session, keep), resolve_contact(session, other)
+    if kept.id == gone.id:
+        raise InvalidInput("OTHER", other, "is the same contact as KEEP")
+    return kept, gone
+
+
 def merge_contacts(session: Session, *, keep: str, other: str, now: datetime) -> MergeResult:
     """Fold OTHER into KEEP: deals, activities, orders, tickets, tags, remembered dates and
     owner history move to KEEP; KEEP takes OTHER's fields where it has none, and the further
     along of the two statuses (customer > prospect > lead > inactive); OTHER is deleted."""
-    kept, gone = resolve_contact(session, keep), resolve_contact(session, other)
-    if kept.id == gone.id:
-        raise InvalidInput("OTHER", other, "is the same contact as KEEP")
+    kept, gone = merge_pair(session, keep=keep, other=other)
     assert kept.id is not None and gone.id is not None
     moved = _move_children(session, kept.id, gone.id)
     theirs = {name: getattr(gone, name) for name in (*_NAMES, *_FILLED, "status", "custom")}
