@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, rendered, settle
+from tests.test_tui_support import (
+    ACTOR,
+    database,
+    demo_database,
+    make_app,
+    palette,
+    rendered,
+    settle,
+)
 from tinycrm.models import Contact, ContactCreate, Deal, Ticket, TicketComment, User
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.deal import DealScreen
@@ -35,10 +43,6 @@ WON_DEAL = 1  # his: Fleet tracking for 60 trucks
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
     return demo_database(tmp_path / "crm.db")
-
-
-def palette(app: CrmApp) -> list[str]:
-    return [c.title for c in app.get_system_commands(app.screen)]
 
 
 def set_field(app: CrmApp, key: str, value: str) -> None:

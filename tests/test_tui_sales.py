@@ -10,7 +10,15 @@ import pytest
 from sqlmodel import col, select
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, rendered, settle
+from tests.test_tui_support import (
+    ACTOR,
+    database,
+    demo_database,
+    make_app,
+    palette,
+    rendered,
+    settle,
+)
 from tinycrm.models import Contact, ContactUpdate, Order, OwnerChange, Payment, Ticket, User
 from tinycrm.money import Money
 from tinycrm.screens.contact import ContactScreen
@@ -33,10 +41,6 @@ WON_DEAL = 1  # Fleet tracking for 60 trucks, 48,000.00 USD, won
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
     return demo_database(tmp_path / "crm.db")
-
-
-def palette(app: CrmApp) -> list[str]:
-    return [c.title for c in app.get_system_commands(app.screen)]
 
 
 def errors(app: CrmApp) -> list[str]:

@@ -47,3 +47,8 @@ def rendered(widget: object) -> str:
     console = Console(width=120, file=io.StringIO())
     console.print(widget.content)  # type: ignore[attr-defined]
     return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def palette(app: CrmApp) -> list[str]:
+    """The titles the command palette offers on the current screen."""
+    return [c.title for c in app.get_system_commands(app.screen)]
