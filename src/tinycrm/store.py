@@ -140,6 +140,14 @@ def dbapi(db: Database) -> Iterator[Sql]:
         raw.close()
 
 
+def session_sql(session: Session) -> Sql:
+    """The same plain-SQL handle on a session's own connection (and transaction)."""
+    from tinycrm.services.reminders import Sql
+
+    conn = session.connection()
+    return Sql(conn.connection.driver_connection, conn.dialect.name)
+
+
 def _operational_error(db: Database, exc: OperationalError) -> DatabaseError:
     message = str(exc.orig) if exc.orig is not None else str(exc)
     where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)

@@ -14,20 +14,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.store import session_sql
 from tinycrm.widgets.month import MonthGrid
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.reminders import AgendaItem, Sql
-
-
-def sql_of(session: Session) -> Sql:
-    """The reminders service's plain-SQL handle on the session's own connection."""
-    from tinycrm.services.reminders import Sql
-
-    conn = session.connection()
-    return Sql(conn.connection.driver_connection, conn.dialect.name)
+    from tinycrm.services.reminders import AgendaItem
 
 
 @dataclass(frozen=True)
@@ -102,7 +95,7 @@ class CalendarScreen(CrmScreen):
     ) -> DayView:
         from tinycrm.services.reminders import agenda_days, day_counts, find_owner
 
-        st, sql = self.state, sql_of(session)
+        st, sql = self.state, session_sql(session)
         tz, now = st.tz, st.now()
         owner_id = find_owner(sql, owner)[0] if owner else None
         counts = day_counts(sql, first=first, last=last, tz=tz, owner_id=owner_id)
