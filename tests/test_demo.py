@@ -19,6 +19,7 @@ from tinycrm.config import load_settings
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
+    Campaign,
     Company,
     CompanyCreate,
     Contact,
@@ -26,9 +27,13 @@ from tinycrm.models import (
     ContactTag,
     Deal,
     DealCreate,
+    KbArticle,
+    Order,
+    Payment,
     Stage,
     StageChange,
     StageKind,
+    Ticket,
     User,
     UserCreate,
 )
@@ -40,8 +45,9 @@ from tinycrm.services.users import create_user
 from tinycrm.store import Database, open_database, session_scope
 
 EXPECTED = DemoSummary(
-    users=4, companies=12, contacts=30, deals=25, stage_changes=84, activities=80
-)
+    users=4, companies=12, contacts=30, deals=25, stage_changes=84, activities=80,
+    orders=7, payments=5, tickets=6, articles=4,
+)  # fmt: skip
 TABLES: dict[str, type[SQLModel]] = {
     "users": User,
     "companies": Company,
@@ -49,6 +55,10 @@ TABLES: dict[str, type[SQLModel]] = {
     "deals": Deal,
     "stage_changes": StageChange,
     "activities": Activity,
+    "orders": Order,
+    "payments": Payment,
+    "tickets": Ticket,
+    "articles": KbArticle,
 }
 TODAY = NOW.date()
 
@@ -88,8 +98,51 @@ def test_summary_counts_are_the_rows_in_the_tables(db: Database) -> None:
     assert summary == EXPECTED
     assert table_counts(db) == {
         "users": 4, "companies": 12, "contacts": 30, "deals": 25, "stage_changes": 84,
-        "activities": 80,
+        "activities": 80, "orders": 7, "payments": 5, "tickets": 6, "articles": 4,
     }  # fmt: skip
+
+
+def test_won_deals_have_orders_and_money_received(demo: Database) -> None:
+    """Paid, partly paid and unpaid orders; one overdue; nothing dated after today."""
+    with session_scope(demo, write=False) as session:
+        orders = list(session.exec(select(Order).order_by(col(Order.id))))
+        payments = list(session.exec(select(Payment)))
+        won = {d.id: d for d in session.exec(select(Deal).where(Deal.status == "won"))}
+
+    assert {o.deal_id for o in orders} == set(won)
+    for deal_id, deal in won.items():
+        assert sum(o.amount_minor for o in orders if o.deal_id == deal_id) == deal.amount_minor
+    assert [(o.amount_minor, o.paid_minor) for o in orders] == [
+        (1_250_000, 1_250_000), (2_400_000, 2_400_000), (2_400_000, 0),
+        (3_640_000, 2_002_000), (475_000, 475_000), (2_780_000, 0), (960_000, 0),
+    ]  # fmt: skip
+    assert sum(p.amount_minor for p in payments) == 6_127_000
+    assert all(o.ordered_on <= TODAY and p.received_on <= TODAY for o in orders for p in payments)
+    overdue = [o.id for o in orders if o.paid_minor < o.amount_minor and o.due_on < TODAY]
+    assert overdue == [4]
+
+
+def test_service_desk_has_resolved_overdue_and_open_tickets(demo: Database) -> None:
+    with session_scope(demo, write=False) as session:
+        tickets = list(session.exec(select(Ticket).order_by(col(Ticket.id))))
+        articles = {a.id: a.title for a in session.exec(select(KbArticle))}
+        campaigns = {c.id: c.name for c in session.exec(select(Campaign))}
+        brought = Counter(
+            campaigns[c.campaign_id] for c in session.exec(select(Contact)) if c.campaign_id
+        )
+
+    now = NOW.replace(tzinfo=None)
+    assert [(t.status, t.csat, articles.get(t.article_id or 0)) for t in tickets] == [
+        ("resolved", 4, "Receipt printer troubleshooting"),
+        ("resolved", 3, "Changing invoice details"),
+        ("resolved", 5, "Tracker shows offline"),
+        ("open", None, None), ("open", None, None), ("open", None, None),
+    ]  # fmt: skip
+    overdue = [
+        t.subject for t in tickets if t.status == "open" and t.due_at.replace(tzinfo=None) < now
+    ]
+    assert overdue == ["Wi-Fi drops in the east wing"]
+    assert brought == {"Spring trade fair": 6, "Partner webinars": 3, "LinkedIn ads": 2}
 
 
 def test_team_is_a_manager_and_three_reps_with_quarterly_quotas(demo: Database) -> None:

@@ -42,7 +42,7 @@ WON_DEAL = 1  # his: Fleet tracking for 60 trucks
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db")
+    return demo_database(tmp_path / "crm.db", aftersale=False)
 
 
 def set_field(app: CrmApp, key: str, value: str) -> None:

@@ -40,7 +40,7 @@ WON_DEAL = 1  # Fleet tracking for 60 trucks, 48,000.00 USD, won
 @pytest.fixture
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db")
+    return demo_database(tmp_path / "crm.db", aftersale=False)
 
 
 def errors(app: CrmApp) -> list[str]:

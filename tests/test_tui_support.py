@@ -7,11 +7,13 @@ import io
 from pathlib import Path
 
 from rich.console import Console
+from sqlmodel import delete
 from textual.pilot import Pilot
 
 from tests.conftest import NOW
 from tinycrm.commands.common import AppState
 from tinycrm.config import load_settings
+from tinycrm.models import KbArticle, Order, Payment, Ticket, TicketComment
 from tinycrm.services.demo import load_demo
 from tinycrm.store import Database, open_database, session_scope
 from tinycrm.tui import CrmApp
@@ -19,10 +21,15 @@ from tinycrm.tui import CrmApp
 ACTOR = "Maria Lopez"
 
 
-def demo_database(path: Path) -> Path:
+def demo_database(path: Path, *, aftersale: bool = True) -> Path:
+    """The demo data at NOW; without `aftersale`, no orders, payments, tickets or
+    articles, for tests that count the ones they make themselves."""
     db = open_database(load_settings(db_path=str(path), currency="USD"))
     with session_scope(db, write=True) as session:
         load_demo(session, now=NOW, currency="USD")
+        if not aftersale:
+            for model in (Payment, Order, TicketComment, Ticket, KbArticle):
+                session.execute(delete(model))
     db.engine.dispose()
     return path
 

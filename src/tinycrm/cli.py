@@ -147,7 +147,8 @@ def demo() -> None:
     typer.echo(
         f"demo data loaded into {common.describe(state.database())}: {summary.users} users, "
         f"{summary.companies} companies, {summary.contacts} contacts, {summary.deals} deals, "
-        f"{summary.activities} activities"
+        f"{summary.activities} activities, {summary.orders} orders, {summary.payments} payments, "
+        f"{summary.tickets} tickets"
     )
 
 

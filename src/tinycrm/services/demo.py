@@ -25,9 +25,13 @@ from tinycrm.models import (
     ContactStatus,
     Deal,
     DealCreate,
+    KbArticle,
+    Order,
+    Payment,
     QuotaPeriod,
     Role,
     StageChange,
+    Ticket,
     User,
     UserCreate,
 )
@@ -36,6 +40,7 @@ from tinycrm.services.activities import log_activity, schedule_activity
 from tinycrm.services.companies import create_company
 from tinycrm.services.contacts import create_contact
 from tinycrm.services.deals import DealRow, create_deal, lose_deal, move_deal, win_deal
+from tinycrm.services.demo_trade import add_campaigns, add_orders, add_service_desk
 from tinycrm.services.users import create_user
 
 REFUSAL = "database already has data; demo data goes into a new database (use --db PATH)"
@@ -223,6 +228,10 @@ class DemoSummary:
     deals: int
     stage_changes: int
     activities: int
+    orders: int
+    payments: int
+    tickets: int
+    articles: int
 
 
 @dataclass
@@ -239,6 +248,8 @@ class _Demo:
     companies: dict[str, tuple[str, User]] = field(default_factory=dict)
     contacts: dict[str, tuple[int, User | None]] = field(default_factory=dict)
     deals: dict[str, tuple[int, User]] = field(default_factory=dict)
+    campaigns: dict[str, str] = field(default_factory=dict)
+    """The campaign that brought in the contacts of a source."""
 
 
 def load_demo(session: Session, *, now: datetime, currency: str, seed: int = 7) -> DemoSummary:
@@ -250,9 +261,12 @@ def load_demo(session: Session, *, now: datetime, currency: str, seed: int = 7) 
     now = now.astimezone(UTC)
     currency = check_currency(currency)
     demo = _Demo(session, now, now.date(), currency, 10 ** decimals(currency), random.Random(seed))
-    for step in (_add_users, _add_companies, _add_contacts, _add_deals, _add_activities):
+    steps = (_add_users, _add_campaigns, _add_companies, _add_contacts, _add_deals,
+             _add_activities, _add_aftersale)  # fmt: skip
+    for step in steps:
         step(demo)
-    tables = (User, Company, Contact, Deal, StageChange, Activity)
+    tables = (User, Company, Contact, Deal, StageChange, Activity, Order, Payment, Ticket,
+              KbArticle)  # fmt: skip
     return DemoSummary(*(_count(session, model) for model in tables))
 
 
@@ -266,6 +280,12 @@ def _add_users(demo: _Demo) -> None:
                           quota_period=QuotaPeriod.quarter)  # fmt: skip
         row = create_user(demo.session, data=data, currency=demo.currency)
         demo.users[key] = demo.session.get_one(User, row.id)
+
+
+def _add_campaigns(demo: _Demo) -> None:
+    demo.campaigns = add_campaigns(
+        demo.session, today=demo.today, now=demo.now, currency=demo.currency, unit=demo.unit
+    )
 
 
 def _add_companies(demo: _Demo) -> None:
@@ -288,6 +308,7 @@ def _add_contacts(demo: _Demo) -> None:
         data = ContactCreate(name=name, title=title, phone=phone, status=ContactStatus(status),
                              email=email if "@" in email else f"{email}@{key}{_DOMAIN}",
                              tags=tags.split(), source=source,
+                             campaign=demo.campaigns.get(source),
                              company=company,
                              owner=str(owner.id) if owner else None)  # fmt: skip
         if n in _BIRTHDAYS:
@@ -308,8 +329,10 @@ def _add_deals(demo: _Demo) -> None:
         times = _timeline(demo, len(path))
         contact_id, owner = demo.contacts[contact]
         assert owner is not None, f"the demo deal {title!r} needs an owner"
+        campaign = demo.session.get_one(Contact, contact_id).campaign_id
         data = DealCreate(title=title, amount_minor=amount * demo.unit, stage=path[0],
                           contact=str(contact_id), owner=str(owner.id),
+                          campaign=str(campaign) if campaign else None,
                           expected_close=_expected_close(demo, close_in, times))  # fmt: skip
         deal = create_deal(demo.session, data=data, currency=demo.currency, actor=owner,
                            now=times[0])  # fmt: skip
@@ -406,3 +429,10 @@ def _due(demo: _Demo, day: date, at: time) -> datetime:
     if day != demo.today or due > demo.now:
         return due
     return min(demo.now + timedelta(hours=1), datetime.combine(day, time(23, 45), UTC))
+
+
+def _add_aftersale(demo: _Demo) -> None:
+    deals = {title: deal_id for title, (deal_id, _) in demo.deals.items()}
+    add_orders(demo.session, deals=deals, today=demo.today, now=demo.now)
+    contacts = {name: contact_id for name, (contact_id, _) in demo.contacts.items()}
+    add_service_desk(demo.session, contacts=contacts, users=demo.users, now=demo.now)
