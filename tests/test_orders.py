@@ -21,8 +21,8 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.money import Money
-from tinycrm.services import companies, contacts, deals, orders, users
-from tinycrm.services.orders import ReceivableRow
+from tinycrm.services import companies, contacts, deals, orders, receivables, users
+from tinycrm.services.receivables import ReceivableRow
 from tinycrm.services.refs import resolve_user
 from tinycrm.store import Database, session_scope
 
@@ -169,9 +169,9 @@ def test_payments_are_listed_and_removing_one_owes_it_again(
             orders.get_order(s, ref=ids["o1"], today=TODAY)
 
 
-def _receivables(db: Database, as_of: date, by: str = "customer") -> orders.Receivables:
+def _receivables(db: Database, as_of: date, by: str = "customer") -> receivables.Receivables:
     with session_scope(db, write=False) as s:
-        return orders.receivables(s, as_of=as_of, currency="EUR", by=by)
+        return receivables.receivables(s, as_of=as_of, currency="EUR", by=by)
 
 
 def test_receivables_per_customer_today(db: Database, ids: dict[str, int]) -> None:

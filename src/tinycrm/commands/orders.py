@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tinycrm.commands.common import confirm, state
-from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.commands.render import (
+    Format,
+    FormatOption,
+    as_row,
+    done,
+    emit,
+    emit_record,
+    many_rows,
+)
 
 if TYPE_CHECKING:
     from tinycrm.services.orders import OrderRow
@@ -201,9 +209,9 @@ def receivables(
 ) -> None:
     """Money outstanding and overdue per customer (company, else contact) or per rep, with a
     total; orders in another currency are counted in other_currency, not summed."""
-    from tinycrm.commands.reports import money_of
     from tinycrm.errors import InvalidInput
-    from tinycrm.services import orders
+    from tinycrm.money import Money
+    from tinycrm.services import receivables as owed
 
     st = state()
     day = st.day(as_of, "--as-of") or st.today()
@@ -213,21 +221,22 @@ def receivables(
         limit = TABLE_LIMIT  # a page for people; the full list is for files
     limit = limit or None
     cur = st.settings.currency
-    with st.session(write=False) as session:
-        found = orders.receivables(session, as_of=day, currency=cur, by=by)
-    rows = [
-        as_row(
-            r,
-            outstanding=money_of(r.outstanding_minor, cur),
-            overdue=money_of(r.overdue_minor, cur),
-            currency=cur,
-        )
-        for r in [*found.rows[:limit], found.total]
-    ]
-    title = f"Receivables by {by}, as of {day}"
-    if limit is not None and len(found.rows) > limit:
-        title += f" (the {limit} largest of {len(found.rows):,}; --limit 0 shows all)"
-    emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=title)
+    with many_rows():
+        with st.session(write=False) as session:
+            found = owed.receivables(session, as_of=day, currency=cur, by=by)
+        rows = [
+            as_row(
+                r,
+                outstanding=Money(r.outstanding_minor, cur),
+                overdue=Money(r.overdue_minor, cur),
+                currency=cur,
+            )
+            for r in [*found.rows[:limit], found.total]
+        ]
+        title = f"Receivables by {by}, as of {day}"
+        if limit is not None and len(found.rows) > limit:
+            title += f" (the {limit} largest of {len(found.rows):,}; --limit 0 shows all)"
+        emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=title)
 
 
 def add_reports(report: typer.Typer) -> None:

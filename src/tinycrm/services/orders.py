@@ -1,12 +1,10 @@
-"""Orders a won deal turned into, payments received against them, and receivables.
+"""Orders a won deal turned into, and payments received against them.
 
 An order is in its deal's currency, and so is every payment on it. `Order.paid_minor` is
 the sum of the order's payments: it is computed again from them, under a row lock on the
 order, in the same transaction as every payment added or removed.
 
-Receivables as of a day D: an order placed on or before D is owed `amount − paid`, where
-`paid` counts the payments received on or before D; it is overdue when its due date is
-before D. Overpaid orders owe nothing (their credit is not netted against other orders).
+What is owed as of a day, per customer or rep, is in `tinycrm.services.receivables`.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput, NotFound
@@ -23,8 +21,14 @@ from tinycrm.models import Company, Contact, Deal, DealStatus, Order, Payment, U
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services.imports import table_of
-from tinycrm.services.refs import by_id, resolve_deal, resolve_user
-from tinycrm.services.reports import sum_if
+from tinycrm.services.refs import (
+    by_id,
+    optional,
+    resolve_company,
+    resolve_contact,
+    resolve_deal,
+    resolve_user,
+)
 
 ORDERS = table_of(Order)
 PAYMENTS = table_of(Payment)
@@ -145,6 +149,8 @@ def list_orders(
     state: str = "all",
     deal: object | None = None,
     owner: str | None = None,
+    contact: str | None = None,
+    company: str | None = None,
     ids: list[int] | None = None,
 ) -> list[OrderRow]:
     """Orders, newest first; `state` open (money outstanding), overdue, paid or all."""
@@ -170,6 +176,10 @@ def list_orders(
         where.append(ORDERS.c.owner_id == resolve_user(session, owner).id)
     if ids is not None:
         where.append(ORDERS.c.id.in_(ids))
+    if who := optional(session, resolve_contact, contact):
+        where.append(ORDERS.c.contact_id == who.id)
+    if firm := optional(session, resolve_company, company):
+        where.append(ORDERS.c.company_id == firm.id)
     query = query.where(*where).order_by(ORDERS.c.ordered_on.desc(), ORDERS.c.id.desc())
     return [_order_row(r, today) for r in session.connection().execute(query)]
 
@@ -332,102 +342,3 @@ def list_payments(
         )
         for r in session.connection().execute(query)
     ]
-
-
-# --- receivables ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReceivableRow:
-    name: str
-    """The customer or rep; `(none)` for orders with neither, `total` for the total row."""
-    orders: int
-    """Orders with money outstanding."""
-    outstanding_minor: int
-    overdue_orders: int
-    overdue_minor: int
-    oldest_due: date | None
-    """The earliest due date among the overdue orders."""
-    other_currency: int
-    """Orders with money outstanding in another currency (counted, not summed)."""
-
-
-@dataclass(frozen=True)
-class Receivables:
-    as_of: date
-    rows: list[ReceivableRow]
-    total: ReceivableRow
-
-
-def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Receivables:
-    """Outstanding and overdue money per customer (`by="customer"`) or per rep (`"rep"`),
-    as of the end of `as_of`, largest outstanding first."""
-    if by not in ("customer", "rep"):
-        raise InvalidInput("--by", by, "must be customer or rep")
-    later = (
-        select(PAYMENTS.c.order_id, func.sum(PAYMENTS.c.amount_minor).label("s"))
-        .where(PAYMENTS.c.received_on > as_of)
-        .group_by(PAYMENTS.c.order_id)
-        .subquery()
-    )
-    # Payments after the day are few: paid as of then is what is kept less those.
-    left = ORDERS.c.amount_minor - ORDERS.c.paid_minor + func.coalesce(later.c.s, 0)
-    owed, mine = left > 0, ORDERS.c.currency == currency
-    late = and_(owed, ORDERS.c.due_on < as_of)
-    keys = (
-        [ORDERS.c.company_id, case((ORDERS.c.company_id.is_(None), ORDERS.c.contact_id))]
-        if by == "customer"
-        else [ORDERS.c.owner_id]
-    )
-    grouped = (
-        select(
-            *(k.label(f"k{i}") for i, k in enumerate(keys)),
-            sum_if(and_(owed, mine)).label("orders"),
-            sum_if(and_(owed, mine), left).label("outstanding"),
-            sum_if(and_(late, mine)).label("late"),
-            sum_if(and_(late, mine), left).label("overdue"),
-            func.min(case((and_(late, mine), ORDERS.c.due_on))).label("oldest"),
-            sum_if(and_(owed, ~mine)).label("other"),
-        )
-        .outerjoin(later, later.c.order_id == ORDERS.c.id)
-        .where(ORDERS.c.ordered_on <= as_of)
-        .group_by(*keys)
-        .subquery()
-    )
-    g = grouped.c
-    if by == "rep":
-        name: Any = USERS.c.name
-        source = grouped.outerjoin(USERS, USERS.c.id == g.k0)
-    else:
-        name = func.coalesce(COMPANIES.c.name, CONTACTS.c.full_name)
-        source = grouped.outerjoin(COMPANIES, COMPANIES.c.id == g.k0).outerjoin(
-            CONTACTS, CONTACTS.c.id == g.k1
-        )
-    query = (
-        select(name, g.orders, g.outstanding, g.late, g.overdue, g.oldest, g.other)
-        .select_from(source)
-        .where((g.orders > 0) | (g.other > 0))
-    )
-    rows = [_receivable(r[0] or "(none)", r[1:]) for r in session.connection().execute(query)]
-    rows.sort(key=lambda r: (-r.outstanding_minor, r.name.casefold()))
-    return Receivables(as_of, rows, _total(rows))
-
-
-def _receivable(name: str, r: Any) -> ReceivableRow:
-    orders, outstanding, late, overdue, oldest, other = r
-    return ReceivableRow(
-        name, int(orders), int(outstanding), int(late), int(overdue), oldest, int(other)
-    )
-
-
-def _total(rows: list[ReceivableRow]) -> ReceivableRow:
-    dues = [r.oldest_due for r in rows if r.oldest_due is not None]
-    return ReceivableRow(
-        "total",
-        sum(r.orders for r in rows),
-        sum(r.outstanding_minor for r in rows),
-        sum(r.overdue_orders for r in rows),
-        sum(r.overdue_minor for r in rows),
-        min(dues) if dues else None,
-        sum(r.other_currency for r in rows),
-    )
