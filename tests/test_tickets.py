@@ -17,9 +17,9 @@ from tests.clihelp import Crm
 from tests.conftest import NOW
 from tinycrm.errors import Conflict, CrmError, InvalidInput, NotFound
 from tinycrm.models import CompanyCreate, ContactCreate, TicketPriority, UserCreate
-from tinycrm.services import companies, contacts, reminders, tickets, users
+from tinycrm.services import companies, contacts, kb, reminders, service_report, tickets, users
+from tinycrm.services.periods import ALL_TIME, date_range
 from tinycrm.services.refs import resolve_user
-from tinycrm.services.reports import ALL_TIME, date_range
 from tinycrm.store import Database, dbapi, session_scope
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -107,7 +107,7 @@ def test_a_ticket_takes_its_contacts_company(crm: Database) -> None:
 def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
     with session_scope(crm, write=True) as s:
         new_ticket(s, "Invoice wrong", "2026-11-20T10:00", "high")
-        article = tickets.add_article(s, title="Credit notes", body="Issue one.", now=NOW)
+        article = kb.add_article(s, title="Credit notes", body="Issue one.", now=NOW)
         assert tickets.assign_ticket(s, ref=1, owner="bob", now=NOW).owner == "Bob Stone"
         bob = resolve_user(s, "bob")
         tickets.comment_ticket(s, ref=1, body="Called Carla", now=NOW, actor=bob)
@@ -122,7 +122,7 @@ def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
         with pytest.raises(Conflict, match="ticket #1 is already resolved"):
             tickets.resolve_ticket(s, ref=1, now=NOW)
         assert tickets.rate_ticket(s, ref=1, score=5, now=NOW).csat == 5
-        assert tickets.get_article(s, ref=article.id).tickets == 1
+        assert kb.get_article(s, ref=article.id).tickets == 1
         again = tickets.reopen_ticket(s, ref=1, now=NOW, sla={"high": 2})
         assert (again.state, again.resolved_at, again.csat) == ("open", None, None)
         assert again.due_at == NOW + timedelta(hours=2)
@@ -133,6 +133,7 @@ def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
         comments = tickets.ticket_comments(s, ref=1)
     assert [(c.author, c.body) for c in comments] == [
         ("Bob Stone", "Called Carla"),
+        (None, "Reopened"),  # at NOW, before the comment dated a day later
         (None, "Sent a credit note"),
     ]
 
@@ -180,7 +181,7 @@ def test_lists_put_open_tickets_first_by_due_time(desk: Database) -> None:
 # --- the service report ---------------------------------------------------------------------
 
 
-def figures(row: tickets.ServiceRow) -> tuple[Any, ...]:
+def figures(row: service_report.ServiceRow) -> tuple[Any, ...]:
     return (
         row.key, row.open, row.overdue, row.opened, row.resolved, row.resolved_late,
         row.median_hours, row.csat, row.csat_count,
@@ -190,9 +191,9 @@ def figures(row: tickets.ServiceRow) -> tuple[Any, ...]:
 def test_service_per_owner_in_november_in_paris(desk: Database) -> None:
     november = date_range(date(2026, 11, 1), date(2026, 11, 30), PARIS)
     with session_scope(desk, write=False) as s:
-        found = tickets.service_report(s, period=november, now=NOW, tz=PARIS)
+        found = service_report.service_report(s, period=november, now=NOW, tz=PARIS)
         in_utc = date_range(date(2026, 11, 1), date(2026, 11, 30), UTC)
-        bob_utc = tickets.service_report(s, period=in_utc, now=NOW, tz=UTC, owner="bob")
+        bob_utc = service_report.service_report(s, period=in_utc, now=NOW, tz=UTC, owner="bob")
     assert [figures(r) for r in found.rows] == [
         ("Ann Lee", 1, 1, 3, 2, 1, 53.0, 4.0, 2),
         ("Bob Stone", 1, 0, 1, 1, 1, 515.5, None, 0),  # resolved 00:30 on 1 November in Paris
@@ -207,12 +208,14 @@ def test_service_per_owner_in_november_in_paris(desk: Database) -> None:
 def test_service_per_month_and_per_year(desk: Database) -> None:
     autumn = date_range(date(2026, 9, 1), date(2026, 11, 30), UTC)
     with session_scope(desk, write=False) as s:
-        monthly = tickets.service_report(s, period=autumn, now=NOW, tz=UTC, by="month")
-        yearly = tickets.service_report(s, period=ALL_TIME, now=NOW, tz=UTC, by="year")
-        quarterly = tickets.service_report(s, period=ALL_TIME, now=NOW, tz=UTC, by="quarter")
-        ann = tickets.service_report(s, period=autumn, now=NOW, tz=UTC, by="month", owner="ann")
+        monthly = service_report.service_report(s, period=autumn, now=NOW, tz=UTC, by="month")
+        yearly = service_report.service_report(s, period=ALL_TIME, now=NOW, tz=UTC, by="year")
+        quarterly = service_report.service_report(s, period=ALL_TIME, now=NOW, tz=UTC, by="quarter")
+        ann = service_report.service_report(
+            s, period=autumn, now=NOW, tz=UTC, by="month", owner="ann"
+        )
         with pytest.raises(InvalidInput, match="--by: must be owner, month, quarter or year"):
-            tickets.service_report(s, period=autumn, now=NOW, tz=UTC, by="week")
+            service_report.service_report(s, period=autumn, now=NOW, tz=UTC, by="week")
     assert [figures(r) for r in monthly.rows] == [
         ("2026-09", None, None, 1, 1, 0, 2.0, 2.0, 1),
         ("2026-10", None, None, 1, 1, 1, 515.5, None, 0),
@@ -237,7 +240,7 @@ def library(crm: Database) -> Database:
             ("Billing address change", "Customers change the invoice address under Settings."),
             ("Password reset", "Use the link on the login page."),
         ):
-            tickets.add_article(s, title=title, body=body, now=NOW)
+            kb.add_article(s, title=title, body=body, now=NOW)
     return crm
 
 
@@ -254,15 +257,15 @@ def library(crm: Database) -> Database:
 )
 def test_search_finds_articles_by_words(library: Database, words: str, found: list[int]) -> None:
     with session_scope(library, write=False) as s:
-        assert [a.id for a in tickets.search_articles(s, query=words)] == found
+        assert [a.id for a in kb.search_articles(s, query=words)] == found
 
 
 def test_search_marks_the_words_and_refuses_no_words(library: Database) -> None:
     with session_scope(library, write=False) as s:
-        hit = tickets.search_articles(s, query="address")[0]
+        hit = kb.search_articles(s, query="address")[0]
         with pytest.raises(InvalidInput, match="give at least one word"):
-            tickets.search_articles(s, query=" ** ")
-        listed = tickets.list_articles(s)
+            kb.search_articles(s, query=" ** ")
+        listed = kb.list_articles(s)
     assert hit.title == "Billing address change"
     assert hit.snippet is not None and "«address»" in hit.snippet
     assert [(a.id, a.tickets) for a in listed] == [(1, 0), (2, 0), (3, 0)]
@@ -354,8 +357,10 @@ def test_a_ticket_from_the_command_line(cli: Crm, monkeypatch: pytest.MonkeyPatc
             "body": "Asked for the invoice number",
         }
     ]
-    reopened = cli("ticket", "reopen", "1")
+    reopened = cli("--as", "bo", "ticket", "reopen", "1", "--reason", "Credit note was wrong")
     assert reopened.out == "ticket #1 reopened: Invoice wrong (high, due Tue 2026-11-24 16:00)\n"
+    again = cli("ticket", "show", "1", "--format", "json").json()["comments"][-1]
+    assert (again["author"], again["body"]) == ("Bo Chen", "Reopened: Credit note was wrong")
 
 
 @pytest.mark.parametrize(

@@ -139,14 +139,27 @@ def resolve(
 
 
 @app.command("reopen")
-def reopen(ticket_id: TicketId, due: Due = None) -> None:
-    """Open a resolved ticket again; its clock restarts (a new due time from now)."""
+def reopen(
+    ticket_id: TicketId,
+    due: Due = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why it is open again (kept in its comments).")
+    ] = None,
+) -> None:
+    """Open a resolved ticket again; its clock restarts (a new due time from now), and the
+    reopening is added to its comments."""
     from tinycrm.services import tickets
 
     st = state()
     with st.session(write=True) as session:
         row = tickets.reopen_ticket(
-            session, ref=ticket_id, now=st.now(), sla=_sla(st), due_at=st.when(due, "--due")
+            session,
+            ref=ticket_id,
+            now=st.now(),
+            sla=_sla(st),
+            due_at=st.when(due, "--due"),
+            reason=reason,
+            actor=st.actor(session),
         )
     _said("reopened", row, st)
 
@@ -240,12 +253,12 @@ def kb_add(
     ] = None,
 ) -> None:
     """Add a solution article."""
-    from tinycrm.services import tickets
+    from tinycrm.services import kb as articles
 
     st = state()
     text = _read(body, file)
     with st.session(write=True) as session:
-        row = tickets.add_article(session, title=title, body=text, now=st.now())
+        row = articles.add_article(session, title=title, body=text, now=st.now())
     done(f"article #{row.id} added: {row.title}")
 
 
@@ -256,11 +269,11 @@ def kb_search(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Articles holding every word (or a word starting with it), best match first."""
-    from tinycrm.services import tickets
+    from tinycrm.services import kb as articles
 
     st = state()
     with st.session(write=False) as session:
-        rows = tickets.search_articles(session, query=" ".join(words), limit=limit)
+        rows = articles.search_articles(session, query=" ".join(words), limit=limit)
     shown = [as_row(r, rank=n) for n, r in enumerate(rows, start=1)]
     emit(shown, fmt, st.tz, columns=SEARCH_COLUMNS, empty="no articles match")
 
@@ -271,11 +284,11 @@ def kb_show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """An article in full, and the tickets it resolved."""
-    from tinycrm.services import tickets
+    from tinycrm.services import kb as articles
 
     st = state()
     with st.session(write=False) as session:
-        row = tickets.get_article(session, ref=article_id)
+        row = articles.get_article(session, ref=article_id)
     fields = as_row(row)
     for key in ("snippet", "score"):
         fields.pop(key)
@@ -288,11 +301,11 @@ def kb_list(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Every solution article, with how many tickets each resolved."""
-    from tinycrm.services import tickets
+    from tinycrm.services import kb as articles
 
     st = state()
     with st.session(write=False) as session:
-        rows = tickets.list_articles(session, limit=limit)
+        rows = articles.list_articles(session, limit=limit)
     emit([as_row(r) for r in rows], fmt, st.tz, columns=ARTICLE_COLUMNS, empty="no articles yet")
 
 
@@ -328,16 +341,16 @@ def service(
 ) -> None:
     """Service tickets per owner or per period, and in total: open and overdue now, opened
     and resolved in the period, resolved late, median hours to resolve, CSAT average."""
-    from tinycrm.services import reports, tickets
+    from tinycrm.services import periods, service_report
 
     st = state()
     span = period_of(st, start, end, period, year)
     if span is None:
         default = {"owner": "month", "month": "year", "quarter": "year"}.get(by)
         today, tz = st.today(), st.tz
-        span = reports.calendar_period(default, today=today, tz=tz) if default else reports.ALL_TIME
+        span = periods.calendar_period(default, today=today, tz=tz) if default else periods.ALL_TIME
     with st.session(write=False) as session:
-        found = tickets.service_report(
+        found = service_report.service_report(
             session, period=span, now=st.now(), tz=st.tz, by=by, owner=owner
         )
     head = "owner" if found.by == "owner" else "period"

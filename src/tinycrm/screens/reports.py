@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.services.campaigns import CampaignFigures
-    from tinycrm.services.orders import Receivables
+    from tinycrm.services.receivables import Receivables
     from tinycrm.services.reports import (
         ConversionRow,
         ForecastRow,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         Period,
     )
     from tinycrm.services.segments import AbcReport, RetentionRow, RfmReport
-    from tinycrm.services.tickets import ServiceReport
+    from tinycrm.services.service_report import ServiceReport
 
 KINDS = ("month", "quarter", "year", "all")
 FORECAST_MONTHS = 6
@@ -167,9 +167,9 @@ class ReportsScreen(CrmScreen):
     def _fetch(self, session: Session) -> ReportsView:
         from tinycrm.services import reports
         from tinycrm.services.campaigns import campaign_report
-        from tinycrm.services.orders import receivables
+        from tinycrm.services.receivables import receivables
         from tinycrm.services.segments import abc, retention, rfm
-        from tinycrm.services.tickets import service_report
+        from tinycrm.services.service_report import service_report
 
         st, period = self.state, self.period()
         currency = st.settings.currency

@@ -17,8 +17,9 @@ from sqlmodel import Session
 from tinycrm.models import Deal, TicketPriority, User
 from tinycrm.money import Money
 from tinycrm.services.campaigns import create_campaign
+from tinycrm.services.kb import add_article
 from tinycrm.services.orders import add_payment, create_order
-from tinycrm.services.tickets import add_article, comment_ticket, open_ticket, resolve_ticket
+from tinycrm.services.tickets import comment_ticket, open_ticket, resolve_ticket
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
