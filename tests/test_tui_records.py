@@ -27,9 +27,10 @@ from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.reports import ReportsScreen
 from tinycrm.services import reports
 from tinycrm.services.contacts import create_contact
+from tinycrm.services.kb import add_article
 from tinycrm.services.orders import add_payment, create_order
 from tinycrm.services.segments import retention, rfm
-from tinycrm.services.tickets import add_article, open_ticket
+from tinycrm.services.tickets import open_ticket
 from tinycrm.store import session_scope
 from tinycrm.tui import CrmApp
 

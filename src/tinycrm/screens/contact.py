@@ -1,6 +1,7 @@
 """One contact: fields (with lifecycle and campaign), company, their deals, orders and
-tickets, and their activity timeline; tickets opened and leads claimed, qualified or
-dropped from here (tickets resolved, deals opened and duplicates merged: contact_actions)."""
+tickets, and their activity timeline; leads claimed, assigned, qualified or dropped from
+here, and the contact's company opened (tickets, the knowledge base, deals opened and
+duplicates merged: contact_actions)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from tinycrm.screens.contact_actions import ContactActions
+from tinycrm.screens.contact_actions import ContactActions, number
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
-from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.widgets.format import local
 from tinycrm.widgets.timeline import Timeline
 
@@ -29,10 +30,10 @@ if TYPE_CHECKING:
     from tinycrm.services.deals import DealRow
     from tinycrm.services.orders import OrderRow
     from tinycrm.services.tickets import TicketRow
+    from tinycrm.services.users import UserRow
 
 STATUSES = ("lead", "prospect", "customer", "inactive")
-LEAD_ACTIONS = ("claim", "qualify", "drop")
-PRIORITIES = ("normal", "high", "urgent", "low")
+LEAD_ACTIONS = ("claim", "assign", "qualify", "drop")
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,11 @@ class ContactScreen(ContactActions):
         **{f"lead.{a}": "lead" for a in LEAD_ACTIONS},
     }
     BINDINGS = [
-        Binding("t", "ticket", "Open ticket", id="contact.ticket"),
         Binding("c", "claim", "Claim", id="lead.claim"),
         Binding("q", "qualify", "Qualify", id="lead.qualify"),
         Binding("d", "drop", "Drop", id="lead.drop"),
+        Binding("A", "assign", "Assign", tooltip="Assign to a user", show=False, id="lead.assign"),
+        Binding("g", "company", "Open company", show=False, id="contact.company"),
     ]
 
     def __init__(self, contact_id: int) -> None:
@@ -118,12 +120,7 @@ class ContactScreen(ContactActions):
         deals = list_deals(session, contact=ref, status=None, limit=50)
         timeline = list_activities(session, contact_id=self.contact_id, limit=200)
         tag = lifecycles(session, today=today, contact_ids=[self.contact_id])
-        orders = [
-            order
-            for d in deals
-            if d.status == "won"
-            for order in list_orders(session, today=today, deal=d.id)
-        ]
+        orders = list_orders(session, today=today, contact=ref)
         tickets = list_tickets(session, now=st.now(), status="all", contact=ref, limit=20)
         return ContactView(
             detail, deals, timeline, tag.contacts.get(self.contact_id), orders, tickets
@@ -174,9 +171,7 @@ class ContactScreen(ContactActions):
             Field(k, k.capitalize(), v, choices=STATUSES if k == "status" else ())
             for k, v in initial.items()
         ]
-        self.app.push_screen(
-            FormDialog(f"Edit {c.name}", fields), partial(self._save_edit, initial)
-        )
+        self.ask(FormDialog(f"Edit {c.name}", fields), partial(self._save_edit, initial))
 
     def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
         from tinycrm.models import ContactUpdate
@@ -209,41 +204,21 @@ class ContactScreen(ContactActions):
         return self.view is not None and self.view.detail.row.status == "lead"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Lead actions only on a lead, and claim only while nobody owns it."""
+        """Lead actions only on a lead, and claim only while nobody owns it; the company
+        only when the contact has one."""
         if action == "claim":
             return self.is_lead() and self.view is not None and self.view.detail.row.owner is None
         if action in LEAD_ACTIONS:
             return self.is_lead()
+        if action == "company":
+            return self.view is not None and self.view.detail.company_id is not None
         return super().check_action(action, parameters)
 
-    def action_ticket(self) -> None:
-        fields = [
-            Field("subject", "Subject", placeholder="what the customer needs", required=True),
-            Field("priority", "Priority", "normal", choices=PRIORITIES),
-            Field("body", "Details"),
-        ]
-        self.app.push_screen(FormDialog("Open ticket", fields), self._open_ticket)
+    def action_company(self) -> None:
+        from tinycrm.screens.company import CompanyScreen
 
-    def _open_ticket(self, values: dict[str, str] | None) -> None:
-        from tinycrm.services.tickets import open_ticket, priority_of, sla_hours
-
-        if values is None:
-            return
-        st = self.state
-
-        def job(session: Session) -> TicketRow:
-            return open_ticket(
-                session,
-                subject=values["subject"],
-                priority=priority_of(values["priority"]),
-                sla=sla_hours(st.settings.extra.get("sla_hours")),
-                body=values.get("body") or None,
-                contact=str(self.contact_id),
-                actor=st.actor(session),
-                now=st.now(),
-            )
-
-        self.db(job, lambda t: self._done(f"ticket #{t.id} opened: {t.subject}"), write=True)
+        if self.view is not None and self.view.detail.company_id is not None:
+            self.app.push_screen(CompanyScreen(self.view.detail.company_id))
 
     def action_claim(self) -> None:
         from tinycrm.services.leads import claim_lead
@@ -257,6 +232,36 @@ class ContactScreen(ContactActions):
             write=True,
         )
 
+    def action_assign(self) -> None:
+        from tinycrm.services.users import list_users
+
+        if not self.is_lead():
+            return
+        currency = self.state.settings.currency
+        self.db(lambda s: list_users(s, currency=currency), self._pick_user)
+
+    def _pick_user(self, users: list[UserRow]) -> None:
+        owner = self.view.detail.row.owner if self.view is not None else None
+        choices = [f"#{u.id} {u.name}" for u in users if u.name != owner]
+        if not choices:
+            self.notify("no other user to assign the lead to", severity="warning")
+            return
+        self.app.push_screen(ChoiceDialog("Assign the lead to", choices), self._assign)
+
+    def _assign(self, choice: str | None) -> None:
+        from tinycrm.services.leads import assign_lead
+
+        if choice is None:
+            return
+        st, to = self.state, str(number(choice))
+        self.db(
+            lambda s: assign_lead(
+                s, ref=str(self.contact_id), to=to, actor=st.actor(s), now=st.now()
+            ),
+            lambda h: self._done(f"assigned {h.name} to {h.to_user}"),
+            write=True,
+        )
+
     def action_qualify(self) -> None:
         if not self.is_lead():
             return
@@ -265,7 +270,7 @@ class ContactScreen(ContactActions):
             Field("title", "Deal title", placeholder="the contact's name"),
             Field("amount", "Deal amount", placeholder="e.g. 12500"),
         ]
-        self.app.push_screen(FormDialog("Qualify lead", fields), self._qualify)
+        self.ask(FormDialog("Qualify lead", fields), self._qualify)
 
     def _qualify(self, values: dict[str, str] | None) -> None:
         from tinycrm.services.leads import Qualified, qualify_lead
@@ -300,7 +305,7 @@ class ContactScreen(ContactActions):
         fields = [
             Field("reason", "Why drop it?", placeholder="e.g. junk, not a fit", required=True)
         ]
-        self.app.push_screen(FormDialog("Drop lead", fields), self._drop)
+        self.ask(FormDialog("Drop lead", fields), self._drop)
 
     def _drop(self, values: dict[str, str] | None) -> None:
         from tinycrm.services.leads import drop_lead

@@ -1,5 +1,6 @@
 """One deal: its fields, company, stage history, its orders with what is paid and owed,
-the company's other deals and the timeline; orders and payments are added from here."""
+the company's other deals and the timeline; orders and payments are added from here, and
+the deal's contact or company opened."""
 
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ class DealScreen(RecordScreen):
         Binding("w", "won", "Won", tooltip="Mark won", id="deal.won"),
         Binding("l", "lost", "Lost", tooltip="Mark lost", id="deal.lost"),
         Binding("c", "contact", "Open contact", id="deal.contact"),
+        Binding("g", "company", "Open company", show=False, id="deal.company"),
         Binding("o", "order", "Add order", id="deal.order"),
         Binding("p", "pay", "Add payment", id="order.pay"),
     ]
@@ -198,7 +200,7 @@ class DealScreen(RecordScreen):
         fields = [
             Field("reason", "Why was it lost?", placeholder="e.g. price, timing", required=True)
         ]
-        self.app.push_screen(FormDialog(f"Mark deal #{self.deal_id} lost", fields), self._lose)
+        self.ask(FormDialog(f"Mark deal #{self.deal_id} lost", fields), self._lose)
 
     def _lose(self, values: dict[str, str] | None) -> None:
         from tinycrm.services.deals import lose_deal
@@ -221,6 +223,8 @@ class DealScreen(RecordScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pay":
             return self.view is not None and bool(self.view.orders)
+        if action == "company":
+            return self.view is not None and self.view.detail.company_id is not None
         return True
 
     def action_order(self) -> None:
@@ -228,7 +232,7 @@ class DealScreen(RecordScreen):
             Field("amount", "Amount", placeholder="what the deal's orders do not cover yet"),
             Field("due", "Payment due", placeholder="e.g. +30d, 2026-12-31 (or none)"),
         ]
-        self.app.push_screen(FormDialog(f"Add order to deal #{self.deal_id}", fields), self._order)
+        self.ask(FormDialog(f"Add order to deal #{self.deal_id}", fields), self._order)
 
     def _order(self, values: dict[str, str] | None) -> None:
         from tinycrm.services.orders import create_order
@@ -264,7 +268,7 @@ class DealScreen(RecordScreen):
             ),
             Field("date", "Received on", "today"),
         ]
-        self.app.push_screen(FormDialog("Add payment", fields), self._pay)
+        self.ask(FormDialog("Add payment", fields), self._pay)
 
     def _pay(self, values: dict[str, str] | None) -> None:
         from tinycrm.services.orders import add_payment
@@ -296,6 +300,12 @@ class DealScreen(RecordScreen):
             return
         self.app.push_screen(ContactScreen(self.view.detail.contact_id))
 
+    def action_company(self) -> None:
+        from tinycrm.screens.company import CompanyScreen
+
+        if self.view is not None and self.view.detail.company_id is not None:
+            self.app.push_screen(CompanyScreen(self.view.detail.company_id))
+
     def action_edit(self) -> None:
         if self.view is None:
             return
@@ -310,9 +320,7 @@ class DealScreen(RecordScreen):
         }
         labels = {"title": "Title", "amount": "Amount", "close": "Expected close"}
         fields = [Field(k, labels.get(k, k.capitalize()), v) for k, v in initial.items()]
-        self.app.push_screen(
-            FormDialog(f"Edit deal #{d.id}", fields), partial(self._save_edit, initial)
-        )
+        self.ask(FormDialog(f"Edit deal #{d.id}", fields), partial(self._save_edit, initial))
 
     def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
         from tinycrm.models import DealUpdate

@@ -1,4 +1,5 @@
-"""Companies: the accounts, with their people, deals and history."""
+"""Companies: the accounts, with their people, deals and history, and what their orders
+come to."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from sqlmodel import Session, col, select
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal, DealStatus, User
 from tinycrm.models.base import utcnow
+from tinycrm.money import Money
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.filters import CompanyFilter, company_filters
+from tinycrm.services.orders import OrderRow
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import optional, resolve_company, resolve_user
 
@@ -208,3 +211,30 @@ def get_company(session: Session, *, ref: str) -> CompanyDetail:
     row = list_companies(session, ids=[company.id])[0]
     deals = session.exec(select(func.count()).where(Deal.company_id == company.id)).one()
     return CompanyDetail(row, company.phone, company.website, company.notes, company.custom, deals)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a customer's orders come to in one currency."""
+
+    orders: int
+    ordered: Money
+    paid: Money
+    outstanding: Money
+    """Summed per order, so an overpaid order does not lower what the others owe."""
+    overdue: Money
+    """The outstanding money of the orders past their due date."""
+
+
+def order_totals(orders: list[OrderRow]) -> list[Owed]:
+    """`orders` summed per currency (by currency code), as the company screen shows them."""
+    totals: dict[str, list[int]] = {}
+    for o in orders:
+        sums = totals.setdefault(o.amount.currency, [0, 0, 0, 0, 0])
+        late = o.outstanding.minor if o.overdue else 0
+        for i, minor in enumerate((1, o.amount.minor, o.paid.minor, o.outstanding.minor, late)):
+            sums[i] += minor
+    return [
+        Owed(sums[0], *(Money(minor, code) for minor in sums[1:]))
+        for code, sums in sorted(totals.items())
+    ]
