@@ -183,6 +183,17 @@ def test_cli_save_list_and_export_a_segment(crm: Crm) -> None:
     assert crm("contact", "segment-rm", "French VIPs").out == "segment deleted: French VIPs\n"
 
 
+def test_a_segment_saved_from_the_app_search_box_is_described_and_applied(
+    crm: Crm, book: Database
+) -> None:
+    with session_scope(book, write=True) as s:
+        filters.save_segment(s, name="Acme people", filters=ContactFilter(words="acm"), now=NOW)
+    listed = crm("contact", "segments").out
+    assert "words 'acm'" in listed and "--words" not in listed
+    found = crm("contact", "list", "--segment", "acme people", "--format", "json").json()
+    assert [r["company"] for r in found] == ["Acme"] * len(found) and found
+
+
 def test_cli_campaign_on_add_and_edit(crm: Crm) -> None:
     crm("contact", "add", "Gus", "--campaign", "Webinar")
     assert crm("contact", "show", "Gus", "--format", "json").json()["campaign"] == "Webinar"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from tests.conftest import NOW
 from tests.test_tui_support import ACTOR, database, demo_database, make_app, rendered, settle
@@ -165,3 +165,22 @@ async def test_enter_on_a_single_match_opens_it(demo: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ContactScreen)
+
+
+async def test_mode_keys_work_from_the_empty_search_box_and_type_once_it_has_text(
+    demo: Path,
+) -> None:
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        search = pilot.app.screen.query_one("#contacts-search", Input)
+        assert pilot.app.focused is search
+        await pilot.press("/", "3")  # empty box: "/" keeps the search, "3" goes to the calendar
+        await settle(pilot)
+        went = pilot.app.current_mode
+        await pilot.press("2", "r", "2", "?")  # with text in the box, digits are searched for
+        await settle(pilot)
+        typed, stayed = search.value, pilot.app.current_mode
+    assert went == "calendar"
+    assert (typed, stayed) == ("r2?", "contacts")

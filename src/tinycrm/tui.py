@@ -1,5 +1,5 @@
-"""The Textual app behind `crm tui`: five modes (board, contacts, calendar, reports,
-activity), the key help, and a command palette that reaches every action by name."""
+"""The Textual app behind `crm tui`: six modes (board, contacts, calendar, reports,
+activity, campaigns), the key help, and a command palette that reaches every action by name."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from textual.screen import Screen
 from tinycrm.screens.activity import ActivityScreen
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.calendar import CalendarScreen
-from tinycrm.screens.contacts import ContactsScreen
+from tinycrm.screens.campaigns import CampaignsScreen
+from tinycrm.screens.contacts import ContactsScreen, contact_list
 from tinycrm.screens.dialogs import HelpScreen
 from tinycrm.screens.reports import ReportsScreen
 
@@ -28,6 +29,7 @@ MODE_TITLES = {
     "calendar": "Calendar",
     "reports": "Reports",
     "activity": "Activity",
+    "campaigns": "Campaigns",
 }
 
 
@@ -40,6 +42,7 @@ class CrmApp(App[None]):
         "calendar": CalendarScreen,
         "reports": ReportsScreen,
         "activity": ActivityScreen,
+        "campaigns": CampaignsScreen,
     }
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,6 +51,7 @@ class CrmApp(App[None]):
         Binding("3", "mode('calendar')", show=False, description="Calendar", id="app.calendar"),
         Binding("4", "mode('reports')", show=False, description="Reports", id="app.reports"),
         Binding("5", "mode('activity')", show=False, description="Activity", id="app.activity"),
+        Binding("6", "mode('campaigns')", show=False, description="Campaigns", id="app.campaigns"),
         Binding("question_mark,f1", "help", "Keys", key_display="?", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
     ]
@@ -58,6 +62,10 @@ class CrmApp(App[None]):
 
     def action_mode(self, mode: str) -> None:
         self.switch_mode(mode)
+
+    def action_reclaim(self) -> None:
+        """From anywhere: the contact list asks, moves, and shows the list after."""
+        contact_list(self).action_reclaim()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -98,6 +106,11 @@ class CrmApp(App[None]):
             yield SystemCommand(
                 f"go: {title}", f"Switch to the {title.lower()}", partial(self.action_mode, mode)
             )
+        yield SystemCommand(
+            "pool: Reclaim stale leads",
+            "Return leads (and deals) with no activity for a while to the pool",
+            self.action_reclaim,
+        )
         noun = getattr(screen, "NOUN", "screen")
         owners: list[Any] = [screen]
         if screen.focused is not None:  # e.g. the calendar's month grid

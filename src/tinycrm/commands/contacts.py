@@ -213,7 +213,9 @@ def list_(
 
 
 def _describe(stored: dict[str, str]) -> str:
-    return " ".join(f"--{k} {v!r}" for k, v in stored.items())
+    """A segment's filters as the options that give them; words typed in the app's search
+    box (which has no option) as `words 'text'`."""
+    return " ".join(f"{'' if k == 'words' else '--'}{k} {v!r}" for k, v in stored.items())
 
 
 @app.command("segments")

@@ -8,11 +8,10 @@ cost follows the screen size and not the number of deals or contacts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, func, or_, union
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
@@ -21,7 +20,6 @@ from tinycrm.models import (
     Activity,
     Company,
     Contact,
-    ContactTag,
     Deal,
     DealStatus,
     Stage,
@@ -30,10 +28,8 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money
-from tinycrm.normalize import name_key
 from tinycrm.services.contacts import ContactRow, tags_of
-from tinycrm.services.filters import DealFilter, deal_filters
-from tinycrm.services.refs import escape_like
+from tinycrm.services.filters import ContactFilter, DealFilter, contact_filters, deal_filters
 
 
 @dataclass(frozen=True)
@@ -197,44 +193,25 @@ def board_position(session: Session, *, deal_id: int, wanted: DealFilter) -> tup
     return deal.stage_id, count(col(Deal.stage_id) == deal.stage_id, before)
 
 
-def _starts(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix`, as an index range (the LIKE keeps it exact)."""
-    return and_(
-        column >= prefix,
-        column < prefix + "\U0010ffff",
-        column.like(f"{escape_like(prefix)}%", escape="\\"),
-    )
-
-
-def _matching_ids(text: str) -> Any:
-    """Ids of contacts matching `text`: each way of matching is a query an index can
-    answer, except a word inside a name, which reads the name index alone."""
-    key = name_key(text)
-    plain = text.strip().casefold()
-    name = col(Contact.name_key)
-    return union(
-        select(col(Contact.id)).where(_starts(name, key)),
-        select(col(Contact.id)).where(name.like(f"% {escape_like(key)}%", escape="\\")),
-        select(col(Contact.id)).where(_starts(col(Contact.email), plain)),
-        select(col(Contact.id))
-        .join(Company, col(Company.id) == col(Contact.company_id))
-        .where(_starts(col(Company.name_key), key)),
-        select(col(ContactTag.contact_id)).where(_starts(col(ContactTag.tag), plain)),
-    )
-
-
 def search_contacts(
-    session: Session, *, text: str = "", limit: int = 100, offset: int = 0
+    session: Session,
+    *,
+    text: str = "",
+    wanted: ContactFilter | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    today: date | None = None,
 ) -> list[ContactRow]:
     """Contacts whose name (any word of it), email, company or a tag starts with `text`,
-    ordered by name; paged in SQL."""
+    and that match `wanted` (a filter or a saved segment's), ordered by name; paged in SQL.
+    `today` dates a lifecycle filter."""
     query = (
         select(Contact, Company.name, User.name)
         .outerjoin(Company, col(Company.id) == col(Contact.company_id))
         .outerjoin(User, col(User.id) == col(Contact.owner_id))
     )
-    if name_key(text or ""):
-        query = query.where(col(Contact.id).in_(_matching_ids(text)))
+    where = replace(wanted or ContactFilter(), words=text or None)
+    query = query.where(*contact_filters(session, where, today=today))
     query = query.order_by(col(Contact.name_key), col(Contact.id)).offset(offset).limit(limit)
     found = list(session.exec(query))
     tags = tags_of(session, [c.id for c, _, _ in found if c.id is not None])

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_, union
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -63,6 +63,9 @@ class ContactFilter:
     campaign: str | None = None
     lifecycle: str | None = None
     """new, regular, loyal, declining or lost (from payments; see services/segments)."""
+    words: str | None = None
+    """What the app's search box holds: a word of the name, the email, the company name or
+    a tag starts with it (each a prefix an index answers, unlike `search`'s substring)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,36 @@ def contact_filters(
         pattern = f"%{escape_like(name_key(f.search))}%"
         columns = (Contact.name_key, Contact.email, Company.name_key)
         where.append(or_(*(col(c).like(pattern, escape="\\") for c in columns)))
+    if f.words and name_key(f.words):
+        where.append(col(Contact.id).in_(matching_ids(f.words)))
     return where
+
+
+def _starts(column: Any, prefix: str) -> ColumnElement[bool]:
+    """`column` starts with `prefix`, as an index range (the LIKE keeps it exact)."""
+    return and_(
+        column >= prefix,
+        column < prefix + "\U0010ffff",
+        column.like(f"{escape_like(prefix)}%", escape="\\"),
+    )
+
+
+def matching_ids(text: str) -> Any:
+    """Ids of contacts matching `text` as the app's search box does: each way of matching
+    is a query an index can answer, except a word inside a name, which reads the name
+    index alone."""
+    key = name_key(text)
+    plain = text.strip().casefold()
+    name = col(Contact.name_key)
+    return union(
+        select(col(Contact.id)).where(_starts(name, key)),
+        select(col(Contact.id)).where(name.like(f"% {escape_like(key)}%", escape="\\")),
+        select(col(Contact.id)).where(_starts(col(Contact.email), plain)),
+        select(col(Contact.id))
+        .join(Company, col(Company.id) == col(Contact.company_id))
+        .where(_starts(col(Company.name_key), key)),
+        select(col(ContactTag.contact_id)).where(_starts(col(ContactTag.tag), plain)),
+    )
 
 
 def _place_filters(
