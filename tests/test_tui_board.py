@@ -182,6 +182,11 @@ async def test_new_deal_with_a_bad_amount_is_refused(demo: Path) -> None:
         await pilot.pause()
         await pilot.press(*"lots", "ctrl+s")
         await settle(pilot)
+        form = pilot.app.screen  # back, as it was typed, to fix the amount
+        assert isinstance(form, FormDialog)
+        assert (form.values()["title"], form.values()["amount"]) == ("Kiosk fleet", "lots")
+        await pilot.press("escape")
+        await settle(pilot)
         assert isinstance(pilot.app.screen, BoardScreen)
         messages = [n.message for n in pilot.app._notifications]
     assert messages[0] == "title: please fill this in"

@@ -26,7 +26,8 @@ from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.reports import ReportsScreen
 from tinycrm.services.campaigns import create_campaign
 from tinycrm.services.contacts import update_contact
-from tinycrm.services.orders import add_payment, create_order, receivables
+from tinycrm.services.orders import add_payment, create_order
+from tinycrm.services.receivables import receivables
 from tinycrm.store import session_scope
 from tinycrm.tui import CrmApp
 
@@ -148,11 +149,15 @@ async def test_add_an_order_and_payments_from_deal_detail(demo: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         refused = errors(pilot.app)
+        back = pilot.app.screen.query_one("#field-amount").value  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
         orders = rendered(pilot.app.screen.query_one("#deal-orders"))
     assert "order: Add payment" not in no_order and "deal: Add order" in no_order
     assert "order: Add payment" in with_order
     assert prefilled == "10000.00"
     assert len(refused) == 1 and "more than the 7,500.00 USD outstanding" in refused[0]
+    assert back == "9000"  # the form came back as typed
     db = database(demo)
     with session_scope(db, write=False) as session:
         order = session.exec(select(Order)).one()

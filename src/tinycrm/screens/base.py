@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.dom import DOMNode
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
 from tinycrm.errors import CrmError
+from tinycrm.screens.dialogs import FormDialog
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -33,6 +35,7 @@ def run_db(
     group: str = "db",
     exclusive: bool = False,
     then: Callable[[Session], Any] | None = None,
+    retry: Callable[[], Any] | None = None,
 ) -> Worker[None]:
     """Run `job(session)` in a thread; hand its result to `done` on the event loop.
 
@@ -40,7 +43,7 @@ def run_db(
     in the same thread and `done` gets that result instead: a change and the fresh view of
     it cost one trip. A `CrmError` becomes an error notification; a worker replaced by a
     newer one in the same exclusive group drops its result, so a slow old query never
-    overwrites a newer answer."""
+    overwrites a newer answer. `retry` runs after a `CrmError` (a form shown again)."""
     app = node.app
     state = app_state(node)
 
@@ -53,6 +56,8 @@ def run_db(
                     result = then(session)
         except CrmError as exc:
             app.call_from_thread(app.notify, exc.message, severity="error", timeout=6)
+            if retry is not None:
+                app.call_from_thread(retry)
             return
         except Exception as exc:  # a bug must not take the app down with the user's work
             app.call_from_thread(app.notify, f"unexpected error: {exc}", severity="error")
@@ -69,6 +74,8 @@ class CrmScreen(Screen[None]):
 
     NOUN = "app"
     NOUNS: ClassVar[dict[str, str]] = {}
+    _retry: Callable[[], Any] | None = None
+    """While a form's answer is handled: how to show that form again, as it was filled in."""
 
     @property
     def state(self) -> AppState:
@@ -84,4 +91,24 @@ class CrmScreen(Screen[None]):
         exclusive: bool = False,
         then: Callable[[Session], Any] | None = None,
     ) -> Worker[None]:
-        return run_db(self, job, done, write=write, group=group, exclusive=exclusive, then=then)
+        """`run_db` for this screen; a change started from a form's answer (see `ask`) that
+        the services refuse brings the form back with what was typed."""
+        return run_db(
+            self, job, done, write=write, group=group, exclusive=exclusive, then=then,
+            retry=self._retry,
+        )  # fmt: skip
+
+    def ask(self, dialog: ModalScreen[Any], answered: Callable[[Any], Any]) -> None:
+        """Show a dialog and hand its answer to `answered`. A form comes back, filled in as
+        it was, when the change its answer starts is refused: a typo costs one fix, not
+        the whole form."""
+
+        def reply(result: Any) -> None:
+            if isinstance(dialog, FormDialog) and result is not None:
+                self._retry = partial(self.ask, dialog.again(result), answered)
+            try:
+                answered(result)
+            finally:
+                self._retry = None
+
+        self.app.push_screen(dialog, reply)

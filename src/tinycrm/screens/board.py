@@ -317,7 +317,7 @@ class BoardScreen(CrmScreen):
         fields = [
             Field("reason", "Why was it lost?", placeholder="e.g. price, timing", required=True)
         ]
-        self.app.push_screen(
+        self.ask(
             FormDialog(f"Mark deal #{deal_id} lost", fields),
             partial(self._lose, deal_id),
         )
@@ -354,7 +354,7 @@ class BoardScreen(CrmScreen):
             Field("stage", "Stage", value=stage),
             Field("close", "Expected close", placeholder="e.g. 2026-12-15, +2w, next fri"),
         ]
-        self.app.push_screen(FormDialog("New deal", fields), self._create)
+        self.ask(FormDialog("New deal", fields), self._create)
 
     def _create(self, values: dict[str, str] | None) -> None:
         from tinycrm.models import DealCreate

@@ -182,9 +182,7 @@ class CalendarScreen(CrmScreen):
         if (item := self.chosen()) is None:
             return
         fields = [Field("until", "Remind again at", "tomorrow 09:00")]
-        self.app.push_screen(
-            FormDialog(f"Snooze: {item.subject}", fields), partial(self._snooze, item.id)
-        )
+        self.ask(FormDialog(f"Snooze: {item.subject}", fields), partial(self._snooze, item.id))
 
     def _snooze(self, activity_id: int, values: dict[str, str] | None) -> None:
         from tinycrm.services.activities import snooze_activity
@@ -206,9 +204,7 @@ class CalendarScreen(CrmScreen):
             return
         current = f"{item.due_at.astimezone(self.state.tz):%Y-%m-%d %H:%M}"
         fields = [Field("due", "New due time", current)]
-        self.app.push_screen(
-            FormDialog(f"Reschedule: {item.subject}", fields), partial(self._move, item.id)
-        )
+        self.ask(FormDialog(f"Reschedule: {item.subject}", fields), partial(self._move, item.id))
 
     def _move(self, activity_id: int, values: dict[str, str] | None) -> None:
         from tinycrm.models import ActivityUpdate

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -43,7 +44,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
             yield Static(self.title_text, classes="dialog-title")
             with VerticalScroll(classes="dialog-fields"):
                 for f in self.fields:
-                    yield Label(f.label)
+                    yield Label(f.label, id=f"label-{f.key}")
                     if f.choices:
                         yield Select(
                             [(c, c) for c in f.choices],
@@ -53,7 +54,25 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                         )
                     else:
                         yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
-            yield Static("enter save · tab next field · esc cancel", classes="dialog-hint")
+            save = "enter" if any(not f.choices for f in self.fields) else "ctrl+s"
+            yield Static(f"{save} save · tab next field · esc cancel", classes="dialog-hint")
+
+    def again(self, values: dict[str, str]) -> FormDialog:
+        """The same form, filled in with `values`."""
+        fields = [replace(f, value=values.get(f.key, f.value)) for f in self.fields]
+        return type(self)(self.title_text, fields)
+
+    def on_mount(self) -> None:
+        # the first field takes focus before the form has its size, hiding its label
+        fields = self.query_one(".dialog-fields", VerticalScroll)
+        self.call_after_refresh(fields.scroll_home, animate=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Keep a field's label in sight with it when a long form scrolls."""
+        key = (event.widget.id or "").removeprefix("field-")
+        if event.widget.id and event.widget.id.startswith("field-"):
+            label = self.query_one(f"#label-{key}", Label)
+            self.query_one(".dialog-fields", VerticalScroll).scroll_to_widget(label, animate=False)
 
     def values(self) -> dict[str, str]:
         result: dict[str, str] = {}

@@ -53,7 +53,7 @@ class RecordScreen(CrmScreen):
             Field("body", "Notes"),
             Field("when", "When", placeholder="now (or e.g. today 10:30, yesterday)"),
         ]
-        self.app.push_screen(FormDialog("Log activity", fields), partial(self._save, done=True))
+        self.ask(FormDialog("Log activity", fields), partial(self._save, done=True))
 
     def action_schedule(self) -> None:
         fields = [
@@ -62,9 +62,7 @@ class RecordScreen(CrmScreen):
             Field("when", "Due", "tomorrow 09:00"),
             Field("body", "Notes"),
         ]
-        self.app.push_screen(
-            FormDialog("Schedule follow-up", fields), partial(self._save, done=False)
-        )
+        self.ask(FormDialog("Schedule follow-up", fields), partial(self._save, done=False))
 
     def _save(self, values: dict[str, str] | None, *, done: bool) -> None:
         from tinycrm.models import ActivityCreate, ActivityKind
