@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from tests.conftest import NOW
 from tests.test_tui_support import demo_database, make_app, settle
+from tinycrm.screens.company import CompanyScreen
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.deal import DealScreen
 
@@ -46,6 +47,7 @@ def after(*keys: str, screen: Any = None) -> Callable[[Pilot[None]], Awaitable[N
         pytest.param(("3",), id="calendar"),
         pytest.param(("4",), id="reports"),
         pytest.param(("5",), id="activity"),
+        pytest.param(("6",), id="campaigns"),
         pytest.param(("question_mark",), id="help"),
     ],
 )
@@ -60,4 +62,10 @@ def test_deal_detail(demo: Path, snap_compare: Any) -> None:
 def test_contact_detail(demo: Path, snap_compare: Any) -> None:
     assert snap_compare(
         make_app(demo), terminal_size=SIZE, run_before=after(screen=ContactScreen(1))
+    )
+
+
+def test_company_detail(demo: Path, snap_compare: Any) -> None:
+    assert snap_compare(
+        make_app(demo), terminal_size=SIZE, run_before=after(screen=CompanyScreen(1))
     )
