@@ -254,7 +254,7 @@ def _export(
     """Write the rows to the output; the custom-field pass comes first, in the same session,
     so that it sees the same snapshot as the rows."""
     st = state()
-    with _target(output) as out, st.session(write=False) as session:
+    with output_file(output) as out, st.session(write=False) as session:
         extra = custom(session) if custom is not None and fmt == "csv" else []
         count = WRITERS[fmt](out, rows(session), (*columns, *extra), raw)
     if output != "-":
@@ -264,7 +264,7 @@ def _export(
 
 
 @contextmanager
-def _target(path: str) -> Iterator[TextIO]:
+def output_file(path: str) -> Iterator[TextIO]:
     """Standard output for `-`; otherwise a private temporary file in the target's folder,
     renamed over the target when the export succeeds and removed when it fails."""
     if path == "-":
@@ -389,7 +389,7 @@ def ics(
             now=st.now(), tz=st.tz, owner_id=owner_id, deals=deals, todos=todos, care=care
         )
         cal, count = build_calendar(session, opts)
-    with _target(output) as out:
+    with output_file(output) as out:
         out.write(cal.to_ical().decode("utf-8"))
     if output != "-":
         typer.echo(f"exported {count} calendar entries to {output}", err=True)

@@ -80,7 +80,7 @@ def export_name(segment: str | None) -> str:
 def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int:
     """Write the matching contacts as `crm export contacts` does (same columns, the custom
     fields' after them, cells made safe for a spreadsheet); the number of rows written."""
-    from tinycrm.commands.exports import WRITERS, _target
+    from tinycrm.commands.exports import WRITERS, output_file
     from tinycrm.services import exports
 
     if path.strip() == "-":
@@ -89,7 +89,7 @@ def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int
     extra = exports.custom_columns(session, filters=wanted)
     rows = exports.export_contacts(session, filters=wanted)
     try:
-        with _target(target) as out:
+        with output_file(target) as out:
             return WRITERS["csv"](out, rows, (*exports.CONTACT_COLUMNS, *extra), False)
     except CrmError as exc:
         raise CrmError(f"export: {exc.message.removeprefix('--output: ')}") from None
