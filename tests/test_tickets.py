@@ -252,6 +252,8 @@ def library(crm: Database) -> Database:
         ("invoice address", [2]),  # every word
         ("login", [3]),
         ("refund", []),
+        ("login refund", [3]),  # none has every word: those with any of them
+        ("wifi credit notes", [1]),
         ('"credit" AND bill*', [1]),  # typed operators are words, not syntax
     ],
 )

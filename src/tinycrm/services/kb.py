@@ -90,21 +90,13 @@ TITLE_WEIGHT = 10.0
 
 
 def search_articles(session: Session, *, query: str, limit: int = 20) -> list[ArticleRow]:
-    """Articles holding every word (as a word prefix: `invoice` finds `invoices`), best first."""
+    """Articles holding every word (as a word prefix: `invoice` finds `invoices`), best
+    first; when none holds them all, those holding any of them (a user's `wifi controller`
+    still finds the article on the Wi-Fi controller)."""
     words = _words(query)
-    if session.get_bind().dialect.name == "sqlite":
-        match = " ".join('"' + w.replace('"', '""') + '"*' for w in words)
-        ranked = session.connection().execute(
-            text(
-                f"SELECT rowid, bm25(kb_fts, {TITLE_WEIGHT}, 1.0) AS rank, "
-                "snippet(kb_fts, -1, '«', '»', '…', 12) FROM kb_fts WHERE kb_fts MATCH :match "
-                "ORDER BY rank, rowid LIMIT :limit"
-            ),
-            {"match": match, "limit": check_limit(limit)},
-        )
-        hits = [(int(r[0]), -float(r[1]), r[2]) for r in ranked]
-    else:
-        hits = _like_search(session, words, limit)
+    hits = _hits(session, words, limit, every=True)
+    if not hits and len(words) > 1:
+        hits = _hits(session, words, limit, every=False)
     articles = {a.id: a for a in _articles(session, ids=[h[0] for h in hits])}
     return [
         ArticleRow(**{**articles[i].__dict__, "snippet": snip, "score": score})
@@ -113,19 +105,40 @@ def search_articles(session: Session, *, query: str, limit: int = 20) -> list[Ar
     ]
 
 
-def _like_search(
-    session: Session, words: list[str], limit: int
+def _hits(
+    session: Session, words: list[str], limit: int, *, every: bool
 ) -> list[tuple[int, float, str | None]]:
-    """Every word somewhere in the title or body (any case), ranked by words in the title."""
+    """(article id, score, snippet) of the best matches, best first."""
+    if session.get_bind().dialect.name != "sqlite":
+        return _like_search(session, words, limit, every=every)
+    terms = ['"' + w.replace('"', '""') + '"*' for w in words]
+    ranked = session.connection().execute(
+        text(
+            f"SELECT rowid, bm25(kb_fts, {TITLE_WEIGHT}, 1.0) AS rank, "
+            "snippet(kb_fts, -1, '«', '»', '…', 12) FROM kb_fts WHERE kb_fts MATCH :match "
+            "ORDER BY rank, rowid LIMIT :limit"
+        ),
+        {"match": (" " if every else " OR ").join(terms), "limit": check_limit(limit)},
+    )
+    return [(int(r[0]), -float(r[1]), r[2]) for r in ranked]
+
+
+def _like_search(
+    session: Session, words: list[str], limit: int, *, every: bool
+) -> list[tuple[int, float, str | None]]:
+    """Every word (or any, with `every` false) somewhere in the title or body, in any case;
+    ranked by the words in the title, then by the words found."""
     title, body = col(KbArticle.title), col(KbArticle.body)
     patterns = ["%" + escape_like(w) + "%" for w in words]
     in_title = reduce(
         operator.add, [case((title.ilike(p, escape="\\"), 1), else_=0) for p in patterns]
     )
+    found = [or_(title.ilike(p, escape="\\"), body.ilike(p, escape="\\")) for p in patterns]
+    in_all = reduce(operator.add, [case((f, 1), else_=0) for f in found])
     query = (
         select(col(KbArticle.id), in_title.label("score"), col(KbArticle.body))
-        .where(*(or_(title.ilike(p, escape="\\"), body.ilike(p, escape="\\")) for p in patterns))
-        .order_by(text("score DESC"), col(KbArticle.id))
+        .where(*found if every else [or_(*found)])
+        .order_by(text("score DESC"), in_all.desc(), col(KbArticle.id))
         .limit(check_limit(limit))
     )
     return [
