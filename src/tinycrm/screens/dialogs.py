@@ -38,6 +38,9 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
         super().__init__(classes="dialog")
         self.title_text = title
         self.fields = fields
+        self.first = next((f for f in fields if len(f.choices) != 1), None)
+        """The field that takes the focus: the first with something to decide (a drop-down
+        of one choice has nothing), so that typing goes where it is wanted."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -63,6 +66,8 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
         return type(self)(self.title_text, fields)
 
     def on_mount(self) -> None:
+        if self.first is not None:
+            self.query_one(f"#field-{self.first.key}").focus()
         # the first field takes focus before the form has its size, hiding its label
         fields = self.query_one(".dialog-fields", VerticalScroll)
         self.call_after_refresh(fields.scroll_home, animate=False)
