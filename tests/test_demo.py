@@ -341,13 +341,19 @@ def open_file_db(path: Path) -> Database:
 
 # Columns the services stamp with the wall clock, not with `now`, by table.
 WALL_CLOCK = {
-    "users": {"created_at"},
-    "companies": {"created_at", "updated_at"},
-    "contacts": {"created_at", "updated_at"},
+    "users": set(),
+    "companies": set(),
+    "contacts": set(),
     "contact_tags": set(),
     "deals": set(),
     "stage_changes": set(),
     "activities": {"created_at"},
+    "campaigns": set(),
+    "orders": set(),
+    "payments": set(),
+    "tickets": set(),
+    "ticket_comments": set(),
+    "kb_articles": set(),
 }
 
 
@@ -388,8 +394,18 @@ def test_same_now_and_seed_give_identical_data(tmp_path: Path) -> None:
 
     assert {name: len(found) for name, found in rows.items()} == {
         "users": 4, "companies": 12, "contacts": 30, "contact_tags": 18, "deals": 25,
-        "stage_changes": 84, "activities": 80,
+        "stage_changes": 84, "activities": 80, "campaigns": 3, "orders": 7, "payments": 5,
+        "tickets": 6, "ticket_comments": 2, "kb_articles": 4,
     }  # fmt: skip
+    entered = {c["created_at"] for c in rows["contacts"]} | {
+        c["updated_at"] for c in rows["contacts"]
+    }
+    again = open_file_db(tmp_path / "a.db")
+    with session_scope(again, write=False) as session:
+        first_deal = session.exec(select(func.min(Deal.created_at))).one()
+    again.engine.dispose()
+    assert len(entered) == 1  # every person entered at one moment: before their deals
+    assert next(iter(entered)).replace(tzinfo=None) < first_deal.replace(tzinfo=None)
 
 
 def test_another_seed_gives_another_history_of_the_same_shape(tmp_path: Path) -> None:

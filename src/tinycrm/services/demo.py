@@ -1,6 +1,5 @@
 """Demo data for `crm demo`: a small team's last six months, built only through the services
-(so it obeys every rule the app enforces). The same `now` and seed give the same data, apart
-from the `created_at` columns the services stamp with the wall clock."""
+(so it obeys every rule the app enforces). The same `now` and seed give the same data."""
 
 from __future__ import annotations
 
@@ -47,6 +46,9 @@ REFUSAL = "database already has data; demo data goes into a new database (use --
 _REGION = "US"  # every demo phone number has its country code, so this is never used
 _DOMAIN = ".example"  # a reserved top-level domain: no demo email can reach a real inbox
 _MANAGER = "maria"  # owns people on their own, triages the lead pool, and may move deals back
+_HISTORY = timedelta(days=200)
+"""How long before `now` the team, its companies and its contacts were entered: before the
+oldest deal, so the records are as old as their history (and a lead can go stale)."""
 
 # key, name, email, role, quarterly quota in major units of the currency
 _USERS = (
@@ -278,7 +280,9 @@ def _add_users(demo: _Demo) -> None:
     for key, name, email, role, quota in _USERS:
         data = UserCreate(name=name, email=email, role=role, quota_minor=quota * demo.unit,
                           quota_period=QuotaPeriod.quarter)  # fmt: skip
-        row = create_user(demo.session, data=data, currency=demo.currency)
+        row = create_user(
+            demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY
+        )
         demo.users[key] = demo.session.get_one(User, row.id)
 
 
@@ -294,7 +298,7 @@ def _add_companies(demo: _Demo) -> None:
         data = CompanyCreate(name=name, domain=domain, industry=industry, city=city,
                              country=country, website=f"https://www.{domain}",
                              owner=str(demo.users[owner].id))  # fmt: skip
-        company = create_company(demo.session, data=data).row
+        company = create_company(demo.session, data=data, now=demo.now - _HISTORY).row
         demo.companies[key] = (str(company.id), demo.users[owner])
 
 
@@ -315,7 +319,9 @@ def _add_contacts(demo: _Demo) -> None:
             days, year = _BIRTHDAYS[n]
             day = demo.today + timedelta(days=days)
             data.custom = {"birthday": format_day_of_year(year, day.month, day.day)}
-        contact = create_contact(demo.session, data=data, region=_REGION)
+        contact = create_contact(
+            demo.session, data=data, region=_REGION, now=demo.now - _HISTORY
+        )
         demo.contacts[name] = (contact.row.id, owner)
 
 
