@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -55,7 +56,7 @@ def run_db(
                 with state.session(write=False) as session:
                     result = then(session)
         except CrmError as exc:
-            app.call_from_thread(app.notify, exc.message, severity="error", timeout=6)
+            app.call_from_thread(app.notify, in_app(exc.message), severity="error", timeout=6)
             if retry is not None:
                 app.call_from_thread(retry)
             return
@@ -66,6 +67,15 @@ def run_db(
             app.call_from_thread(done, result)
 
     return node.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+
+_OPTION_HINT = re.compile(r"\s*\(use --[^)]*\)")
+
+
+def in_app(message: str) -> str:
+    """A service's one-line error as the app says it: the field without the command line's
+    `--`, and no advice to use an option the app does not have (`use --allow-overpay`)."""
+    return _OPTION_HINT.sub("", message.removeprefix("--"))
 
 
 class CrmScreen(Screen[None]):
