@@ -73,6 +73,22 @@ def test_exports_of_other_crms_map_by_themselves(crm: Crm, tmp_path: Path, sourc
     assert shown["name"] in ("Li Wei", "李伟")
 
 
+def test_hubspot_lifecycle_stages_as_labels_or_internal_values(crm: Crm, tmp_path: Path) -> None:
+    stages = ("subscriber", "lead", "marketingqualifiedlead", "Sales Qualified Lead",
+              "opportunity", "customer", "evangelist", "other")  # fmt: skip
+    rows = "".join(f"{n},P{n},p{n}@x.example,{stage}\n" for n, stage in enumerate(stages))
+    crm(
+        "import", "contacts", write(tmp_path, "Record ID,First Name,Email,Lifecycle Stage\n" + rows)
+    )
+    listed = crm("contact", "list", "--sort", "email", "-f", "json").json()
+    assert [c["status"] for c in listed] == [
+        "lead", "lead", "lead", "prospect", "prospect", "customer", "customer", "inactive",
+    ]  # fmt: skip
+    assert [p["name"] for p in crm("lead", "list", "--pool", "-f", "json").json()] == [
+        "P0", "P1", "P2",
+    ]  # fmt: skip
+
+
 def test_stdin_and_a_second_run_that_creates_nothing(crm: Crm, db_url: str) -> None:
     ran = crm("import", "contacts", "-", input=EXPORTS["hubspot"])
     assert "import #1: 1 created, 0 updated, 0 skipped" in ran.out

@@ -167,7 +167,13 @@ STATUS_WORDS = {
         "无效",
     ),
 }
-_STATUS = {word: status for status, words in STATUS_WORDS.items() for word in words}
+_STATUS = {
+    key: status
+    for status, words in STATUS_WORDS.items()
+    for word in words
+    for key in (word, word.replace(" ", ""))
+}
+"""Each word also without its spaces: HubSpot exports its internal `marketingqualifiedlead`."""
 
 
 def parse_status(text: str | None) -> ContactStatus:
