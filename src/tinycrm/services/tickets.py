@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
@@ -302,7 +302,12 @@ def list_tickets(
     if company:
         firm = resolve_company(session, company).id
         staff = select(col(Contact.id)).where(col(Contact.company_id) == firm)
-        query = query.where(or_(col(Ticket.company_id) == firm, col(Ticket.contact_id).in_(staff)))
+        # a union of two index lookups: an OR of the two conditions reads every ticket
+        theirs = union(
+            select(col(Ticket.id)).where(col(Ticket.company_id) == firm),
+            select(col(Ticket.id)).where(col(Ticket.contact_id).in_(staff)),
+        )
+        query = query.where(col(Ticket.id).in_(theirs))
     check_limit(limit)
     rows: list[TicketRow] = []
     if status in ("open", "all"):
