@@ -316,3 +316,23 @@ def test_cli_reclaim_is_quiet_when_nothing_moves_and_one_line_per_record(
     )
     bad = crm("lead", "reclaim", "--stale-after", "soon", ok=False)
     assert bad.code == 2 and "--stale-after" in bad.err
+
+
+def test_cli_reclaim_as_json_or_csv_and_empty_is_not_a_failure(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm("--as", "ann", "lead", "claim", "1")
+    assert crm("lead", "reclaim", "--stale-after", "30d", "-f", "json").out == "[]\n"
+    quiet = crm("lead", "reclaim", "--stale-after", "30d", "-f", "table")
+    assert (quiet.code, quiet.out) == (0, "")
+    monkeypatch.setenv("CRM_NOW", "2026-11-05T09:00:00+00:00")
+    dry = crm("lead", "reclaim", "--stale-after", "30d", "--dry-run", "-f", "json").json()
+    assert dry == [
+        {"record_type": "contact", "record_id": 1, "name": "Li Wei", "from_user": "Ann Lee",
+         "to_user": None, "reason": "reclaim", "moved": False},
+    ]  # fmt: skip
+    ran = crm("lead", "reclaim", "--stale-after", "30d", "-f", "csv").out.splitlines()
+    assert ran == [
+        "record_type,record_id,name,from_user,to_user,reason,moved",
+        "contact,1,Li Wei,Ann Lee,,reclaim,True",
+    ]

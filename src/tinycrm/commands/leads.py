@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -133,9 +134,18 @@ def reclaim(
         bool, typer.Option("--deals", help="Also return quiet open deals to the pool.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would move.")] = False,
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, json or jsonl of what moved (default: a line per record).",
+        ),
+    ] = None,
 ) -> None:
     """Return owned leads (and open deals) with no logged activity for that long to the
-    pool. Made for cron: prints nothing when nothing moved, else one line per record."""
+    pool. Made for cron: prints nothing when nothing moved, else one line per record; it
+    exits 0 either way."""
     from tinycrm.dates import parse_duration
     from tinycrm.services import leads
 
@@ -150,5 +160,15 @@ def reclaim(
             deals=deals,
             dry_run=dry_run,
         )
-    for handover in moved:
-        typer.echo(_line(handover, dry_run=dry_run))
+    if fmt is None:
+        for handover in moved:
+            typer.echo(_line(handover, dry_run=dry_run))
+        return
+    rows = [as_row(h, moved=not dry_run) for h in moved]
+    columns = ("record_type", "record_id", "name", "from_user", "to_user", "reason", "moved")
+    if rows:
+        emit(rows, fmt, st.tz, columns=columns)
+    elif fmt is Format.table:  # an empty answer, not a failed one: cron mails on exit 1
+        typer.echo("nothing went quiet for that long", err=True)
+    else:
+        sys.stdout.write({Format.csv: ",".join(columns) + "\n", Format.json: "[]\n"}.get(fmt, ""))
