@@ -114,10 +114,10 @@ def first_delivery() -> str:
 def plans() -> list[str]:
     """The plan of each reminder query, as crm remind runs them."""
     sys.path.insert(0, str(HERE.parent / "src"))
-    from tinycrm.services import reminders
+    from tinycrm.services import agenda, plain_sql, reminders
 
     now = datetime.fromisoformat(NOW)
-    sql = reminders.open_sqlite(DB)
+    sql = plain_sql.open_sqlite(DB)
     assert sql is not None
     captured: list[tuple[str, dict[str, object]]] = []
     original = sql.rows
@@ -132,7 +132,7 @@ def plans() -> list[str]:
         opts = reminders.RemindOptions(now=now, tz=UTC, owner_id=owner)
         reminders.collect(sql, opts)
         start = now.replace(hour=0, minute=0)
-        reminders.agenda(
+        agenda.agenda(
             sql, start=start, end=start + timedelta(days=8), now=now, tz=UTC, owner_id=owner
         )
     lines, seen = [], set()

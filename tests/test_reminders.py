@@ -27,7 +27,16 @@ from tinycrm.models import (
     DealUpdate,
     UserCreate,
 )
-from tinycrm.services import activities, companies, contacts, deals, reminders, users
+from tinycrm.services import (
+    activities,
+    agenda,
+    companies,
+    contacts,
+    deals,
+    plain_sql,
+    reminders,
+    users,
+)
 from tinycrm.services.recurrence import check_rrule, describe, next_occurrence, parse_every
 from tinycrm.services.refs import resolve_user
 from tinycrm.store import Database, dbapi, open_database, session_scope
@@ -280,7 +289,7 @@ def test_overlapping_runs_deliver_each_reminder_once(tmp_path: Path) -> None:
     start = threading.Barrier(2)
 
     def run() -> None:
-        sql = reminders.open_sqlite(tmp_path / "crm.db")
+        sql = plain_sql.open_sqlite(tmp_path / "crm.db")
         assert sql is not None
         start.wait()
         found = reminders.collect(sql, options())
@@ -457,7 +466,7 @@ def test_agenda_lists_overdue_and_the_window_with_repeats(crm: Database) -> None
         schedule(s, subject="Next month", due_at=NOW + timedelta(days=40))
     start = at("2026-11-23 00:00")
     with dbapi(crm) as sql:
-        week = reminders.agenda(sql, start=start, end=start + timedelta(days=7), now=NOW, tz=UTC)
+        week = agenda.agenda(sql, start=start, end=start + timedelta(days=7), now=NOW, tz=UTC)
         assert [i.subject for i in week.overdue] == ["Old", "Earlier today"]
         assert week.overdue_total == 2
         assert [(i.subject, i.due_at.day, i.occurrence) for i in week.items] == [
@@ -472,15 +481,15 @@ def test_agenda_lists_overdue_and_the_window_with_repeats(crm: Database) -> None
             ("Daily stand-up", 29, True),
         ]
         ann = reminders.find_owner(sql, "Ann")[0]
-        mine = reminders.agenda(
+        mine = agenda.agenda(
             sql, start=start, end=start + timedelta(days=3), now=NOW, tz=UTC, owner_id=ann
         )
         assert "Bob's" not in {i.subject for i in mine.items}
-        short = reminders.agenda(
+        short = agenda.agenda(
             sql, start=start, end=start + timedelta(days=1), now=NOW, tz=UTC, overdue_limit=1
         )
         assert ([i.subject for i in short.overdue], short.overdue_total) == (["Old"], 2)
-        counts = reminders.day_counts(sql, first=date(2026, 11, 1), last=date(2026, 11, 30), tz=UTC)
+        counts = agenda.day_counts(sql, first=date(2026, 11, 1), last=date(2026, 11, 30), tz=UTC)
         assert counts == {
             date(2026, 11, 3): 1,
             date(2026, 11, 23): 2,
@@ -498,13 +507,10 @@ def test_calendar_days_are_local_days(crm: Database) -> None:
     with session_scope(crm, write=True) as s:
         schedule(s, subject="Late call", due_at=at("2026-11-24 23:30", BERLIN))
     with dbapi(crm) as sql:
-        counts = reminders.day_counts(
-            sql, first=date(2026, 11, 1), last=date(2026, 11, 30), tz=BERLIN
-        )
+        counts = agenda.day_counts(sql, first=date(2026, 11, 1), last=date(2026, 11, 30), tz=BERLIN)
         assert counts == {date(2026, 11, 24): 1}  # 22:30 UTC, still the 24th in Berlin
         assert (
-            reminders.day_counts(sql, first=date(2026, 11, 25), last=date(2026, 11, 30), tz=UTC)
-            == {}
+            agenda.day_counts(sql, first=date(2026, 11, 25), last=date(2026, 11, 30), tz=UTC) == {}
         )
 
 

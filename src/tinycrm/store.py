@@ -26,7 +26,7 @@ from tinycrm.revision import HEAD_REVISION
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from tinycrm.services.reminders import Sql
+    from tinycrm.services.plain_sql import Sql
 
 
 BUSY_TIMEOUT_MS = 5000
@@ -131,7 +131,7 @@ def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
 def dbapi(db: Database) -> Iterator[Sql]:
     """The plain DB-API connection under the engine, for the SQLAlchemy-free queries of
     `services.reminders` (which `crm remind` also runs straight over sqlite3)."""
-    from tinycrm.services.reminders import Sql
+    from tinycrm.services.plain_sql import Sql
 
     raw = db.engine.raw_connection()
     try:
@@ -142,7 +142,7 @@ def dbapi(db: Database) -> Iterator[Sql]:
 
 def session_sql(session: Session) -> Sql:
     """The same plain-SQL handle on a session's own connection (and transaction)."""
-    from tinycrm.services.reminders import Sql
+    from tinycrm.services.plain_sql import Sql
 
     conn = session.connection()
     return Sql(conn.connection.driver_connection, conn.dialect.name)

@@ -17,7 +17,7 @@ from tinycrm.commands.render import Format, FormatOption, console, emit
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tinycrm.services.reminders import Agenda, AgendaItem
+    from tinycrm.services.agenda import Agenda, AgendaItem
 
 COLUMNS = ("due_at", "id", "kind", "subject", "about", "owner", "state", "repeats")
 
@@ -40,6 +40,7 @@ def agenda(
     The list groups by owner when several own what is listed; --week lays the week out in
     seven columns, --month shows a month grid with how much is due each day."""
     from tinycrm.services import reminders
+    from tinycrm.services.agenda import agenda_days
 
     st = state()
     if week and month:
@@ -62,9 +63,7 @@ def agenda(
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
-        found = reminders.agenda_days(
-            sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id
-        )
+        found = agenda_days(sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id)
     if fmt is not Format.table:
         rows = [_row(i, now, tz) for i in found.overdue if i.due_at < found.start]
         emit(rows + [_row(i, now, tz) for i in found.items], fmt, tz, columns=COLUMNS, empty="")

@@ -24,7 +24,8 @@ from tinycrm.commands.render import Format, FormatOption, machine_value
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tinycrm.services.reminders import Reminder, Sql
+    from tinycrm.services.plain_sql import Sql
+    from tinycrm.services.reminders import Reminder
 
 SECTIONS = {
     "overdue": "Overdue",
@@ -124,7 +125,7 @@ def remind(
 def connect(st: AppState) -> Iterator[Sql]:
     """The database through the standard library when it is a current SQLite file; else
     through SQLAlchemy (which upgrades an old schema, or speaks to a server)."""
-    from tinycrm.services.reminders import open_sqlite
+    from tinycrm.services.plain_sql import open_sqlite
 
     path = _sqlite_path(st)
     sql = open_sqlite(path) if path is not None else None

@@ -280,9 +280,7 @@ def _add_users(demo: _Demo) -> None:
     for key, name, email, role, quota in _USERS:
         data = UserCreate(name=name, email=email, role=role, quota_minor=quota * demo.unit,
                           quota_period=QuotaPeriod.quarter)  # fmt: skip
-        row = create_user(
-            demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY
-        )
+        row = create_user(demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY)
         demo.users[key] = demo.session.get_one(User, row.id)
 
 
@@ -319,9 +317,7 @@ def _add_contacts(demo: _Demo) -> None:
             days, year = _BIRTHDAYS[n]
             day = demo.today + timedelta(days=days)
             data.custom = {"birthday": format_day_of_year(year, day.month, day.day)}
-        contact = create_contact(
-            demo.session, data=data, region=_REGION, now=demo.now - _HISTORY
-        )
+        contact = create_contact(demo.session, data=data, region=_REGION, now=demo.now - _HISTORY)
         demo.contacts[name] = (contact.row.id, owner)
 
 

@@ -1,4 +1,5 @@
-"""What is due: reminders for `crm remind` (run from cron), the agenda and the calendar.
+"""What is due: reminders for `crm remind` (run from cron); `tinycrm.services.agenda` lists
+the same records by day for the agenda and the calendar.
 
 This module never imports SQLAlchemy or SQLModel. Cron runs `crm remind` every morning and
 importing SQLModel alone costs several times a whole run with the standard library's
@@ -18,123 +19,13 @@ and the second finds every mark already set.
 
 from __future__ import annotations
 
-import re
-import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from pathlib import Path
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.errors import CrmError, DatabaseError
-from tinycrm.revision import HEAD_REVISION
+from tinycrm.services.plain_sql import Sql
 from tinycrm.services.userref import pick_user
-
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
-"""How SQLAlchemy stores a UTC timestamp in SQLite (naive text that sorts as time)."""
-
-
-class Sql:
-    """A DB-API connection with `:name` parameters and UTC-aware timestamps on both backends."""
-
-    def __init__(self, conn: Any, dialect: str) -> None:
-        self.conn = conn
-        self.sqlite = dialect == "sqlite"
-
-    def rows(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
-        with self._cursor(query, params) as cur:
-            return list(cur.fetchall())
-
-    def run(self, query: str, **params: Any) -> int:
-        with self._cursor(query, params) as cur:
-            return int(cur.rowcount)
-
-    @contextmanager
-    def _cursor(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
-        cur = self.conn.cursor()
-        try:
-            cur.execute(self._query(query), self._params(params))
-            yield cur
-        except Exception as exc:
-            raise _database_error(exc) from None
-        finally:
-            cur.close()
-
-    def _query(self, query: str) -> str:
-        return query if self.sqlite else re.sub(r"(?<!:):([a-z_]\w*)", r"%(\1)s", query)
-
-    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not self.sqlite:
-            return params
-        out = {}
-        for key, value in params.items():
-            if isinstance(value, datetime):
-                value = value.astimezone(UTC).strftime(_SQLITE_TS)
-            elif isinstance(value, date):
-                value = value.isoformat()
-            out[key] = value
-        return out
-
-    @staticmethod
-    def moment(value: Any) -> datetime | None:
-        """A timestamp column as an aware UTC datetime."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    @staticmethod
-    def day(value: Any) -> date | None:
-        if value is None or isinstance(value, date):
-            return value
-        return date.fromisoformat(str(value)[:10])
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        """One write transaction; SQLite takes the write lock at the start (BEGIN IMMEDIATE)
-        so a second cron run waits here instead of failing later."""
-        if self.sqlite:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _database_error(exc) from None
-        try:
-            yield
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()
-
-
-def _database_error(exc: Exception) -> Exception:
-    """A driver's error as one line for the user; anything else unchanged."""
-    if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if "locked" in reason or "busy" in reason:
-            reason += " (another crm is writing; try again)"
-        return DatabaseError(f"database error: {reason}")
-    return exc
-
-
-def open_sqlite(path: Path) -> Sql | None:
-    """The SQLite file with the standard library, or None when its schema is not the one
-    this code expects (the caller then opens it the slow way, which upgrades it)."""
-    if not path.exists():
-        raise CrmError(f"no database at {path} (run 'crm init' or pass --db)")
-    try:
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout = 5000")
-        conn.execute("PRAGMA foreign_keys = ON")
-        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot read the database {path}: {exc}") from None
-    if version is None or version[0] != HEAD_REVISION:
-        conn.close()
-        return None
-    return Sql(conn, "sqlite")
-
 
 # --- what is due ------------------------------------------------------------------------
 
@@ -239,7 +130,7 @@ def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 title=subject if kind == "task" else f"{kind}: {subject}",
                 at=due,
                 owner=owner_name,
-                about=_about(contact, company),
+                about=about(contact, company),
                 recurring=rule,
             )
         )
@@ -304,7 +195,7 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 title=title,
                 day=close_day,
                 owner=owner_name,
-                about=_about(contact, company),
+                about=about(contact, company),
                 amount_minor=amount,
                 currency=currency,
                 reasons=tuple(reasons),
@@ -414,14 +305,14 @@ def overdue_tickets(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 title=subject,
                 at=due,
                 owner=owner_name,
-                about=_about(contact, company),
+                about=about(contact, company),
                 priority=priority,
             )
         )
     return found
 
 
-def _about(contact: str | None, company: str | None) -> str | None:
+def about(contact: str | None, company: str | None) -> str | None:
     return " · ".join(p for p in (contact, company) if p) or None
 
 
@@ -516,196 +407,3 @@ _CLAIMS: dict[str, Callable[[Sql, Reminder, datetime], int]] = {
 def forget_deliveries(sql: Sql, *, before: datetime) -> int:
     """Drop ledger rows older than `before` (their occurrences are long past)."""
     return sql.run("DELETE FROM reminder_deliveries WHERE delivered_at < :before", before=before)
-
-
-# --- the agenda and the calendar ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    id: int
-    kind: str
-    subject: str
-    due_at: datetime
-    owner: str | None
-    about: str | None
-    deal_id: int | None
-    recurring: str | None = None
-    snoozed_until: datetime | None = None
-    occurrence: bool = False
-    """True for a later occurrence of a recurring activity (not a row of its own yet)."""
-    care: bool = False
-    """A contact's remembered day (kind `birthday`…, `id` the contact's), not an activity."""
-
-
-@dataclass
-class Agenda:
-    start: datetime
-    end: datetime
-    overdue: list[AgendaItem] = field(default_factory=list)
-    overdue_total: int = 0
-    items: list[AgendaItem] = field(default_factory=list)
-    """Open activities due in [start, end), recurring ones repeated, by due time."""
-
-
-_AGENDA = """
-SELECT a.id, a.kind, a.subject, a.due_at, u.name, c.full_name, co.name, a.deal_id,
-       a.rrule, a.snoozed_until
-FROM activities a
-LEFT JOIN users u ON u.id = a.owner_id
-LEFT JOIN contacts c ON c.id = a.contact_id
-LEFT JOIN companies co ON co.id = a.company_id
-WHERE a.done_at IS NULL AND a.due_at >= :start AND a.due_at < :end {owner}
-ORDER BY a.due_at, a.id
-"""
-
-
-def agenda(
-    sql: Sql,
-    *,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    tz: tzinfo,
-    owner_id: int | None = None,
-    overdue_limit: int = 50,
-) -> Agenda:
-    """Open activities due between `start` and `end`, and those overdue at `now`."""
-    owner = "AND a.owner_id = :owner" if owner_id is not None else ""
-    result = Agenda(start=start, end=end)
-    first = min(start, now)
-    rows = sql.rows(_AGENDA.format(owner=owner), start=first, end=end, owner=owner_id)
-    for row in rows:
-        item = _agenda_item(row)
-        if item.due_at < now:
-            result.overdue_total += 1
-            if len(result.overdue) < overdue_limit:
-                result.overdue.append(item)
-        if start <= item.due_at < end:
-            result.items.append(item)
-    overdue_before = sql.rows(
-        "SELECT count(*) FROM activities a WHERE a.done_at IS NULL AND a.due_at < :first " + owner,
-        first=first,
-        owner=owner_id,
-    )[0][0]
-    if overdue_before:
-        result.overdue_total += overdue_before
-        older = sql.rows(
-            _AGENDA.format(owner=owner).replace("a.due_at >= :start AND ", "")
-            + f" LIMIT {overdue_limit}",
-            end=first,
-            owner=owner_id,
-        )
-        result.overdue = [_agenda_item(r) for r in older] + result.overdue
-        del result.overdue[overdue_limit:]
-    result.items.extend(_repeats(sql, start=start, end=end, tz=tz, owner=owner, owner_id=owner_id))
-    result.items.extend(_care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id))
-    result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
-    return result
-
-
-def _care_days(
-    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner_id: int | None
-) -> Iterator[AgendaItem]:
-    """Birthdays and other remembered days in [start, end), at local midnight."""
-    first = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
-    days = max(0, min((last - first).days, 366))
-    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days)
-    for r in care_dates(sql, replace(opts, delivered_too=True)):
-        assert r.day is not None
-        yield AgendaItem(
-            id=r.id,
-            kind=r.reasons[0],
-            subject=r.title,
-            due_at=datetime.combine(r.day, time(0), tz).astimezone(UTC),
-            owner=r.owner,
-            about=r.about,
-            deal_id=None,
-            care=True,
-        )
-
-
-def _agenda_item(row: Sequence[Any], **changes: Any) -> AgendaItem:
-    id_, kind, subject, due_at, owner, contact, company, deal_id, rule, snoozed = row
-    item = AgendaItem(
-        id=id_,
-        kind=kind,
-        subject=subject,
-        due_at=Sql.moment(due_at) or datetime.min.replace(tzinfo=UTC),
-        owner=owner,
-        about=_about(contact, company),
-        deal_id=deal_id,
-        recurring=rule,
-        snoozed_until=Sql.moment(snoozed),
-    )
-    return item if not changes else AgendaItem(**{**item.__dict__, **changes})
-
-
-def _repeats(
-    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner: str, owner_id: int | None
-) -> Iterator[AgendaItem]:
-    """Later occurrences of open recurring activities that fall in [start, end)."""
-    from tinycrm.services.recurrence import next_occurrence
-
-    query = _AGENDA.format(owner=owner).replace(
-        "a.due_at >= :start AND a.due_at < :end", "a.rrule IS NOT NULL AND a.due_at < :end"
-    )
-    for row in sql.rows(query, end=end, owner=owner_id):
-        item = _agenda_item(row)
-        assert item.recurring is not None
-        at = item.due_at
-        for _ in range(400):  # a daily rule over a month view needs ~31
-            found = next_occurrence(item.recurring, due_at=item.due_at, after=at, tz=tz)
-            if found is None or found >= end:
-                break
-            at = found
-            if found >= start:
-                yield _agenda_item(row, due_at=found, occurrence=True)
-
-
-def local_midnight(day: date, tz: tzinfo) -> datetime:
-    """The start of a local calendar day, in UTC."""
-    return datetime.combine(day, time(0), tz).astimezone(UTC)
-
-
-def agenda_days(
-    sql: Sql,
-    *,
-    first: date,
-    last: date,
-    now: datetime,
-    tz: tzinfo,
-    owner_id: int | None = None,
-    overdue_limit: int = 50,
-) -> Agenda:
-    """The agenda of the local days `first` to `last`, both included."""
-    return agenda(
-        sql,
-        start=local_midnight(first, tz),
-        end=local_midnight(last + timedelta(days=1), tz),
-        now=now,
-        tz=tz,
-        owner_id=owner_id,
-        overdue_limit=overdue_limit,
-    )
-
-
-def day_counts(
-    sql: Sql,
-    *,
-    first: date,
-    last: date,
-    tz: tzinfo,
-    owner_id: int | None = None,
-) -> dict[date, int]:
-    """How many open activities fall due on each local day from `first` to `last`."""
-    start = local_midnight(first, tz)
-    counts: dict[date, int] = {}
-    found = agenda_days(
-        sql, first=first, last=last, now=start, tz=tz, owner_id=owner_id, overdue_limit=0
-    )
-    for item in found.items:
-        day = item.due_at.astimezone(tz).date()
-        counts[day] = counts.get(day, 0) + 1
-    return counts

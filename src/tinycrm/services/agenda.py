@@ -1,0 +1,203 @@
+"""The agenda: open activities due in a span of time (recurring ones repeated), those
+overdue, and contacts' remembered days; for `crm agenda` and the app's calendar, over the
+same plain SQL as `crm remind` (see `tinycrm.services.plain_sql`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from tinycrm.services.plain_sql import Sql
+from tinycrm.services.reminders import RemindOptions, about, care_dates
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    id: int
+    kind: str
+    subject: str
+    due_at: datetime
+    owner: str | None
+    about: str | None
+    deal_id: int | None
+    recurring: str | None = None
+    snoozed_until: datetime | None = None
+    occurrence: bool = False
+    """True for a later occurrence of a recurring activity (not a row of its own yet)."""
+    care: bool = False
+    """A contact's remembered day (kind `birthday`…, `id` the contact's), not an activity."""
+
+
+@dataclass
+class Agenda:
+    start: datetime
+    end: datetime
+    overdue: list[AgendaItem] = field(default_factory=list)
+    overdue_total: int = 0
+    items: list[AgendaItem] = field(default_factory=list)
+    """Open activities due in [start, end), recurring ones repeated, by due time."""
+
+
+_AGENDA = """
+SELECT a.id, a.kind, a.subject, a.due_at, u.name, c.full_name, co.name, a.deal_id,
+       a.rrule, a.snoozed_until
+FROM activities a
+LEFT JOIN users u ON u.id = a.owner_id
+LEFT JOIN contacts c ON c.id = a.contact_id
+LEFT JOIN companies co ON co.id = a.company_id
+WHERE a.done_at IS NULL AND a.due_at >= :start AND a.due_at < :end {owner}
+ORDER BY a.due_at, a.id
+"""
+
+
+def agenda(
+    sql: Sql,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    tz: tzinfo,
+    owner_id: int | None = None,
+    overdue_limit: int = 50,
+) -> Agenda:
+    """Open activities due between `start` and `end`, and those overdue at `now`."""
+    owner = "AND a.owner_id = :owner" if owner_id is not None else ""
+    result = Agenda(start=start, end=end)
+    first = min(start, now)
+    rows = sql.rows(_AGENDA.format(owner=owner), start=first, end=end, owner=owner_id)
+    for row in rows:
+        item = _agenda_item(row)
+        if item.due_at < now:
+            result.overdue_total += 1
+            if len(result.overdue) < overdue_limit:
+                result.overdue.append(item)
+        if start <= item.due_at < end:
+            result.items.append(item)
+    overdue_before = sql.rows(
+        "SELECT count(*) FROM activities a WHERE a.done_at IS NULL AND a.due_at < :first " + owner,
+        first=first,
+        owner=owner_id,
+    )[0][0]
+    if overdue_before:
+        result.overdue_total += overdue_before
+        older = sql.rows(
+            _AGENDA.format(owner=owner).replace("a.due_at >= :start AND ", "")
+            + f" LIMIT {overdue_limit}",
+            end=first,
+            owner=owner_id,
+        )
+        result.overdue = [_agenda_item(r) for r in older] + result.overdue
+        del result.overdue[overdue_limit:]
+    result.items.extend(_repeats(sql, start=start, end=end, tz=tz, owner=owner, owner_id=owner_id))
+    result.items.extend(_care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id))
+    result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
+    return result
+
+
+def _care_days(
+    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner_id: int | None
+) -> Iterator[AgendaItem]:
+    """Birthdays and other remembered days in [start, end), at local midnight."""
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    days = max(0, min((last - first).days, 366))
+    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days)
+    for r in care_dates(sql, replace(opts, delivered_too=True)):
+        assert r.day is not None
+        yield AgendaItem(
+            id=r.id,
+            kind=r.reasons[0],
+            subject=r.title,
+            due_at=datetime.combine(r.day, time(0), tz).astimezone(UTC),
+            owner=r.owner,
+            about=r.about,
+            deal_id=None,
+            care=True,
+        )
+
+
+def _agenda_item(row: Sequence[Any], **changes: Any) -> AgendaItem:
+    id_, kind, subject, due_at, owner, contact, company, deal_id, rule, snoozed = row
+    item = AgendaItem(
+        id=id_,
+        kind=kind,
+        subject=subject,
+        due_at=Sql.moment(due_at) or datetime.min.replace(tzinfo=UTC),
+        owner=owner,
+        about=about(contact, company),
+        deal_id=deal_id,
+        recurring=rule,
+        snoozed_until=Sql.moment(snoozed),
+    )
+    return item if not changes else AgendaItem(**{**item.__dict__, **changes})
+
+
+def _repeats(
+    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner: str, owner_id: int | None
+) -> Iterator[AgendaItem]:
+    """Later occurrences of open recurring activities that fall in [start, end)."""
+    from tinycrm.services.recurrence import next_occurrence
+
+    query = _AGENDA.format(owner=owner).replace(
+        "a.due_at >= :start AND a.due_at < :end", "a.rrule IS NOT NULL AND a.due_at < :end"
+    )
+    for row in sql.rows(query, end=end, owner=owner_id):
+        item = _agenda_item(row)
+        assert item.recurring is not None
+        at = item.due_at
+        for _ in range(400):  # a daily rule over a month view needs ~31
+            found = next_occurrence(item.recurring, due_at=item.due_at, after=at, tz=tz)
+            if found is None or found >= end:
+                break
+            at = found
+            if found >= start:
+                yield _agenda_item(row, due_at=found, occurrence=True)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of a local calendar day, in UTC."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def agenda_days(
+    sql: Sql,
+    *,
+    first: date,
+    last: date,
+    now: datetime,
+    tz: tzinfo,
+    owner_id: int | None = None,
+    overdue_limit: int = 50,
+) -> Agenda:
+    """The agenda of the local days `first` to `last`, both included."""
+    return agenda(
+        sql,
+        start=local_midnight(first, tz),
+        end=local_midnight(last + timedelta(days=1), tz),
+        now=now,
+        tz=tz,
+        owner_id=owner_id,
+        overdue_limit=overdue_limit,
+    )
+
+
+def day_counts(
+    sql: Sql,
+    *,
+    first: date,
+    last: date,
+    tz: tzinfo,
+    owner_id: int | None = None,
+) -> dict[date, int]:
+    """How many open activities fall due on each local day from `first` to `last`."""
+    start = local_midnight(first, tz)
+    counts: dict[date, int] = {}
+    found = agenda_days(
+        sql, first=first, last=last, now=start, tz=tz, owner_id=owner_id, overdue_limit=0
+    )
+    for item in found.items:
+        day = item.due_at.astimezone(tz).date()
+        counts[day] = counts.get(day, 0) + 1
+    return counts

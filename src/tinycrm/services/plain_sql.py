@@ -1,0 +1,121 @@
+"""Plain SQL over a DB-API connection, with no SQLAlchemy: `Sql` gives `:name` parameters
+and UTC-aware timestamps on both backends (the standard library's sqlite3 for a SQLite file,
+or the connection SQLAlchemy already holds). Cron's `crm remind` reads through it, because
+importing SQLModel alone costs several times a whole run."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from tinycrm.errors import CrmError, DatabaseError
+from tinycrm.revision import HEAD_REVISION
+
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy stores a UTC timestamp in SQLite (naive text that sorts as time)."""
+
+
+class Sql:
+    """A DB-API connection with `:name` parameters and UTC-aware timestamps on both backends."""
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self.conn = conn
+        self.sqlite = dialect == "sqlite"
+
+    def rows(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
+        with self._cursor(query, params) as cur:
+            return list(cur.fetchall())
+
+    def run(self, query: str, **params: Any) -> int:
+        with self._cursor(query, params) as cur:
+            return int(cur.rowcount)
+
+    @contextmanager
+    def _cursor(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self._query(query), self._params(params))
+            yield cur
+        except Exception as exc:
+            raise _database_error(exc) from None
+        finally:
+            cur.close()
+
+    def _query(self, query: str) -> str:
+        return query if self.sqlite else re.sub(r"(?<!:):([a-z_]\w*)", r"%(\1)s", query)
+
+    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.sqlite:
+            return params
+        out = {}
+        for key, value in params.items():
+            if isinstance(value, datetime):
+                value = value.astimezone(UTC).strftime(_SQLITE_TS)
+            elif isinstance(value, date):
+                value = value.isoformat()
+            out[key] = value
+        return out
+
+    @staticmethod
+    def moment(value: Any) -> datetime | None:
+        """A timestamp column as an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @staticmethod
+    def day(value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value)[:10])
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction; SQLite takes the write lock at the start (BEGIN IMMEDIATE)
+        so a second cron run waits here instead of failing later."""
+        if self.sqlite:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _database_error(exc) from None
+        try:
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+
+def _database_error(exc: Exception) -> Exception:
+    """A driver's error as one line for the user; anything else unchanged."""
+    if isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg"):
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "locked" in reason or "busy" in reason:
+            reason += " (another crm is writing; try again)"
+        return DatabaseError(f"database error: {reason}")
+    return exc
+
+
+def open_sqlite(path: Path) -> Sql | None:
+    """The SQLite file with the standard library, or None when its schema is not the one
+    this code expects (the caller then opens it the slow way, which upgrades it)."""
+    if not path.exists():
+        raise CrmError(f"no database at {path} (run 'crm init' or pass --db)")
+    try:
+        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot read the database {path}: {exc}") from None
+    if version is None or version[0] != HEAD_REVISION:
+        conn.close()
+        return None
+    return Sql(conn, "sqlite")
