@@ -28,13 +28,13 @@ from tinycrm.models import (
     Order,
     Payment,
     QuotaPeriod,
-    Role,
     StageChange,
     Ticket,
     User,
     UserCreate,
 )
 from tinycrm.money import check_currency, decimals
+from tinycrm.services import demo_data as team
 from tinycrm.services.activities import log_activity, schedule_activity
 from tinycrm.services.companies import create_company
 from tinycrm.services.contacts import create_contact
@@ -49,175 +49,6 @@ _MANAGER = "maria"  # owns people on their own, triages the lead pool, and may m
 _HISTORY = timedelta(days=200)
 """How long before `now` the team, its companies and its contacts were entered: before the
 oldest deal, so the records are as old as their history (and a lead can go stale)."""
-
-# key, name, email, role, quarterly quota in major units of the currency
-_USERS = (
-    ("maria", "Maria Lopez", "maria.lopez@brightdesk.example", Role.manager, 60_000),
-    ("daniel", "Daniel Okafor", "daniel.okafor@brightdesk.example", Role.rep, 90_000),
-    ("fang", "王芳", "wang.fang@brightdesk.example", Role.rep, 80_000),
-    ("priya", "Priya Raman", "priya.raman@brightdesk.example", Role.rep, 75_000),
-)
-
-# name, domain (without _DOMAIN; also the key contacts use), industry, city, country, owner
-_COMPANIES = (
-    ("Harbourline Logistics", "harbourline", "Logistics", "Rotterdam", "Netherlands", "daniel"),
-    ("Nordlicht Möbel GmbH", "nordlicht-moebel", "Furniture", "Hamburg", "Germany", "daniel"),
-    ("Pampas Coffee Roasters", "pampascoffee", "Coffee", "Buenos Aires", "Argentina", "priya"),
-    ("云帆科技 Yunfan Technology", "yunfan-tech", "Software", "Hangzhou", "China", "fang"),
-    ("Kestrel Dental Group", "kestreldental", "Healthcare", "Manchester", "UK", "priya"),
-    ("Lumière Events", "lumiere-events", "Events", "Lyon", "France", "daniel"),
-    ("Blue Mesa Solar", "bluemesasolar", "Energy", "Albuquerque", "United States", "priya"),
-    ("Tamarind Hotels", "tamarindhotels", "Hospitality", "Bengaluru", "India", "fang"),
-    ("Fjord Analytics AB", "fjordanalytics", "Software", "Gothenburg", "Sweden", "daniel"),
-    ("Sakura Print Works", "sakuraprint", "Printing", "Osaka", "Japan", "fang"),
-    ("Eko Agritech", "ekoagritech", "Agriculture", "Lagos", "Nigeria", "priya"),
-    ("Southern Cross Builders", "southerncross", "Construction", "Brisbane", "Australia", "fang"),
-)  # fmt: skip
-
-# name, title, company (or None), email (the part before @ at a company), phone, status,
-# tags, source; a contact belongs to their company's owner
-_CONTACTS = (
-    ("Pieter de Vries", "Operations Director", "harbourline", "pieter.devries",
-     "+31 10 234 5678", "customer", "vip", "referral"),
-    ("Sanne Bakker", "Fleet Manager", "harbourline", "sanne.bakker", "+31 6 1234 5678",
-     "customer", "newsletter", "referral"),
-    ("Ruben Smit", "Warehouse Manager", "harbourline", "ruben.smit", "+31 6 4821 7730",
-     "customer", "", "referral"),
-    ("Jonas Becker", "Head of Production", "nordlicht-moebel", "jonas.becker",
-     "+49 40 1234 5678", "prospect", "", "trade fair"),
-    ("Lena Schulz", "Procurement Lead", "nordlicht-moebel", "lena.schulz", "+49 151 2345 6789",
-     "prospect", "newsletter", "trade fair"),
-    ("Valentina Gómez", "Founder", "pampascoffee", "valentina", "+54 9 11 2345 6789",
-     "customer", "vip", "website"),
-    ("Mateo Fernández", "Store Manager", "pampascoffee", "mateo", "+54 11 4321 5678",
-     "customer", "", "website"),
-    ("李伟", "CTO", "yunfan-tech", "li.wei", "+86 138 0013 8000", "prospect", "vip",
-     "partner referral"),
-    ("陈静", "Product Manager", "yunfan-tech", "chen.jing", "+86 571 8765 4321", "prospect", "",
-     "partner referral"),
-    ("Zhang Min", "Operations Manager", "yunfan-tech", "zhang.min", "+86 139 5712 3456", "lead",
-     "newsletter", "webinar"),
-    ("Oliver Hughes", "Practice Manager", "kestreldental", "oliver.hughes", "+44 161 496 0123",
-     "customer", "", "referral"),
-    ("Amelia Clarke", "Clinical Director", "kestreldental", "amelia.clarke",
-     "+44 161 496 0456", "customer", "vip", "referral"),
-    ("Camille Laurent", "Event Director", "lumiere-events", "camille.laurent",
-     "+33 4 72 12 34 56", "prospect", "newsletter", "LinkedIn"),
-    ("Hugo Moreau", "CFO", "lumiere-events", "hugo.moreau", "+33 6 12 34 56 78", "prospect", "",
-     "LinkedIn"),
-    ("Jake Morales", "VP Operations", "bluemesasolar", "jake.morales", "+1 505 555 0142",
-     "prospect", "", "cold call"),
-    ("Emily Tsosie", "Project Manager", "bluemesasolar", "emily.tsosie", "+1 505 555 0187",
-     "prospect", "newsletter", "cold call"),
-    ("Ryan Carter", "Procurement Officer", "bluemesasolar", "ryan.carter", "+1 505 555 0163",
-     "inactive", "", "cold call"),
-    ("Ananya Iyer", "General Manager", "tamarindhotels", "ananya.iyer", "+91 98450 12345",
-     "customer", "vip", "trade fair"),
-    ("Rohan Mehta", "Revenue Manager", "tamarindhotels", "rohan.mehta", "+91 80 4123 4567",
-     "customer", "", "trade fair"),
-    ("Kavya Nair", "Front Office Manager", "tamarindhotels", "kavya.nair", "+91 98861 54321",
-     "lead", "newsletter", "website"),
-    ("Erik Johansson", "CEO", "fjordanalytics", "erik.johansson", "+46 70 123 45 67",
-     "prospect", "partner", "partner referral"),
-    ("Linnea Berg", "Head of Data", "fjordanalytics", "linnea.berg", "+46 31 123 45 67",
-     "prospect", "", "partner referral"),
-    ("Kenji Sato", "President", "sakuraprint", "kenji.sato", "+81 6 6123 4567", "lead", "",
-     "trade fair"),
-    ("Yuki Tanaka", "Office Manager", "sakuraprint", "yuki.tanaka", "+81 90 1234 5678", "lead",
-     "newsletter", "trade fair"),
-    ("Chinedu Eze", "COO", "ekoagritech", "chinedu.eze", "+234 803 123 4567", "prospect", "vip",
-     "webinar"),
-    ("Funmi Adeyemi", "Finance Manager", "ekoagritech", "funmi.adeyemi", "+234 809 876 5432",
-     "prospect", "newsletter", "webinar"),
-    ("Liam O'Brien", "Site Operations Manager", "southerncross", "liam.obrien",
-     "+61 7 3123 4567", "lead", "", "website"),
-    ("Chloe Nguyen", "Estimator", "southerncross", "chloe.nguyen", "+61 491 570 156",
-     "inactive", "", "website"),
-    ("Sofia Rossi", "Independent consultant", None, "sofia@rossi-consulting.example",
-     "+39 347 123 4567", "customer", "partner vip", "referral"),
-    ("Aisha Bello", "Freelance designer", None, "aisha.bello@mailbox.example", "+61 491 570 157",
-     "lead", "newsletter", "website"),
-)  # fmt: skip
-
-_OPEN = ("lead", "contacted", "qualified", "negotiation")
-_WON = (*_OPEN, "won")
-
-# title, contact (owner: theirs), amount in major units, stage path, expected close (days from
-# today; None: around the day it closed), lost reason
-_DEALS = (
-    ("Fleet tracking for 60 trucks", "Pieter de Vries", 48_000, _WON, None, None),
-    ("POS system for three cafés", "Valentina Gómez", 12_500, _WON, None, None),
-    ("Online booking rollout", "Amelia Clarke", 27_800, _WON[1:], None, None),
-    ("Guest Wi-Fi upgrade", "Ananya Iyer", 36_400, _WON, None, None),
-    ("Support renewal 2027", "Sanne Bakker", 9_600, _WON[2:], None, None),
-    ("Analytics consulting retainer", "Sofia Rossi", 4_750, _WON, None, None),
-    ("Shop-floor tablets", "Lena Schulz", 22_000, (*_OPEN, "lost"), None, "price"),
-    ("Field service app", "Ryan Carter", 18_900, (*_OPEN[:3], "lost"), None, "competitor"),
-    ("Site camera network", "Chloe Nguyen", 15_300, (*_OPEN[:2], "lost"), None, "timing"),
-    ("Ticketing integration", "Hugo Moreau", 7_200, (*_OPEN, "lost"), None, "price"),
-    ("Cloud migration", "李伟", 64_000, _OPEN, 6, None),
-    ("Data platform licences", "Erik Johansson", 31_500, _OPEN, -4, None),
-    ("Farm sensor pilot", "Chinedu Eze", 19_750, _OPEN, 9, None),
-    ("Solar monitoring dashboards", "Jake Morales", 42_000, (*_OPEN, "qualified"), 30, None),
-    ("Revenue management module", "Rohan Mehta", 23_400, _OPEN[:3], 25, None),
-    ("Event staff scheduling", "Camille Laurent", 14_800, _OPEN[:3], -10, None),
-    ("Second clinic setup", "Oliver Hughes", 11_200, _OPEN[:3], 35, None),
-    ("ERP connector", "Jonas Becker", 8_900, _OPEN[:3], 40, None),
-    ("Support desk seats", "陈静", 6_300, _OPEN[:2], 45, None),
-    ("Payroll setup", "Funmi Adeyemi", 5_400, _OPEN[:2], -2, None),
-    ("Online shop", "Mateo Fernández", 9_800, _OPEN[:2], 28, None),
-    ("Data team training workshop", "Linnea Berg", 3_200, _OPEN[:2], 5, None),
-    ("Order tracking portal", "Kenji Sato", 16_000, _OPEN[:1], 60, None),
-    ("Tablet rollout for site crews", "Liam O'Brien", 21_000, _OPEN[:1], 50, None),
-    ("Warehouse scanners", "Ruben Smit", 13_750, _OPEN[:1], 55, None),
-)  # fmt: skip
-
-# A deal's age in working days (least, most) by how many stages it entered: up to ~6 months.
-_AGE = {1: (2, 15), 2: (7, 32), 3: (14, 64), 4: (25, 93), 5: (43, 130)}
-
-# What the owner did just before moving a deal into each stage.
-_STEP_NOTES = {
-    "contacted": (("call", "Intro call with {contact}"), ("email", "First email to {contact}")),
-    "qualified": (("meeting", "Discovery meeting with {contact}"),
-                  ("call", "Budget and timeline call with {contact}")),
-    "negotiation": (("email", "Sent proposal for {title}"),
-                    ("meeting", "Proposal walkthrough with {contact}")),
-    "won": (("email", "Signed order received from {contact}"),
-            ("call", "{contact} confirmed the order")),
-}  # fmt: skip
-_LOST_WHY = {
-    "price": "Went with a cheaper offer; our quote was about 20% higher.",
-    "competitor": "Chose a competitor that already serves their parent company.",
-    "timing": "Project postponed to next year after a budget freeze.",
-}
-_BACK_NOTE = ("Back to qualified: scope under review",
-              "New finance lead wants to revisit scope and phasing before signing.")  # fmt: skip
-
-# More activities about a deal (by title) or a contact (by name): kind, subject, working days
-# from today, and for a scheduled one the time it is due (UTC); None means logged that day.
-_ACTIVITIES = (
-    ("Sofia Rossi", "call", "Quarterly check-in", -15, None),
-    ("Valentina Gómez", "meeting", "Tasting visit, feedback on the POS", -30, None),
-    ("Ananya Iyer", "call", "Check-in after the Wi-Fi go-live", -6, None),
-    ("Aisha Bello", "note", "Downloaded the pricing guide", -4, None),
-    ("Emily Tsosie", "email", "Sent the monitoring case study", -14, None),
-    ("Yuki Tanaka", "note", "Met at the Osaka print expo", -22, None),
-    ("Chloe Nguyen", "note", "Left the estimating team", -18, None),
-    ("Zhang Min", "email", "Intro email after the webinar", -8, None),
-    ("Pieter de Vries", "meeting", "Quarterly business review", -2, None),
-    ("Data platform licences", "task", "Chase the signed order form", -3, "10:00"),
-    ("Event staff scheduling", "call", "Call Camille about the revised scope", -1, "15:00"),
-    ("Aisha Bello", "task", "Qualify the website lead", -5, "11:30"),
-    ("Cloud migration", "task", "Send the final quote to 李伟", 0, "11:00"),
-    ("Farm sensor pilot", "task", "Prepare the pilot contract", 0, "15:30"),
-    ("Solar monitoring dashboards", "meeting", "Revised proposal meeting", 1, "10:00"),
-    ("Data team training workshop", "task", "Confirm the workshop dates", 2, "14:00"),
-    ("Revenue management module", "meeting", "Demo the revenue module", 3, "09:30"),
-    ("Sofia Rossi", "call", "Talk about the renewal", 5, "11:00"),
-    ("Order tracking portal", "call", "First call with Kenji Sato", 6, "10:00"),
-    ("Second clinic setup", "meeting", "Site visit at the second clinic", 8, "13:00"),
-    ("Online shop", "task", "Follow up on the shop scope", 9, "16:00"),
-)
 
 
 @dataclass(frozen=True)
@@ -277,7 +108,7 @@ def _count(session: Session, model: type[SQLModel]) -> int:
 
 
 def _add_users(demo: _Demo) -> None:
-    for key, name, email, role, quota in _USERS:
+    for key, name, email, role, quota in team.USERS:
         data = UserCreate(name=name, email=email, role=role, quota_minor=quota * demo.unit,
                           quota_period=QuotaPeriod.quarter)  # fmt: skip
         row = create_user(demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY)
@@ -291,7 +122,7 @@ def _add_campaigns(demo: _Demo) -> None:
 
 
 def _add_companies(demo: _Demo) -> None:
-    for name, key, industry, city, country, owner in _COMPANIES:
+    for name, key, industry, city, country, owner in team.COMPANIES:
         domain = key + _DOMAIN
         data = CompanyCreate(name=name, domain=domain, industry=industry, city=city,
                              country=country, website=f"https://www.{domain}",
@@ -305,7 +136,7 @@ _BIRTHDAYS = {0: (2, 1984), 5: (9, None), 11: (0, 1979)}
 
 
 def _add_contacts(demo: _Demo) -> None:
-    for n, (name, title, key, email, phone, status, tags, source) in enumerate(_CONTACTS):
+    for n, (name, title, key, email, phone, status, tags, source) in enumerate(team.CONTACTS):
         company, owner = demo.companies[key] if key else (None, _loner_owner(demo, status))
         data = ContactCreate(name=name, title=title, phone=phone, status=ContactStatus(status),
                              email=email if "@" in email else f"{email}@{key}{_DOMAIN}",
@@ -327,7 +158,7 @@ def _loner_owner(demo: _Demo, status: str) -> User | None:
 
 
 def _add_deals(demo: _Demo) -> None:
-    for title, contact, amount, path, close_in, reason in _DEALS:
+    for title, contact, amount, path, close_in, reason in team.DEALS:
         times = _timeline(demo, len(path))
         contact_id, owner = demo.contacts[contact]
         assert owner is not None, f"the demo deal {title!r} needs an owner"
@@ -345,7 +176,7 @@ def _add_deals(demo: _Demo) -> None:
 
 def _timeline(demo: _Demo, stages: int) -> list[datetime]:
     """When a deal entered each of its stages: distinct working days, all before today."""
-    age = demo.rng.randint(*_AGE[stages])
+    age = demo.rng.randint(*team.AGE[stages])
     later = sorted(demo.rng.sample(range(1, age), stages - 1))
     days = (_add_workdays(demo.today, step - age) for step in (0, *later))
     return [_office_time(demo.rng, day) for day in days]
@@ -367,7 +198,7 @@ def _step(demo: _Demo, deal: DealRow, owner: User, move: tuple[str, str], at: da
           reason: str | None) -> None:  # fmt: skip
     """Log what led to the move, then make it; a step backwards is the manager's call."""
     before, stage = move
-    backwards = stage in _OPEN and _OPEN.index(stage) < _OPEN.index(before)
+    backwards = stage in team.OPEN and team.OPEN.index(stage) < team.OPEN.index(before)
     actor = demo.users[_MANAGER] if backwards else owner
     kind, subject, body = _step_note(demo, deal, stage, reason=reason, backwards=backwards)
     done = at - timedelta(minutes=demo.rng.choice((20, 45, 60, 90, 120)))
@@ -386,10 +217,10 @@ def _step_note(demo: _Demo, deal: DealRow, stage: str, *, reason: str | None,
                backwards: bool) -> tuple[str, str, str | None]:  # fmt: skip
     """Kind, subject and body of the activity that led to entering `stage`."""
     if backwards:
-        return "note", *_BACK_NOTE
+        return "note", *team.BACK_NOTE
     if stage == "lost":
-        return "note", f"Lost: {reason}", _LOST_WHY.get(reason or "")
-    kind, subject = demo.rng.choice(_STEP_NOTES[stage])
+        return "note", f"Lost: {reason}", team.LOST_WHY.get(reason or "")
+    kind, subject = demo.rng.choice(team.STEP_NOTES[stage])
     return kind, subject.format(contact=deal.contact, title=deal.title), None
 
 
@@ -404,7 +235,7 @@ def _add_workdays(day: date, count: int) -> date:
 
 
 def _add_activities(demo: _Demo) -> None:
-    for ref, kind, subject, days, due in _ACTIVITIES:
+    for ref, kind, subject, days, due in team.ACTIVITIES:
         deal, contact, owner = _link(demo, ref)
         day = _add_workdays(demo.today, days)
         data = ActivityCreate(kind=ActivityKind(kind), subject=subject, deal=deal, contact=contact)
