@@ -20,7 +20,7 @@ from tinycrm.errors import CrmError
 from tinycrm.models import ContactStatus
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
-from tinycrm.services import segments
+from tinycrm.services.lifecycle import LIFECYCLES as STAGES
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -30,10 +30,9 @@ if TYPE_CHECKING:
 
 ANY = "any"
 STATUSES = (ANY, *(s.value for s in ContactStatus))
-LIFECYCLES = (ANY, *segments.LIFECYCLES)
-FORM = ("tag", "status", "owner", "company", "industry", "city", "country", "campaign")
-"""The text fields of the filter form (a `ContactFilter`'s), `status` and the lifecycle
-being drop-downs."""
+LIFECYCLES = (ANY, *STAGES)
+TYPED = ("owner", "company", "industry", "city", "country", "campaign")
+"""The `ContactFilter` fields typed in the filter form after the tag and the status."""
 SHOWN_MOVES = 200
 """At most this many records listed in the reclaim question; the count covers them all."""
 
@@ -50,17 +49,21 @@ def describe(wanted: ContactFilter | dict[str, Any]) -> str:
 
 
 def filter_fields(current: ContactFilter) -> list[Field]:
-    def text(key: str) -> str:
+    """The filter form, filled in with `current`: the tag, the status (a drop-down), the
+    typed fields, and the lifecycle (a drop-down)."""
+
+    def now(key: str) -> str:
         return str(getattr(current, key) or "")
 
-    fields = [
-        Field(key, key.capitalize(), text(key), placeholder="any")
-        for key in FORM
-        if key != "status"
+    def typed(key: str) -> Field:
+        return Field(key, key.capitalize(), now(key), placeholder=ANY)
+
+    return [
+        typed("tag"),
+        Field("status", "Status", now("status") or ANY, choices=STATUSES),
+        *(typed(key) for key in TYPED),
+        Field("lifecycle", "Lifecycle", now("lifecycle") or ANY, choices=LIFECYCLES),
     ]
-    fields.insert(1, Field("status", "Status", text("status") or ANY, choices=STATUSES))
-    fields.append(Field("lifecycle", "Lifecycle", text("lifecycle") or ANY, choices=LIFECYCLES))
-    return fields
 
 
 def filter_of(values: dict[str, str], current: ContactFilter) -> ContactFilter:
