@@ -46,8 +46,14 @@ class Settings:
     """Currency of amounts entered without one (ISO 4217)."""
     timezone: str = ""
     """IANA zone used to show times and read dates; empty means the system's."""
-    region: str = "US"
-    """Default region for phone numbers written without a country code."""
+    phone_region: str = ""
+    """Default region (ISO 3166 code, e.g. CN) for phone numbers written without a country
+    code; empty means the country of the user's locale, and with none a national number is
+    kept as typed, never given an invented country."""
+    yen_currency: str = ""
+    """What `¥`/`￥` means in typed amounts: CNY or JPY; empty means from the locale."""
+    workday_start: str = "09:00"
+    """When a due date typed without a time of day is due (local time)."""
     user: str = ""
     """Who is acting (name or email of a user), recorded in stage history."""
     stale_days: int = 14
@@ -55,6 +61,13 @@ class Settings:
     large_deal_amount: int = 10000
     """`crm remind` alerts on open deals worth at least this much (in `currency`)."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def region(self) -> str:
+        """The region phone numbers without a country code are read in: `phone_region`
+        (or the older `region` key), else the locale's country, else none ("")."""
+        chosen = self.phone_region or str(self.extra.get("region") or "")
+        return chosen.strip().upper() or locale_country()
 
     @property
     def url(self) -> str:
@@ -67,13 +80,34 @@ class Settings:
         return Path(self.db_path).expanduser() if self.db_path else data_dir() / "crm.db"
 
 
+def locale_country() -> str:
+    """The country of the user's locale (`zh_CN.UTF-8` -> `CN`), or "" when it names none."""
+    _, _, country = _locale_name().partition("_")
+    return country.upper() if len(country) == 2 and country.isalpha() else ""
+
+
+def locale_language() -> str:
+    """The language of the user's locale (`zh_CN.UTF-8` -> `zh`), or ""."""
+    return _locale_name().partition("_")[0].lower()
+
+
+def _locale_name() -> str:
+    """`zh_CN` from the first of LC_ALL, LC_CTYPE, LANG that names a real locale (Python sets
+    LC_CTYPE=C.UTF-8 itself when the locale is C, so C and POSIX are passed over)."""
+    for var in ("LC_ALL", "LC_CTYPE", "LANG"):
+        name = os.environ.get(var, "").split(".")[0].split("@")[0]
+        if name and name not in ("C", "POSIX"):
+            return name
+    return ""
+
+
 _ENV = {
     "CRM_DATABASE_URL": "database_url",
     "CRM_DB": "db_path",
     "CRM_USER": "user",
     "CRM_CURRENCY": "currency",
     "CRM_TIMEZONE": "timezone",
-    "CRM_REGION": "region",
+    "CRM_PHONE_REGION": "phone_region",
 }
 
 

@@ -57,12 +57,24 @@ def parse_duration(text: str, *, field: str) -> timedelta:
         raise InvalidInput(field, text, "too far away") from None
 
 
-def parse_datetime(text: str, *, now: datetime, tz: tzinfo, field: str) -> datetime:
-    """A moment in UTC; a bare date means midnight at the start of that day in `tz`."""
+def parse_datetime(
+    text: str, *, now: datetime, tz: tzinfo, field: str, day_starts: time = time(0)
+) -> datetime:
+    """A moment in UTC. A date with no time of day means that calendar day in `tz`, at
+    `day_starts` (midnight, the start of the day, unless told otherwise: a due date uses
+    the start of the working day)."""
     day, at, exact = _parse(text, now=now, tz=tz, field=field)
     if exact is not None:
         return exact.astimezone(UTC)
-    return _local(day, at or time(0), tz).astimezone(UTC)
+    return _local(day, at or day_starts, tz).astimezone(UTC)
+
+
+def workday_start(text: str) -> time:
+    """The `workday_start` setting (`09:00`, `8:30`, `9am`) as a time of day."""
+    parsed = parse_time(text) if text.strip() else None
+    if parsed is None:
+        raise InvalidInput("workday_start", text, "not a time of day (e.g. 09:00)")
+    return parsed
 
 
 def parse_date(text: str, *, today: date, field: str) -> date:
@@ -70,6 +82,11 @@ def parse_date(text: str, *, today: date, field: str) -> date:
     now = datetime.combine(today, time(12), tzinfo=UTC)
     day, _at, exact = _parse(text, now=now, tz=UTC, field=field)
     return exact.date() if exact is not None else day
+
+
+def day_start(day: date, tz: tzinfo, at: time = time(0)) -> datetime:
+    """The UTC instant at which calendar day `day` starts in `tz` (or reaches `at` there)."""
+    return _local(day, at, tz).astimezone(UTC)
 
 
 def _local(day: date, at: time, tz: tzinfo) -> datetime:

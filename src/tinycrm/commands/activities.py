@@ -146,7 +146,7 @@ def schedule(
             company=company,
             deal=deal,
             owner=owner,
-            due_at=st.when(due, "--due"),
+            due_at=st.due(due, "--due"),
             remind_minutes=_lead(remind),
             rrule=_repeat(every, rrule) or None,
         )
@@ -192,7 +192,7 @@ def snooze(
     from tinycrm.services import activities
 
     st = state()
-    moment = st.when(until, "until")
+    moment = st.due(until, "until")
     assert moment is not None
     with st.session(write=True) as session:
         row = activities.snooze_activity(session, ref=activity_id, until=moment, now=st.now())
@@ -283,7 +283,7 @@ def edit(
             subject=subject,
             body=note,
             kind=_kind(kind) if kind else None,
-            due_at=st.when(due, "--due"),
+            due_at=st.due(due, "--due"),
             contact=contact,
             company=company,
             deal=deal,

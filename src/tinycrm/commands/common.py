@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -92,11 +92,29 @@ class AppState:
             raise CrmError(f"acting user (--as / CRM_USER): {exc.message}") from None
 
     def when(self, text: str | None, field: str) -> datetime | None:
+        """A moment typed by the user; a bare date is the start of that day in their zone."""
         if text is None:
             return None
         from tinycrm.dates import parse_datetime
 
         return parse_datetime(text, now=self.now(), tz=self.tz, field=field)
+
+    def due(self, text: str | None, field: str) -> datetime | None:
+        """A due time typed by the user; a bare date (`tomorrow`, `fri`) is due when that
+        working day starts (`workday_start`, 09:00 unless configured), not at midnight."""
+        if text is None:
+            return None
+        from tinycrm.dates import parse_datetime
+
+        return parse_datetime(
+            text, now=self.now(), tz=self.tz, field=field, day_starts=self.workday_start
+        )
+
+    @cached_property
+    def workday_start(self) -> time:
+        from tinycrm.dates import workday_start
+
+        return workday_start(self.settings.workday_start)
 
     def day(self, text: str | None, field: str) -> date | None:
         if text is None or not text.strip():

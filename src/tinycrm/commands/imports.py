@@ -88,6 +88,8 @@ def _options(
         dry_run=dry_run,
         create_owners=create_owners,
         stage_map=stage_map or {},
+        tz=st.tz,
+        workday_start=st.workday_start,
     )
 
 

@@ -79,7 +79,7 @@ def open_(
             now=st.now(),
             priority=level,
             sla=_sla(st),
-            due_at=st.when(due, "--due"),
+            due_at=st.due(due, "--due"),
             contact=contact,
             company=company,
             owner=owner,
@@ -157,7 +157,7 @@ def reopen(
             ref=ticket_id,
             now=st.now(),
             sla=_sla(st),
-            due_at=st.when(due, "--due"),
+            due_at=st.due(due, "--due"),
             reason=reason,
             actor=st.actor(session),
         )

@@ -193,7 +193,7 @@ class CalendarScreen(CrmScreen):
         st = self.state
 
         def job(session: Session) -> str:
-            until = st.when(values["until"], "until")
+            until = st.due(values["until"], "until")
             assert until is not None
             snooze_activity(session, ref=activity_id, until=until, now=st.now())
             return f"snoozed until {until.astimezone(st.tz):%a %d %b %H:%M}"
@@ -216,7 +216,7 @@ class CalendarScreen(CrmScreen):
         st = self.state
 
         def job(session: Session) -> str:
-            due = st.when(values["due"], "due")
+            due = st.due(values["due"], "due")
             update_activity(session, ref=activity_id, data=ActivityUpdate(due_at=due))
             return f"moved to {due.astimezone(st.tz):%a %d %b %H:%M}" if due else "moved"
 

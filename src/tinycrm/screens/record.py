@@ -59,7 +59,7 @@ class RecordScreen(CrmScreen):
         fields = [
             Field("subject", "Subject", placeholder="e.g. send the revised quote"),
             Field("kind", "Kind", "task", choices=SCHEDULED),
-            Field("when", "Due", "tomorrow 09:00"),
+            Field("when", "Due", "tomorrow"),
             Field("body", "Notes"),
         ]
         self.ask(FormDialog("Schedule follow-up", fields), partial(self._save, done=False))
@@ -73,7 +73,8 @@ class RecordScreen(CrmScreen):
         st, link = self.state, self.link()
 
         def job(session: Session) -> str:
-            when = st.when(values.get("when") or None, "when")
+            text = values.get("when") or None
+            when = st.when(text, "when") if done else st.due(text, "due")
             data = ActivityCreate(
                 kind=ActivityKind(values["kind"]),
                 subject=values.get("subject", ""),

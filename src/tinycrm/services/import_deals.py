@@ -10,12 +10,12 @@ the funnel and conversion reports then work on imported history as on native his
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tinycrm.dates import parse_date
+from tinycrm.dates import day_start, parse_date
 from tinycrm.errors import CrmError
 from tinycrm.models import (
     Activity,
@@ -229,10 +229,8 @@ class DealImport(RecordImport):
         if not title:
             raise RowError("title", "a deal needs a title")
         final, reached, status = self._stages(f)
-        created = self.moment(f.get("created_at"), "created_at") or self.options.now
-        closed = None
-        if status is not DealStatus.open:
-            closed = max(self.moment(f.get("closed_at"), "closed_at") or created, created)
+        expected = self._day(f.get("expected_close"))
+        created, closed = self._lifetime(f, status, expected)
         currency = check_currency(f["currency"]) if f.get("currency") else self.options.currency
         amount = parse_money(f["amount"], currency=currency) if f.get("amount") else None
         values = self.stamp(
@@ -240,7 +238,7 @@ class DealImport(RecordImport):
                 "title": title,
                 "amount_minor": amount.minor if amount else 0,
                 "currency": amount.currency if amount else currency,
-                "expected_close": self._day(f.get("expected_close")),
+                "expected_close": expected,
                 "stage_id": final.id,
                 "status": status.value,
                 "owner_id": self.owners.resolve(f.get("owner")),
@@ -257,6 +255,23 @@ class DealImport(RecordImport):
         )
         values["created_at"] = created
         return values
+
+    def _lifetime(
+        self, f: dict[str, str], status: DealStatus, close_day: date | None
+    ) -> tuple[datetime, datetime | None]:
+        """(created, closed). A closed deal with no close time of its own closed on its close
+        date (HubSpot's, Salesforce's and Pipedrive's close date of a won or lost deal is the
+        day it closed), at the start of that day in the user's zone; with neither, at the
+        import. A deal with no creation time was created no later than it closed."""
+        now, given = self.options.now, self.moment(f.get("created_at"), "created_at")
+        if status is DealStatus.open:
+            return given or now, None
+        closed = self.moment(f.get("closed_at"), "closed_at")
+        if closed is None and close_day is not None:
+            closed = day_start(close_day, self.options.tz)
+        closed = closed or given or now
+        created = given or min(now, closed)
+        return created, max(closed, created)
 
     def _stages(self, f: dict[str, str]) -> tuple[Stage, Stage, DealStatus]:
         """(the stage to store, the last open stage it reached, its status).
@@ -283,7 +298,7 @@ class DealImport(RecordImport):
     def _day(self, text: str | None) -> date | None:
         if not text:
             return None
-        today = datetime.combine(self.options.now.date(), time(0)).date()
+        today = self.options.now.astimezone(self.options.tz).date()
         return parse_date(text, today=today, field="expected_close")
 
 
@@ -416,7 +431,7 @@ class ActivityImport(RecordImport):
             raise RowError("kind", f"unknown kind {f['kind']!r} (call, email, meeting, note, task)")
         subject = " ".join((f.get("subject") or f.get("body", "").split("\n")[0]).split())[:500]
         done = self.moment(f.get("done_at"), "done_at")
-        due = self.moment(f.get("due_at"), "due_at")
+        due = self.moment(f.get("due_at"), "due_at", due=True)
         if done is None and due is None:
             done = self.options.now  # a log without a time happened at the import
         values = self.stamp(

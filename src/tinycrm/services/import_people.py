@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import delete
@@ -345,11 +345,14 @@ class RecordImport:
         )
         return values
 
-    def moment(self, text: str | None, column: str) -> datetime | None:
-        """A time from the file; one without a zone is read as UTC."""
+    def moment(self, text: str | None, column: str, *, due: bool = False) -> datetime | None:
+        """A time from the file, in the user's zone when it has no offset of its own; a date
+        alone is the start of that day there (of the working day, for a due time)."""
         if not text:
             return None
-        return parse_datetime(text, now=self.options.now, tz=UTC, field=column)
+        opts = self.options
+        starts = opts.workday_start if due else time(0)
+        return parse_datetime(text, now=opts.now, tz=opts.tz, field=column, day_starts=starts)
 
     def _place(
         self,

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, tzinfo
 from enum import StrEnum
 from typing import Any, cast
 
@@ -65,6 +65,11 @@ class ImportOptions:
     create_owners: bool = False
     actor_id: int | None = None
     stage_map: dict[str, str] = field(default_factory=dict)
+    tz: tzinfo = UTC
+    """The user's zone: a time in the file without an offset is wall-clock time there, and
+    a date without a time is that calendar day there."""
+    workday_start: time = time(9)
+    """When a due date without a time of day is due."""
 
 
 @dataclass
@@ -112,7 +117,14 @@ class BulkWriter:
         self.columns = list(columns)
         conn = session.connection()
         self.sqlite = conn.dialect.name == "sqlite"
-        processors = [self.table.c[c].type.bind_processor(conn.dialect) for c in self.columns]
+        # The dialect's own type, as the ORM binds it: a timestamp's text form on SQLite
+        # comes from there (the generic type hands a datetime to sqlite3, which drops
+        # ".000000" from whole seconds, and such text sorts before a period's edge).
+        dialect = conn.dialect
+        processors = [
+            self.table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+            for c in self.columns
+        ]
         self.processors = list(enumerate(processors))
         names = ", ".join(self.columns)
         marks = ", ".join("?" for _ in self.columns)

@@ -7,12 +7,13 @@ Calendar months, quarters and years have a whole number of months, which scales 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
 from typing import Any
 
 from sqlalchemy.sql import ColumnElement
 
+from tinycrm.dates import day_start
 from tinycrm.errors import InvalidInput
 
 QUOTA_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -35,7 +36,7 @@ ALL_TIME = Period("all time", None, None, None, None, None)
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time(0)).replace(tzinfo=tz).astimezone(UTC)
+    return day_start(day, tz)
 
 
 def add_months(day: date, months: int) -> date:
