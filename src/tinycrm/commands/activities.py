@@ -121,7 +121,13 @@ def log(
 @app.command("schedule")
 def schedule(
     subject: Annotated[str, typer.Argument(help="What to do, e.g. 'Send quote'.")],
-    due: Annotated[str, typer.Option(help="When it is due, e.g. 'tomorrow 10:00', '+3d'.")],
+    due: Annotated[
+        str,
+        typer.Option(
+            help="When it is due, e.g. 'tomorrow 10:00', '+3d'; a day alone "
+            "('fri', '2026-12-01') is due when the working day starts (workday_start, 09:00).",
+        ),
+    ],
     kind: Annotated[str, typer.Option(help=f"Kind: {KINDS}.")] = "task",
     contact: Contact = None,
     company: Company = None,
