@@ -28,6 +28,8 @@ _UNIT_ALIASES = {
 }
 _UNITS = {alias: unit for unit, aliases in _UNIT_ALIASES.items() for alias in (unit, *aliases)}
 _OFFSET = re.compile(r"^(?:(?P<sign>[+-])|in\s+)(?P<n>\d+)\s*(?P<unit>[a-z]+)$")
+_BARE_NUMBER = re.compile(r"^[+-]?\d{1,7}(\.\d*)?$|^[+-]\d+$")
+"""A number with no unit: not a date (`20261201`, eight digits, is ISO 8601's basic form)."""
 _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<ampm>am|pm)?$")
 
 
@@ -124,6 +126,10 @@ def _parse(
         return day, _time_or_error(rest, field, text), None
     if _looks_like_time(raw) and (at := parse_time(raw)) is not None:
         return today, at, None
+    if _BARE_NUMBER.match(raw):
+        # dateutil would read `-1` or `5` as a day of this month, and `2026` as today's date
+        # in 2026: a number alone is not a date anyone means.
+        raise InvalidInput(field, text, "a number alone is not a date (e.g. 2026-12-01 or +3d)")
     return _fallback(raw, local_now=local_now, tz=tz, field=field, text=text)
 
 
