@@ -32,7 +32,9 @@ BACKENDS = [
 
 @pytest.fixture(autouse=True)
 def crm_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point tinycrm's home (config and default data file) into tmp_path; clear overrides."""
+    """Point tinycrm's home (config and default data file) into tmp_path; clear overrides.
+    The locale names no country, so no test reads phones in the region of the machine it
+    runs on: a test that needs one says so (CRM_PHONE_REGION, or `region=`)."""
     home = tmp_path / "home"
     for var in (
         "CRM_DB",
@@ -40,10 +42,14 @@ def crm_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CRM_USER",
         "CRM_CONFIG",
         "CRM_CURRENCY",
+        "CRM_PHONE_REGION",
         "CRM_REGION",
         "NO_COLOR",
+        "LC_ALL",
+        "LC_CTYPE",
     ):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("CRM_HOME", str(home))
     monkeypatch.setenv("CRM_TIMEZONE", "UTC")
     monkeypatch.setenv("COLUMNS", "200")

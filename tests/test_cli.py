@@ -19,6 +19,7 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")  # a Monday
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
+    monkeypatch.setenv("CRM_PHONE_REGION", "US")
     return Crm()
 
 

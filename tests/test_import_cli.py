@@ -24,7 +24,7 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_REGION", "FR")
+    monkeypatch.setenv("CRM_PHONE_REGION", "FR")
     return Crm()
 
 

@@ -12,7 +12,13 @@ from tests.conftest import NOW
 from tinycrm.dates import parse_date, parse_datetime, parse_duration, parse_time, user_timezone
 from tinycrm.errors import InvalidInput
 from tinycrm.money import Money, parse_money
-from tinycrm.normalize import name_key, normalize_email, normalize_phone, split_name
+from tinycrm.normalize import (
+    name_key,
+    normalize_email,
+    normalize_phone,
+    phone_region,
+    split_name,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 FRIDAY = date(2026, 11, 27)
@@ -341,11 +347,26 @@ def test_normalize_email_rejects_malformed(text: str) -> None:
         ("(415) 555-0123", "US", "+14155550123"),
         ("+44 20 7946 0958", "US", "+442079460958"),  # a country code beats the region
         ("020 7946 0958", "gb", "+442079460958"),
+        ("13800138002", "CN", "+8613800138002"),  # a mobile from a 手机 column
         ("", "US", None),
         (None, "US", None),
+        # No region: a number with its country code is read, a national one is kept as typed.
+        ("+86 138 0013 8002", "", "+8613800138002"),
+        ("0086 138 0013 8002", "", "+8613800138002"),  # `00`, the international prefix
+        ("00 33 6 12 34 56 78", None, "+33612345678"),
+        ("13800138002", "", None),
+        ("0612345678", "", None),
+        ("(415) 555-0123", None, None),
+        # A region where the number is not valid: kept as typed, never a made-up country.
+        ("13800138002", "US", None),
+        ("13800138002", "FR", None),
+        ("(555) 555-5555", "US", None),
+        ("0086 138 0013 8002", "US", "+8613800138002"),  # the US dials abroad with 011
+        ("011 86 138 0013 8002", "US", "+8613800138002"),
+        ("0033 6 12 34 56 78", "FR", "+33612345678"),
     ],
 )
-def test_normalize_phone(text: str | None, region: str, expected: str | None) -> None:
+def test_normalize_phone(text: str | None, region: str | None, expected: str | None) -> None:
     assert normalize_phone(text, region=region) == expected
 
 
@@ -355,10 +376,12 @@ def test_normalize_phone(text: str | None, region: str, expected: str | None) ->
         ("12", "US", "not a possible phone number"),
         ("abc", "US", "not a phone number"),
         ("+999 123", "US", "not a phone number"),
-        ("0612345678", "", "not a phone number"),  # no country code and no region
+        ("+999 123", "", "not a phone number"),
+        ("12", "", "not a phone number"),
+        ("abc", None, "not a phone number"),
     ],
 )
-def test_normalize_phone_rejects_impossible(text: str, region: str, reason: str) -> None:
+def test_normalize_phone_rejects_impossible(text: str, region: str | None, reason: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         normalize_phone(text, region=region)
     assert caught.value.message == f"phone: {reason}: {text!r}"
@@ -367,6 +390,20 @@ def test_normalize_phone_rejects_impossible(text: str, region: str, reason: str)
 def test_normalize_phone_rejects_number_without_area_code() -> None:
     with pytest.raises(InvalidInput, match="phone"):
         normalize_phone("555-0123", region="US")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("cn", "CN"), (" us ", "US"), ("", ""), (None, "")])
+def test_phone_region_is_a_known_region_code(text: str | None, expected: str) -> None:
+    assert phone_region(text) == expected
+
+
+@pytest.mark.parametrize("text", ["China", "XX", "1"])
+def test_phone_region_refuses_what_is_no_region(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        phone_region(text, field="--region")
+    assert caught.value.message == (
+        f"--region: not a region code (ISO 3166, e.g. CN, US, FR): {text!r}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,7 @@ def test_every_noun_survives_export_and_import(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_REGION", "FR")
+    monkeypatch.setenv("CRM_PHONE_REGION", "FR")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setenv("CRM_DB", str(tmp_path / "first.db"))
     first = Crm()

@@ -21,7 +21,11 @@ STATUSES = "lead, prospect, customer or inactive"
 Ref = Annotated[str, typer.Argument(help="Contact id, email, or full name.")]
 Email = Annotated[str | None, typer.Option(help="Email address (stored lowercased).")]
 Phone = Annotated[
-    str | None, typer.Option(help="Phone; without +country it is read in the configured region.")
+    str | None,
+    typer.Option(
+        help="Phone; without +country it is read in phone_region (else the locale's country), "
+        "and with neither it is kept as typed."
+    ),
 ]
 Title = Annotated[str | None, typer.Option(help="Job title.")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company id or name.")]
@@ -104,10 +108,24 @@ def add(
     with st.session(write=True) as session:
         if data.owner is None and (actor := st.actor(session)):
             data.owner = str(actor.id)
-        contact = contacts.create_contact(
-            session, data=data, region=st.settings.region, now=st.now()
-        )
+        contact = contacts.create_contact(session, data=data, region=_region(), now=st.now())
     done(f"contact #{contact.row.id} added: {contact.row.name}")
+    _kept_as_typed(phone, contact.phone_normalized)
+
+
+def _region() -> str:
+    from tinycrm.normalize import phone_region
+
+    return phone_region(state().settings.region, field="phone_region")
+
+
+def _kept_as_typed(phone: str | None, normalized: str | None) -> None:
+    """Say so when a phone could not be read as an international number."""
+    if not phone or not phone.strip() or normalized:
+        return
+    region = _region()
+    why = f"not a valid number in {region}" if region else "no phone_region to read it in"
+    done(f"  phone {phone.strip()!r} kept as typed ({why}); write it with +country code")
 
 
 def _custom(field: list[str] | None, birthday: str | None) -> dict[str, Any] | None:
@@ -336,9 +354,10 @@ def edit(
     )
     with st.session(write=True) as session:
         contact = contacts.update_contact(
-            session, ref=ref, data=data, region=st.settings.region, now=st.now()
+            session, ref=ref, data=data, region=_region(), now=st.now()
         )
     done(f"contact #{contact.row.id} updated: {contact.row.name}")
+    _kept_as_typed(phone, contact.phone_normalized)
 
 
 @app.command("rm")

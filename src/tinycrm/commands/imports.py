@@ -60,6 +60,15 @@ CreateOwners = Annotated[
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+Region = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="CODE",
+        help="Read phones written without a country code as numbers of CODE (e.g. CN, US); "
+        "default: phone_region, else the locale's country, else they are kept as typed.",
+    ),
+]
 
 
 def _options(
@@ -68,8 +77,11 @@ def _options(
     dry_run: bool,
     create_owners: bool,
     stage_map: dict[str, str] | None = None,
+    *,
+    region: str | None = None,
 ) -> ImportOptions:
     from tinycrm.errors import InvalidInput
+    from tinycrm.normalize import phone_region
     from tinycrm.services.imports import ImportOptions, OnDuplicate
 
     try:
@@ -82,7 +94,9 @@ def _options(
     return ImportOptions(
         now=st.now(),
         currency=st.settings.currency,
-        region=st.settings.region,
+        region=phone_region(region, field="--region")
+        if region
+        else phone_region(st.settings.region, field="phone_region"),
         on_duplicate=policy,
         skip_errors=skip_errors,
         dry_run=dry_run,
@@ -90,6 +104,7 @@ def _options(
         stage_map=stage_map or {},
         tz=st.tz,
         workday_start=st.workday_start,
+        yen=st.yen,
     )
 
 
@@ -275,6 +290,7 @@ def _import(noun: str, file: str, **kw: Any) -> None:
         kw["dry_run"],
         kw["create_owners"],
         kw.get("stage_map"),
+        region=kw.get("region"),
     )
     with _source(file) as stream:
         rows = _mapped_rows(
@@ -324,7 +340,24 @@ def _file_command(noun: str, summary: str) -> None:
     app.command(noun)(command)
 
 
-_file_command("contacts", "Import contacts (people); companies they name are created when missing.")
+@app.command("contacts")
+def contacts(
+    file: File,
+    maps: Maps = None,
+    show_mapping: ShowMapping = False,
+    encoding: Encoding = None,
+    on_duplicate: OnDup = "skip",
+    skip_errors: SkipErrors = False,
+    rejects: Rejects = None,
+    dry_run: DryRun = False,
+    create_owners: CreateOwners = False,
+    region: Region = None,
+    quiet: Quiet = False,
+) -> None:
+    """Import contacts (people); companies they name are created when missing."""
+    _import("contacts", **locals())
+
+
 _file_command("companies", "Import companies (accounts).")
 _file_command("activities", "Import an activity log (calls, emails, meetings, notes, tasks).")
 
@@ -364,6 +397,7 @@ def vcard(
     skip_errors: SkipErrors = False,
     rejects: Rejects = None,
     dry_run: DryRun = False,
+    region: Region = None,
     quiet: Quiet = False,
 ) -> None:
     """Import contacts from vCard files (2.1, 3.0, 4.0), e.g. a phone's address book."""
@@ -371,7 +405,7 @@ def vcard(
     from tinycrm.formats.vcard import read_vcards
     from tinycrm.services.imports import ImportRow
 
-    options = _options(on_duplicate, skip_errors, dry_run, create_owners=False)
+    options = _options(on_duplicate, skip_errors, dry_run, create_owners=False, region=region)
     fields = identity_map("contacts")
     with _source(file) as stream:
         cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding)
