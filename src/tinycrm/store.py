@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlmodel import Session
 
 from tinycrm.config import Settings
@@ -117,7 +117,7 @@ def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
         yield session
         if write:
             session.commit()
-    except OperationalError as exc:
+    except SQLAlchemyDatabaseError as exc:
         session.rollback()
         raise _operational_error(db, exc) from exc
     except BaseException:
@@ -148,7 +148,7 @@ def session_sql(session: Session) -> Sql:
     return Sql(conn.connection.driver_connection, conn.dialect.name)
 
 
-def _operational_error(db: Database, exc: OperationalError) -> DatabaseError:
+def _operational_error(db: Database, exc: SQLAlchemyDatabaseError) -> DatabaseError:
     message = str(exc.orig) if exc.orig is not None else str(exc)
     where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)
     if "locked" in message or "busy" in message:
@@ -162,12 +162,33 @@ def open_database(settings: Settings, *, create: bool = True) -> Database:
     path = sqlite_file(url)
     if path is not None and not create and not path.exists():
         raise DatabaseError(f"no database at {path} (run `crm init` first)")
+    if path is not None and path.exists():
+        check_sqlite_file(path)
     db = Database(engine=make_engine(url), settings=settings)
     try:
         ensure_schema(db)
-    except OperationalError as exc:
+    except SQLAlchemyDatabaseError as exc:
         raise _operational_error(db, exc) from exc
     return db
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not a SQLite database, is damaged, or belongs to another
+    program, before anything is written to it: only an empty file or tinycrm's own is used."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot open {path}: {exc}") from None
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a tinycrm database ({exc})") from None
+    finally:
+        conn.close()
+    if tables and "alembic_version" not in tables:
+        raise DatabaseError(
+            f"{path} is a SQLite database of another program, not tinycrm's; nothing was changed"
+        )
 
 
 def current_revision(db: Database) -> str | None:

@@ -108,13 +108,16 @@ def open_sqlite(path: Path) -> Sql | None:
     this code expects (the caller then opens it the slow way, which upgrades it)."""
     if not path.exists():
         raise CrmError(f"no database at {path} (run 'crm init' or pass --db)")
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     try:
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot read the database {path}: {exc}") from None
+        if "locked" in str(exc) or "busy" in str(exc):
+            conn.close()
+            raise DatabaseError(f"cannot read the database {path}: {exc}") from None
+        version = None  # not tinycrm's, or damaged: the slow way says which, changing nothing
     if version is None or version[0] != HEAD_REVISION:
         conn.close()
         return None
