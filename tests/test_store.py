@@ -133,13 +133,31 @@ def test_backup_copies_rows_still_in_the_wal(tmp_path: Path) -> None:
         with session_scope(db, write=True) as session:
             session.add(User(name="Ann Lee", name_key="ann lee", created_at=NOW))
         assert (tmp_path / "crm.db-wal").stat().st_size > 0  # not checkpointed yet
-        copy = store.backup_sqlite(path, suffix="manual", now=NOW)
+        copy = store.backup_sqlite(path, suffix="manual")
     finally:
         db.engine.dispose()
-    assert copy == tmp_path / "crm.db.manual.20261123T093000Z.bak"
+    assert copy == tmp_path / "crm.db.manual.bak"
     assert mode_of(copy) == 0o600
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT name FROM users").fetchall() == [("Ann Lee",)]
+
+
+def test_backup_is_written_whole_or_not_at_all_and_kept_once(tmp_path: Path) -> None:
+    """An interrupted copy left a '.partial' (or an empty .bak) and every attempt another
+    full copy; a link planted under either name pointed the copy into another file."""
+    path = tmp_path / "crm.db"
+    open_file(path).engine.dispose()
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"someone else's data")
+    (tmp_path / "crm.db.manual.bak.partial").symlink_to(victim)
+    (tmp_path / "crm.db.manual.bak").symlink_to(victim)
+    for _ in range(3):
+        copy = store.backup_sqlite(path, suffix="manual")
+    assert victim.read_bytes() == b"someone else's data"
+    assert not copy.is_symlink() and mode_of(copy) == 0o600
+    assert sorted(p.name for p in tmp_path.glob("crm.db.*")) == ["crm.db.manual.bak"]
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT count(*) FROM stages").fetchone() == (6,)
 
 
 def test_opening_a_current_database_makes_no_backup(tmp_path: Path) -> None:
@@ -316,7 +334,7 @@ def _check_upgrade_keeps_rows(path: Path, revision: str) -> None:
     finally:
         db.engine.dispose()
     _assert_rows_kept(f"sqlite:///{path}", rows)
-    backups = list(path.parent.glob(f"{path.name}.before-{store.HEAD_REVISION}.*.bak"))
+    backups = list(path.parent.glob(f"{path.name}.before-{store.HEAD_REVISION}.bak"))
     assert len(backups) == 1
     assert mode_of(backups[0]) == 0o600
     _assert_rows_kept(f"sqlite:///{backups[0]}", rows)

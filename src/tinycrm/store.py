@@ -10,7 +10,6 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -249,17 +248,31 @@ def _alembic_config() -> Config:
     return config
 
 
-def backup_sqlite(path: Path, *, suffix: str, now: datetime | None = None) -> Path:
-    """Copy a live SQLite database (WAL included) next to it; the copy is private too."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.{suffix}.{stamp}.bak")
-    _create_private_file(target)
+def backup_sqlite(path: Path, *, suffix: str) -> Path:
+    """Copy a live SQLite database (WAL included) to `<name>.<suffix>.bak` next to it.
+
+    The copy is written to a new private file (created, never opened through a link) and
+    renamed into place when complete, so an interrupted copy never stands as the backup, a
+    link planted under either name is replaced rather than followed, and repeated attempts
+    keep one copy, not one each."""
+    target = path.with_name(f"{path.name}.{suffix}.bak")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # a copy an earlier attempt left half-written (or a link)
+    try:
+        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+    except OSError as exc:
+        raise DatabaseError(f"cannot write the backup {partial}: {exc.strerror}") from None
     src = sqlite3.connect(path)
-    dst = sqlite3.connect(target)
+    dst = sqlite3.connect(partial)
     try:
         with dst:
             src.backup(dst)
+    except BaseException:
+        dst.close()
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         src.close()
         dst.close()
+    os.replace(partial, target)
     return target
