@@ -65,3 +65,41 @@ def test_an_empty_file_becomes_a_new_database(tmp_path: Path) -> None:
     crm = Crm()
     crm("--db", str(path), "contact", "add", "Li Wei")
     assert "Li Wei" in crm("--db", str(path), "contact", "list").out
+
+
+def test_remind_killed_while_printing_prints_the_same_reminders_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At least once after a crash: a run killed with its output half written has recorded
+    nothing, so the next run prints every reminder (none is lost)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "crm.db"
+    monkeypatch.setenv("CRM_DB", str(db))
+    Crm()("init")
+    conn = sqlite3.connect(db)
+    due = "2026-11-20 09:00:00.000000"
+    conn.executemany(
+        "INSERT INTO activities (kind, subject, due_at, alert_at, custom, created_at) "
+        "VALUES ('task', ?, ?, ?, '{}', ?)",
+        [
+            (f"Call customer number {i:05d} about the renewal", due, due, due)
+            for i in range(3000)
+        ],  # fmt: skip
+    )
+    conn.commit()
+    conn.close()
+    env = {**os.environ, "CRM_NOW": "2026-11-23T08:00:00+00:00"}
+    command = [sys.executable, "-m", "tinycrm", "remind", "--all-owners", "--format", "jsonl"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    assert b"Call customer number" in proc.stdout.readline()  # printing, pipe soon full
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    again = subprocess.run(command, capture_output=True, env=env, timeout=60, check=True)
+    assert len(again.stdout.splitlines()) == 3000
+    third = subprocess.run(command, capture_output=True, env=env, timeout=60, check=True)
+    assert third.stdout == b""  # delivered now, once
