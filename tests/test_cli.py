@@ -246,10 +246,10 @@ def test_rm_asks_and_only_yes_deletes(acme: Crm, db_url: str) -> None:
 
 def test_company_with_deals_needs_cascade(acme: Crm, db_url: str) -> None:
     ran = acme("company", "rm", "Acme Ltd", "--yes", ok=False)
-    assert ran.code == 3 and "has 1 deal(s); use --cascade" in ran.err
+    assert ran.code == 3 and "has 1 deal; use --cascade" in ran.err
     assert count(db_url, Deal) == 1
     assert acme("company", "rm", "acme ltd", "--cascade", "--yes").out == (
-        "company #1 deleted: Acme Ltd with 1 deal(s)\n"
+        "company #1 deleted: Acme Ltd with 1 deal\n"
     )
     assert (count(db_url, Deal), count(db_url, StageChange), count(db_url, Contact)) == (0, 0, 1)
 

@@ -243,7 +243,7 @@ def test_cli_dupes_then_merge(crm: Crm, db_url: str) -> None:
     assert refused.code == 1
     ran = crm("contact", "merge", "1", "li.wei+x@acme.example", "--yes")
     assert ran.out.splitlines() == [
-        "contact #2 merged into #1 Li Wei: moved 1 deals",
+        "contact #2 merged into #1 Li Wei: moved 1 deal",
         "  took from #2: phone, phone_norm",
         "  not kept (#1 has its own): name 'Wei Li', email 'li.wei+x@acme.example'",
     ]

@@ -108,7 +108,7 @@ def test_bad_rows_block_the_import_and_are_each_named(
     assert ran.err.splitlines() == [
         "line 3: email: not an email address: 'nope'",
         "line 4, owner: unknown user 'ghost' (use --create-owners)",
-        "crm: error: nothing imported: 2 row(s) rejected; fix them, or use --skip-errors to "
+        "crm: error: nothing imported: 2 rows rejected; fix them, or use --skip-errors to "
         "import the other rows (1 created, 0 updated, 0 skipped as duplicates)",
     ]
     assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
@@ -141,7 +141,7 @@ def test_dry_run_and_show_mapping_write_nothing(crm: Crm, tmp_path: Path, db_url
 
 def test_undo_removes_what_the_import_created(crm: Crm, tmp_path: Path, db_url: str) -> None:
     crm("import", "contacts", write(tmp_path, EXPORTS["pipedrive"]))
-    assert crm("import", "undo", "1").out == "import #1 undone: removed 1 contacts, 1 companies\n"
+    assert crm("import", "undo", "1").out == "import #1 undone: removed 1 contact, 1 company\n"
     assert (count(db_url, Contact), count(db_url, Company)) == (0, 0)
     assert crm("import", "undo", "1", ok=False).err == "crm: error: import #1 was already undone\n"
 

@@ -198,7 +198,7 @@ def test_delete_company_with_deals_is_refused_without_cascade(accounts: Database
     with pytest.raises(Conflict) as caught, session_scope(accounts, write=True) as s:
         companies.delete_company(s, ref="acme", cascade=False)
     assert caught.value.message == (
-        "company 'Acme' has 2 deal(s); use --cascade to delete them with it"
+        "company 'Acme' has 2 deals; use --cascade to delete them with it"
     )
     assert caught.value.exit_code == 3
     assert [count(accounts, model) for model in (Company, Deal, StageChange)] == [3, 2, 3]

@@ -219,7 +219,7 @@ def test_import_creates_an_unknown_campaign_at_no_cost(crm: Crm, tmp_path: Path)
     source = tmp_path / "people.csv"
     source.write_text("Name,Campaign\nIda,Webinar\nJo,Autumn\nKim,autumn\n")
     ran = crm("import", "contacts", str(source))
-    assert ran.out.endswith("(also created: 1 campaigns)\n")
+    assert ran.out.endswith("(also created: 1 campaign)\n")
     listed = crm("contact", "list", "--campaign", "Autumn", "--format", "json").json()
     assert [r["name"] for r in listed] == ["Jo", "Kim"]
     autumn = crm("campaign", "show", "autumn", "--format", "json").json()

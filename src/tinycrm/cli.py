@@ -140,16 +140,14 @@ def init() -> None:
 def demo() -> None:
     """Fill a new, empty database with a small team's realistic data to explore."""
     from tinycrm.services.demo import load_demo
+    from tinycrm.words import counted
 
     state = common.state()
     with state.session(write=True) as session:
         summary = load_demo(session, now=state.now(), currency=state.settings.currency)
-    typer.echo(
-        f"demo data loaded into {common.describe(state.database())}: {summary.users} users, "
-        f"{summary.companies} companies, {summary.contacts} contacts, {summary.deals} deals, "
-        f"{summary.activities} activities, {summary.orders} orders, {summary.payments} payments, "
-        f"{summary.tickets} tickets"
-    )
+    made = "users companies contacts deals activities orders payments tickets".split()
+    shown = counted({noun: getattr(summary, noun) for noun in made})
+    typer.echo(f"demo data loaded into {common.describe(state.database())}: {shown}")
 
 
 SUB_APPS = {

@@ -9,6 +9,7 @@ import typer
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.common import confirm, given, key_values, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.words import plural
 
 app = typer.Typer(
     help="Companies: add, list, show, edit and remove accounts.", no_args_is_help=True
@@ -204,10 +205,14 @@ def rm(
     row, deal_count = detail.row, detail.deals
     if deal_count and not cascade:
         raise Conflict(
-            f"company {row.name!r} has {deal_count} deal(s); use --cascade to delete them with it"
+            f"company {row.name!r} has {plural(deal_count, 'deal')}; "
+            "use --cascade to delete them with it"
         )
-    extra = f" and its {deal_count} deal(s)" if deal_count else ""
+    extra = f" and its {plural(deal_count, 'deal')}" if deal_count else ""
     confirm(f"delete company #{row.id} {row.name}{extra}?", yes=yes)
     with st.session(write=True) as session:
         _company, deleted = companies.delete_company(session, ref=str(row.id), cascade=cascade)
-    done(f"company #{row.id} deleted: {row.name}" + (f" with {deleted} deal(s)" if deleted else ""))
+    done(
+        f"company #{row.id} deleted: {row.name}"
+        + (f" with {plural(deleted, 'deal')}" if deleted else "")
+    )

@@ -9,6 +9,7 @@ import typer
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.common import confirm, given, key_values, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.words import counted
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -438,7 +439,7 @@ def merge(
     confirm(f"merge contact #{gone.id} {gone.name} into #{kept.id} {kept.name}?", yes=yes)
     with st.session(write=True) as session:
         result = finder.merge_contacts(session, keep=str(kept.id), other=str(gone.id), now=st.now())
-    moved = ", ".join(f"{n} {what}" for what, n in result.moved.items() if n) or "nothing"
+    moved = counted(result.moved) or "nothing"
     into = f"#{result.keep_id} {result.keep_name}"
     done(f"contact #{result.other_id} merged into {into}: moved {moved}")
     if result.filled:

@@ -25,6 +25,7 @@ from tinycrm.commands.common import state
 from tinycrm.commands.contacts import STATUSES, contact_filter
 from tinycrm.commands.render import machine_value, text_value
 from tinycrm.errors import CrmError, InvalidInput
+from tinycrm.words import plural, singular
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -38,13 +39,6 @@ app = typer.Typer(
 Row = dict[str, Any]
 Rows = Callable[["Session"], Iterator[Row]]
 FORMATS = ("csv", "jsonl", "json")
-SINGULAR = {
-    "contacts": "contact",
-    "companies": "company",
-    "deals": "deal",
-    "activities": "activity",
-}
-
 Format = Annotated[str, typer.Option("--format", "-f", help="csv (the default), jsonl or json.")]
 ContactFormat = Annotated[
     str,
@@ -258,9 +252,7 @@ def _export(
         extra = custom(session) if custom is not None and fmt == "csv" else []
         count = WRITERS[fmt](out, rows(session), (*columns, *extra), raw)
     if output != "-":
-        typer.echo(
-            f"exported {count} {noun if count != 1 else SINGULAR[noun]} to {output}", err=True
-        )
+        typer.echo(f"exported {plural(count, singular(noun), noun)} to {output}", err=True)
 
 
 @contextmanager
@@ -392,4 +384,4 @@ def ics(
     with output_file(output) as out:
         out.write(cal.to_ical().decode("utf-8"))
     if output != "-":
-        typer.echo(f"exported {count} calendar entries to {output}", err=True)
+        typer.echo(f"exported {plural(count, 'calendar entry')} to {output}", err=True)

@@ -14,6 +14,7 @@ import typer
 
 from tinycrm.commands.common import key_values, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.words import counted, plural
 
 if TYPE_CHECKING:
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
@@ -254,11 +255,12 @@ def _report(
             where = f"line {row.line}" + ("" if named else f", {row.column}")
             typer.echo(f"{where}: {row.reason}", err=True)
         if len(rejected) > 1000:
-            typer.echo(f"… and {len(rejected) - 1000} more rejected rows", err=True)
+            more = plural(len(rejected) - 1000, "more rejected row")
+            typer.echo(f"… and {more}", err=True)
     counts = _counts(result)
     if failed:
         raise CrmError(
-            f"nothing imported: {result.rejected} row(s) rejected; fix them, or use "
+            f"nothing imported: {plural(result.rejected, 'row')} rejected; fix them, or use "
             f"--skip-errors to import the other rows ({_counts(result, rejected=False)})"
         )
     if quiet:
@@ -279,8 +281,8 @@ def _counts(result: ImportResult, *, rejected: bool = True) -> str:
     ]
     if rejected:
         parts.append(f"{result.rejected} rejected")
-    extra = [f"{n} {what}" for what, n in result.also_created.items() if n]
-    return ", ".join(parts) + (f" (also created: {', '.join(extra)})" if extra else "")
+    extra = counted(result.also_created)
+    return ", ".join(parts) + (f" (also created: {extra})" if extra else "")
 
 
 def _import(noun: str, file: str, **kw: Any) -> None:
@@ -428,7 +430,7 @@ def undo(
     st = state()
     with st.session(write=True) as session:
         counts = undo_batch(session, batch_id=batch_id, now=st.now())
-    removed = ", ".join(f"{n} {table}" for table, n in counts.items() if n) or "nothing"
+    removed = counted(counts) or "nothing"
     done(f"import #{batch_id} undone: removed {removed}")
 
 

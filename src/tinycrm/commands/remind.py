@@ -22,6 +22,7 @@ import typer
 from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, machine_value
 from tinycrm.errors import InvalidInput
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from tinycrm.services.plain_sql import Sql
@@ -232,7 +233,7 @@ def _line(r: Reminder, tz: tzinfo, today: date) -> str:
             parts.append(f"{verb} {_day(r.day, today)}")
         if "stale" in r.reasons and r.last_activity is not None:
             quiet = (today - r.last_activity.astimezone(tz).date()).days
-            parts.append(f"no activity for {quiet} days")
+            parts.append(f"no activity for {plural(quiet, 'day')}")
     elif r.kind == "care":
         assert r.day is not None
         parts.append(_day(r.day, today))

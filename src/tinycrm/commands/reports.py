@@ -15,6 +15,7 @@ import typer
 
 from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, as_row, console, emit
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from tinycrm.services.reports import Period
@@ -279,4 +280,4 @@ def pipeline(
         )
         for r in found
     ]
-    _show(rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {days} days untouched)")
+    _show(rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {plural(days, 'day')} untouched)")

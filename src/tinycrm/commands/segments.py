@@ -15,6 +15,7 @@ import typer
 from tinycrm.commands.common import state
 from tinycrm.commands.render import Format, FormatOption, as_row, emit
 from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of
+from tinycrm.words import plural
 
 SHARES = frozenset({"customer_share", "revenue_share", "share", "cumulative_share",
                     "churn_rate", "retention_rate"})  # fmt: skip
@@ -105,7 +106,7 @@ def _show_abc(found: Any, cur: str, fmt: Format, listing: bool) -> None:
         as_row(c, revenue=money_of(c.revenue_minor, cur), currency=cur, **{"class": c.cls})
         for c in found.classes
     ]
-    _show(rows, fmt, ABC_COLUMNS, f"{title}: {found.customers:,} customers")
+    _show(rows, fmt, ABC_COLUMNS, f"{title}: {plural(found.customers, 'customer')}")
 
 
 def _show_rfm(found: Any, cur: str, fmt: Format, listing: bool) -> None:
@@ -124,7 +125,7 @@ def _show_rfm(found: Any, cur: str, fmt: Format, listing: bool) -> None:
         _show(rows, fmt, RFM_LIST_COLUMNS, title)
         return
     rows = [as_row(s, revenue=money_of(s.revenue_minor, cur), currency=cur) for s in found.segments]
-    _show(rows, fmt, RFM_COLUMNS, f"{title}: {found.customers:,} customers")
+    _show(rows, fmt, RFM_COLUMNS, f"{title}: {plural(found.customers, 'customer')}")
 
 
 RETENTION_COLUMNS = ("period", "from", "to", "active", "retained", "new", "churned",

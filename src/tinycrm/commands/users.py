@@ -8,6 +8,7 @@ import typer
 
 from tinycrm.commands.common import confirm, given, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.words import plural
 
 app = typer.Typer(help="The team: reps and managers who own records.", no_args_is_help=True)
 
@@ -111,8 +112,8 @@ def rm(
         row = users.get_user(session, ref=ref, currency=st.settings.currency)
         owned = users.count_owned(session, user_id=row.id)
     confirm(
-        f"delete user #{row.id} {row.name}? Their {owned['deals']} deal(s) and "
-        f"{owned['activities']} activities will have no owner.",
+        f"delete user #{row.id} {row.name}? Their {plural(owned['deals'], 'deal')} and "
+        f"{plural(owned['activities'], 'activity')} will have no owner.",
         yes=yes,
     )
     with st.session(write=True) as session:

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from tinycrm.errors import InvalidInput
 from tinycrm.formats.decode import open_text
+from tinycrm.words import plural
 
 FORMATS = ("auto", "csv", "tsv", "jsonl")
 DELIMITERS = ",;\t|"
@@ -194,7 +195,10 @@ def _ragged(line: int, cells: list[str], headers: list[str]) -> Record:
     extra = [cell for cell in cells[width:] if cell.strip()]
     if extra:
         shown = ", ".join(repr(cell[:40]) for cell in extra[:3])
-        problem = f"{len(cells)} cells but the header has {width} columns (extra: {shown})"
+        problem = (
+            f"{plural(len(cells), 'cell')} but the header has {plural(width, 'column')} "
+            f"(extra: {shown})"
+        )
         return Record(line, values, problem)
     return Record(line, values, _NUL if "\x00" in "".join(cells) else None)
 

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Input, Static
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.widgets.board_column import PAGE, BoardColumn
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -211,7 +212,7 @@ class BoardScreen(CrmScreen):
 
     def _show_status(self, data: BoardData) -> None:
         deals = sum(c.count for c in data.columns)
-        parts = [f"{deals} open deal{'' if deals == 1 else 's'}"]
+        parts = [plural(deals, "open deal")]
         if self.search:
             parts.append(f"filter: {self.search!r}")
         if self.owner:

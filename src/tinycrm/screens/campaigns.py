@@ -17,6 +17,7 @@ from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field
 from tinycrm.screens.filters import LineForm
 from tinycrm.widgets.format import figure
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -150,8 +151,7 @@ class CampaignsScreen(CrmScreen):
             table.move_cursor(row=min(cursor, len(rows) - 1))
         count = len(rows)
         status = (
-            f"{count} campaign{'' if count == 1 else 's'}, all time ({home} unless said)"
-            " · enter: their contacts"
+            f"{plural(count, 'campaign')}, all time ({home} unless said) · enter: their contacts"
         )
         self.query_one("#campaigns-status", Static).update(
             status if rows else "no campaigns yet: n adds one"

@@ -18,6 +18,7 @@ from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen
 from tinycrm.widgets.format import figure, local
 from tinycrm.widgets.timeline import Timeline
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -151,7 +152,7 @@ class DealScreen(RecordScreen):
         self.view = view
         st, d = self.state, view.detail.row
         now = st.now()
-        days = f" ({(now - d.stage_since).days} days)" if d.stage_since else ""
+        days = f" ({plural((now - d.stage_since).days, 'day')})" if d.stage_since else ""
         status = d.status if d.status == "open" else f"{d.status} {local(d.closed_at, st.tz)}"
         rows = [
             ("Deal", f"#{d.id} {d.title}"),

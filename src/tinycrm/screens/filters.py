@@ -21,6 +21,7 @@ from tinycrm.models import ContactStatus
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.services.lifecycle import LIFECYCLES as STAGES
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -324,7 +325,7 @@ class TargetScreen(CrmScreen):
             return write_contacts(session, path=path, wanted=wanted)
 
         def written(count: int) -> None:
-            self.notify(f"exported {count} contact{'' if count == 1 else 's'} to {path}")
+            self.notify(f"exported {plural(count, 'contact')} to {path}")
 
         self.db(job, written)
 
@@ -376,9 +377,9 @@ class TargetScreen(CrmScreen):
 
         def moved(found: list[Handover]) -> None:
             leads = sum(1 for h in found if h.record_type == "contact")
-            text = f"{leads} lead{'' if leads == 1 else 's'}"
+            text = plural(leads, "lead")
             if deals:
-                text += f" and {len(found) - leads} deal{'' if len(found) - leads == 1 else 's'}"
+                text += f" and {plural(len(found) - leads, 'deal')}"
             self.notify(f"returned {text} to the pool")
             self.reload()
 

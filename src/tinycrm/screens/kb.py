@@ -16,6 +16,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tinycrm.screens.base import run_db
+from tinycrm.words import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -34,7 +35,7 @@ class Picked:
 
 
 def article_line(a: ArticleRow) -> str:
-    used = f"  ({a.tickets} ticket{'s' * (a.tickets != 1)})" if a.tickets else ""
+    used = f"  ({plural(a.tickets, 'ticket')})" if a.tickets else ""
     return f"#{a.id} {a.title}{used}"
 
 
@@ -161,7 +162,7 @@ class ArticleDialog(ModalScreen[None]):
         self.query_one("#article-scroll").focus()
 
     def show(self, article: ArticleRow) -> None:
-        used = f"Solved {article.tickets} ticket{'s' * (article.tickets != 1)}."
+        used = f"Solved {plural(article.tickets, 'ticket')}."
         self.query_one("#article-title", Static).update(f"#{article.id} {article.title}")
         self.query_one("#article-body", Static).update(f"{article.body}\n\n{used}")
 

@@ -20,6 +20,7 @@ from tinycrm.services.filters import CompanyFilter, company_filters
 from tinycrm.services.orders import OrderRow
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import optional, resolve_company, resolve_user
+from tinycrm.words import plural
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def delete_company(session: Session, *, ref: str, cascade: bool) -> tuple[Compan
     deal_ids = [i for i in session.exec(select(Deal.id).where(Deal.company_id == company.id)) if i]
     if deal_ids and not cascade:
         raise Conflict(
-            f"company {company.name!r} has {len(deal_ids)} deal(s); "
+            f"company {company.name!r} has {plural(len(deal_ids), 'deal')}; "
             "use --cascade to delete them with it"
         )
     delete_sole_activities(session, company_ids=[company.id], deal_ids=deal_ids)

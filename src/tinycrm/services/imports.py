@@ -25,6 +25,7 @@ from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
 from tinycrm.normalize import name_key, normalize_email
+from tinycrm.words import plural
 
 CHUNK = 2000
 
@@ -375,6 +376,6 @@ def _refuse_if_used(session: Session, batch_id: int) -> None:
     ).scalar_one()
     if used:
         raise Conflict(
-            f"{used} deal(s) added since belong to companies import #{batch_id} created; "
-            "delete or move them first"
+            f"{plural(used, 'deal')} added since belong to companies "
+            f"import #{batch_id} created; delete or move them first"
         )

@@ -11,6 +11,7 @@ from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Deal, DealStatus, Stage, StageChange, StageKind
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.refs import resolve_stage
+from tinycrm.words import plural
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,8 @@ def remove_stage(session: Session, *, ref: str) -> Stage:
     ).one()
     if in_use or history:
         raise Conflict(
-            f"stage {stage.name!r} is used by {in_use} deal(s) and "
-            f"{history} stage change(s); move the deals first or rename it"
+            f"stage {stage.name!r} is used by {plural(in_use, 'deal')} and "
+            f"{plural(history, 'stage change')}; move the deals first or rename it"
         )
     same_kind = session.exec(
         select(func.count()).select_from(Stage).where(Stage.kind == stage.kind)
