@@ -224,7 +224,7 @@ def test_reclaim_window_counts_activity_and_claims_at_the_edge(owned: Database) 
     with session_scope(owned, write=False) as s:
         at_32 = leads.stale_records(s, stale_after=32 * DAY, now=NOW, deals=True)
         at_9 = leads.stale_records(s, stale_after=9 * DAY, now=NOW, deals=True)
-        with pytest.raises(InvalidInput, match="longer than zero"):
+        with pytest.raises(InvalidInput, match="^stale after: must be longer than zero: 0d$"):
             leads.stale_records(s, stale_after=timedelta(0), now=NOW)
     assert [(r.record_type, r.record_id) for r in at_32] == [("deal", 2)]  # Oscar's call: 31d
     # Li Wei, claimed 10 days ago, is quiet for 9; Mia (2 days old) is not old enough.

@@ -2,6 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+
+def shown(value: object) -> str:
+    """A value as the user would type it: text quoted, so spaces and empty text show;
+    numbers (a Decimal too), dates and durations plain (`2026-12-01`, `3d`), never a repr
+    like `datetime.timedelta(0)`."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return _duration(value)
+    return str(value)
+
+
+def _duration(value: timedelta) -> str:
+    """`0d`, `3d`, `2h`, `90m`, `45s`: the largest unit `parse_duration` reads that fits."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
 
 class CrmError(Exception):
     """A problem the user can fix; its message is one line that names it."""
@@ -18,7 +42,7 @@ class InvalidInput(CrmError):
 
     def __init__(self, field: str, value: object, reason: str) -> None:
         super().__init__(
-            f"{field}: {reason}: {value!r}" if value is not None else f"{field}: {reason}"
+            f"{field}: {reason}: {shown(value)}" if value is not None else f"{field}: {reason}"
         )
         self.field = field
         self.value = value
@@ -28,15 +52,15 @@ class NotFound(CrmError):
     """A reference that matches no record."""
 
     def __init__(self, what: str, ref: object) -> None:
-        super().__init__(f"{what} not found: {ref!r}")
+        super().__init__(f"{what} not found: {shown(ref)}")
 
 
 class Ambiguous(CrmError):
     """A reference that matches more than one record."""
 
     def __init__(self, what: str, ref: object, candidates: list[str]) -> None:
-        shown = ", ".join(candidates[:5]) + (" …" if len(candidates) > 5 else "")
-        super().__init__(f"{what} {ref!r} is ambiguous: matches {shown}")
+        listed = ", ".join(candidates[:5]) + (" …" if len(candidates) > 5 else "")
+        super().__init__(f"{what} {shown(ref)} is ambiguous: matches {listed}")
 
 
 class Conflict(CrmError):

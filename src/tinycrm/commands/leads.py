@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tinycrm.commands.common import state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
     from tinycrm.services.leads import Handover
@@ -151,6 +153,8 @@ def reclaim(
 
     st = state()
     after = parse_duration(stale_after, field="--stale-after")
+    if after <= timedelta(0):  # named as typed: the flag and its text
+        raise InvalidInput("--stale-after", stale_after, "must be longer than zero")
     with st.session(write=not dry_run) as session:
         moved = leads.reclaim(
             session,

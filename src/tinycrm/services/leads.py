@@ -292,7 +292,7 @@ def stale_records(
 ) -> list[Stale]:
     """Owned leads (and open deals) that went quiet for `stale_after`, in id order."""
     if stale_after <= timedelta(0):
-        raise InvalidInput("--stale-after", stale_after, "must be longer than zero")
+        raise InvalidInput("stale after", stale_after, "must be longer than zero")
     cutoff = now - stale_after
     leads = sql_select(col(Contact.id), col(Contact.full_name), col(Contact.owner_id)).where(
         *_quiet_leads(cutoff)
