@@ -125,9 +125,9 @@ def list_leads(
 def _lead(session: Session, ref: str) -> Contact:
     contact = resolve_contact(session, ref)
     if contact.status != ContactStatus.lead:
-        raise Conflict(
-            f"contact #{contact.id} {contact.full_name!r} is a {contact.status}, not a lead"
-        )
+        inactive = contact.status == ContactStatus.inactive
+        status = "inactive" if inactive else f"a {contact.status}"  # a prospect, a customer
+        raise Conflict(f"contact #{contact.id} {contact.full_name!r} is {status}, not a lead")
     return contact
 
 
