@@ -106,6 +106,8 @@ def text_value(value: Any, tz: tzinfo, *, for_csv: bool = False) -> str:
         return str(value)
     if value is None:
         return ""
+    if kind is bool:  # a table says yes or no; CSV keeps the True/False a program reads
+        return str(value) if for_csv else ("yes" if value else "no")
     if isinstance(value, Money):
         return value.plain() if for_csv else f"{value.to_decimal():,}"
     if isinstance(value, datetime):
