@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
-from tinycrm.errors import InvalidInput, NotFound
+from tinycrm.errors import Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     CompanyCreate,
     ContactCreate,
@@ -106,9 +106,9 @@ def test_orders_are_in_the_deal_currency_and_default_to_what_is_left(
 
 def test_an_order_needs_a_won_deal_and_a_right_amount(db: Database, ids: dict[str, int]) -> None:
     with session_scope(db, write=True) as s:
-        with pytest.raises(InvalidInput, match="deal is open; only a won deal has orders"):
+        with pytest.raises(Conflict, match=r"^deal #\d+ is open; only a won deal has orders$"):
             orders.create_order(s, deal=ids["open"], amount="10", ordered_on=TODAY, now=NOW)
-        with pytest.raises(InvalidInput, match="fully ordered"):
+        with pytest.raises(Conflict, match=r"is already fully ordered; give an amount for more$"):
             orders.create_order(s, deal=ids["acme"], amount=None, ordered_on=TODAY, now=NOW)
         with pytest.raises(InvalidInput, match="must be in EUR"):
             orders.create_order(s, deal=ids["acme"], amount="10 USD", ordered_on=TODAY, now=NOW)
@@ -127,7 +127,7 @@ def test_a_payment_never_exceeds_what_is_outstanding_unless_allowed(
     with session_scope(db, write=True) as s:
         with pytest.raises(InvalidInput, match=r"more than the 5,765.44 EUR outstanding on order"):
             orders.add_payment(s, order=ids["o1"], amount="5765.45", received_on=TODAY, now=NOW)
-        with pytest.raises(InvalidInput, match="more than the 0.00 EUR outstanding"):
+        with pytest.raises(Conflict, match=r"^order #\d+ is already paid in full \(use --allow"):
             orders.add_payment(s, order=ids["o3"], amount="0.01", received_on=TODAY, now=NOW)
         with pytest.raises(InvalidInput, match="must be in EUR"):
             orders.add_payment(s, order=ids["o1"], amount="5 USD", received_on=TODAY, now=NOW)
@@ -233,8 +233,8 @@ def crm(db: Database, db_url: str, ids: dict[str, int], monkeypatch: pytest.Monk
 def test_cli_order_and_payment(crm: Crm, ids: dict[str, int]) -> None:
     refused = crm("order", "add", "--deal", str(ids["open"]), "--amount", "10", ok=False)
     assert (refused.code, refused.err.strip()) == (
-        2,
-        f"crm: error: --deal: deal is open; only a won deal has orders: {ids['open']}",
+        3,
+        f"crm: error: deal #{ids['open']} is open; only a won deal has orders",
     )
     crm("deal", "won", str(ids["open"]))
     added = crm("order", "add", "--deal", str(ids["open"]), "--due", "2026-12-31")

@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
-from tinycrm.errors import InvalidInput
+from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     CompanyCreate,
     ContactCreate,
@@ -193,23 +193,28 @@ def test_winning_after_losing_clears_the_reason(crm: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "action",
+    ("action", "message"),
     [
-        lambda s: deals.move_deal(s, ref=1, stage="LEAD", actor=None, now=T1),
-        lambda s: (
-            deals.win_deal(s, ref=1, actor=None, now=T1),
-            deals.win_deal(s, ref=1, actor=None, now=T2),
+        (
+            lambda s: deals.move_deal(s, ref=1, stage="LEAD", actor=None, now=T1),
+            "deal #1 is already in stage 'lead'",
+        ),
+        (
+            lambda s: (
+                deals.win_deal(s, ref=1, actor=None, now=T1),
+                deals.win_deal(s, ref=1, actor=None, now=T2),
+            ),
+            "deal #1 is already won",
         ),
     ],
     ids=["move-to-own-stage", "win-twice"],
 )
-def test_moving_to_the_current_stage_is_refused(crm: Database, action: Any) -> None:
+def test_moving_to_the_current_stage_is_refused(crm: Database, action: Any, message: str) -> None:
     with session_scope(crm, write=True) as s:
         new_deal(s)
-    with pytest.raises(InvalidInput, match="is already in this stage") as caught:
-        with session_scope(crm, write=True) as s:
-            action(s)
-    assert caught.value.field == "stage"
+    with pytest.raises(Conflict) as caught, session_scope(crm, write=True) as s:
+        action(s)
+    assert caught.value.message == message
     assert [h.to_stage for h in history(crm, 1)] == ["lead"]
 
 
@@ -236,16 +241,16 @@ def test_step_deal(crm: Database, start: str, step: int, expected: str) -> None:
 @pytest.mark.parametrize(
     ("start", "step", "message"),
     [
-        ("negotiation", 1, "stage: deal #1 is already at the last open stage"),
-        ("lead", -1, "stage: deal #1 is already at the first open stage"),
-        ("won", 1, "stage: deal #1 is closed; move it by name: 'won'"),
-        ("lost", -1, "stage: deal #1 is closed; move it by name: 'lost'"),
+        ("negotiation", 1, "deal #1 is already at the last open stage"),
+        ("lead", -1, "deal #1 is already at the first open stage"),
+        ("won", 1, "deal #1 is won, not open; move it by name"),
+        ("lost", -1, "deal #1 is lost, not open; move it by name"),
     ],
 )
 def test_step_deal_edges(crm: Database, start: str, step: int, message: str) -> None:
     with session_scope(crm, write=True) as s:
         new_deal(s, stage=start)
-    with pytest.raises(InvalidInput) as caught, session_scope(crm, write=True) as s:
+    with pytest.raises(Conflict) as caught, session_scope(crm, write=True) as s:
         deals.step_deal(s, ref=1, step=step, actor=None, now=T1)
     assert caught.value.message == message
     assert len(history(crm, 1)) == 1

@@ -126,7 +126,7 @@ def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
         again = tickets.reopen_ticket(s, ref=1, now=NOW, sla={"high": 2})
         assert (again.state, again.resolved_at, again.csat) == ("open", None, None)
         assert again.due_at == NOW + timedelta(hours=2)
-        with pytest.raises(Conflict, match="is not resolved"):
+        with pytest.raises(Conflict, match="^ticket #1 is already open$"):
             tickets.reopen_ticket(s, ref=1, now=NOW)
         with pytest.raises(Conflict, match="not resolved yet"):
             tickets.rate_ticket(s, ref=1, score=3, now=NOW)
@@ -371,7 +371,7 @@ def test_a_ticket_from_the_command_line(cli: Crm, monkeypatch: pytest.MonkeyPatc
         (("ticket", "open", "X", "--priority", "asap"), 2, "--priority: must be urgent"),
         (("ticket", "resolve", "1", "--csat", "0"), 2, "csat: must be from 1 to 5"),
         (("ticket", "rate", "1", "4"), 3, "ticket #1 is not resolved yet"),
-        (("ticket", "reopen", "1"), 3, "ticket #1 is not resolved"),
+        (("ticket", "reopen", "1"), 3, "ticket #1 is already open"),
         (("ticket", "show", "9"), 2, "ticket not found: 9"),
         (("ticket", "list", "--status", "closed"), 2, "--status: must be open, resolved or all"),
         (("kb", "add", "Empty"), 2, "give the text with --body or --file"),

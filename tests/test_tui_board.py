@@ -106,7 +106,7 @@ async def test_move_left_of_the_first_stage_is_refused_with_a_notification(demo:
         await pilot.press("less_than_sign")
         await settle(pilot)
         messages = [n.message for n in pilot.app._notifications]
-    assert messages == [f"stage: deal #{LEAD_FIRST} is already at the first open stage"]
+    assert messages == [f"deal #{LEAD_FIRST} is already at the first open stage"]
     assert stage_changes(demo, LEAD_FIRST) == []
 
 

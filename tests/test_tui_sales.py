@@ -209,7 +209,7 @@ async def test_an_order_on_an_open_deal_is_refused_with_a_notification(demo: Pat
         await pilot.press(*"500", "enter", "enter")
         await settle(pilot)
         refused = errors(pilot.app)
-    assert refused == ["deal: deal is open; only a won deal has orders: 24"]
+    assert refused == ["deal #24 is open; only a won deal has orders"]
     db = database(demo)
     with session_scope(db, write=False) as session:
         assert list(session.exec(select(Order))) == []

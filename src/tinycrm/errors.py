@@ -64,7 +64,10 @@ class Ambiguous(CrmError):
 
 
 class Conflict(CrmError):
-    """The change clashes with data already there (a duplicate, a record in use)."""
+    """The change clashes with data already there (a duplicate, a record in use), or with
+    a record's state: what is asked is already so (`deal #4 is already won`, a ticket
+    already resolved, an activity already done) or the state rules it out (a closed deal
+    has no next stage). Input wrong whatever the data is an InvalidInput (exit 2)."""
 
     exit_code = 3
 

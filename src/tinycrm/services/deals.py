@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from tinycrm.errors import InvalidInput
+from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Campaign,
     Company,
@@ -195,14 +195,11 @@ def step_deal(
     )
     ids = [s.id for s in stages]
     if deal.stage_id not in ids:
-        raise InvalidInput("stage", deal.status, f"deal #{deal.id} is closed; move it by name")
+        raise Conflict(f"deal #{deal.id} is {deal.status}, not open; move it by name")
     index = ids.index(deal.stage_id) + step
     if not 0 <= index < len(stages):
-        raise InvalidInput(
-            "stage",
-            None,
-            f"deal #{deal.id} is already at the {'last' if step > 0 else 'first'} open stage",
-        )
+        edge = "last" if step > 0 else "first"
+        raise Conflict(f"deal #{deal.id} is already at the {edge} open stage")
     return _move(session, deal, stages[index], actor=actor, now=now)
 
 
@@ -216,7 +213,8 @@ def _move(
     reason: str | None = None,
 ) -> DealRow:
     if deal.stage_id == target.id:
-        raise InvalidInput("stage", target.name, f"deal #{deal.id} is already in this stage")
+        where = target.kind if target.kind != StageKind.open else f"in stage {target.name!r}"
+        raise Conflict(f"deal #{deal.id} is already {where}")  # already won, already lost
     last = session.exec(
         select(func.max(StageChange.changed_at)).where(StageChange.deal_id == deal.id)
     ).one()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from tinycrm.errors import InvalidInput, NotFound
+from tinycrm.errors import Conflict, InvalidInput, NotFound
 from tinycrm.models import Company, Contact, Deal, DealStatus, Order, Payment, User
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
@@ -106,15 +106,13 @@ def create_order(
     orders do not cover yet."""
     found = resolve_deal(session, deal)
     if found.status != DealStatus.won:
-        raise InvalidInput(
-            "--deal", found.id, f"deal is {found.status}; only a won deal has orders"
-        )
+        raise Conflict(f"deal #{found.id} is {found.status}; only a won deal has orders")
     if due_on is not None and due_on < ordered_on:
         raise InvalidInput("--due", due_on.isoformat(), f"before the order date {ordered_on}")
     if amount is None:
         minor = found.amount_minor - _ordered(session, found.id)
         if minor <= 0:
-            raise InvalidInput("--amount", None, f"deal #{found.id} is fully ordered; give one")
+            raise Conflict(f"deal #{found.id} is already fully ordered; give an amount for more")
     else:
         minor = _amount(amount, found.currency, "--amount")
     order = Order(
@@ -260,6 +258,8 @@ def add_payment(
     found = _locked(session, order)
     minor = _amount(amount, found.currency, "--amount")
     outstanding = found.amount_minor - found.paid_minor
+    if outstanding <= 0 and not allow_overpay:  # nothing owed: a state, not a wrong amount
+        raise Conflict(f"order #{found.id} is already paid in full (use --allow-overpay)")
     if minor > outstanding and not allow_overpay:
         owed = Money(max(outstanding, 0), found.currency)
         raise InvalidInput(

@@ -187,7 +187,10 @@ def _save(session: Session, ticket: Ticket, now: datetime) -> TicketRow:
 
 def assign_ticket(session: Session, *, ref: object, owner: str, now: datetime) -> TicketRow:
     ticket = by_id(session, Ticket, ref, "ticket")
-    ticket.owner_id = resolve_user(session, owner).id
+    user = resolve_user(session, owner)
+    if ticket.owner_id == user.id:
+        raise Conflict(f"ticket #{ticket.id} is already assigned to {user.name}")
+    ticket.owner_id = user.id
     return _save(session, ticket, now)
 
 
@@ -249,7 +252,7 @@ def reopen_ticket(
     `actor` and with the `reason` if given, so its history shows the resolution failed."""
     ticket = by_id(session, Ticket, ref, "ticket")
     if ticket.status != TicketStatus.resolved:
-        raise Conflict(f"ticket #{ticket.id} is not resolved")
+        raise Conflict(f"ticket #{ticket.id} is already open")
     ticket.status = TicketStatus.open
     ticket.resolved_at = None
     ticket.csat = None
