@@ -180,7 +180,8 @@ def test_cli_save_list_and_export_a_segment(crm: Crm) -> None:
     ]
     missing = crm("export", "contacts", "--segment", "nope", ok=False)
     assert missing.code != 0 and "segment" in missing.err
-    assert crm("contact", "segment-rm", "French VIPs").out == "segment deleted: French VIPs\n"
+    gone = crm("contact", "segment-rm", "French VIPs", "--yes")
+    assert gone.out == "segment deleted: French VIPs\n"
 
 
 def test_a_segment_saved_from_the_app_search_box_is_described_and_applied(

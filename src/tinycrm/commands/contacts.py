@@ -258,13 +258,19 @@ def segments(fmt: FormatOption = Format.table) -> None:
 
 
 @app.command("segment-rm")
-def segment_rm(name: Annotated[str, typer.Argument(help="The segment's name.")]) -> None:
+def segment_rm(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
     """Delete a saved segment (the contacts stay)."""
     from tinycrm.services import filters
 
     st = state()
+    with st.session(write=False) as session:
+        found = filters.get_segment(session, name=name)
+    confirm(f"delete segment {found.name!r} (its contacts stay)?", yes=yes)
     with st.session(write=True) as session:
-        gone = filters.delete_segment(session, name=name)
+        gone = filters.delete_segment(session, name=found.name)
     done(f"segment deleted: {gone.name}")
 
 

@@ -179,9 +179,11 @@ def payment_rm(
     from tinycrm.services import orders
 
     st = state()
-    confirm(f"delete payment #{payment_id}?", yes=yes)
+    with st.session(write=False) as session:
+        found = orders.get_payment(session, ref=payment_id)
+    confirm(f"delete payment #{found.id} ({found.amount} on order #{found.order_id})?", yes=yes)
     with st.session(write=True) as session:
-        row = orders.delete_payment(session, ref=payment_id)
+        row = orders.delete_payment(session, ref=found.id)
     done(f"payment #{row.id} deleted: {row.amount} on order #{row.order_id}")
 
 

@@ -70,7 +70,9 @@ def rm(
     from tinycrm.services import stages
 
     st = state()
-    confirm(f"remove stage {name!r}?", yes=yes)
+    with st.session(write=False) as session:
+        found = stages.removable_stage(session, ref=name).name
+    confirm(f"remove stage {found!r}?", yes=yes)
     with st.session(write=True) as session:
-        stage = stages.remove_stage(session, ref=name)
+        stage = stages.remove_stage(session, ref=found)
     done(f"stage {stage.name!r} removed")

@@ -263,9 +263,7 @@ def segment_filter(
     session: Session, *, name: str, overrides: ContactFilter | None = None
 ) -> ContactFilter:
     """The saved segment's filter, with the non-empty fields of `overrides` on top."""
-    segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(name))).first()
-    if segment is None:
-        raise NotFound("segment", name)
+    segment = _segment(session, name)
     known = {f.name for f in fields(ContactFilter)}
     saved: dict[str, Any] = {k: v for k, v in segment.filters.items() if k in known}
     if saved.get("status"):
@@ -278,10 +276,19 @@ def list_segments(session: Session) -> list[SegmentRow]:
     return [_segment_row(s) for s in session.exec(select(Segment).order_by(col(Segment.name_key)))]
 
 
-def delete_segment(session: Session, *, name: str) -> SegmentRow:
+def _segment(session: Session, name: str) -> Segment:
     segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(name))).first()
     if segment is None:
         raise NotFound("segment", name)
+    return segment
+
+
+def get_segment(session: Session, *, name: str) -> SegmentRow:
+    return _segment_row(_segment(session, name))
+
+
+def delete_segment(session: Session, *, name: str) -> SegmentRow:
+    segment = _segment(session, name)
     row = _segment_row(segment)
     session.delete(segment)
     session.flush()

@@ -298,6 +298,12 @@ def delete_payment(session: Session, *, ref: object) -> PaymentRow:
     return row
 
 
+def get_payment(session: Session, *, ref: object) -> PaymentRow:
+    payment = by_id(session, Payment, ref, "payment")
+    assert payment.id is not None
+    return _payment(session, payment.id)
+
+
 def _payment(session: Session, payment_id: int) -> PaymentRow:
     return list_payments(session, ids=[payment_id])[0]
 

@@ -118,6 +118,15 @@ def edit_stage(
 
 def remove_stage(session: Session, *, ref: str) -> Stage:
     """Remove a stage no deal is in or ever passed through; keep one won and one lost stage."""
+    stage = removable_stage(session, ref=ref)
+    session.delete(stage)
+    session.flush()
+    return stage
+
+
+def removable_stage(session: Session, *, ref: str) -> Stage:
+    """The stage, if `remove_stage` may remove it; else the Conflict it would raise (so a
+    face asks to confirm only a removal that can go through)."""
     stage = resolve_stage(session, ref)
     in_use = session.exec(
         select(func.count()).select_from(Deal).where(Deal.stage_id == stage.id)
@@ -141,6 +150,4 @@ def remove_stage(session: Session, *, ref: str) -> Stage:
     ).one()
     if same_kind == 1:
         raise Conflict(f"stage {stage.name!r} is the only {stage.kind} stage")
-    session.delete(stage)
-    session.flush()
     return stage
