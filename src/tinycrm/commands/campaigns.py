@@ -16,7 +16,10 @@ Ref = Annotated[str, typer.Argument(help="Campaign id or name.")]
 Channel = Annotated[
     str | None, typer.Option(help="event, email, ads, web, referral, partner … (free text).")
 ]
-Cost = Annotated[str | None, typer.Option(help="What it cost, e.g. 3000 or '2.5k EUR'.")]
+Cost = Annotated[
+    str | None,
+    typer.Option(help="What it cost, e.g. 3000, €900 or '2.5k EUR' (in the currency written)."),
+]
 Starts = Annotated[str | None, typer.Option("--from", help="First day it ran.")]
 Ends = Annotated[str | None, typer.Option("--to", help="Last day it ran.")]
 Notes = Annotated[str | None, typer.Option(help="Free text.")]
@@ -26,8 +29,10 @@ REPORT_COLUMNS = ("name", "channel", "starts_on", "ends_on", "leads", "deals", "
                   "other_currency", "currency")  # fmt: skip
 
 
-def _cost(text: str | None) -> tuple[int | None, str | None]:
-    money = state().money(text, "--cost")
+def _cost(text: str | None, currency: str | None = None) -> tuple[int | None, str | None]:
+    """--cost in minor units and its currency: as written in it (`€900`), else `currency`
+    (the campaign's own), else the configured one."""
+    money = state().money(text, "--cost", currency)
     return (money.minor, money.currency) if money else (None, None)
 
 
@@ -97,12 +102,15 @@ def edit(
     from tinycrm.services import campaigns
 
     st = state()
-    minor, currency = _cost(cost)
-    changes = given(name=name, channel=channel, cost_minor=minor, currency=currency, notes=notes)
-    for key, text, option in (("starts_on", start, "--from"), ("ends_on", end, "--to")):
-        if text is not None:
-            changes[key] = st.day(text, option)
     with st.session(write=True) as session:
+        own = campaigns.get_campaign(session, ref=ref).cost.currency if cost else None
+        minor, currency = _cost(cost, own)
+        changes = given(
+            name=name, channel=channel, cost_minor=minor, currency=currency, notes=notes
+        )
+        for key, text, option in (("starts_on", start, "--from"), ("ends_on", end, "--to")):
+            if text is not None:
+                changes[key] = st.day(text, option)
         row = campaigns.update_campaign(session, ref=ref, changes=changes)
     done(f"campaign #{row.id} updated: {row.name}")
 

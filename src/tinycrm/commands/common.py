@@ -123,12 +123,31 @@ class AppState:
 
         return parse_date(text, today=self.today(), field=field)
 
-    def money(self, text: str | None, field: str, currency: str | None = None) -> Money | None:
+    @cached_property
+    def yen(self) -> str:
+        """What `¥` means in a typed amount: the `yen_currency` setting, else CNY or JPY from
+        the locale's language, else "" (then `¥` alone is refused as ambiguous)."""
+        from tinycrm.config import locale_language
+        from tinycrm.money import yen_of
+
+        return yen_of(self.settings.yen_currency, language=locale_language())
+
+    def money(
+        self, text: str | None, field: str, currency: str | None = None, *, fixed_by: str = ""
+    ) -> Money | None:
+        """`text` as Money, in the currency written in it, else `currency` (default: the
+        configured one); with `fixed_by`, one written in another currency is refused."""
         if text is None:
             return None
         from tinycrm.money import parse_money
 
-        return parse_money(text, currency=currency or self.settings.currency, field=field)
+        return parse_money(
+            text,
+            currency=currency or self.settings.currency,
+            yen=self.yen,
+            field=field,
+            fixed_by=fixed_by,
+        )
 
 
 _current = AppState()

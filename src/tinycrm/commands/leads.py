@@ -85,7 +85,9 @@ def qualify(
     title: Annotated[
         str | None, typer.Option(help="The deal's title (default: the lead's name).")
     ] = None,
-    amount: Annotated[str | None, typer.Option(help="The deal's amount, e.g. 12500.")] = None,
+    amount: Annotated[
+        str | None, typer.Option(help="The deal's amount, e.g. 12500 or €900.")
+    ] = None,
 ) -> None:
     """Make a lead a prospect; a lead from the pool goes to you."""
     from tinycrm.services import leads

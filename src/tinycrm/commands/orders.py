@@ -63,6 +63,7 @@ def add(
             due_on=st.day(due, "--due"),
             notes=notes,
             now=st.now(),
+            yen=st.yen,
         )
     due_text = f", due {row.due_on}" if row.due_on else ""
     done(f"order #{row.id} added: {row.amount} for deal #{row.deal_id} {row.deal}{due_text}")
@@ -143,6 +144,7 @@ def pay(
             reference=reference,
             allow_overpay=allow_overpay,
             now=st.now(),
+            yen=st.yen,
         )
         left = orders.get_order(session, ref=order, today=st.today()).row.outstanding
     done(f"payment #{row.id} added: {row.amount} on order #{row.order_id} ({left} outstanding)")

@@ -92,8 +92,10 @@ def remind(
     stale = st.settings.stale_days if stale_after is None else stale_after
     if stale < 1:
         raise InvalidInput("--stale-after", stale_after, "must be at least 1 day")
-    threshold = st.money(min_amount, "--min-amount")
-    min_minor = threshold.minor if threshold else round(st.settings.large_deal_amount * 100)
+    threshold = st.money(min_amount, "--min-amount", fixed_by="the configured currency")
+    threshold = threshold or st.money(str(st.settings.large_deal_amount), "large_deal_amount")
+    assert threshold is not None
+    min_minor = threshold.minor  # in the configured currency's minor units (JPY has none)
     now = st.now()
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)

@@ -34,8 +34,9 @@ def _changes(email: str | None, role: str | None, quota: str | None) -> dict[str
         except ValueError:
             raise InvalidInput("--role", role, "must be admin, manager or rep") from None
     if quota is not None:
+        st = state()
         values["quota_minor"], values["quota_period"] = parse_quota(
-            quota, currency=state().settings.currency
+            quota, currency=st.settings.currency, yen=st.yen
         )
     return values
 

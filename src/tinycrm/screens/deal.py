@@ -250,6 +250,7 @@ class DealScreen(RecordScreen):
                 ordered_on=st.today(),
                 due_on=st.day(values.get("due") or None, "due"),
                 now=st.now(),
+                yen=st.yen,
             )
 
         self.db(job, lambda o: self._changed(f"order #{o.id} added: {o.amount}"), write=True)
@@ -285,6 +286,7 @@ class DealScreen(RecordScreen):
                 amount=values["amount"],
                 received_on=st.day(values.get("date") or None, "date") or st.today(),
                 now=st.now(),
+                yen=st.yen,
             )
 
         self.db(
@@ -333,11 +335,12 @@ class DealScreen(RecordScreen):
         if not changed:
             return
         st = self.state
+        own = self.view.detail.row.amount.currency if self.view else None  # "900" keeps it
 
         def job(session: Session) -> DealRow:
             update: dict[str, Any] = {}
             if "amount" in changed:
-                money = st.money(changed.pop("amount"), "amount")
+                money = st.money(changed.pop("amount"), "amount", own)
                 if money is not None:
                     update["amount_minor"], update["currency"] = money.minor, money.currency
             if "close" in changed:

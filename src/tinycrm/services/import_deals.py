@@ -232,7 +232,16 @@ class DealImport(RecordImport):
         expected = self._day(f.get("expected_close"))
         created, closed = self._lifetime(f, status, expected)
         currency = check_currency(f["currency"]) if f.get("currency") else self.options.currency
-        amount = parse_money(f["amount"], currency=currency) if f.get("amount") else None
+        amount = (
+            parse_money(
+                f["amount"],
+                currency=currency,
+                yen=self.options.yen,
+                fixed_by="the currency column" if f.get("currency") else "",
+            )
+            if f.get("amount")
+            else None
+        )
         values = self.stamp(
             {
                 "title": title,

@@ -71,6 +71,8 @@ class ImportOptions:
     a date without a time is that calendar day there."""
     workday_start: time = time(9)
     """When a due date without a time of day is due."""
+    yen: str = ""
+    """What `¥` means in an amount (CNY or JPY; "" when nothing says)."""
 
 
 @dataclass

@@ -75,9 +75,10 @@ class OrderDetail:
     payments: list[PaymentRow]
 
 
-def _amount(text: str, currency: str, field: str) -> int:
-    """`text` as minor units of `currency`; an amount naming another currency is refused."""
-    money = parse_money(text, currency=currency, field=field)
+def _amount(text: str, currency: str, field: str, yen: str) -> int:
+    """`text` as minor units of `currency`; an amount naming another currency is refused
+    (`$` is `currency` when it is a dollar, `¥` when it is CNY or JPY and `yen` is unset)."""
+    money = parse_money(text, currency=currency, yen=yen, field=field)
     if money.currency != currency:
         raise InvalidInput(field, text, f"must be in {currency}, the currency of the order")
     if money.minor <= 0:
@@ -101,9 +102,10 @@ def create_order(
     due_on: date | None = None,
     notes: str | None = None,
     now: datetime,
+    yen: str = "",
 ) -> OrderRow:
     """An order on a won deal, in the deal's currency; without an amount, what the deal's
-    orders do not cover yet."""
+    orders do not cover yet. `yen` is what `¥` means (see `tinycrm.money.parse_money`)."""
     found = resolve_deal(session, deal)
     if found.status != DealStatus.won:
         raise Conflict(f"deal #{found.id} is {found.status}; only a won deal has orders")
@@ -114,7 +116,7 @@ def create_order(
         if minor <= 0:
             raise Conflict(f"deal #{found.id} is already fully ordered; give an amount for more")
     else:
-        minor = _amount(amount, found.currency, "--amount")
+        minor = _amount(amount, found.currency, "--amount", yen)
     order = Order(
         deal_id=found.id,
         company_id=found.company_id,
@@ -253,10 +255,11 @@ def add_payment(
     reference: str | None = None,
     allow_overpay: bool = False,
     now: datetime,
+    yen: str = "",
 ) -> PaymentRow:
     """Record money received; more than is outstanding only with `allow_overpay`."""
     found = _locked(session, order)
-    minor = _amount(amount, found.currency, "--amount")
+    minor = _amount(amount, found.currency, "--amount", yen)
     outstanding = found.amount_minor - found.paid_minor
     if outstanding <= 0 and not allow_overpay:  # nothing owed: a state, not a wrong amount
         raise Conflict(f"order #{found.id} is already paid in full (use --allow-overpay)")

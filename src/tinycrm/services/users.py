@@ -28,8 +28,9 @@ class UserRow:
     created_at: datetime
 
 
-def parse_quota(text: str, *, currency: str) -> tuple[int, QuotaPeriod]:
-    """`50000/quarter`, `12k/month`, `1m/year` as (minor units, period)."""
+def parse_quota(text: str, *, currency: str, yen: str = "") -> tuple[int, QuotaPeriod]:
+    """`50000/quarter`, `12k/month`, `1m/year` as (minor units, period); a quota is in the
+    configured `currency`, so one written in another is refused."""
     amount, sep, period = text.partition("/")
     if not sep:
         raise InvalidInput("quota", text, "write it as AMOUNT/PERIOD, e.g. 50000/quarter")
@@ -37,7 +38,10 @@ def parse_quota(text: str, *, currency: str) -> tuple[int, QuotaPeriod]:
         quota_period = QuotaPeriod(period.strip().lower())
     except ValueError:
         raise InvalidInput("quota", text, "period must be month, quarter or year") from None
-    return parse_money(amount, currency=currency, field="quota").minor, quota_period
+    money = parse_money(
+        amount, currency=currency, yen=yen, field="quota", fixed_by="the configured currency"
+    )
+    return money.minor, quota_period
 
 
 def _user_row(user: User, open_deals: int, currency: str) -> UserRow:
