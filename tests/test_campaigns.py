@@ -72,7 +72,7 @@ def populate(db: Database) -> None:
         _deal(s, "spring fair", 50_000, end="lost")
         reopened = _deal(s, "spring fair", 10_000)
         _paid(s, reopened, "100", "100")
-        deals.move_deal(s, ref=reopened, stage="negotiation", actor=None, now=NOW)
+        deals.move_deal(s, ref=reopened, stage="negotiation", actor=None, now=NOW, force=True)
         _deal(s, "web ads", 100_000)
         _paid(s, _deal(s, "web ads", 70_000, currency="USD"), "700", "700")
         _deal(s, "newsletter", 5_000, end="open")

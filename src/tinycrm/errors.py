@@ -72,5 +72,16 @@ class Conflict(CrmError):
     exit_code = 3
 
 
+class NeedsForce(Conflict):
+    """A change that would take other records with it, or leave them behind: refused unless
+    the caller forces it. `what` says how things stand and `forced` what forcing does, so
+    each face can word how to force (`--force`, a confirm dialog)."""
+
+    def __init__(self, what: str, forced: str) -> None:
+        super().__init__(f"{what}; forced, this {forced}")
+        self.what = what
+        self.forced = forced
+
+
 class DatabaseError(CrmError):
     """The database cannot be opened or used (missing, locked, too new)."""

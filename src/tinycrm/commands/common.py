@@ -181,6 +181,18 @@ def key_values(pairs: list[str] | None, field: str = "--field") -> dict[str, Any
     return result
 
 
+@contextmanager
+def forcing() -> Iterator[None]:
+    """A change the services refuse unless forced, told as the command line says it: how
+    things stand, then what `--force` would do."""
+    from tinycrm.errors import Conflict, NeedsForce
+
+    try:
+        yield
+    except NeedsForce as exc:
+        raise Conflict(f"{exc.what}; --force {exc.forced}") from None
+
+
 def confirm(prompt: str, *, yes: bool) -> None:
     """Go on when --yes was given or the user says yes; otherwise stop with exit code 1."""
     if yes:

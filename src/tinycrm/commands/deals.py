@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
-from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.common import confirm, forcing, given, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 
 app = typer.Typer(
@@ -16,9 +16,18 @@ app = typer.Typer(
 
 DealId = Annotated[int, typer.Argument(help="Deal id.")]
 Amount = Annotated[
-    str | None, typer.Option(help="Amount, e.g. 12500, 12,500.50, 12.5k or '900 EUR'.")
+    str | None,
+    typer.Option(
+        help="Amount, e.g. 12500, 12,500.50, 12.5k, €900, '900 EUR', US$900, CN¥900; "
+        "a currency written in it is the deal's ($ alone: --currency or the configured one "
+        "if a dollar, else USD; ¥ alone: the yen_currency setting, else the locale's)."
+    ),
 ]
-Currency = Annotated[str | None, typer.Option(help="Currency code (default from config).")]
+Currency = Annotated[
+    str | None,
+    typer.Option(help="ISO 4217 code, e.g. EUR (default: as written in --amount, else config)."),
+]
+Force = Annotated[bool, typer.Option("--force", help="Do it although the deal has orders.")]
 Company = Annotated[str | None, typer.Option(help="Company id or name.")]
 Contact = Annotated[str | None, typer.Option(help="Contact id, email or name.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (default: the acting user).")]
@@ -44,11 +53,19 @@ LIST_COLUMNS = (
 )
 
 
-def _amount(text: str | None, currency: str | None) -> tuple[int | None, str | None]:
-    money = state().money(text, "--amount", currency)
+def _amount(
+    text: str | None, currency: str | None, default: str | None = None
+) -> tuple[int | None, str | None]:
+    """--amount in minor units and its currency: as written in it, else --currency, else
+    `default` (a deal's own currency), else the configured one. An amount written in another
+    currency than --currency is refused."""
+    from tinycrm.money import check_currency
+
+    code = check_currency(currency, field="--currency") if currency is not None else None
+    money = state().money(text, "--amount", code or default, fixed_by="--currency" if code else "")
     if money is None:
-        return None, currency
-    return money.minor, currency or (money.currency if text and money.currency else None)
+        return None, code
+    return money.minor, money.currency
 
 
 def _list_row(row: Any, now: Any) -> dict[str, Any]:
@@ -186,21 +203,22 @@ def edit(
     from tinycrm.services import deals
 
     st = state()
-    minor, code = _amount(amount, currency)
-    data = DealUpdate(
-        **given(
-            title=title,
-            amount_minor=minor,
-            currency=code,
-            company=company,
-            contact=contact,
-            owner=owner,
-            lost_reason=reason,
-            campaign=campaign,
-            expected_close=st.day(close, "--close"),
-        )
-    )
     with st.session(write=True) as session:
+        own = deals.get_deal(session, ref=deal_id).row.amount.currency if amount else None
+        minor, code = _amount(amount, currency, own)
+        data = DealUpdate(
+            **given(
+                title=title,
+                amount_minor=minor,
+                currency=code,
+                company=company,
+                contact=contact,
+                owner=owner,
+                lost_reason=reason,
+                campaign=campaign,
+                expected_close=st.day(close, "--close"),
+            )
+        )
         row = deals.update_deal(session, ref=deal_id, data=data, now=st.now())
     done(f"deal #{row.id} updated: {row.title}")
 
@@ -209,15 +227,27 @@ def edit(
 def move(
     deal_id: DealId,
     stage: Annotated[str, typer.Argument(help="Stage to move to (see `crm stage list`).")],
-    reason: Annotated[str | None, typer.Option(help="Why, when moving to a lost stage.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why, when moving to a lost stage (optional).")
+    ] = None,
+    force: Force = False,
 ) -> None:
-    """Move a deal to a stage; the move is recorded with time and user."""
+    """Move a deal to a stage; the move is recorded with time and user.
+
+    A won deal with orders leaves won only with --force: its orders and payments stay (still
+    owed and counted as the customer's revenue), but its campaign no longer counts them."""
     from tinycrm.services import deals
 
     st = state()
-    with st.session(write=True) as session:
+    with st.session(write=True) as session, forcing():
         row = deals.move_deal(
-            session, ref=deal_id, stage=stage, actor=st.actor(session), now=st.now(), reason=reason
+            session,
+            ref=deal_id,
+            stage=stage,
+            actor=st.actor(session),
+            now=st.now(),
+            reason=reason,
+            force=force,
         )
     done(f"deal #{row.id} moved to {row.stage}: {row.title}")
 
@@ -236,15 +266,27 @@ def won(deal_id: DealId) -> None:
 @app.command("lost")
 def lost(
     deal_id: DealId,
-    reason: Annotated[str | None, typer.Option(help="Why it was lost, e.g. price.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why it was lost, e.g. price (optional).")
+    ] = None,
+    force: Force = False,
 ) -> None:
-    """Mark a deal lost."""
+    """Mark a deal lost, with or without a reason.
+
+    A won deal with orders is marked lost only with --force: its orders and payments stay
+    (still owed and counted as the customer's revenue), but its campaign no longer counts
+    them."""
     from tinycrm.services import deals
 
     st = state()
-    with st.session(write=True) as session:
+    with st.session(write=True) as session, forcing():
         row = deals.lose_deal(
-            session, ref=deal_id, reason=reason, actor=st.actor(session), now=st.now()
+            session,
+            ref=deal_id,
+            reason=reason,
+            actor=st.actor(session),
+            now=st.now(),
+            force=force,
         )
     done(f"deal #{row.id} lost: {row.title}" + (f" ({row.lost_reason})" if row.lost_reason else ""))
 
@@ -253,14 +295,20 @@ def lost(
 def rm(
     deal_id: DealId,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    force: Force = False,
 ) -> None:
-    """Delete a deal and its stage history."""
-    from tinycrm.services import deals
+    """Delete a deal and its stage history.
+
+    A deal with orders is deleted only with --force, and its orders and their payments are
+    deleted with it (no longer owed, no longer revenue); to keep them, mark it lost instead."""
+    from tinycrm.services import deal_orders, deals
 
     st = state()
-    with st.session(write=False) as session:
+    with st.session(write=False) as session, forcing():
         row = deals.get_deal(session, ref=deal_id).row
-    confirm(f"delete deal #{row.id} {row.title}?", yes=yes)
-    with st.session(write=True) as session:
-        deals.delete_deal(session, ref=row.id)
-    done(f"deal #{row.id} deleted: {row.title}")
+        held = deal_orders.check_deleting(session, deal_id=row.id, force=force)
+    also = f" with its {held}" if held.orders else ""
+    confirm(f"delete deal #{row.id} {row.title}{also}?", yes=yes)
+    with st.session(write=True) as session, forcing():
+        deals.delete_deal(session, ref=row.id, force=force)
+    done(f"deal #{row.id} deleted: {row.title}{also}")

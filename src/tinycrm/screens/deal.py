@@ -4,6 +4,7 @@ the deal's contact or company opened."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import RecordScreen
 from tinycrm.widgets.format import figure, local
 from tinycrm.widgets.timeline import Timeline
@@ -23,6 +24,7 @@ from tinycrm.words import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.errors import NeedsForce
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.deals import DealDetail, DealRow
     from tinycrm.services.orders import OrderRow, PaymentRow
@@ -203,18 +205,39 @@ class DealScreen(RecordScreen):
         ]
         self.ask(FormDialog(f"Mark deal #{self.deal_id} lost", fields), self._lose)
 
-    def _lose(self, values: dict[str, str] | None) -> None:
+    def _lose(self, values: dict[str, str] | None, force: bool = False) -> None:
+        """Mark the deal lost; a won deal with orders asks first (see `_ask_force`)."""
+        from tinycrm.errors import NeedsForce
         from tinycrm.services.deals import lose_deal
 
         if values is None:
             return
         st, reason = self.state, values.get("reason") or None
-        self.db(
-            lambda s: lose_deal(
-                s, ref=self.deal_id, reason=reason, actor=st.actor(s), now=st.now()
-            ),
-            lambda row: self._changed("marked lost"),
-            write=True,
+
+        def job(s: Session) -> DealRow | NeedsForce:
+            try:
+                return lose_deal(
+                    s, ref=self.deal_id, reason=reason, actor=st.actor(s), now=st.now(),
+                    force=force,
+                )  # fmt: skip
+            except NeedsForce as refused:  # refused before writing anything
+                return refused
+
+        def done(result: DealRow | NeedsForce) -> None:
+            if isinstance(result, Exception):
+                self._ask_force(result, "mark it lost anyway", partial(self._lose, values, True))
+            else:
+                self._changed("marked lost")
+
+        self.db(job, done, write=True)
+
+    def _ask_force(self, refused: NeedsForce, yes: str, forced: Callable[[], object]) -> None:
+        """The services' question when a change needs forcing: how things stand, what forcing
+        does; `forced` runs when the user says `yes`."""
+        question = f"{refused.what[:1].upper()}{refused.what[1:]}. Forced, this {refused.forced}."
+        self.ask(
+            ChoiceDialog(question, [yes, "cancel"]),
+            lambda answer: forced() if answer == yes else None,
         )
 
     def _changed(self, message: str) -> None:

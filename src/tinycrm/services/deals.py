@@ -23,9 +23,10 @@ from tinycrm.models import (
     StageKind,
     User,
 )
-from tinycrm.money import Money, check_currency
+from tinycrm.money import Money, check_currency, decimals
 from tinycrm.normalize import clean
 from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.deal_orders import check_deleting, check_leaving_won, delete_orders
 from tinycrm.services.filters import DealFilter, deal_filters
 from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
@@ -159,8 +160,10 @@ def move_deal(
     actor: User | None,
     now: datetime,
     reason: str | None = None,
+    force: bool = False,
 ) -> DealRow:
-    """Move a deal to any stage; a won/lost stage closes it, an open stage reopens it."""
+    """Move a deal to any stage; a won/lost stage closes it, an open stage reopens it. A won
+    deal with orders leaves won only when forced (see `tinycrm.services.deal_orders`)."""
     return _move(
         session,
         resolve_deal(session, ref),
@@ -168,6 +171,7 @@ def move_deal(
         actor=actor,
         now=now,
         reason=reason,
+        force=force,
     )
 
 
@@ -177,10 +181,18 @@ def win_deal(session: Session, *, ref: object, actor: User | None, now: datetime
 
 
 def lose_deal(
-    session: Session, *, ref: object, reason: str | None, actor: User | None, now: datetime
+    session: Session,
+    *,
+    ref: object,
+    reason: str | None,
+    actor: User | None,
+    now: datetime,
+    force: bool = False,
 ) -> DealRow:
+    """Mark a deal lost; a won one with orders only when forced (its orders stay)."""
     target = stage_of_kind(session, StageKind.lost)
-    return _move(session, resolve_deal(session, ref), target, actor=actor, now=now, reason=reason)
+    deal = resolve_deal(session, ref)
+    return _move(session, deal, target, actor=actor, now=now, reason=reason, force=force)
 
 
 def step_deal(
@@ -211,6 +223,7 @@ def _move(
     actor: User | None,
     now: datetime,
     reason: str | None = None,
+    force: bool = False,
 ) -> DealRow:
     if deal.stage_id == target.id:
         where = target.kind if target.kind != StageKind.open else f"in stage {target.name!r}"
@@ -223,6 +236,7 @@ def _move(
         raise InvalidInput(
             "time", now.isoformat(), f"before deal #{deal.id}'s last stage change ({last})"
         )
+    check_leaving_won(session, deal=deal, target=target, force=force)
     _enter(session, deal, target, actor=actor, now=now, from_stage_id=deal.stage_id, reason=reason)
     assert deal.id is not None
     return get_deal(session, ref=deal.id).row
@@ -235,6 +249,8 @@ def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetim
         changes["title"] = _title(changes["title"])
     if "currency" in changes:
         changes["currency"] = check_currency(changes["currency"] or "")
+        if changes.get("amount_minor") is None:
+            changes["amount_minor"] = _same_figure(deal, changes["currency"])
     if changes.get("amount_minor") is not None and changes["amount_minor"] < 0:
         raise InvalidInput("amount", changes["amount_minor"], "must not be negative")
     for key, resolver in (
@@ -256,10 +272,25 @@ def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetim
     return get_deal(session, ref=deal.id).row
 
 
-def delete_deal(session: Session, *, ref: object) -> Deal:
-    """Delete a deal with its stage history; activities about it alone go too."""
+def _same_figure(deal: Deal, currency: str) -> int:
+    """The deal's amount as the same figure in `currency`'s minor units: a currency changed
+    alone keeps the number (12,500.00 USD becomes 12,500 JPY, not 1,250,000 JPY)."""
+    amount = Money(deal.amount_minor, deal.currency)
+    minor = amount.to_decimal().scaleb(decimals(currency))
+    if minor != minor.to_integral_value():
+        raise InvalidInput(
+            "amount", str(amount), f"more than {decimals(currency)} decimal places for {currency}"
+        )
+    return int(minor)
+
+
+def delete_deal(session: Session, *, ref: object, force: bool = False) -> Deal:
+    """Delete a deal with its stage history; activities about it alone go too. A deal with
+    orders only when forced: its orders and their payments are deleted with it."""
     deal = resolve_deal(session, ref)
     assert deal.id is not None
+    if check_deleting(session, deal_id=deal.id, force=force).orders:
+        delete_orders(session, deal_id=deal.id)
     delete_sole_activities(session, deal_ids=[deal.id])
     session.delete(deal)
     session.flush()
