@@ -353,3 +353,26 @@ def test_workday_start_comes_from_the_config_file(
     ran = crm("activity", "schedule", "Again", "--due", "tomorrow", ok=False)
     assert ran.code == 2
     assert "workday_start" in ran.err and "nine" in ran.err and "Traceback" not in ran.err
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kathmandu", "Pacific/Chatham"])
+def test_a_deal_added_won_with_a_past_close_date_closed_that_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    from tests.clihelp import Crm
+
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
+    monkeypatch.setenv("CRM_TIMEZONE", zone)
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")
+    crm = Crm()
+    crm("deal", "add", "Old sale", "--stage", "won", "--close", "2017-04-01", "--amount", "500")
+    crm("deal", "add", "New sale", "--stage", "won", "--close", "2027-01-01", "--amount", "70")
+
+    def won(first: str, last: str) -> list[str]:
+        args = ("report", "performance", "--from", first, "--to", last, "--format", "json")
+        team = crm(*args).json()[-1]
+        return [team["won"], team["won_amount"]]
+
+    assert won("2017-04-01", "2017-06-30") == [1, 500.0]
+    assert won("2017-01-01", "2017-03-31") == [0, 0.0]
+    assert won("2026-11-23", "2026-11-23") == [1, 70.0]  # a future date: closed now

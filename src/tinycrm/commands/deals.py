@@ -36,7 +36,11 @@ Campaign = Annotated[
 ]
 Close = Annotated[
     str | None,
-    typer.Option("--close", help="Expected close date, e.g. 2026-12-31, 'next fri', +2w."),
+    typer.Option(
+        "--close",
+        help="Expected close date, e.g. 2026-12-31, 'next fri', +2w; for a deal added "
+        "won or lost (--stage), the day it closed.",
+    ),
 ]
 
 LIST_COLUMNS = (
@@ -105,8 +109,10 @@ def add(
         )
     )
     with st.session(write=True) as session:
+        actor = st.actor(session)
+        currency = st.settings.currency
         row = deals.create_deal(
-            session, data=data, currency=st.settings.currency, actor=st.actor(session), now=st.now()
+            session, data=data, currency=currency, actor=actor, now=st.now(), tz=st.tz
         )
     done(f"deal #{row.id} added: {row.title} ({row.amount}, {row.stage})")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from tinycrm.dates import day_start
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Campaign,
@@ -91,12 +92,23 @@ def _title(text: str | None) -> str:
 
 
 def create_deal(
-    session: Session, *, data: DealCreate, currency: str, actor: User | None, now: datetime
+    session: Session,
+    *,
+    data: DealCreate,
+    currency: str,
+    actor: User | None,
+    now: datetime,
+    tz: tzinfo = UTC,
 ) -> DealRow:
-    """Open a deal (at the first stage unless one is given) and record where it starts."""
+    """Open a deal (at the first stage unless one is given) and record where it starts.
+
+    A deal entered already won or lost with a close date in the past closed on that day (its
+    start in the user's zone `tz`): recording last quarter's sale counts it in last quarter."""
     stage = (
         resolve_stage(session, data.stage) if data.stage else stage_of_kind(session, StageKind.open)
     )
+    if stage.kind != StageKind.open and data.expected_close is not None:
+        now = min(now, day_start(data.expected_close, tz))
     contact = optional(session, resolve_contact, data.contact)
     company = optional(session, resolve_company, data.company)
     owner = optional(session, resolve_user, data.owner) or actor
