@@ -177,6 +177,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("tinycrm.cli", "demo"),
     "remind": ("tinycrm.commands.remind", "remind"),
     "agenda": ("tinycrm.commands.agenda", "agenda"),
+    "backup": ("tinycrm.commands.backup", "backup"),
+    "restore": ("tinycrm.commands.backup", "restore"),
 }
 """Top-level commands: `crm NAME` and where its function lives."""
 _TAKES_VALUE = frozenset({"--db", "--as"})
