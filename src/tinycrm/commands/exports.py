@@ -7,14 +7,12 @@ readable by its owner only; standard output (`-`, the default) gets the data and
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -23,8 +21,9 @@ import typer
 from tinycrm.commands.activities import KINDS, _kind
 from tinycrm.commands.common import state
 from tinycrm.commands.contacts import STATUSES, contact_filter
-from tinycrm.commands.render import machine_value, text_value
-from tinycrm.errors import CrmError, InvalidInput
+from tinycrm.commands.render import machine_value
+from tinycrm.errors import InvalidInput
+from tinycrm.formats.csv_write import write_records
 from tinycrm.words import plural, singular
 
 if TYPE_CHECKING:
@@ -283,36 +282,6 @@ def output_file(path: str) -> Iterator[TextIO]:
         raise
 
 
-def _write_csv(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
-    from tinycrm.formats.cells import neutralise_cell
-
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    known, count = set(columns), 0
-    for row in rows:
-        if not known.issuperset(row):  # cannot happen in a snapshot; never drop a field
-            new = ", ".join(sorted(set(row) - known))
-            raise CrmError(f"{new} appeared during the export; export again")
-        cells = [_cell(key, row.get(key)) for key in columns]
-        writer.writerow(cells if raw else [neutralise_cell(c) for c in cells])
-        count += 1
-    return count
-
-
-def _cell(key: str, value: Any) -> str:
-    """CSV text: tags joined by ';', amounts plain (`12500.00`), times ISO 8601 in UTC, and
-    custom values that are not text as JSON."""
-    if isinstance(value, str):  # most cells: first, for speed
-        return value
-    if value is None:
-        return ""
-    if key == "tags":
-        return ";".join(value)
-    if isinstance(value, bool | list | dict):
-        return json.dumps(machine_value(value), ensure_ascii=False)
-    return text_value(value, UTC, for_csv=True)
-
-
 def _write_jsonl(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
     count = 0
     for row in rows:
@@ -347,7 +316,7 @@ def _write_vcf(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: 
 
 
 WRITERS: dict[str, Callable[[TextIO, Iterable[Row], tuple[str, ...], bool], int]] = {
-    "csv": _write_csv,
+    "csv": write_records,
     "jsonl": _write_jsonl,
     "json": _write_json,
     "vcf": _write_vcf,

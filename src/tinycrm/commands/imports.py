@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.words import counted, plural
 
 if TYPE_CHECKING:
+    from tinycrm.formats.tabular import Table
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
 app = typer.Typer(
@@ -126,6 +126,10 @@ def _source(path: str) -> Iterator[IO[bytes]]:
         yield stream
 
 
+REJECTS_COLUMNS = ("line", "reason")
+"""The first columns of a rejects file; the import of the fixed file ignores them."""
+
+
 def _mapped_rows(
     noun: str,
     path: str,
@@ -136,12 +140,17 @@ def _mapped_rows(
     show_mapping: bool,
 ) -> Iterator[ImportRow] | None:
     """The file's rows, mapped to fields; None when only the mapping was asked for."""
-    from tinycrm.formats.mapping import apply, map_headers, parse_overrides
+    from tinycrm.formats.mapping import IGNORE, apply, map_headers, parse_overrides
     from tinycrm.formats.tabular import read_table
     from tinycrm.services.imports import ImportRow
 
     table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding)
-    header_map = map_headers(table.headers, noun=noun, overrides=parse_overrides(maps or []))
+    if table.fmt != "jsonl":
+        table = _restore_headers(table)
+    overrides = parse_overrides(maps or [])
+    if table.headers[:2] == list(REJECTS_COLUMNS):  # a rejects file, fixed: not custom fields
+        overrides = {**dict.fromkeys(REJECTS_COLUMNS, IGNORE), **overrides}
+    header_map = map_headers(table.headers, noun=noun, overrides=overrides)
     if show_mapping:
         _print_mapping(table.headers, header_map)
         return None
@@ -165,6 +174,24 @@ def _restore_cells(values: dict[str, str]) -> dict[str, str]:
     from tinycrm.formats.cells import restore_cell
 
     return {k: restore_cell(v) for k, v in values.items()}
+
+
+def _restore_headers(table: Table) -> Table:
+    """Undo the quote tinycrm's CSV puts before a column name a spreadsheet would run (the
+    rejects file keeps the file's own column names)."""
+    from dataclasses import replace
+
+    from tinycrm.formats.cells import restore_cell
+    from tinycrm.formats.tabular import Record
+
+    names = {h: restore_cell(h) for h in table.headers}
+    if all(old == new for old, new in names.items()):
+        return table
+    rows = (
+        Record(r.line, {names.get(k, k): v for k, v in r.values.items()}, r.problem)
+        for r in table.rows
+    )
+    return replace(table, headers=list(names.values()), rows=rows)
 
 
 def _same(values: dict[str, str]) -> dict[str, str]:
@@ -230,17 +257,21 @@ def _stderr_console() -> Any:
 
 
 def _write_rejects(path: str, rejected: list[Rejected]) -> None:
-    """The rejected rows as they were read, plus `line` and `reason`, ready to fix and retry."""
+    """The rejected rows as they were read, plus `line` and `reason`, ready to fix and
+    retry; cells a spreadsheet would run get the `'` that the import removes again."""
+    from tinycrm.formats.csv_write import CsvWriter
+
     columns: list[str] = []
     for row in rejected:
         columns.extend(k for k in row.raw if k not in columns)
     target = Path(path)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["line", "reason", *columns])
-        for row in rejected:
-            writer.writerow([row.line, row.reason, *(row.raw.get(c, "") for c in columns)])
+        writer = CsvWriter(out)
+        writer.writerow([*REJECTS_COLUMNS, *columns])
+        writer.writerows(
+            [row.line, row.reason, *(row.raw.get(c, "") for c in columns)] for row in rejected
+        )
 
 
 def _report(

@@ -165,14 +165,13 @@ def _print(found: Sequence[Reminder], fmt: Format, tz: tzinfo, now: datetime) ->
                 typer.echo(json.dumps(record, ensure_ascii=False))
         return
     if fmt is Format.csv:
-        import csv
+        from tinycrm.formats.csv_write import CsvWriter
 
         if found:
             records = [_record(r, tz) for r in found]
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
-            writer.writeheader()
-            for record in records:
-                writer.writerow({k: _csv(v) for k, v in record.items()})
+            writer = CsvWriter(sys.stdout)
+            writer.writerow(list(records[0]))
+            writer.writerows([_csv(v) for v in record.values()] for record in records)
         return
     typer.echo(render_text(found, tz, now, colour=_colour()), nl=False)
 

@@ -7,7 +7,6 @@ never with NO_COLOR.
 
 from __future__ import annotations
 
-import csv
 import gc
 import io
 import json
@@ -162,8 +161,10 @@ AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def _csv_text(rows: Sequence[Row], keys: list[str], tz: tzinfo) -> str:
+    from tinycrm.formats.csv_write import CsvWriter
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(keys)
     writer.writerows(_converted(rows, keys, lambda kind: _csv_convert(kind, tz)))
     return buffer.getvalue()

@@ -84,7 +84,8 @@ def export_name(segment: str | None) -> str:
 def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int:
     """Write the matching contacts as `crm export contacts` does (same columns, the custom
     fields' after them, cells made safe for a spreadsheet); the number of rows written."""
-    from tinycrm.commands.exports import WRITERS, output_file
+    from tinycrm.commands.exports import output_file
+    from tinycrm.formats.csv_write import write_records
     from tinycrm.services import exports
 
     if path.strip() == "-":
@@ -94,7 +95,7 @@ def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int
     rows = exports.export_contacts(session, filters=wanted)
     try:
         with output_file(target) as out:
-            return WRITERS["csv"](out, rows, (*exports.CONTACT_COLUMNS, *extra), False)
+            return write_records(out, rows, (*exports.CONTACT_COLUMNS, *extra), False)
     except CrmError as exc:
         raise CrmError(f"export: {exc.message.removeprefix('--output: ')}") from None
     except OSError as exc:
