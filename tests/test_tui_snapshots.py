@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tests.conftest import NOW
 from tests.test_tui_support import demo_database, make_app, settle
@@ -35,8 +36,17 @@ def after(*keys: str, screen: Any = None) -> Callable[[Pilot[None]], Awaitable[N
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        still_cursors(pilot)
 
     return run_before
+
+
+def still_cursors(pilot: Pilot[None]) -> None:
+    """Stop every text box's cursor blinking (it stays drawn): Textual blinks it on a
+    wall-clock timer, so which phase a picture caught was a race."""
+    for screen in pilot.app.screen_stack:
+        for box in screen.query(Input):
+            box.cursor_blink = False
 
 
 @pytest.mark.parametrize(
