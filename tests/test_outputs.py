@@ -1,19 +1,28 @@
-"""What tinycrm writes out: CSV a spreadsheet cannot run (SQLite, and PostgreSQL in CI)."""
+"""What tinycrm writes out, and what it lets in: CSV a spreadsheet cannot run, files written
+whole and through no link, outputs opened before the database is touched, and text with no
+control characters (SQLite, and PostgreSQL in CI)."""
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
 from tests.clihelp import Crm
+from tinycrm.config import load_settings
+from tinycrm.formats import outfile
 from tinycrm.formats.cells import FORMULA_STARTS
 from tinycrm.formats.csv_write import CsvWriter
-from tinycrm.models import Contact
+from tinycrm.models import Contact, ImportBatch
+from tinycrm.services.filters import ContactFilter
+from tinycrm.store import open_database, session_scope
 
 T = "2026-11-23T09:30:00+00:00"
 NEGATIVE = re.compile(r"-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
@@ -139,3 +148,178 @@ def test_a_quoted_column_name_is_read_back_as_written(crm: Crm, tmp_path: Path) 
     crm("import", "contacts", write(tmp_path, "Name,'@handle\nLi Wei,'=x\n"))
     shown = crm("contact", "show", "Li Wei", "-f", "json").json()
     assert shown["custom"] == {"@handle": "=x"}
+
+
+# 2. Files are written whole, private, and through no link -------------------------------
+
+BAD_ROWS = "Name,Email\nGood,good@x.example\nBad,nope\n"
+
+
+def writers(tmp_path: Path) -> dict[str, tuple[str, ...]]:
+    """Commands that write a file, each with `{out}` where the file goes."""
+    return {
+        "export": ("export", "contacts", "-o", "{out}"),
+        "export-vcf": ("export", "contacts", "-f", "vcf", "-o", "{out}"),
+        "export-ics": ("export", "ics", "-o", "{out}"),
+        "rejects": (
+            "import",
+            "contacts",
+            write(tmp_path, BAD_ROWS),
+            "--skip-errors",
+            "--rejects",
+            "{out}",
+        ),  # fmt: skip
+    }
+
+
+WRITERS = ["export", "export-vcf", "export-ics", "rejects"]
+
+
+def run_writer(crm: Crm, tmp_path: Path, name: str, out: Path, ok: bool = True) -> object:
+    args = [str(out) if a == "{out}" else a for a in writers(tmp_path)[name]]
+    return crm(*args, ok=ok)
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A file someone would like tinycrm to overwrite."""
+    path = tmp_path / "victim.txt"
+    path.write_text("precious\n")
+    path.chmod(0o644)
+    return path
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_link_at_the_output_is_replaced_not_followed(
+    crm: Crm, tmp_path: Path, victim: Path, name: str
+) -> None:
+    out = tmp_path / "out.csv"
+    out.symlink_to(victim)
+    run_writer(crm, tmp_path, name, out)
+    assert victim.read_text() == "precious\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not out.is_symlink() and out.is_file()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_link_planted_at_the_temporary_name_is_passed_over(
+    crm: Crm, tmp_path: Path, victim: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    out = tmp_path / "out.csv"
+    planted = tmp_path / ".out.csv.planted.part"
+    planted.symlink_to(victim)
+    names = iter([planted, tmp_path / ".out.csv.fresh.part"])
+    monkeypatch.setattr(outfile, "temp_name", lambda target: next(names))
+    run_writer(crm, tmp_path, name, out)
+    assert victim.read_text() == "precious\n"
+    assert planted.is_symlink() and planted.readlink() == victim
+    assert out.is_file() and not out.is_symlink()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_an_existing_file_is_replaced_whole_and_made_private(crm: Crm, tmp_path: Path) -> None:
+    out = tmp_path / "rejects.csv"
+    out.write_text("old\n")
+    out.chmod(0o644)
+    run_writer(crm, tmp_path, "rejects", out)
+    assert (
+        out.read_text()
+        == "line,reason,Name,Email\n3,email: not an email address: 'nope',Bad,nope\n"
+    )
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_the_apps_export_writes_through_no_link(
+    crm: Crm, db_url: str, tmp_path: Path, victim: Path
+) -> None:
+    from tinycrm.screens.filters import write_contacts
+
+    crm("contact", "add", "=Li Wei", "--email", "li@acme.example")
+    out = tmp_path / "contacts.csv"
+    out.symlink_to(victim)
+    db = open_database(load_settings(database_url=db_url))
+    with session_scope(db, write=False) as session:
+        assert write_contacts(session, path=str(out), wanted=ContactFilter()) == 1
+    db.engine.dispose()
+    assert victim.read_text() == "precious\n"
+    assert not out.is_symlink() and stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_text().splitlines()[1].startswith("1,'=Li,Wei,'=Li Wei,li@acme.example,")
+
+
+def test_private_file_leaves_the_target_alone_when_the_block_fails(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    with pytest.raises(RuntimeError), outfile.private_file(str(out), field="--output") as f:
+        f.write("half")
+        raise RuntimeError("boom")
+    assert out.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir() if "out.csv" in p.name] == ["out.csv"]
+
+
+def test_private_file_without_replace_refuses_an_existing_name(tmp_path: Path) -> None:
+    from tinycrm.errors import Conflict
+
+    out = tmp_path / "b.zip"
+    out.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(Conflict, match="already exists"):
+        with outfile.private_binary_file(str(out), field="--output", replace=False):
+            pass
+    assert out.is_symlink()
+
+
+# 3. Outputs are opened before the first database write ----------------------------------
+
+
+MISSING = "/no/such/dir/r.csv"
+NO_DIR = "cannot write there (No such file or directory)"
+REFUSED = [
+    (("import", "contacts", "{bad}", "--skip-errors", "--rejects", MISSING), "--rejects", NO_DIR),
+    (("import", "contacts", "{bad}", "--rejects", MISSING), "--rejects", NO_DIR),
+    (("import", "vcard", "{vcf}", "--skip-errors", "--rejects", MISSING), "--rejects", NO_DIR),
+    (
+        ("import", "contacts", "{bad}", "--skip-errors", "--rejects", "{folder}"),
+        "--rejects",
+        "is a folder, not a file",
+    ),
+    (("export", "contacts", "-o", MISSING), "--output", NO_DIR),
+    (("export", "ics", "-o", MISSING), "--output", NO_DIR),
+]
+
+
+@pytest.mark.parametrize(("args", "field", "reason"), REFUSED)
+def test_an_output_that_cannot_be_written_stops_the_command_first(
+    crm: Crm, tmp_path: Path, db_url: str, args: tuple[str, ...], field: str, reason: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    files = {
+        "{bad}": write(tmp_path, BAD_ROWS),
+        "{vcf}": write(
+            tmp_path, "BEGIN:VCARD\nFN:Li\nEND:VCARD\nBEGIN:VCARD\nEND:VCARD\n", "p.vcf"
+        ),
+        "{folder}": str(tmp_path / "folder"),
+    }
+    ran = crm(*(files.get(a, a) for a in args), ok=False)
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == f"crm: error: {field}: {reason}: {files.get(args[-1], args[-1])!r}\n"
+    assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
+
+
+def test_a_rejects_file_that_fails_half_way_imports_nothing(
+    crm: Crm, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(self: CsvWriter, rows: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(CsvWriter, "writerows", full)
+    rejects = tmp_path / "r.csv"
+    ran = crm(
+        "import", "contacts", write(tmp_path, BAD_ROWS), "--skip-errors", "--rejects",
+        str(rejects), ok=False,
+    )  # fmt: skip
+    assert ran.code == 2
+    full_disk = "cannot write there (No space left on device)"
+    assert ran.err == f"crm: error: --rejects: {full_disk}: {str(rejects)!r}\n"
+    assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(("r.csv", ".r.csv"))] == []

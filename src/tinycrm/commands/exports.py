@@ -8,12 +8,9 @@ readable by its owner only; standard output (`-`, the default) gets the data and
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -24,6 +21,7 @@ from tinycrm.commands.contacts import STATUSES, contact_filter
 from tinycrm.commands.render import machine_value
 from tinycrm.errors import InvalidInput
 from tinycrm.formats.csv_write import write_records
+from tinycrm.formats.outfile import private_file
 from tinycrm.words import plural, singular
 
 if TYPE_CHECKING:
@@ -256,30 +254,13 @@ def _export(
 
 @contextmanager
 def output_file(path: str) -> Iterator[TextIO]:
-    """Standard output for `-`; otherwise a private temporary file in the target's folder,
-    renamed over the target when the export succeeds and removed when it fails."""
+    """Standard output for `-`; otherwise a private file written whole, through no link
+    (`formats.outfile.private_file`)."""
     if path == "-":
         yield sys.stdout
         return
-    target = Path(path)
-    if target.is_dir():
-        raise InvalidInput("--output", path, "is a folder, not a file")
-    try:  # mkstemp creates the file with mode 0600
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.replace(temp, target)
-        except OSError as exc:
-            raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with private_file(path, field="--output") as out:
+        yield out
 
 
 def _write_jsonl(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO, cast
 
 import typer
 
@@ -229,11 +227,28 @@ def run_import(
         "activities": import_deals.import_activities,
     }[noun]
     st = state()
-    with _progress(quiet) as tick, st.session(write=True) as session:
+    with (  # the rejects file is made first, and put in place only after the commit
+        _rejects_file(rejects) as out,
+        _progress(quiet) as tick,
+        st.session(write=True) as session,
+    ):
         result, rejected = importer(session, rows=rows, source=path, options=options, progress=tick)
-    if rejects:
-        _write_rejects(rejects, rejected)
+        if out is not None:
+            _write_rejects(out, rejected)
     _report(result, rejected, options, quiet=quiet)
+
+
+@contextmanager
+def _rejects_file(path: str | None) -> Iterator[TextIO | None]:
+    """The --rejects file, created before the import writes anything (so a place that
+    cannot be written stops it first), private, through no link."""
+    if path is None:
+        yield None
+        return
+    from tinycrm.formats.outfile import private_file
+
+    with private_file(path, field="--rejects") as out:
+        yield out
 
 
 @contextmanager
@@ -256,22 +271,21 @@ def _stderr_console() -> Any:
     return Console(stderr=True)
 
 
-def _write_rejects(path: str, rejected: list[Rejected]) -> None:
+def _write_rejects(out: TextIO, rejected: list[Rejected]) -> None:
     """The rejected rows as they were read, plus `line` and `reason`, ready to fix and
     retry; cells a spreadsheet would run get the `'` that the import removes again."""
     from tinycrm.formats.csv_write import CsvWriter
+    from tinycrm.formats.outfile import sync
 
     columns: list[str] = []
     for row in rejected:
         columns.extend(k for k in row.raw if k not in columns)
-    target = Path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-        writer = CsvWriter(out)
-        writer.writerow([*REJECTS_COLUMNS, *columns])
-        writer.writerows(
-            [row.line, row.reason, *(row.raw.get(c, "") for c in columns)] for row in rejected
-        )
+    writer = CsvWriter(out)
+    writer.writerow([*REJECTS_COLUMNS, *columns])
+    writer.writerows(
+        [row.line, row.reason, *(row.raw.get(c, "") for c in columns)] for row in rejected
+    )
+    sync(out)  # before the import commits: a full disk fails the whole import
 
 
 def _report(

@@ -84,22 +84,17 @@ def export_name(segment: str | None) -> str:
 def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int:
     """Write the matching contacts as `crm export contacts` does (same columns, the custom
     fields' after them, cells made safe for a spreadsheet); the number of rows written."""
-    from tinycrm.commands.exports import output_file
     from tinycrm.formats.csv_write import write_records
+    from tinycrm.formats.outfile import private_file
     from tinycrm.services import exports
 
     if path.strip() == "-":
         raise CrmError("export: give a file name (the app itself is on standard output)")
     target = str(Path(path).expanduser())
-    extra = exports.custom_columns(session, filters=wanted)
-    rows = exports.export_contacts(session, filters=wanted)
-    try:
-        with output_file(target) as out:
-            return write_records(out, rows, (*exports.CONTACT_COLUMNS, *extra), False)
-    except CrmError as exc:
-        raise CrmError(f"export: {exc.message.removeprefix('--output: ')}") from None
-    except OSError as exc:
-        raise CrmError(f"export: cannot write {path!r} ({exc.strerror})") from None
+    with private_file(target, field="export") as out:
+        extra = exports.custom_columns(session, filters=wanted)
+        rows = exports.export_contacts(session, filters=wanted)
+        return write_records(out, rows, (*exports.CONTACT_COLUMNS, *extra), False)
 
 
 def move_line(h: Handover) -> str:
