@@ -110,6 +110,34 @@ def test_a_switchboard_number_is_not_a_person(db: Database) -> None:
     assert [(p.keep.name, p.score) for p in found] == [("Ida One", 90)]
 
 
+def test_phones_compare_by_normal_form_when_both_have_one_else_by_digits_typed(
+    db: Database,
+) -> None:
+    with session_scope(db, write=True) as s:
+        for name, phone, region in [
+            ("Ann", "0612345678", ""),  # 1: no region, kept as typed
+            ("Bob", "06 12 34 56 78", "FR"),  # 2: +33612345678, the same digits as typed as 1
+            ("Cid", "06-12-34-56-78", ""),  # 3: kept as typed, the same digits
+            ("Dan", "+33 6 12 34 56 78", ""),  # 4: +33612345678, other digits as typed
+            ("Eve", "13800138002", "US"),  # 5: not a US number: kept as typed
+            ("Fay", "+86 138 0013 8002", ""),  # 6: other digits as typed than 5
+        ]:
+            contacts.create_contact(
+                s, data=ContactCreate(name=name, phone=phone), region=region, now=NOW
+            )
+        found = dupes.find_dupes(s)
+    assert [(p.keep.id, p.other.id, p.score, p.reasons) for p in found] == [
+        (1, 2, 70, ["phone"]),
+        (1, 3, 70, ["phone"]),
+        (2, 3, 70, ["phone"]),
+        (2, 4, 70, ["phone"]),
+    ]
+    assert [(p.keep.phone, p.other.phone) for p in found][:2] == [
+        ("0612345678", "+33612345678"),
+        ("0612345678", "06-12-34-56-78"),
+    ]
+
+
 @pytest.fixture
 def pair(db: Database) -> Database:
     """#1 Li Wei (Ann's lead, tag vip, birthday) and #2 Wei Li (Bob's customer at Acme, with a
@@ -215,6 +243,7 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     run = Crm()
+    run("init")  # only `crm init` makes a named database
     run("company", "add", "Acme")
     run("contact", "add", "Li Wei", "--email", "li.wei@acme.example", "--company", "Acme")
     run(
@@ -255,6 +284,7 @@ def test_cli_dupes_then_merge(crm: Crm, db_url: str) -> None:
 def test_merging_a_contact_into_itself_is_refused_before_asking(tmp_path: object) -> None:
     crm = Crm()
     db = f"{tmp_path}/crm.db"
+    crm("--db", db, "init")
     crm("--db", db, "contact", "add", "Li Wei", "--email", "li@x.example")
     ran = crm("--db", db, "contact", "merge", "1", "li@x.example", input="y\n", ok=False)
     assert (ran.code, ran.out) == (2, "")

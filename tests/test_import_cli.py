@@ -25,7 +25,9 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setenv("CRM_PHONE_REGION", "FR")
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 def count(db_url: str, model: type) -> int:
@@ -263,6 +265,7 @@ def test_legacy_encodings_import_to_the_same_rows_as_utf8(
         CORPORA / "china_admin_divisions" / "derived_encodings" / name,
     ):
         db = tmp_path / f"{source.name}.db"
+        Crm()("--db", str(db), "init")
         Crm()("--db", str(db), "import", "contacts", str(source), *maps)
         out = Crm()("--db", str(db), "contact", "list", "--sort", "id", "-f", "csv").out
         rows.append(out)
@@ -282,3 +285,70 @@ def test_every_client_vcard_imports_names_emails_phones_and_companies(
     assert people["simon.perreault@viagenie.ca"]["name"] == "Simon Perreault"
     assert people["howes@netscape.com"]["phone"] == "+1-415-937-3419"
     assert count(db_url, Contact) == len(people) >= 12
+
+
+SHARED = (
+    "Name,Email,Phone,Company\n"
+    "Ann Lee,ann@acme.example,+33 1 40 00 00 00,Acme\n"
+    "Bob Ray,bob@acme.example,01 40 00 00 00,Acme\n"  # the switchboard: a colleague
+    "Carl Moss,,06 11 11 11 11,\n"
+    "Dora Moss,,+33611111111,\n"  # the home number: his wife
+    "carl  MOSS,carl@moss.example,0611111111,\n"  # Carl again, now with his email
+    "Ann Lee,,,Acme\n"  # a namesake at Acme, or Ann without her details
+)
+
+
+def test_shared_phones_are_imported_and_listed_never_skipped(
+    crm: Crm, tmp_path: Path, db_url: str
+) -> None:
+    path = write(tmp_path, SHARED)
+    ran = crm("import", "contacts", path)
+    assert ran.out.splitlines() == [
+        f"imported contacts from {path} as import #1: 5 created, 0 updated, 1 skipped as "
+        "duplicates, 0 rejected (also created: 1 company)",
+        "3 possible duplicates (a shared phone, or a name at one company, but no email in "
+        "common), imported as new people; review with `crm contact dupes`:",
+        "  line 3 Bob Ray: same phone as line 2 Ann Lee",
+        "  line 5 Dora Moss: same phone as line 4 Carl Moss",
+        "  line 7 Ann Lee: same name and company as line 2 Ann Lee",
+    ]
+    assert count(db_url, Contact) == 5
+    listed = crm("contact", "dupes", "-f", "json").json()
+    assert [(p["keep"], p["other"], p["score"], p["reasons"]) for p in listed] == [
+        (1, 5, 95, "name+company"),
+        (1, 2, 70, "phone"),
+        (3, 4, 70, "phone"),
+    ]
+    again = crm("import", "contacts", path)  # only the row with a bare name is new again
+    assert "1 created, 0 updated, 5 skipped as duplicates" in again.out
+    assert again.out.splitlines()[1:] == [
+        "1 possible duplicate (a shared phone, or a name at one company, but no email in "
+        "common), imported as a new person; review with `crm contact dupes`:",
+        "  line 7 Ann Lee: same name and company as #1 Ann Lee",
+    ]
+
+
+def test_a_switchboard_lists_twenty_pairs_and_counts_the_rest(crm: Crm, tmp_path: Path) -> None:
+    people = "".join(f"Rep {n},rep{n}@acme.example,+33 1 40 00 00 00\n" for n in range(31))
+    ran = crm("import", "contacts", write(tmp_path, "Name,Email,Phone\n" + people))
+    lines = ran.out.splitlines()
+    assert "31 created" in lines[0] and lines[1].startswith("30 possible duplicates")
+    assert lines[2:] == [
+        *(f"  line {n + 2} Rep {n}: same phone as line 2 Rep 0" for n in range(1, 21)),
+        "  … and 10 more",
+    ]
+    assert crm("import", "contacts", write(tmp_path, "Name\nX\n"), "--quiet").out == ""
+
+
+def test_phones_kept_as_typed_are_counted(
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_PHONE_REGION")
+    data = "姓名,手机\n王大力,13800138002\n李芳,+86 139 1234 5678\n张伟,138 0013 8003\n"
+    ran = crm("import", "contacts", write(tmp_path, data))
+    assert (
+        ran.out.splitlines()[1]
+        == "2 phones kept as typed, without +country (no region: use --region)"
+    )
+    ran = crm("import", "contacts", write(tmp_path, data), "--region", "CN", "--dry-run")
+    assert len(ran.out.splitlines()) == 1

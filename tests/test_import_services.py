@@ -13,7 +13,13 @@ from tinycrm.models import Company, Contact, ContactTag, Deal, ImportBatch, Stag
 from tinycrm.services import activities, contacts, deals, users
 from tinycrm.services.import_deals import import_activities, import_deals
 from tinycrm.services.import_people import import_companies, import_contacts
-from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate, undo_batch
+from tinycrm.services.imports import (
+    ImportOptions,
+    ImportRow,
+    OnDuplicate,
+    PossibleDuplicate,
+    undo_batch,
+)
 from tinycrm.store import Database, session_scope
 
 
@@ -52,20 +58,24 @@ PEOPLE = rows(
     },
     {"first_name": "Zoë", "last_name": "Martin", "phone": "06 98 76 54 32", "status": "Customer"},
     {"name": "Li W. (again)", "email": "li.wei@ACME.example"},  # same email: same person
-    {"name": "Bob", "phone": "+33 6 98 76 54 32"},  # same phone as Zoë
+    {"name": "Bob", "phone": "+33 6 98 76 54 32"},  # same phone as Zoë: someone else
     {"name": "Sam", "external_id": "hs-7", "company": "acme "},
+    {"name": "ZOË  martin", "phone": "+33698765432"},  # same phone and name: Zoë again
 )
 
 
 def test_contacts_import_dedupes_inside_the_file_and_keeps_custom_fields(db: Database) -> None:
     result, rejected = run(db, import_contacts, PEOPLE)
-    assert (result.created, result.skipped, result.rejected, rejected) == (3, 2, 0, [])
+    assert (result.created, result.skipped, result.rejected, rejected) == (4, 2, 0, [])
     assert result.also_created == {"companies": 1, "users": 0}
     assert result.custom_fields == ["city"]
+    assert result.possible_duplicates == [
+        PossibleDuplicate(5, "Bob", "phone", "Zoë Martin", other_id=2, other_line=3)
+    ]
     with session_scope(db, write=False) as s:
         listed = {c.name: c for c in contacts.list_contacts(s)}
         li = contacts.get_contact(s, ref="li.wei@acme.example")
-    assert sorted(listed) == ["Li Wei", "Sam", "Zoë Martin"]
+    assert sorted(listed) == ["Bob", "Li Wei", "Sam", "Zoë Martin"]
     assert (li.row.company, li.row.tags, li.custom) == (
         "Acme",
         ["newsletter", "vip"],
@@ -78,8 +88,8 @@ def test_contacts_import_dedupes_inside_the_file_and_keeps_custom_fields(db: Dat
 def test_the_same_import_twice_creates_nothing_the_second_time(db: Database) -> None:
     run(db, import_contacts, PEOPLE)
     result, _ = run(db, import_contacts, PEOPLE)
-    assert (result.created, result.skipped) == (0, 5)
-    assert (count(db, Contact), count(db, Company), count(db, ContactTag)) == (3, 1, 2)
+    assert (result.created, result.skipped, result.possible_duplicates) == (0, 6, [])
+    assert (count(db, Contact), count(db, Company), count(db, ContactTag)) == (4, 1, 2)
 
 
 def test_update_fills_in_without_blanking(db: Database) -> None:
@@ -106,7 +116,7 @@ def test_on_duplicate_error_rejects_the_duplicates(db: Database) -> None:
     assert (result.rejected, result.written) == (2, False)
     assert [(r.line, r.column, r.reason) for r in rejected] == [
         (4, "email", "duplicate of an earlier row"),
-        (5, "phone", "duplicate of an earlier row"),
+        (7, "phone", "duplicate of an earlier row"),
     ]
     assert count(db, Contact) == 0
 
@@ -162,7 +172,7 @@ def test_create_owners_adds_unknown_owners(db: Database) -> None:
 
 def test_dry_run_counts_and_writes_nothing(db: Database) -> None:
     result, _ = run(db, import_contacts, PEOPLE, dry_run=True)
-    assert (result.created, result.skipped, result.written) == (3, 2, False)
+    assert (result.created, result.skipped, result.written) == (4, 2, False)
     assert (count(db, Contact), count(db, Company), count(db, ImportBatch)) == (0, 0, 0)
 
 

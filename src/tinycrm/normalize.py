@@ -78,6 +78,24 @@ def _parse(typed: str, region: str, text: str, field: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_key(typed: str | None, normalized: str | None) -> str | None:
+    """What a phone is compared by: its normal form, else its digits as typed (`#0612…`),
+    so a number kept as typed never equals a normalised one with other digits."""
+    if normalized:
+        return normalized
+    digits = re.sub(r"\D", "", typed or "")
+    return "#" + digits if digits else None
+
+
+def same_phone(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+    """Whether two (typed, normalised) phones are one number: by their normal forms when
+    both have one, else by their digits as typed."""
+    if a[1] and b[1]:
+        return a[1] == b[1]
+    digits = re.sub(r"\D", "", a[0] or "")
+    return bool(digits) and digits == re.sub(r"\D", "", b[0] or "")
+
+
 def phone_region(text: str | None, *, field: str = "region") -> str:
     """A region code phone numbers can be read in (`cn` -> `CN`), or "" for none."""
     code = (text or "").strip().upper()

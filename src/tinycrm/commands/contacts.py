@@ -397,8 +397,9 @@ def dupes(
     fmt: FormatOption = Format.table,
 ) -> None:
     """List likely duplicates, best first: the same email (100), the same phone (90, or 70
-    when the names differ), or a very similar name at the same company (90-95). Merge a
-    pair with `crm contact merge KEEP OTHER`."""
+    when the names differ: a shared switchboard or family number), or a very similar name at
+    the same company (90-95). Phones compare by their international form, or by the digits
+    as typed when one was kept without it. Merge a pair with `crm contact merge KEEP OTHER`."""
     from tinycrm.services import dupes as finder
 
     st = state()

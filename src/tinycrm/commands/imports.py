@@ -312,10 +312,44 @@ def _report(
         return
     if options.dry_run:
         done(f"dry run, nothing written: {result.noun} from {result.source} would be {counts}")
-        return
-    done(f"imported {result.noun} from {result.source} as import #{result.batch_id}: {counts}")
-    if result.custom_fields:
+    else:
+        done(f"imported {result.noun} from {result.source} as import #{result.batch_id}: {counts}")
+    if result.custom_fields and not options.dry_run:
         done(f"columns kept as custom fields: {', '.join(result.custom_fields)}")
+    if n := result.phones_as_typed:
+        why = f"not valid in {options.region}" if options.region else "no region: use --region"
+        done(f"{n} phone{'s' if n != 1 else ''} kept as typed, without +country ({why})")
+    _report_possible(result, dry_run=options.dry_run)
+
+
+SHOWN = 20
+"""Possible duplicates listed one per line after an import; the rest are counted."""
+_RESEMBLES = {
+    "phone": "same phone as",
+    "name+company": "same name and company as",
+    "external_id": "same external id, other email, as",
+}
+
+
+def _report_possible(result: ImportResult, *, dry_run: bool) -> None:
+    """The rows imported as new people that may be someone already there."""
+    n = result.possible_count
+    if not n:
+        return
+    many = n != 1
+    new = "new people" if many else "a new person"
+    done(
+        f"{n} possible duplicate{'s' if many else ''} (a shared phone, or a name at one "
+        f"company, but no email in common), {'to be ' if dry_run else ''}imported as {new}; "
+        "review with `crm contact dupes`:"
+    )
+    for pair in result.possible_duplicates[:SHOWN]:
+        other = f"#{pair.other_id} {pair.other_name}"
+        if pair.other_line is not None:
+            other = f"line {pair.other_line} {pair.other_name}"
+        done(f"  line {pair.line} {pair.name}: {_RESEMBLES[pair.reason]} {other}")
+    if n > SHOWN:
+        done(f"  … and {n - SHOWN} more")
 
 
 def _counts(result: ImportResult, *, rejected: bool = True) -> str:
@@ -401,7 +435,11 @@ def contacts(
     region: Region = None,
     quiet: Quiet = False,
 ) -> None:
-    """Import contacts (people); companies they name are created when missing."""
+    """Import contacts (people); companies they name are created when missing. A row is
+    someone already there (or an earlier row) when the email is theirs, or when the phone and
+    the name are theirs and no email says otherwise: two different emails are two people. A
+    shared phone alone (a switchboard, a family) is listed as a possible duplicate, and the
+    row imported."""
     _import("contacts", **locals())
 
 

@@ -4,7 +4,9 @@ Candidates are found in blocks that SQL narrows down, never by comparing every p
 - the same email once normalised (case, `+tag` in the local part, and Gmail's dots and
   `googlemail.com`): only addresses with a `+`, or at Gmail, can differ from their normal
   form, so only those are read, plus the plain addresses their normal forms name;
-- the same normalised phone (`GROUP BY phone_norm HAVING count(*) > 1`);
+- the same phone: by the normal forms when both have one (`GROUP BY phone_norm HAVING
+  count(*) > 1`), else by the digits as typed (a number kept without a normal form, for
+  want of a region, is compared with every phone that has those digits as typed);
 - a very similar name at the same company (rapidfuzz `token_sort_ratio` on the name key
   without accents, so `Wei Li` matches `Li Wei`), compared only within companies that
   have several contacts.
@@ -103,7 +105,7 @@ def _people(session: Session, ids: Iterable[int]) -> dict[int, Person]:
                 col(Contact.full_name),
                 col(Contact.name_key),
                 col(Contact.email),
-                col(Contact.phone_norm),
+                func.coalesce(col(Contact.phone_norm), col(Contact.phone)),
                 col(Company.name),
             )
             .outerjoin(Company, col(Company.id) == col(Contact.company_id))
@@ -153,6 +155,39 @@ def _phone_rows(session: Session) -> list[Row]:
     return _keyed(session, col(Contact.phone_norm), col(Contact.phone_norm).in_(shared))
 
 
+def _typed_phone_rows(session: Session) -> tuple[list[Row], set[int]]:
+    """Phones by their digits as typed, for pairs where one of the two has no normal form:
+    the contacts without one (their ids come second), and every contact whose phone has the
+    same digits. Costs a pass over the phones only when some phone has no normal form."""
+    loose = col(Contact.phone_norm).is_(None) & col(Contact.phone).is_not(None)
+    unread = {i: digits for i, _, typed in _keyed(session, col(Contact.phone), loose)
+              if (digits := _digits(typed))}  # fmt: skip
+    if not unread:
+        return [], set()
+    wanted = set(unread.values())
+    query = select(col(Contact.id), col(Contact.name_key), col(Contact.phone)).where(
+        col(Contact.phone).is_not(None)
+    )
+    found = [(i, key, _digits(typed)) for i, key, typed in session.execute(query)]
+    return [(i, key, digits) for i, key, digits in found if digits in wanted], set(unread)
+
+
+def _phone_pairs(session: Session) -> Iterable[tuple[tuple[int, str], tuple[int, str]]]:
+    """Pairs with one phone: by normal form when both have one, else by digits as typed."""
+    for group in _groups(_phone_rows(session)):
+        yield from combinations(group, 2)
+    typed, unread = _typed_phone_rows(session)
+    for group in _groups(typed):
+        for first, second in combinations(group, 2):
+            if first[0] in unread or second[0] in unread:
+                yield first, second
+
+
+def _digits(typed: str | None) -> str | None:
+    digits = "".join(c for c in typed or "" if c.isdigit())
+    return digits or None
+
+
 def _company_rows(session: Session) -> list[Row]:
     crowded = (
         select(col(Contact.company_id))
@@ -200,10 +235,9 @@ def find_dupes(session: Session, *, min_score: int = 70) -> list[DupePair]:
     for group in _groups(_email_rows(session)):
         for (a, _), (b, _) in combinations(group, 2):
             add(a, b, EMAIL_SCORE, "email")
-    for group in _groups(_phone_rows(session)):
-        for (a, name_a), (b, name_b) in combinations(group, 2):
-            alike = name_score(name_a, name_b) >= ALIKE
-            add(a, b, PHONE_SCORE if alike else SHARED_PHONE_SCORE, "phone")
+    for (a, name_a), (b, name_b) in _phone_pairs(session):
+        alike = name_score(name_a, name_b) >= ALIKE
+        add(a, b, PHONE_SCORE if alike else SHARED_PHONE_SCORE, "phone")
     for block in _groups(_company_rows(session), limit=None):
         for a, b, score in _similar_names(block):
             add(a, b, min(NAME_CAP, round(score)), "name+company")

@@ -1,9 +1,9 @@
 """Importing contacts and companies.
 
-A contact is the same person as one already there when its normalised email matches,
-else its normalised phone, else its external id; a company when its normalised name or its
-web domain matches. Rows later in the file see the ones before them, so duplicates inside
-a file count too.
+A contact is the same person as one already there by the rules of `import_match` (two
+different emails are two different people; a shared phone alone is a possible duplicate,
+imported and listed); a company when its normalised name or its web domain matches. Rows
+later in the file see the ones before them, so duplicates inside a file count too.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from tinycrm.normalize import clean, join_name, name_key, normalize_email, norma
 from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
+from tinycrm.services.import_match import People
 from tinycrm.services.imports import (
     BulkWriter,
     IdAllocator,
@@ -262,6 +263,8 @@ class RecordImport:
     columns: tuple[str, ...]
     keys: dict[str, tuple[str, Any]]
     """duplicate key name -> (the converted value it is read from, the column it is in)"""
+    also_looked_up: frozenset[str] = frozenset()
+    """Other columns rows are looked up by: their indexes stay during the import."""
 
     def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
         self.session, self.options, self.result = session, options, result
@@ -274,7 +277,7 @@ class RecordImport:
         self.custom_keys: set[str] = set()
 
     def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
-        looked_up = {column.name for _, column in self.keys.values()}
+        looked_up = {column.name for _, column in self.keys.values()} | self.also_looked_up
         with deferred_indexes(self.session, self.model, keep=looked_up):
             for chunk in chunks(rows):
                 self._chunk(chunk)
@@ -407,12 +410,13 @@ class ContactImport(RecordImport):
     columns = CONTACT_COLUMNS
     keys = {
         "email": ("email", table_of(Contact).c.email),
-        "phone": ("phone_norm", table_of(Contact).c.phone_norm),
         "external_id": ("external_id", table_of(Contact).c.external_id),
     }
+    also_looked_up = frozenset({"phone_norm", "company_id"})
 
     def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
         super().__init__(session, options, result)
+        self.people = People(session, result)
         self.companies = Companies(session, self.batch_id, options)
         self.campaigns = ImportCampaigns(session, options.currency, options.now)
         self.tags = BulkWriter(session, ContactTag, ("contact_id", "tag"))
@@ -437,6 +441,31 @@ class ContactImport(RecordImport):
         for v in values:
             v["campaign_id"] = self.campaigns.id_of(v.pop("_campaign"))
             v["company_id"] = self.companies.id_of(v.pop("_company"))
+
+    def existing(self, values: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
+        self.people.chunk(values)
+        return {}
+
+    def _place(
+        self,
+        row: ImportRow,
+        values: dict[str, Any],
+        existing: dict[str, dict[Any, int]],
+        pending: Pending,
+    ) -> None:
+        values["_line"] = row.line
+        match = self.people.same_person(values)
+        if match is None:
+            self._insert(values, [], pending)
+            self.people.claim(values)
+        elif self.options.on_duplicate is OnDuplicate.error:
+            what = f"contact #{match.id}" if match.id else "an earlier row"
+            self._reject(row, match.kind, f"duplicate of {what}")
+        elif self.options.on_duplicate is OnDuplicate.update:
+            self._update(values, match.id, match.twin)
+            self.people.absorbed(values, match)
+        else:
+            self.result.skipped += 1
 
     def _phone(self, text: str | None) -> str | None:
         """The normalised phone; one that cannot be read is kept as written, without a
@@ -471,6 +500,7 @@ class ContactImport(RecordImport):
             self.dates.insert(days)
 
     def written(self, pending: Pending) -> None:
+        self.people.finish_chunk()
         self.tags.insert(
             [{"contact_id": v["id"], "tag": t} for v in pending.inserts for t in v.pop("_tags")]
         )
@@ -483,11 +513,13 @@ class ContactImport(RecordImport):
         full = " ".join((f.get("name") or join_name(first, last)).split())
         email = normalize_email(f.get("email"))
         phone_norm = self._phone(f.get("phone"))
-        if not (full or email or phone_norm):
+        if not (full or email or f.get("phone")):
             raise RowError("name", "no name, email or phone")
+        if f.get("phone") and not phone_norm:
+            self.result.phones_as_typed += 1
         if f.get("birthday"):
             custom["birthday"] = f["birthday"]
-        label = full or email or phone_norm or ""
+        label = full or email or phone_norm or f.get("phone") or ""
         return self.stamp(
             {
                 "first_name": first,

@@ -75,6 +75,26 @@ class ImportOptions:
     """What `¥` means in an amount (CNY or JPY; "" when nothing says)."""
 
 
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A row imported as a new record that shares a phone, or a name at one company, with a
+    record already there or an earlier row: maybe the same person, to review."""
+
+    line: int
+    name: str
+    reason: str
+    """`phone`, `name+company` or `external_id`."""
+    other_name: str
+    other_id: int | None = None
+    """The contact it resembles (when an earlier row, the id that row was given)."""
+    other_line: int | None = None
+    """The earlier row of the file it resembles, if it is one."""
+
+
+MAX_LISTED = 1000
+"""Possible duplicates kept for the summary; the rest are only counted."""
+
+
 @dataclass
 class ImportResult:
     noun: str
@@ -88,6 +108,16 @@ class ImportResult:
     """Records made along the way: companies named by contacts, owners (--create-owners)."""
     custom_fields: list[str] = field(default_factory=list)
     written: bool = False
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
+    """The first MAX_LISTED of them, in file order."""
+    possible_count: int = 0
+    phones_as_typed: int = 0
+    """Phones kept as written, with no international form (no region, or not valid in it)."""
+
+    def possible(self, pair: PossibleDuplicate) -> None:
+        self.possible_count += 1
+        if len(self.possible_duplicates) < MAX_LISTED:
+            self.possible_duplicates.append(pair)
 
 
 class RowError(CrmError):
@@ -239,6 +269,34 @@ def lookup(session: Session, column: Any, keys: Iterable[Any]) -> dict[Any, int]
             rows = session.execute(query)
         for key, row_id in rows:
             found.setdefault(key, row_id)
+    return found
+
+
+def lookup_rows(
+    session: Session, column: Any, keys: Iterable[Any], columns: Sequence[Any]
+) -> dict[Any, list[tuple[Any, ...]]]:
+    """`{key: [row, …]}` for the rows whose `column` is one of `keys`, in id order, each row
+    with the values of `columns` (Core columns of the same table)."""
+    wanted = sorted({k for k in keys if k})
+    found: dict[Any, list[tuple[Any, ...]]] = {}
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+    table = column.table
+    names = ", ".join(c.name for c in columns)
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        if raw is not None:
+            marks = ",".join("?" * len(part))
+            sql = (
+                f"SELECT {column.name}, {names} FROM {table.name} "
+                f"WHERE {column.name} IN ({marks}) ORDER BY id"
+            )
+            rows: Iterable[Any] = raw.execute(sql, part)
+        else:
+            query = select(column, *columns).where(column.in_(part)).order_by(table.c.id)
+            rows = session.execute(query)
+        for key, *row in rows:
+            found.setdefault(key, []).append(tuple(row))
     return found
 
 
