@@ -168,11 +168,12 @@ def writers(tmp_path: Path) -> dict[str, tuple[str, ...]]:
             "--skip-errors",
             "--rejects",
             "{out}",
-        ),  # fmt: skip
+        ),
+        "backup": ("backup", "-o", "{out}", "--force"),
     }
 
 
-WRITERS = ["export", "export-vcf", "export-ics", "rejects"]
+WRITERS = ["export", "export-vcf", "export-ics", "rejects", "backup"]
 
 
 def run_writer(crm: Crm, tmp_path: Path, name: str, out: Path, ok: bool = True) -> object:
@@ -285,6 +286,7 @@ REFUSED = [
     ),
     (("export", "contacts", "-o", MISSING), "--output", NO_DIR),
     (("export", "ics", "-o", MISSING), "--output", NO_DIR),
+    (("backup", "-o", MISSING), "--output", NO_DIR),
 ]
 
 

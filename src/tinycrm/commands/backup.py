@@ -18,6 +18,7 @@ import typer
 
 from tinycrm.commands.common import describe, state
 from tinycrm.errors import Conflict, CrmError, InvalidInput
+from tinycrm.formats.outfile import private_binary_file
 from tinycrm.revision import HEAD_REVISION
 from tinycrm.words import plural
 
@@ -64,51 +65,18 @@ def backup(
 
 @contextmanager
 def archive_file(path: str, *, force: bool) -> Iterator[IO[bytes]]:
-    """Standard output for `-`; otherwise a private (0600) temporary file in the target's
-    folder, moved into place when the backup is complete and removed when it fails. The move
-    replaces a symbolic link at the target, never the file it points to."""
+    """Standard output for `-`; otherwise a private file written whole, through no link
+    (`formats.outfile`): a link at the target is replaced, never the file it points to."""
     if path == "-":
         if sys.stdout.isatty():
             raise InvalidInput("--output", path, "standard output is a terminal; redirect it")
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    target = Path(path)
-    if target.is_dir():
-        raise InvalidInput("--output", path, "is a folder, not a file")
-    if os.path.lexists(target) and not force:
+    if os.path.lexists(path) and not force and not os.path.isdir(path):
         raise Conflict(f"{path} already exists; --force replaces it")
-    try:  # mkstemp creates the file with mode 0600
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        _move(temp, target, force=force)
-    except OSError as exc:  # a full disk, most likely
-        Path(temp).unlink(missing_ok=True)
-        raise InvalidInput("--output", path, f"cannot write there ({exc.strerror})") from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _move(temp: str, target: Path, *, force: bool) -> None:
-    try:
-        if force:
-            os.replace(temp, target)
-        else:  # a hard link fails when the target appeared meanwhile: nothing is replaced
-            os.link(temp, target)
-            os.unlink(temp)
-    except FileExistsError:
-        raise Conflict(f"{target} already exists; --force replaces it") from None
-    except OSError as exc:
-        raise InvalidInput(
-            "--output", str(target), f"cannot write there ({exc.strerror})"
-        ) from None
+    with private_binary_file(path, field="--output", replace=force) as out:
+        yield out
 
 
 def restore(
