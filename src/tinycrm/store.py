@@ -258,8 +258,10 @@ def backup_sqlite(path: Path, *, suffix: str) -> Path:
     target = path.with_name(f"{path.name}.{suffix}.bak")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)  # a copy an earlier attempt left half-written (or a link)
+    from tinycrm.formats.outfile import create_private
+
     try:
-        os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+        os.close(create_private(partial))
     except OSError as exc:
         raise DatabaseError(f"cannot write the backup {partial}: {exc.strerror}") from None
     src = sqlite3.connect(path)
