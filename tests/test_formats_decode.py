@@ -12,7 +12,14 @@ import pytest
 
 from tinycrm.errors import CrmError, InvalidInput
 from tinycrm.formats import decode
-from tinycrm.formats.decode import PREFIX_BYTES, detect_encoding, open_text
+from tinycrm.formats.decode import (
+    PREFIX_BYTES,
+    Replaced,
+    Replacements,
+    Undecodable,
+    detect_encoding,
+    open_text,
+)
 from tinycrm.formats.tabular import read_table
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
@@ -128,7 +135,7 @@ def test_an_explicit_encoding_wins_and_names_the_bad_line() -> None:
     with pytest.raises(InvalidInput) as raised:
         text_of(b"ok\n" + data, encoding="utf-8")
     assert raised.value.message == (
-        "file: cannot be decoded as utf-8 (line 2); try --encoding: 't.csv'"
+        "file: byte 0xd0 at line 2 (byte offset 3) is not valid utf-8: 't.csv'"
     )
 
 
@@ -163,21 +170,26 @@ def test_bytes_after_the_prefix_that_break_utf8_give_the_exact_line() -> None:
     body = b"".join(b"row %d,\xe5\xbc\xa0\r\n" % i for i in range(30_000))
     assert len(body) > PREFIX_BYTES
     data = b"name,city\r\n" + body + b"bad,\xff\xfe\r\nlast,x\r\n"
-    with pytest.raises(InvalidInput, match=r"cannot be decoded as utf-8 \(line 30002\)"):
+    offset = data.index(b"\xff")
+    with pytest.raises(InvalidInput, match=rf"0xff at line 30002 \(byte offset {offset}\)"):
         text_of(data)
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_the_bad_line_is_counted_with_any_line_break(newline: str) -> None:
     data = newline.join(["a", "b", "c", "d"]).encode() + newline.encode() + b"\x81x"
-    with pytest.raises(InvalidInput, match=r"\(line 5\)"):
+    offset = len(data) - 2
+    with pytest.raises(InvalidInput, match=rf"0x81 at line 5 \(byte offset {offset}\)"):
         text_of(data, encoding="utf-8")
 
 
 def test_legacy_bytes_that_do_not_fit_are_an_error_not_mojibake() -> None:
     data = "姓名\n张三\n".encode("gb18030") * 10 + b"\xff\xff\xff\n"
-    with pytest.raises(InvalidInput, match=r"cannot be decoded as gb18030 \(line 21\)"):
+    with pytest.raises(InvalidInput) as raised:
         text_of(data)
+    assert raised.value.message == (
+        "file: byte 0xff at line 21 (byte offset 100) is not valid gb18030: 't.csv'"
+    )
 
 
 @pytest.mark.parametrize("codec", ["utf-8", "gb18030", "big5", "utf-16-le", "cp1252"])
@@ -251,3 +263,152 @@ def test_detect_encoding_on_a_prefix_ignores_a_cut_character() -> None:
     sample = "名稱,城市\n台積電,新竹\n".encode("big5") * 50
     assert detect_encoding(sample + sample[:1] + b"\xa5", complete=False) == "big5"
     assert detect_encoding("é\n".encode() * 10 + b"\xc3", complete=False) == "utf-8"
+
+
+# A bad byte in a UTF-8 file is an error on its line, never a reason to re-read the file --
+
+NAMES = "name,city\nZoë Martin,Lyon\n王大力,北京\nJosé Núñez,São Paulo\n"
+
+
+def replacing(data: bytes, **kwargs: str) -> tuple[str, str, list[Replaced]]:
+    replaced = Replacements()
+    decoded = open_text(io.BytesIO(data), name="t.csv", replaced=replaced, **kwargs)
+    text = "".join(decoded.lines)
+    return decoded.encoding, text, replaced.found
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "bad"),
+    [
+        (NAMES.encode() + b"Bob,Par\xefs\n", 5, b"\xef"),  # on the last line
+        (NAMES.encode() + b"Bob,Par\xe9s", 5, b"\xe9"),  # a cp1252 byte, no line break
+        (NAMES.encode()[:20] + b"\xff" + NAMES.encode()[20:], 2, b"\xff"),  # in the middle
+        (NAMES.encode() + "王".encode()[:2], 5, "王".encode()[:2]),  # cut short at the end
+        (b"\xc0" + NAMES.encode(), 1, b"\xc0"),  # the first byte
+        ("name\nZoë\nAnn\nBob\n".encode() + b"\x80\n", 5, b"\x80"),  # one ë and one bad byte
+    ],
+    ids=["last line", "cp1252 byte", "middle", "cut at the end", "first byte", "one accent"],
+)
+def test_one_bad_byte_in_utf8_names_its_line_and_offset(data: bytes, line: int, bad: bytes) -> None:
+    offset = data.rindex(bad)
+    assert detect_encoding(data, complete=True) == "utf-8"
+    with pytest.raises(Undecodable) as raised:
+        text_of(data)
+    hexed = " ".join(f"0x{b:02x}" for b in bad)
+    what = "byte" if len(bad) == 1 else "bytes"
+    assert raised.value.message == (
+        f"file: {what} {hexed} at line {line} (byte offset {offset}) is not valid utf-8: 't.csv'"
+    )
+    encoding, text, found = replacing(data)
+    assert (encoding, found) == ("utf-8", [Replaced(line, offset, bad)])
+    fixed = data[:offset] + "\ufffd".encode() + data[offset + len(bad) :]
+    assert text == fixed.decode("utf-8")  # U+FFFD there, nowhere else
+    assert "ZoÃ" not in text and "çŽ" not in text
+
+
+def test_the_reported_mojibake_file_is_refused_not_read_as_cp1252() -> None:
+    """The issue's file: accented and Chinese names, one invalid byte on the last line."""
+    data = (
+        "姓名,邮箱\n".encode()
+        + "".join(
+            f"{name} {n},p{n}@x.example\n" for n in range(300) for name in ("Zoë", "王大力", "José")
+        ).encode()
+        + b"Last,l@x.example\xa0\n"
+    )
+    with pytest.raises(Undecodable, match=r"0xa0 at line 902 "):
+        text_of(data)
+    encoding, text, found = replacing(data)
+    assert (encoding, len(found), found[0].line) == ("utf-8", 1, 902)
+    assert text.count("Zoë") == text.count("王大力") == 300
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "expected"),
+    [
+        (b"name,city\nAnn,Paris\nBob,Caf\xe9\n", "cp1252", "Café"),  # the only non-ASCII byte
+        ("Nom;Ville\nRenée;Besançon\nZoë;Orléans\n".encode("cp1252"), "cp1252", "Besançon"),
+        ("姓名,性别\n王伟,男\n李娜,女\n张敏,女\n刘洋,男\n".encode("gb18030"), "gb18030", "李娜,女"),
+        ("氏名,会社\n山田太郎,株式会社テスト\n".encode("shift_jis"), "shift_jis", "山田太郎"),
+        (codecs.BOM_UTF16_LE + "姓名\r\n王大力\r\n".encode("utf-16-le"), "utf-16-le", "王大力"),
+    ],
+    ids=[
+        "one 0xE9 in ASCII",
+        "cp1252",
+        "gbk with 女 (valid UTF-8 by chance)",
+        "shift_jis",
+        "utf-16",
+    ],
+)
+def test_whole_legacy_files_are_still_read_in_their_encoding(
+    data: bytes, encoding: str, expected: str
+) -> None:
+    assert text_of(data)[0] == encoding
+    assert expected in text_of(data)[1]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 4096])
+def test_lines_and_offsets_of_bad_bytes_do_not_depend_on_chunks(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(decode, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(decode, "PREFIX_BYTES", 4)
+    data = "a,ë\r\n王\r".encode() + b"\xe7\x8e,x\n\rq\xffz\r\n" + "é\n".encode() + b"\xf0\x9f"
+    _, text, found = replacing(data, encoding="utf-8")
+    assert found == [
+        Replaced(3, 10, b"\xe7\x8e"),
+        Replaced(5, 17, b"\xff"),
+        Replaced(7, 24, b"\xf0\x9f"),
+    ]
+    assert text == "a,ë\r\n王\r\ufffd,x\n\rq\ufffdz\r\né\n\ufffd"
+
+
+def test_replacing_works_in_a_legacy_encoding_and_after_a_bom() -> None:
+    data = "姓名\n张三\n".encode("gb18030") * 10 + b"\xff\n"
+    assert replacing(data)[0] == "gb18030"
+    assert replacing(data)[2] == [Replaced(21, 100, b"\xff")]
+    utf16 = (
+        codecs.BOM_UTF16_LE + "a\nb".encode("utf-16-le") + b"\x00\xd8" + "\nc".encode("utf-16-le")
+    )
+    encoding, text, found = replacing(utf16)
+    assert (encoding, text, found) == ("utf-16-le", "a\nb\ufffd\nc", [Replaced(2, 8, b"\x00\xd8")])
+
+
+def test_replacements_keep_the_first_thousand_and_count_them_all() -> None:
+    replaced = Replacements()
+    data = b"name\n" + b"x\xff\xc3\xa9\n" * 1500
+    lines = list(open_text(io.BytesIO(data), name="t", replaced=replaced, encoding="utf-8").lines)
+    assert (len(lines), replaced.count, len(replaced.found)) == (1501, 1500, 1000)
+    assert replaced.found[-1] == Replaced(1001, 5 + 999 * 5 + 1, b"\xff")
+
+
+@pytest.mark.parametrize(
+    ("sample", "evidence"),
+    [
+        (b"plain ascii", (0, 0)),
+        ("Zoë".encode(), (1, 0)),
+        ("王大力".encode(), (2, 0)),
+        ("Ŕeně".encode(), (2, 0)),
+        (b"caf\xe9", (0, 1)),
+        ("女".encode("gb18030"), (1, 0)),  # GBK's 女 is well-formed UTF-8 by chance: weighs 1
+        ("姓名".encode("gb18030"), (0, 1)),
+    ],
+)
+def test_utf8_evidence(sample: bytes, evidence: tuple[int, int]) -> None:
+    assert decode.utf8_evidence(sample) == evidence
+
+
+@needs_corpora
+def test_a_mangled_corpus_file_is_refused_at_its_first_bad_byte() -> None:
+    """messytables' 211.csv: ASCII with UTF-8 sequences (`\\xdb\\xaa`) and stray bytes
+    (`\\x89`) from a double conversion. No encoding reads it right: it is refused, by line and
+    offset, rather than read as cp1250 into `‰ŰŞ`."""
+    path = CORPORA / "messytables_horror/211.csv"
+    with pytest.raises(Undecodable) as raised:
+        list(read_table(path.open("rb"), name="211.csv").rows)
+    assert raised.value.message == (
+        "file: byte 0x89 at line 77 (byte offset 86235) is not valid utf-8: '211.csv'"
+    )
+    replaced = Replacements()
+    table = read_table(path.open("rb"), name="211.csv", replaced=replaced)
+    assert len(list(table.rows)) == 2132
+    assert (replaced.count, replaced.found[0]) == (60, Replaced(77, 86235, b"\x89"))

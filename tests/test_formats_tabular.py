@@ -246,7 +246,6 @@ EXPECTED = {
     "messytables_horror/complex.csv": (",", 3, [], ["date", "another date", "temperature"]),
     "messytables_horror/utf8bom.csv": (",", 0, [], ["kitten", "win"]),
     "messytables_horror/long.csv": (",", 3999, [], ["foo"]),
-    "messytables_horror/211.csv": (",", 2132, [], ["ResourceAgencyNum", "PublicName"]),
     "thunderbird_addrbook_csv/basic_csv_addressbook.csv": (",", 2, [], ["First Name"]),
     "thunderbird_addrbook_csv/csv_semicolon.csv": (";", 2, [], ["Display Name", "First Name"]),
 }

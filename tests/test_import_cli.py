@@ -352,3 +352,70 @@ def test_phones_kept_as_typed_are_counted(
     )
     ran = crm("import", "contacts", write(tmp_path, data), "--region", "CN", "--dry-run")
     assert len(ran.out.splitlines()) == 1
+
+
+NAMES = "name,email\nZoë Martin,zoe@x.example\n王大力,wang@x.example\nJosé Núñez,jose@x.example\n"
+
+
+@pytest.mark.parametrize(
+    ("tail", "line", "shown"),
+    [
+        (b"Last One,last@x.exam\xffple\n", 5, "byte 0xff"),  # one bad byte on the last line
+        (b"Last One,l@x.example\nBob,b@x.example" + "王".encode()[:2], 6, "bytes 0xe7 0x8e"),
+    ],
+    ids=["bad byte", "cut at the end"],
+)
+def test_a_utf8_file_with_a_bad_byte_is_refused_by_line_and_offset(
+    crm: Crm, tmp_path: Path, db_url: str, tail: bytes, line: int, shown: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    data = NAMES.encode() + tail
+    path.write_bytes(data)
+    offset = data.rindex(tail.rstrip(b"\n")[-2:] if line == 6 else b"\xff")
+    ran = crm("import", "contacts", str(path), ok=False)
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == (
+        f"crm: error: file: {shown} at line {line} (byte offset {offset}) is not valid utf-8: "
+        f"'{path}'; fix it, or import it as U+FFFD with --replace-invalid (or name the file's "
+        "encoding with --encoding if it is not utf-8)\n"
+    )
+    assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
+    ran = crm("import", "contacts", str(path), "--replace-invalid")
+    assert ran.out.splitlines()[1:] == [
+        f"1 invalid byte sequence (not utf-8) read as U+FFFD: line {line} (byte offset {offset})"
+    ]
+    names = {c["name"] for c in crm("contact", "list", "-f", "json").json()}
+    assert {"José Núñez", "Last One", "Zoë Martin", "王大力"} <= names  # and no mojibake
+
+
+def test_a_bad_byte_far_into_a_big_file_is_refused_and_nothing_is_written(
+    crm: Crm, tmp_path: Path, db_url: str
+) -> None:
+    rows = "".join(f"Zoë {n},z{n}@x.example\n" for n in range(20_000))
+    data = ("name,email\n" + rows).encode() + b"Bad,b@x.example\x80\n"
+    assert len(data) > 256 * 1024  # past the prefix the encoding is told from
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    ran = crm("import", "contacts", str(path), ok=False)
+    assert ran.code == 2
+    assert f"byte 0x80 at line 20002 (byte offset {len(data) - 2})" in ran.err
+    assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
+    ran = crm("import", "contacts", str(path), "--replace-invalid", "--encoding", "utf-8", "-q")
+    assert (ran.out, count(db_url, Contact)) == ("", 20_001)
+
+
+def test_replace_invalid_in_a_vcard_and_with_many_bad_bytes(crm: Crm, tmp_path: Path) -> None:
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë {n}\r\nNOTE:caf\xe9\r\nEND:VCARD\r\n"
+    data = b"".join(
+        card.replace("{n}", str(n)).encode().replace(b"\xc3\xa9", b"\xe9") for n in range(25)
+    )
+    path = tmp_path / "book.vcf"
+    path.write_bytes(data)
+    assert crm("import", "vcard", str(path), ok=False).code == 2
+    ran = crm("import", "vcard", str(path), "--replace-invalid")
+    assert "25 created" in ran.out.splitlines()[0]
+    offsets = [i + 3 for i in range(len(data)) if data.startswith(b"caf\xe9", i)]
+    where = ", ".join(f"line {4 + 5 * n} (byte offset {offsets[n]})" for n in range(20))
+    assert ran.out.splitlines()[1] == (
+        f"25 invalid byte sequences (not utf-8) read as U+FFFD: {where} and 5 more"
+    )

@@ -14,6 +14,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.words import counted, plural
 
 if TYPE_CHECKING:
+    from tinycrm.formats.decode import Replacements
     from tinycrm.formats.tabular import Table
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
@@ -36,6 +37,14 @@ ShowMapping = Annotated[
     bool, typer.Option("--show-mapping", help="Print which column goes where, and stop.")
 ]
 Encoding = Annotated[str | None, typer.Option(help="The file's encoding (default: detected).")]
+ReplaceInvalid = Annotated[
+    bool,
+    typer.Option(
+        "--replace-invalid",
+        help="Read bytes that are not valid in the file's encoding as U+FFFD (�) and say on "
+        "which lines, rather than refuse the file.",
+    ),
+]
 OnDup = Annotated[
     str,
     typer.Option(
@@ -136,13 +145,14 @@ def _mapped_rows(
     encoding: str | None,
     maps: list[str] | None,
     show_mapping: bool,
+    replaced: Replacements | None = None,
 ) -> Iterator[ImportRow] | None:
     """The file's rows, mapped to fields; None when only the mapping was asked for."""
     from tinycrm.formats.mapping import IGNORE, apply, map_headers, parse_overrides
     from tinycrm.formats.tabular import read_table
     from tinycrm.services.imports import ImportRow
 
-    table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding)
+    table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding, replaced=replaced)
     if table.fmt != "jsonl":
         table = _restore_headers(table)
     overrides = parse_overrides(maps or [])
@@ -217,6 +227,7 @@ def run_import(
     options: ImportOptions,
     rejects: str | None,
     quiet: bool,
+    replaced: Replacements | None = None,
 ) -> None:
     from tinycrm.services import import_deals, import_people
 
@@ -236,6 +247,36 @@ def run_import(
         if out is not None:
             _write_rejects(out, rejected)
     _report(result, rejected, options, quiet=quiet)
+    if replaced is not None and not quiet:
+        _report_replaced(replaced)
+
+
+def _report_replaced(replaced: Replacements) -> None:
+    """Where bytes that did not fit the file's encoding were read as U+FFFD."""
+    n = replaced.count
+    if not n:
+        return
+    where = ", ".join(f"line {r.line} (byte offset {r.offset})" for r in replaced.found[:SHOWN])
+    more = f" and {n - SHOWN} more" if n > SHOWN else ""
+    done(
+        f"{n} invalid byte sequence{'s' if n != 1 else ''} (not {replaced.codec}) read as "
+        f"U+FFFD: {where}{more}"
+    )
+
+
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """A byte the file's encoding cannot read: one line that says what to do about it."""
+    from tinycrm.errors import CrmError
+    from tinycrm.formats.decode import Undecodable
+
+    try:
+        yield
+    except Undecodable as error:
+        raise CrmError(
+            f"{error.message}; fix it, or import it as U+FFFD with --replace-invalid (or name "
+            f"the file's encoding with --encoding if it is not {error.codec})"
+        ) from None
 
 
 @contextmanager
@@ -373,7 +414,8 @@ def _import(noun: str, file: str, **kw: Any) -> None:
         kw.get("stage_map"),
         region=kw.get("region"),
     )
-    with _source(file) as stream:
+    replaced = _replacements(kw["replace_invalid"])
+    with _source(file) as stream, _decoding():
         rows = _mapped_rows(
             noun,
             file,
@@ -381,11 +423,24 @@ def _import(noun: str, file: str, **kw: Any) -> None:
             encoding=kw["encoding"],
             maps=kw["maps"],
             show_mapping=kw["show_mapping"],
+            replaced=replaced,
         )
         if rows is not None:
             run_import(
-                noun, rows, path=file, options=options, rejects=kw["rejects"], quiet=kw["quiet"]
+                noun,
+                rows,
+                path=file,
+                options=options,
+                rejects=kw["rejects"],
+                quiet=kw["quiet"],
+                replaced=replaced,
             )
+
+
+def _replacements(wanted: bool) -> Replacements | None:
+    from tinycrm.formats.decode import Replacements
+
+    return Replacements() if wanted else None
 
 
 def _file_command(noun: str, summary: str) -> None:
@@ -396,6 +451,7 @@ def _file_command(noun: str, summary: str) -> None:
         maps: Maps = None,
         show_mapping: ShowMapping = False,
         encoding: Encoding = None,
+        replace_invalid: ReplaceInvalid = False,
         on_duplicate: OnDup = "skip",
         skip_errors: SkipErrors = False,
         rejects: Rejects = None,
@@ -409,6 +465,7 @@ def _file_command(noun: str, summary: str) -> None:
             maps=maps,
             show_mapping=show_mapping,
             encoding=encoding,
+            replace_invalid=replace_invalid,
             on_duplicate=on_duplicate,
             skip_errors=skip_errors,
             rejects=rejects,
@@ -427,6 +484,7 @@ def contacts(
     maps: Maps = None,
     show_mapping: ShowMapping = False,
     encoding: Encoding = None,
+    replace_invalid: ReplaceInvalid = False,
     on_duplicate: OnDup = "skip",
     skip_errors: SkipErrors = False,
     rejects: Rejects = None,
@@ -453,6 +511,7 @@ def deals(
     maps: Maps = None,
     show_mapping: ShowMapping = False,
     encoding: Encoding = None,
+    replace_invalid: ReplaceInvalid = False,
     stage_map: Annotated[
         list[str] | None,
         typer.Option(
@@ -478,6 +537,7 @@ def deals(
 def vcard(
     file: File,
     encoding: Encoding = None,
+    replace_invalid: ReplaceInvalid = False,
     on_duplicate: OnDup = "skip",
     skip_errors: SkipErrors = False,
     rejects: Rejects = None,
@@ -492,15 +552,24 @@ def vcard(
 
     options = _options(on_duplicate, skip_errors, dry_run, create_owners=False, region=region)
     fields = identity_map("contacts")
-    with _source(file) as stream:
-        cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding)
+    replaced = _replacements(replace_invalid)
+    with _source(file) as stream, _decoding():
+        cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding, replaced=replaced)
         rows = (
             ImportRow(
                 card.line, (m := apply(fields, card)).values, m.custom, card.problem, card.values
             )
             for card in cards
         )
-        run_import("contacts", rows, path=file, options=options, rejects=rejects, quiet=quiet)
+        run_import(
+            "contacts",
+            rows,
+            path=file,
+            options=options,
+            rejects=rejects,
+            quiet=quiet,
+            replaced=replaced,
+        )
 
 
 @app.command("undo")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.decode import open_text
+from tinycrm.formats.decode import Replacements, open_text
 from tinycrm.words import plural
 
 FORMATS = ("auto", "csv", "tsv", "jsonl")
@@ -56,12 +56,18 @@ class Table:
 
 
 def read_table(
-    stream: BinaryIO, *, name: str, encoding: str | None = None, fmt: str = "auto"
+    stream: BinaryIO,
+    *,
+    name: str,
+    encoding: str | None = None,
+    fmt: str = "auto",
+    replaced: Replacements | None = None,
 ) -> Table:
-    """The table in a binary stream; `fmt="auto"` reads JSON lines when it starts with `{`."""
+    """The table in a binary stream; `fmt="auto"` reads JSON lines when it starts with `{`.
+    With `replaced`, bytes that do not fit the encoding are read as U+FFFD and listed there."""
     if fmt not in FORMATS:
         raise InvalidInput("format", fmt, "unknown format (use csv, tsv or jsonl)")
-    text = open_text(stream, name=name, encoding=encoding)
+    text = open_text(stream, name=name, encoding=encoding, replaced=replaced)
     head, lines = _peek(text.lines, SNIFF_LINES, SNIFF_CHARS)
     if fmt == "auto":
         fmt = _guess_format(head, name)

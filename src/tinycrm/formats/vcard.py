@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from tinycrm.errors import InvalidInput
 from tinycrm.formats import aliases
-from tinycrm.formats.decode import open_text
+from tinycrm.formats.decode import Replacements, open_text
 from tinycrm.formats.tabular import Record
 from tinycrm.formats.vcard_write import CUSTOM_PROPERTY, EXTRA_FIELDS, write_vcard
 from tinycrm.normalize import join_name
@@ -47,9 +47,16 @@ class Property:
         return {t.lower() for t in self.params.get("TYPE", [])}
 
 
-def read_vcards(stream: BinaryIO, *, name: str, encoding: str | None = None) -> Iterator[Record]:
-    """One record per card: `line` is its BEGIN:VCARD line; `problem` when it names nobody."""
-    text = open_text(stream, name=name, encoding=encoding)
+def read_vcards(
+    stream: BinaryIO,
+    *,
+    name: str,
+    encoding: str | None = None,
+    replaced: Replacements | None = None,
+) -> Iterator[Record]:
+    """One record per card: `line` is its BEGIN:VCARD line; `problem` when it names nobody.
+    With `replaced`, bytes that do not fit the encoding are read as U+FFFD and listed there."""
+    text = open_text(stream, name=name, encoding=encoding, replaced=replaced)
     return _cards(content_lines(text.lines), name=name, encoding=text.encoding)
 
 
