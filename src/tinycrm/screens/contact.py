@@ -175,6 +175,7 @@ class ContactScreen(ContactActions):
 
     def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
         from tinycrm.models import ContactUpdate
+        from tinycrm.normalize import phone_region
         from tinycrm.services.contacts import update_contact
 
         if values is None:
@@ -184,18 +185,20 @@ class ContactScreen(ContactActions):
             return
         st = self.state
 
-        def job(session: Session) -> str:
+        def job(session: Session) -> tuple[str, bool]:
             detail = update_contact(
                 session,
                 ref=str(self.contact_id),
                 data=ContactUpdate(**changed),
-                region=st.settings.region,
+                region=phone_region(st.settings.region, field="phone_region"),
                 now=st.now(),
             )
-            return detail.row.name
+            return detail.row.name, bool(changed.get("phone")) and not detail.phone_normalized
 
-        def saved(name: str) -> None:
-            self.notify(f"saved {name}")
+        def saved(result: tuple[str, bool]) -> None:
+            name, as_typed = result
+            kept = "; its phone is kept as typed, without +country" if as_typed else ""
+            self.notify(f"saved {name}{kept}")
             self.reload()
 
         self.db(job, saved, write=True)
