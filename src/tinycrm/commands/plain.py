@@ -25,6 +25,9 @@ except (ImportError, AttributeError):  # pragma: no cover - another Typer: leave
     RuntimeParam = None
 
 PLAIN = (str, int, bool)
+WHOLE = range(-(2**63), 2**63)
+"""The whole numbers an option takes: what a 64-bit integer column holds, so an id, a limit
+or a count is refused here, in one line, rather than overflowing deep in the database."""
 
 
 def install() -> None:
@@ -50,8 +53,9 @@ def _plain(param: Any) -> Any:
     if descriptor is None or descriptor.file_annotation is not None:
         return None
     info = descriptor.parameter_info
-    if any(getattr(info, a, None) is not None for a in ("min", "max", "parser")):
+    if getattr(info, "parser", None) is not None or getattr(info, "clamp", False):
         return None
+    low, high = getattr(info, "min", None), getattr(info, "max", None)
     if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1:
         return None
     target = descriptor.annotation
@@ -62,7 +66,15 @@ def _plain(param: Any) -> Any:
         target = args[0]
     if not (target in PLAIN or (isinstance(target, type) and issubclass(target, Enum))):
         return None
-    return _Plain(parameter_info=info, annotation=descriptor.annotation, target=target)
+    if (low is not None or high is not None) and target is not int:
+        return None
+    return _Plain(
+        parameter_info=info,
+        annotation=descriptor.annotation,
+        target=target,
+        low=WHOLE.start if low is None else max(int(low), WHOLE.start),
+        high=WHOLE.stop - 1 if high is None else min(int(high), WHOLE.stop - 1),
+    )
 
 
 if RuntimeParam is not None:
@@ -70,6 +82,8 @@ if RuntimeParam is not None:
     @dataclass(frozen=True)
     class _Plain(RuntimeParam):
         target: type
+        low: int = WHOLE.start
+        high: int = WHOLE.stop - 1
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             target = self.target
@@ -80,10 +94,17 @@ if RuntimeParam is not None:
                 return text
             if target is int:
                 try:
-                    return int(text.strip())
+                    number = int(text.strip())
                 except ValueError:
                     message = f"{text!r} is not a whole number"
                     raise BadParameter(message, ctx=ctx, param=param) from None
+                if number > self.high:
+                    message = f"{text!r} is too large (at most {self.high})"
+                    raise BadParameter(message, ctx=ctx, param=param)
+                if number < self.low:
+                    message = f"{text!r} is too small (at least {self.low})"
+                    raise BadParameter(message, ctx=ctx, param=param)
+                return number
             if target is bool:
                 word = text.strip().lower()
                 if word in ("1", "true", "yes", "y", "on"):

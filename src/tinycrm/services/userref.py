@@ -28,15 +28,31 @@ class UserLike(Protocol):
 U = TypeVar("U", bound=UserLike)
 
 
+MAX_ID = 2**63 - 1
+"""The largest id a table can hold: a larger number is no record's id (and would overflow
+the database's integer before it could say so)."""
+
+
 def is_id(ref: str) -> bool:
-    return ref.strip().lstrip("#").isdigit()
+    """`42` or `#42`: a number that can be an id (a longer one is a name, or nothing)."""
+    digits = ref.strip().lstrip("#")
+    if not digits.isdigit() or len(digits) > len(str(MAX_ID)):
+        return False
+    try:
+        return int(digits) <= MAX_ID
+    except ValueError:  # digits int() does not read, like ²: as_id says it is not an id
+        return True
 
 
 def as_id(ref: object, what: str) -> int:
+    """`ref` as an id; a number too large to be one matches no record."""
     try:
-        return int(str(ref).strip().lstrip("#"))
+        number = int(str(ref).strip().lstrip("#"))
     except ValueError:
         raise InvalidInput(what, ref, "not an id") from None
+    if abs(number) > MAX_ID:
+        raise NotFound(what, ref)
+    return number
 
 
 def pick_user(users: Sequence[U], ref: str) -> U:
