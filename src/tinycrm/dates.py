@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
 from tinycrm.errors import InvalidInput
+
+Moment = TypeVar("Moment", date, datetime)
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _UNIT_ALIASES = {
@@ -57,6 +59,15 @@ def parse_duration(text: str, *, field: str) -> timedelta:
         return timedelta(**{unit: int(match.group("n"))})
     except OverflowError:
         raise InvalidInput(field, text, "too far away") from None
+
+
+def earlier(moment: Moment, span: timedelta | int, *, field: str) -> Moment:
+    """`moment` less `span` (a whole number is days): the cutoff of "quiet for N days".
+    A span reaching back before the year 1 is an InvalidInput naming it, not an overflow."""
+    try:
+        return moment - (span if isinstance(span, timedelta) else timedelta(days=span))
+    except OverflowError:
+        raise InvalidInput(field, span, "reaches back before the year 1") from None
 
 
 def parse_datetime(

@@ -9,13 +9,14 @@ cost follows the screen size and not the number of deals or contacts.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from tinycrm.dates import earlier
 from tinycrm.models import (
     Activity,
     Company,
@@ -135,7 +136,7 @@ def board_cards(
         .offset(offset)
         .limit(limit)
     )
-    cutoff = now - timedelta(days=stale_days)
+    cutoff = earlier(now, stale_days, field="stale days")
     cards = []
     for (
         deal_id,

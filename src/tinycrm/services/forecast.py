@@ -10,6 +10,7 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, not_, select
 from sqlmodel import Session
 
+from tinycrm.dates import earlier
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, Stage, StageChange
 from tinycrm.services.aggregates import (
@@ -123,7 +124,7 @@ def pipeline(
     owner: str | None = None,
 ) -> list[PipelineRow]:
     """Open deals per open stage: how many, their value raw and weighted, and the stalled ones."""
-    cutoff = now - timedelta(days=stale_days)
+    cutoff = earlier(now, stale_days, field="stale days")
     # The deals touched lately are few: collect them once rather than probe for every deal.
     moved = select(CHANGES.c.deal_id).where(CHANGES.c.changed_at >= cutoff)
     touched = select(ACTIVITIES.c.deal_id).where(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
+from tinycrm.dates import earlier
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -293,7 +294,7 @@ def stale_records(
     """Owned leads (and open deals) that went quiet for `stale_after`, in id order."""
     if stale_after <= timedelta(0):
         raise InvalidInput("stale after", stale_after, "must be longer than zero")
-    cutoff = now - stale_after
+    cutoff = earlier(now, stale_after, field="stale after")
     leads = sql_select(col(Contact.id), col(Contact.full_name), col(Contact.owner_id)).where(
         *_quiet_leads(cutoff)
     )

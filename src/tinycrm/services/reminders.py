@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from tinycrm.dates import earlier
 from tinycrm.services.plain_sql import Sql
 from tinycrm.services.userref import pick_user
 
@@ -160,6 +161,7 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     closed already) or have had no activity for N days, and were not alerted on for that
     yet (all of them with `delivered_too`)."""
     today = opts.now.astimezone(opts.tz).date()
+    quiet_before = earlier(opts.now, opts.stale_after_days, field="stale after")
     query = _DEALS.format(
         quiet=_QUIET,
         owner="AND d.owner_id = :owner" if opts.owner_id is not None else "",
@@ -173,7 +175,7 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
         owner=opts.owner_id,
         close_by=today + timedelta(days=opts.close_within_days),
         today=today,
-        quiet_before=opts.now - timedelta(days=opts.stale_after_days),
+        quiet_before=quiet_before,
     ):
         id_, title, amount, currency, close, quiet, *marks, owner_name, company, contact = row
         close_day = Sql.day(close)
@@ -183,9 +185,7 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
             reasons.append("overdue")
         elif close_day is not None and (close_day - today).days <= opts.close_within_days:
             reasons.append("closing")
-        if quiet_since is not None and quiet_since < opts.now - timedelta(
-            days=opts.stale_after_days
-        ):
+        if quiet_since is not None and quiet_since < quiet_before:
             reasons.append("stale")
         found.append(
             Reminder(
