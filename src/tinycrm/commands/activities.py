@@ -33,7 +33,10 @@ Every = Annotated[
 ]
 Rrule = Annotated[
     str | None,
-    typer.Option(help="Repeat by an RFC 5545 rule, e.g. 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1'."),
+    typer.Option(
+        help="Repeat by an RFC 5545 rule, e.g. 'FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1' "
+        "(at most 500 characters)."
+    ),
 ]
 
 
@@ -87,7 +90,10 @@ def _kind(text: str) -> Any:
 def log(
     kind: Annotated[str, typer.Argument(help=f"What happened: {KINDS}.")],
     subject: Annotated[
-        str | None, typer.Argument(help="A short title (default: the note's first line).")
+        str | None,
+        typer.Argument(
+            help="A short title (default: the note's first line; at most 500 characters)."
+        ),
     ] = None,
     contact: Contact = None,
     company: Company = None,
@@ -120,7 +126,9 @@ def log(
 
 @app.command("schedule")
 def schedule(
-    subject: Annotated[str, typer.Argument(help="What to do, e.g. 'Send quote'.")],
+    subject: Annotated[
+        str, typer.Argument(help="What to do, e.g. 'Send quote' (at most 500 characters).")
+    ],
     due: Annotated[
         str,
         typer.Option(
@@ -267,7 +275,9 @@ def show(
 @app.command("edit")
 def edit(
     activity_id: Annotated[int, typer.Argument(help="Activity id.")],
-    subject: Annotated[str | None, typer.Option(help="New subject.")] = None,
+    subject: Annotated[
+        str | None, typer.Option(help="New subject (at most 500 characters).")
+    ] = None,
     note: Note = None,
     kind: Annotated[str | None, typer.Option(help=f"New kind: {KINDS}.")] = None,
     due: Annotated[str | None, typer.Option(help="New due time.")] = None,

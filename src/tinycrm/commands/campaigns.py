@@ -14,7 +14,10 @@ app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no
 
 Ref = Annotated[str, typer.Argument(help="Campaign id or name.")]
 Channel = Annotated[
-    str | None, typer.Option(help="event, email, ads, web, referral, partner … (free text).")
+    str | None,
+    typer.Option(
+        help="event, email, ads, web, referral, partner … (free text, at most 60 characters)."
+    ),
 ]
 Cost = Annotated[
     str | None,
@@ -38,7 +41,7 @@ def _cost(text: str | None, currency: str | None = None) -> tuple[int | None, st
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Name, e.g. 'Spring fair'.")],
+    name: Annotated[str, typer.Argument(help="Name, e.g. 'Spring fair' (at most 200 characters).")],
     channel: Channel = None,
     cost: Cost = None,
     start: Starts = None,
@@ -91,7 +94,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
 @app.command("edit")
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    name: Annotated[str | None, typer.Option(help="New name (at most 200 characters).")] = None,
     channel: Channel = None,
     cost: Cost = None,
     start: Starts = None,

@@ -16,12 +16,16 @@ app = typer.Typer(
 )
 
 Ref = Annotated[str, typer.Argument(help="Company id, name or web domain.")]
-Domain = Annotated[str | None, typer.Option(help="Web domain, e.g. acme.example.")]
-Industry = Annotated[str | None, typer.Option(help="Industry.")]
-City = Annotated[str | None, typer.Option(help="City.")]
-Country = Annotated[str | None, typer.Option(help="Country (name or code).")]
-Phone = Annotated[str | None, typer.Option(help="Main phone number.")]
-Website = Annotated[str | None, typer.Option(help="Web site address.")]
+Domain = Annotated[
+    str | None, typer.Option(help="Web domain, e.g. acme.example (at most 255 characters).")
+]
+Industry = Annotated[str | None, typer.Option(help="Industry (at most 120 characters).")]
+City = Annotated[str | None, typer.Option(help="City (at most 120 characters).")]
+Country = Annotated[
+    str | None, typer.Option(help="Country, name or code (at most 120 characters).")
+]
+Phone = Annotated[str | None, typer.Option(help="Main phone number (at most 60 characters).")]
+Website = Annotated[str | None, typer.Option(help="Web site address (at most 500 characters).")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id).")]
 Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
 Fields = Annotated[
@@ -46,7 +50,9 @@ LIST_COLUMNS = (
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Company name, e.g. 'Acme Ltd'.")],
+    name: Annotated[
+        str, typer.Argument(help="Company name, e.g. 'Acme Ltd' (at most 300 characters).")
+    ],
     domain: Domain = None,
     industry: Industry = None,
     city: City = None,
@@ -83,9 +89,9 @@ def add(
 
 @app.command("list")
 def list_(
-    industry: Industry = None,
-    city: City = None,
-    country: Country = None,
+    industry: Annotated[str | None, typer.Option(help="Only companies in this industry.")] = None,
+    city: Annotated[str | None, typer.Option(help="Only companies in this city.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only companies in this country.")] = None,
     owner: Owner = None,
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
@@ -154,7 +160,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
 @app.command("edit")
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    name: Annotated[str | None, typer.Option(help="New name (at most 300 characters).")] = None,
     domain: Domain = None,
     industry: Industry = None,
     city: City = None,

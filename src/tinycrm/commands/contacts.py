@@ -20,19 +20,23 @@ app = typer.Typer(help="People: add, list, show, edit and remove contacts.", no_
 
 STATUSES = "lead, prospect, customer or inactive"
 Ref = Annotated[str, typer.Argument(help="Contact id, email, or full name.")]
-Email = Annotated[str | None, typer.Option(help="Email address (stored lowercased).")]
+Email = Annotated[
+    str | None, typer.Option(help="Email address, stored lowercased (at most 320 characters).")
+]
 Phone = Annotated[
     str | None,
     typer.Option(
         help="Phone; without +country it is read in phone_region (else the locale's country), "
-        "and with neither it is kept as typed."
+        "and with neither it is kept as typed (at most 60 characters)."
     ),
 ]
-Title = Annotated[str | None, typer.Option(help="Job title.")]
+Title = Annotated[str | None, typer.Option(help="Job title (at most 200 characters).")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company id or name.")]
 Owner = Annotated[str | None, typer.Option(help="Owning user (name, email or id).")]
 Status = Annotated[str | None, typer.Option(help=f"Lifecycle status: {STATUSES}.")]
-Source = Annotated[str | None, typer.Option(help="Where the contact came from.")]
+Source = Annotated[
+    str | None, typer.Option(help="Where the contact came from (at most 200 characters).")
+]
 Note = Annotated[str | None, typer.Option("--note", help="Free notes.")]
 Birthday = Annotated[
     str | None,
@@ -47,8 +51,8 @@ Fields = Annotated[
 CampaignOpt = Annotated[
     str | None, typer.Option("--campaign", help="Source campaign (id or name; '' for none).")
 ]
-First = Annotated[str | None, typer.Option("--first", help="First name.")]
-Last = Annotated[str | None, typer.Option("--last", help="Last name.")]
+First = Annotated[str | None, typer.Option("--first", help="First name (at most 200 characters).")]
+Last = Annotated[str | None, typer.Option("--last", help="Last name (at most 200 characters).")]
 
 LIST_COLUMNS = ("id", "name", "email", "phone", "company", "title", "status", "owner", "tags")
 
@@ -67,7 +71,9 @@ def _status(text: str | None) -> object:
 
 @app.command("add")
 def add(
-    name: Annotated[str | None, typer.Argument(help="Full name, e.g. 'Li Wei'.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="Full name, e.g. 'Li Wei' (at most 400 characters).")
+    ] = None,
     first: First = None,
     last: Last = None,
     email: Email = None,
@@ -78,7 +84,10 @@ def add(
     status: Status = None,
     source: Source = None,
     campaign: CampaignOpt = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeat for more.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Tag, at most 100 characters; repeat for more."),
+    ] = None,
     note: Note = None,
     field: Fields = None,
     birthday: Birthday = None,
@@ -187,7 +196,8 @@ def list_(
         str | None,
         typer.Option(
             metavar="NAME",
-            help="Save these filters as a named segment (replacing one of that name).",
+            help="Save these filters as a named segment (replacing one of that name; "
+            "at most 200 characters).",
         ),
     ] = None,
     sort: Annotated[
@@ -318,7 +328,9 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
 @app.command("edit")
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New full name.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="New full name (at most 400 characters).")
+    ] = None,
     first: First = None,
     last: Last = None,
     email: Email = None,
@@ -329,7 +341,9 @@ def edit(
     status: Status = None,
     source: Source = None,
     campaign: CampaignOpt = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Add this tag.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Add this tag (at most 100 characters).")
+    ] = None,
     untag: Annotated[list[str] | None, typer.Option("--untag", help="Remove this tag.")] = None,
     note: Note = None,
     field: Fields = None,

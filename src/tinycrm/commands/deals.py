@@ -79,7 +79,10 @@ def _list_row(row: Any, now: Any) -> dict[str, Any]:
 
 @app.command("add")
 def add(
-    title: Annotated[str, typer.Argument(help="What is being sold, e.g. 'Acme renewal'.")],
+    title: Annotated[
+        str,
+        typer.Argument(help="What is being sold, e.g. 'Acme renewal' (at most 300 characters)."),
+    ],
     amount: Amount = None,
     currency: Currency = None,
     company: Company = None,
@@ -194,14 +197,16 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
 @app.command("edit")
 def edit(
     deal_id: DealId,
-    title: Annotated[str | None, typer.Option(help="New title.")] = None,
+    title: Annotated[str | None, typer.Option(help="New title (at most 300 characters).")] = None,
     amount: Amount = None,
     currency: Currency = None,
     company: Company = None,
     contact: Contact = None,
     owner: Owner = None,
     close: Close = None,
-    reason: Annotated[str | None, typer.Option(help="Why it was lost.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why it was lost (at most 500 characters).")
+    ] = None,
     campaign: Campaign = None,
 ) -> None:
     """Change a deal; only the options given change (use `deal move` for the stage)."""
@@ -234,7 +239,8 @@ def move(
     deal_id: DealId,
     stage: Annotated[str, typer.Argument(help="Stage to move to (see `crm stage list`).")],
     reason: Annotated[
-        str | None, typer.Option(help="Why, when moving to a lost stage (optional).")
+        str | None,
+        typer.Option(help="Why, when moving to a lost stage (optional; at most 500 characters)."),
     ] = None,
     force: Force = False,
 ) -> None:
@@ -273,7 +279,8 @@ def won(deal_id: DealId) -> None:
 def lost(
     deal_id: DealId,
     reason: Annotated[
-        str | None, typer.Option(help="Why it was lost, e.g. price (optional).")
+        str | None,
+        typer.Option(help="Why it was lost, e.g. price (optional). At most 500 characters."),
     ] = None,
     force: Force = False,
 ) -> None:

@@ -83,7 +83,8 @@ def qualify(
         bool, typer.Option("--deal", help="Also open a deal at the first stage.")
     ] = False,
     title: Annotated[
-        str | None, typer.Option(help="The deal's title (default: the lead's name).")
+        str | None,
+        typer.Option(help="The deal's title (default: the lead's name; at most 300 characters)."),
     ] = None,
     amount: Annotated[
         str | None, typer.Option(help="The deal's amount, e.g. 12500 or €900.")
@@ -115,7 +116,9 @@ def qualify(
 @app.command("drop")
 def drop(
     ref: Ref,
-    reason: Annotated[str, typer.Option(help="Why: junk, duplicate, not a fit …")],
+    reason: Annotated[
+        str, typer.Option(help="Why: junk, duplicate, not a fit … (at most 200 characters).")
+    ],
 ) -> None:
     """Drop a lead: it becomes inactive, with the reason, and leaves its owner."""
     from tinycrm.services import leads

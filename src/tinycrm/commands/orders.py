@@ -123,9 +123,12 @@ def pay(
     amount: Annotated[str, typer.Option(help="Amount received, in the order's currency.")],
     on: Annotated[str | None, typer.Option("--date", help="Day received (default: today).")] = None,
     method: Annotated[
-        str | None, typer.Option(help="transfer, card, cash, cheque … (free text).")
+        str | None,
+        typer.Option(help="transfer, card, cash, cheque … (free text, at most 40 characters)."),
     ] = None,
-    reference: Annotated[str | None, typer.Option(help="Bank or receipt reference.")] = None,
+    reference: Annotated[
+        str | None, typer.Option(help="Bank or receipt reference (at most 200 characters).")
+    ] = None,
     allow_overpay: Annotated[
         bool, typer.Option("--allow-overpay", help="Accept more than is outstanding.")
     ] = False,

@@ -31,7 +31,7 @@ def list_(fmt: FormatOption = Format.table) -> None:
 
 @app.command("add")
 def add(
-    name: Name,
+    name: Annotated[str, typer.Argument(help="Stage name (at most 100 characters).")],
     probability: Annotated[int, typer.Option(help="Chance of winning a deal here, 0-100 %.")],
     before: Before = None,
 ) -> None:
@@ -47,7 +47,9 @@ def add(
 @app.command("edit")
 def edit(
     name: Name,
-    rename: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    rename: Annotated[
+        str | None, typer.Option("--name", help="New name (at most 100 characters).")
+    ] = None,
     probability: Annotated[int | None, typer.Option(help="New probability, 0-100 %.")] = None,
     before: Before = None,
 ) -> None:

@@ -55,7 +55,12 @@ def _score(csat: int | None) -> str:
 
 @app.command("open")
 def open_(
-    subject: Annotated[str, typer.Argument(help="What the customer needs, e.g. 'Invoice wrong'.")],
+    subject: Annotated[
+        str,
+        typer.Argument(
+            help="What the customer needs, e.g. 'Invoice wrong' (at most 500 characters)."
+        ),
+    ],
     contact: Annotated[str | None, typer.Option(help="Contact id, email or name.")] = None,
     company: Annotated[
         str | None, typer.Option(help="Company id or name (default: the contact's).")
@@ -246,7 +251,9 @@ def _read(body: str | None, file: str | None) -> str:
 
 @kb.command("add")
 def kb_add(
-    title: Annotated[str, typer.Argument(help="The question or problem it answers.")],
+    title: Annotated[
+        str, typer.Argument(help="The question or problem it answers (at most 300 characters).")
+    ],
     body: Annotated[str | None, typer.Option(help="The answer.")] = None,
     file: Annotated[
         str | None, typer.Option(help="Read the answer from this file ('-' for stdin).")

@@ -13,7 +13,7 @@ from tinycrm.words import plural
 app = typer.Typer(help="The team: reps and managers who own records.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
-Email = Annotated[str | None, typer.Option(help="Email address.")]
+Email = Annotated[str | None, typer.Option(help="Email address (at most 320 characters).")]
 Role = Annotated[str | None, typer.Option(help="admin, manager or rep.")]
 Quota = Annotated[
     str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, 12k/month.")
@@ -43,7 +43,9 @@ def _changes(email: str | None, role: str | None, quota: str | None) -> dict[str
 
 @app.command("add")
 def add(
-    name: Annotated[str, typer.Argument(help="Full name, e.g. 'Ana Ruiz'.")],
+    name: Annotated[
+        str, typer.Argument(help="Full name, e.g. 'Ana Ruiz' (at most 200 characters).")
+    ],
     email: Email = None,
     role: Role = None,
     quota: Quota = None,
@@ -84,7 +86,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
 @app.command("edit")
 def edit(
     ref: Ref,
-    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    name: Annotated[str | None, typer.Option(help="New name (at most 200 characters).")] = None,
     email: Email = None,
     role: Role = None,
     quota: Quota = None,

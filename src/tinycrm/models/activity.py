@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, event, func, inspect, select, update
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Input, UTCDateTime, utcnow
 from tinycrm.models.deal import Deal
 
 
@@ -113,14 +113,14 @@ def _keep_last_activity(_mapper: Any, conn: Any, target: Activity) -> None:
         conn.execute(refresh_last_activity(sorted(ids)))
 
 
-class ActivityCreate(ActivityBase):
+class ActivityCreate(ActivityBase, Input):
     contact: str | None = None
     company: str | None = None
     deal: int | None = None
     owner: str | None = None
 
 
-class ActivityUpdate(SQLModel):
+class ActivityUpdate(Input):
     kind: ActivityKind | None = None
     subject: str | None = None
     body: str | None = None

@@ -1,12 +1,17 @@
-"""Column types shared by every table."""
+"""Column types shared by every table, and the limits typed text is held to: an input
+model's and a column's, each refused in one line naming the field."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from pydantic import ValidationError
+from sqlalchemy import DateTime, event, inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
+
+from tinycrm.errors import InvalidInput
 
 # Named constraints let migrations drop and alter them on every backend (SQLite batch mode too).
 SQLModel.metadata.naming_convention = {
@@ -44,3 +49,56 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Input(SQLModel):
+    """A model built from what a person typed (an XCreate or XUpdate): a value it refuses is
+    one InvalidInput naming the field and the rule, never pydantic's report of several lines.
+    """
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise invalid_input(exc) from None
+
+
+def invalid_input(exc: ValidationError) -> InvalidInput:
+    """The first thing pydantic refused, as one line: `title: too long (…; at most 300)`."""
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "value"
+    typed = error.get("input")
+    if error["type"] == "string_too_long" and isinstance(typed, str):
+        return too_long(field, typed, error["ctx"]["max_length"])
+    reason = error["msg"][:1].lower() + error["msg"][1:]
+    shown = typed if isinstance(typed, str | int | float) and len(str(typed)) <= 100 else None
+    return InvalidInput(field, shown, reason)
+
+
+def too_long(field: str, text: str, limit: int) -> InvalidInput:
+    return InvalidInput(field, None, f"too long ({len(text):,} characters; at most {limit:,})")
+
+
+_SHOWN_AS = {"name_key": "name", "full_name": "name"}
+"""Columns derived from what was typed, reported under the field the user gave."""
+
+
+@event.listens_for(Session, "before_flush")
+def _check_lengths(session: Session, _context: Any, _instances: Any) -> None:
+    """Text written through the ORM, by either face, holds at most its column's declared
+    length (PostgreSQL would refuse a longer value with a driver error, SQLite keep it)."""
+    for row in (*session.new, *session.dirty):
+        check_lengths(row)
+
+
+def check_lengths(row: Any) -> None:
+    """Refuse the first value set on `row` (all of a new row's, only the changed ones of a
+    loaded row) that is longer than its column allows."""
+    state = inspect(row)
+    for attr in state.mapper.column_attrs:
+        limit = getattr(attr.columns[0].type, "length", None)
+        value = state.dict.get(attr.key)
+        if limit is None or not isinstance(value, str) or len(value) <= limit:
+            continue
+        if state.pending or state.attrs[attr.key].history.added:
+            raise too_long(_SHOWN_AS.get(attr.key, attr.key), value, limit)

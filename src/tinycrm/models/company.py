@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Input, UTCDateTime, utcnow
 
 
 class CompanyBase(SQLModel):
@@ -39,12 +39,12 @@ class Company(CompanyBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class CompanyCreate(CompanyBase):
+class CompanyCreate(CompanyBase, Input):
     owner: str | None = None
     custom: dict[str, Any] = Field(default_factory=dict)
 
 
-class CompanyUpdate(SQLModel):
+class CompanyUpdate(Input):
     name: str | None = None
     domain: str | None = None
     industry: str | None = None

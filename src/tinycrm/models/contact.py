@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Input, UTCDateTime, utcnow
 
 
 class ContactStatus(StrEnum):
@@ -82,8 +82,8 @@ class ContactDate(SQLModel, table=True):
     year: int | None = None
 
 
-class ContactCreate(ContactBase):
-    name: str | None = None
+class ContactCreate(ContactBase, Input):
+    name: str | None = Field(default=None, max_length=400)
     """A full name, split into first and last when those are not given."""
     company: str | None = None
     owner: str | None = None
@@ -92,8 +92,8 @@ class ContactCreate(ContactBase):
     custom: dict[str, Any] = Field(default_factory=dict)
 
 
-class ContactUpdate(SQLModel):
-    name: str | None = None
+class ContactUpdate(Input):
+    name: str | None = Field(default=None, max_length=400)
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None

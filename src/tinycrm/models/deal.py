@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Input, UTCDateTime, utcnow
 
 
 class StageKind(StrEnum):
@@ -111,7 +111,7 @@ class StageChange(SQLModel, table=True):
     changed_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
-class DealCreate(DealBase):
+class DealCreate(DealBase, Input):
     currency: str | None = None  # type: ignore[assignment]
     stage: str | None = None
     company: str | None = None
@@ -120,7 +120,7 @@ class DealCreate(DealBase):
     campaign: str | None = None
 
 
-class DealUpdate(SQLModel):
+class DealUpdate(Input):
     title: str | None = None
     amount_minor: int | None = None
     currency: str | None = None

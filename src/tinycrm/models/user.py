@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Input, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -38,11 +38,11 @@ class User(UserBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class UserCreate(UserBase):
+class UserCreate(UserBase, Input):
     pass
 
 
-class UserUpdate(SQLModel):
+class UserUpdate(Input):
     name: str | None = None
     email: str | None = None
     role: Role | None = None
