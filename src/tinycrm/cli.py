@@ -8,6 +8,7 @@ Every error a user can cause becomes one line on stderr and an exit code (2 bad 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Annotated, Any
 
@@ -50,6 +51,8 @@ class CrmGroup(TyperGroup):
         except BrokenPipeError:
             _reader_went_away()
         except Exception as exc:
+            if (refused := _refused_by_system(exc)) is not None:
+                fail(refused, 2)
             if os.environ.get("CRM_DEBUG"):
                 raise
             fail(
@@ -71,9 +74,31 @@ def _reader_went_away() -> None:
     sys.exit(0)
 
 
+def _refused_by_system(exc: Exception) -> str | None:
+    """What the system refused of a value the user gave (a file name too long, a folder that
+    is not there, a NUL character the OS cannot take): bad input, said in one line, not a
+    bug. None for anything else."""
+    from tinycrm.errors import shown
+
+    if isinstance(exc, OSError):
+        what = f" {shown(exc.filename)}" if exc.filename is not None else ""
+        return f"cannot use{what}: {exc.strerror or exc}"
+    if isinstance(exc, ValueError) and str(exc).startswith("embedded null"):
+        return "a file name or value has a NUL character (\\0) in it"
+    return None
+
+
 def fail(message: str, code: int) -> None:
-    sys.stderr.write(f"crm: error: {message}\n")
+    """One line on stderr, whatever the message holds: a line break or a terminal control
+    character in a value the user gave is shown escaped (`\\n`, `\\x1b`)."""
+    line = _CONTROL.sub(lambda c: c.group().encode("unicode_escape").decode("ascii"), message)
+    sys.stderr.write(f"crm: error: {line}\n")
     sys.exit(code)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""Line breaks and terminal control characters: C0, DEL, C1, and the Unicode line and
+paragraph separators."""
 
 
 def _version(value: bool) -> None:
