@@ -20,7 +20,9 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")  # a Monday
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setenv("CRM_PHONE_REGION", "US")
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 @pytest.fixture
@@ -334,6 +336,7 @@ def test_tables_show_brackets_as_written(tmp_path: Path) -> None:
     """Cell text is text, never rich markup: `[urgent]` and `[/]` print as typed."""
     crm = Crm()
     db = str(tmp_path / "crm.db")
+    crm("--db", db, "init")
     crm("--db", db, "contact", "add", "Ann [urgent] Lee", "--title", "[bold]Boss[/]")
     listed = crm("--db", db, "contact", "list").out
     shown = crm("--db", db, "contact", "show", "1").out

@@ -22,7 +22,9 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")  # a locale that says nothing of ¥
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 def stored(db_url: str, model: Any, *columns: str) -> list[tuple[object, ...]]:

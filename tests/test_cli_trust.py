@@ -19,7 +19,9 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")  # a Monday
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 @pytest.fixture

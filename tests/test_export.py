@@ -37,7 +37,9 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", T)  # a Monday
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 @pytest.fixture

@@ -244,6 +244,7 @@ def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_NOW", "2026-10-01T09:00:00+00:00")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     run = Crm()
+    run("init")  # only `crm init` makes a named database
     run("user", "add", "Ann Lee")
     run("user", "add", "Bob Stone")
     run("contact", "add", "Li Wei", "--email", "li@acme.example", "--status", "lead")

@@ -22,6 +22,7 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
     run = Crm()
+    run("init")  # only `crm init` makes a named database
     for name in ("Ann", "Bob", "Cy", "Di"):
         run("contact", "add", name, "--status", "customer")
     paid = {1: [300, 200, 100], 2: [30], 3: [200]}

@@ -289,6 +289,7 @@ def test_a_receivables_table_shows_a_page_and_says_so(
     monkeypatch.setattr(order_commands, "TABLE_LIMIT", 1)
     crm = Crm()
     db = str(tmp_path / "crm.db")
+    crm("--db", db, "init")
     for name, amount in (("Acme", "900"), ("Globex", "700")):
         crm("--db", db, "company", "add", name)
         crm("--db", db, "deal", "add", f"{name} deal", "--amount", amount, "--company", name)

@@ -325,6 +325,7 @@ def test_a_due_date_without_a_time_is_due_when_the_working_day_starts(
     monkeypatch.setenv("CRM_TIMEZONE", zone)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")  # Monday 08:00, local
     crm = Crm()
+    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Call back", "--due", typed)
     shown = crm("activity", "list", "--format", "json").json()[0]
     assert "when" in shown, shown
@@ -346,6 +347,7 @@ def test_workday_start_comes_from_the_config_file(
     monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")
     crm = Crm()
+    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Call back", "--due", "tomorrow")
     due = crm("activity", "list", "--format", "json").json()[0]["when"]
     assert datetime.fromisoformat(due) == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
@@ -365,6 +367,7 @@ def test_a_deal_added_won_with_a_past_close_date_closed_that_day(
     monkeypatch.setenv("CRM_TIMEZONE", zone)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")
     crm = Crm()
+    crm("init")  # only `crm init` makes a named database
     crm("deal", "add", "Old sale", "--stage", "won", "--close", "2017-04-01", "--amount", "500")
     crm("deal", "add", "New sale", "--stage", "won", "--close", "2027-01-01", "--amount", "70")
 

@@ -15,7 +15,9 @@ from tinycrm.config import load_settings
 def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    return Crm()
+    run = Crm()
+    run("init")  # only `crm init` makes a named database
+    return run
 
 
 def phone_of(crm: Crm, ref: str) -> tuple[str, str | None]:

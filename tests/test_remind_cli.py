@@ -34,6 +34,7 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("CRM_NOW", "2026-11-02T08:00")
     run = Crm()
+    run("init")  # only `crm init` makes a named database
     run("user", "add", "Ana Reyes", "--email", "ana@shop.example")
     run("user", "add", "Max Both", "--role", "manager")
     run("company", "add", "Acme Ltd")
@@ -137,7 +138,8 @@ def test_a_missing_database_is_one_line_and_is_not_created(tmp_path: Path) -> No
     missing = tmp_path / "nowhere.db"
     ran = Crm()("--db", str(missing), "remind", ok=False)
     assert (ran.code, ran.out) == (2, "")
-    assert ran.err == f"crm: error: no database at {missing} (run 'crm init' or pass --db)\n"
+    made_by = f"`crm init --db {missing}` creates one"
+    assert ran.err == f"crm: error: no database at {missing}; {made_by}\n"
     assert not missing.exists()
 
 
@@ -452,6 +454,7 @@ def test_remind_through_sqlalchemy_on_each_backend(
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", MONDAY)
     crm = Crm()
+    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00")
     crm("contact", "add", "Dee", "--birthday", "1990-11-24")
     assert crm("remind").out == (

@@ -121,6 +121,7 @@ def test_every_noun_survives_export_and_import(
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setenv("CRM_DB", str(tmp_path / "first.db"))
     first = Crm()
+    first("init")  # only `crm init` makes a named database
     build(first)
     files = {}
     for noun in NOUNS:
@@ -131,6 +132,7 @@ def test_every_noun_survives_export_and_import(
     monkeypatch.setenv("CRM_DB", str(tmp_path / "second.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-24T15:00:00+00:00")  # a day later: times must travel
     second = Crm()
+    second("init")  # only `crm init` makes a named database
     for noun in NOUNS:
         second("import", noun, str(files[noun]), "--create-owners")
     after = {noun: exported(second, noun) for noun in NOUNS}

@@ -85,7 +85,7 @@ def test_migrated_schema_matches_models(db: Database) -> None:
 def test_missing_file_without_create_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "nope.db"
     with pytest.raises(
-        DatabaseError, match=r"^no database at .*nope\.db \(run `crm init` first\)$"
+        DatabaseError, match=r"^no database at .*nope\.db; `crm init --db .*nope\.db` creates one$"
     ):
         open_database(load_settings(db_path=str(path)), create=False)
     assert not path.exists()

@@ -317,6 +317,7 @@ def cli(tmp_path: Path, crm_env: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30")
     run = Crm()
+    run("init")  # only `crm init` makes a named database
     run("user", "add", "Ana Reyes")
     run("user", "add", "Bo Chen")
     run("company", "add", "Acme Ltd")

@@ -145,9 +145,11 @@ def root(
 
 
 def _run_tui() -> None:
+    state = common.state()
+    state.database()  # a database that is not there is refused before the screen changes
     from tinycrm.tui import run
 
-    run(common.state())
+    run(state)
 
 
 def tui() -> None:
@@ -158,7 +160,7 @@ def tui() -> None:
 def init() -> None:
     """Create the database (or bring an older one up to date) and say where it is."""
     state = common.state()
-    db = state.database()
+    db = state.database(create=True)
     typer.echo(f"database ready: {common.describe(db)}")
 
 
@@ -168,6 +170,7 @@ def demo() -> None:
     from tinycrm.words import counted
 
     state = common.state()
+    state.database(create=True)
     with state.session(write=True) as session:
         summary = load_demo(session, now=state.now(), currency=state.settings.currency)
     made = "users companies contacts deals activities orders payments tickets".split()

@@ -76,6 +76,12 @@ class Settings:
         return "sqlite:///" + str(self.sqlite_path)
 
     @property
+    def named_database(self) -> bool:
+        """Whether a database was named (`--db`, CRM_DB, CRM_DATABASE_URL or the config
+        file) rather than the default file, which is created on first use."""
+        return bool(self.database_url or self.db_path)
+
+    @property
     def sqlite_path(self) -> Path:
         return Path(self.db_path).expanduser() if self.db_path else data_dir() / "crm.db"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from shlex import quote
 
 
 def shown(value: object) -> str:
@@ -85,3 +86,12 @@ class NeedsForce(Conflict):
 
 class DatabaseError(CrmError):
     """The database cannot be opened or used (missing, locked, too new)."""
+
+
+class NoDatabase(DatabaseError):
+    """No database where one was named: only `crm init` makes one (and `crm demo`, `crm
+    restore`, and the default file on first use), so a mistyped path is never a new, empty
+    database that "has no deals"."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(f"no database at {path}; `crm init --db {quote(str(path))}` creates one")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlmodel import Session
 
 from tinycrm.config import Settings
-from tinycrm.errors import DatabaseError
+from tinycrm.errors import DatabaseError, NoDatabase
 from tinycrm.revision import HEAD_REVISION
 
 if TYPE_CHECKING:
@@ -156,12 +156,16 @@ def _operational_error(db: Database, exc: SQLAlchemyDatabaseError) -> DatabaseEr
 
 
 def open_database(settings: Settings, *, create: bool = True) -> Database:
-    """Open (creating and upgrading as needed) the database the settings name."""
+    """Open (upgrading as needed) the database the settings name; a SQLite file that is
+    not there is created only with `create`."""
+    from tinycrm.services.plain_sql import database_exists
+
     url = settings.url
     path = sqlite_file(url)
-    if path is not None and not create and not path.exists():
-        raise DatabaseError(f"no database at {path} (run `crm init` first)")
-    if path is not None and path.exists():
+    exists = path is not None and database_exists(path)
+    if path is not None and not create and not exists:
+        raise NoDatabase(path)
+    if path is not None and exists:
         check_sqlite_file(path)
     db = Database(engine=make_engine(url), settings=settings)
     try:

@@ -36,11 +36,15 @@ class AppState:
 
         return load_settings(db_path=self.db_path)
 
-    def database(self) -> Database:
+    def database(self, *, create: bool = False) -> Database:
+        """The database, opened once. A named SQLite file that is not there is refused
+        unless `create` (`crm init`, `crm demo`): a mistyped `--db` is not a new, empty
+        database. The default file is created on first use."""
         if self._db is None:
             from tinycrm.store import open_database
 
-            self._db = open_database(self.settings)
+            create = create or not self.settings.named_database
+            self._db = open_database(self.settings, create=create)
         return self._db
 
     def close(self) -> None:

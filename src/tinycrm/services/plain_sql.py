@@ -5,6 +5,7 @@ importing SQLModel alone costs several times a whole run."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from tinycrm.errors import CrmError, DatabaseError
+from tinycrm.errors import DatabaseError, NoDatabase
 from tinycrm.revision import HEAD_REVISION
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
@@ -103,12 +104,29 @@ def _database_error(exc: Exception) -> Exception:
     return exc
 
 
+def database_exists(path: Path) -> bool:
+    """Whether there is a file at `path`; a name the system cannot take (too long, a NUL
+    character) is a DatabaseError naming it."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise DatabaseError(f"cannot use {path} as the database: {exc.strerror}") from None
+    except ValueError:  # a NUL character
+        raise DatabaseError(f"cannot use {str(path)!r} as the database: a NUL character") from None
+    return True
+
+
 def open_sqlite(path: Path) -> Sql | None:
     """The SQLite file with the standard library, or None when its schema is not the one
     this code expects (the caller then opens it the slow way, which upgrades it)."""
-    if not path.exists():
-        raise CrmError(f"no database at {path} (run 'crm init' or pass --db)")
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    if not database_exists(path):
+        raise NoDatabase(path)
+    try:
+        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    except sqlite3.Error as exc:  # a folder, a file it may not read
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
