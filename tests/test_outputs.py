@@ -20,7 +20,7 @@ from tinycrm.config import load_settings
 from tinycrm.formats import outfile
 from tinycrm.formats.cells import FORMULA_STARTS
 from tinycrm.formats.csv_write import CsvWriter
-from tinycrm.models import Contact, ImportBatch
+from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, KbArticle, User
 from tinycrm.services.filters import ContactFilter
 from tinycrm.store import open_database, session_scope
 
@@ -325,3 +325,69 @@ def test_a_rejects_file_that_fails_half_way_imports_nothing(
     assert ran.err == f"crm: error: --rejects: {full_disk}: {str(rejects)!r}\n"
     assert (count(db_url, Contact), count(db_url, ImportBatch)) == (0, 0)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(("r.csv", ".r.csv"))] == []
+
+
+# 4. Text that cannot be stored: NUL and other control characters ------------------------
+
+CANNOT = "which cannot be stored (tab and line breaks can)"
+NUL = f"holds a NUL character (U+0000), {CANNOT}"
+TYPED = [
+    (("contact", "add", "a\x00b"), Contact, f"first_name: {NUL}: 'a\\x00b'"),
+    (
+        ("contact", "add", "Li", "--note", "x\x1b[2Jy"),
+        Contact,
+        f"notes: holds a control character (U+001B), {CANNOT}: 'x\\x1b[2Jy'",
+    ),
+    (("contact", "add", "Li", "--email", "li\x00@x.example"), Contact, "email: holds a NUL"),
+    (("company", "add", "Acme\x00"), Company, f"name: {NUL}: 'Acme\\x00'"),
+    (("company", "add", "Acme", "--field", "k=v\x01"), Company, "custom.k: holds a control"),
+    (("deal", "add", "Big\x00deal", "--amount", "5"), Deal, f"title: {NUL}: 'Big\\x00deal'"),
+    (("activity", "log", "call", "--note", "a\x00b"), Activity, f"subject: {NUL}: 'a\\x00b'"),
+    (("kb", "add", "T", "--body", "a\x00b"), KbArticle, f"body: {NUL}: 'a\\x00b'"),
+    (("user", "add", "Ann\x00", "--email", "ann@x.example"), User, "name: holds a NUL"),
+]
+
+
+@pytest.mark.parametrize(("args", "model", "message"), TYPED)
+def test_text_typed_with_a_control_character_is_refused(
+    crm: Crm, db_url: str, args: tuple[str, ...], model: type, message: str
+) -> None:
+    ran = crm(*args, ok=False)
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err.startswith(f"crm: error: {message}") and ran.err.count("\n") == 1, ran.err
+    assert count(db_url, model) == 0
+
+
+def test_an_article_read_from_stdin_with_a_nul_is_refused_by_its_line(
+    crm: Crm, db_url: str
+) -> None:
+    ran = crm("kb", "add", "Reset", "--file", "-", input="Step one\nStep \x00two\n", ok=False)
+    assert (ran.code, ran.err) == (2, f"crm: error: body: {NUL}, on line 2\n")
+    assert count(db_url, KbArticle) == 0
+    crm("kb", "add", "Reset", "--file", "-", input="Step\tone\r\nStep two\n")
+    assert crm("kb", "show", "1", "-f", "json").json()["body"] == "Step\tone\nStep two"
+
+
+VCARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Li Wei\r\nNOTE:bad\x00note\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nNOTE:tab\there\\nand a line\r\nEND:VCARD\r\n"
+)
+IMPORTS = [
+    ("contacts", 'Name,Notes\nLi Wei,"a\x1b[2Jb"\nAnn Lee,"tab\there\nand a line"\n', 2),
+    ("contacts", 'Name,Notes\nLi Wei,a\x07b\nAnn Lee,"tab\there\nand a line"\n', 2),
+    ("vcard", VCARDS, 1),
+]
+
+
+@pytest.mark.parametrize(("noun", "data", "line"), IMPORTS)
+def test_an_imported_record_with_a_control_character_is_rejected_by_its_line(
+    crm: Crm, tmp_path: Path, db_url: str, noun: str, data: str, line: int
+) -> None:
+    path = write(tmp_path, data, "in.vcf" if noun == "vcard" else "in.csv")
+    ran = crm("import", noun, path, ok=False)
+    assert ran.code == 2 and ran.err.startswith(f"line {line}: notes: holds a "), ran.err
+    assert count(db_url, Contact) == 0
+    crm("import", noun, path, "--skip-errors")
+    [ann] = crm("contact", "list", "-f", "json").json()
+    note = crm("contact", "show", str(ann["id"]), "-f", "json").json()["notes"]
+    assert (ann["name"], note) == ("Ann Lee", "tab\there\nand a line")

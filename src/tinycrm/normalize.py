@@ -131,3 +131,53 @@ def clean(text: str | None) -> str | None:
         return None
     text = text.strip()
     return text or None
+
+
+_NOT_STORED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+"""C0 control characters other than tab, line feed and carriage return; lone surrogates."""
+SHOWN_UP_TO = 80
+"""Longer text is named by the line its character is on, not shown whole."""
+
+
+def bad_character(text: str) -> str | None:
+    """Why tinycrm does not store `text` (`holds a NUL character (U+0000)…`), or None.
+
+    It refuses a control character other than tab and line breaks (a NUL breaks the
+    programs that read the text back, an escape drives the terminal it is printed on) and a
+    lone surrogate (bytes that were never text). Refused rather than stripped: text is never
+    changed behind the user's back."""
+    if text.isprintable():  # nearly all text: one pass in C
+        return None
+    found = _NOT_STORED.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    code = f"U+{ord(char):04X}"
+    if "\ud800" <= char <= "\udfff":
+        return f"holds bytes that are not text ({code})"
+    what = "a NUL character" if char == "\x00" else "a control character"
+    return f"holds {what} ({code}), which cannot be stored (tab and line breaks can)"
+
+
+def check_text(value: object, *, field: str) -> None:
+    """Refuse (InvalidInput, exit 2) a value `bad_character` finds fault with, itself or,
+    for a list or a dict (custom fields), any key or value inside it."""
+    if isinstance(value, str):
+        if reason := bad_character(value):
+            raise _refused(field, value, reason)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, field=field)
+            check_text(item, field=f"{field}.{key}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_text(item, field=field)
+
+
+def _refused(field: str, text: str, reason: str) -> InvalidInput:
+    """The value shown when it is short and one line, else the line of the text it is on."""
+    if len(text) <= SHOWN_UP_TO and "\n" not in text:
+        return InvalidInput(field, text, reason)
+    found = _NOT_STORED.search(text)
+    line = text.count("\n", 0, found.start() if found else 0) + 1
+    return InvalidInput(field, None, f"{reason}, on line {line}")

@@ -112,6 +112,7 @@ def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
     """A session that commits when the block ends and rolls everything back on any error."""
     bind = db.engine.execution_options(crm_write=True) if write else db.engine
     session = Session(bind=bind, expire_on_commit=False)
+    event.listen(session, "before_flush", _refuse_bad_text)
     try:
         yield session
         if write:
@@ -124,6 +125,20 @@ def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _refuse_bad_text(session: Session, _context: object, _instances: object) -> None:
+    """No text holding a NUL or another control character reaches the database, whichever
+    face or service writes it (`normalize.check_text`): the flush, and so the command,
+    fails with one line naming the field. Imports write in bulk and check each row."""
+    from tinycrm.normalize import check_text
+
+    for record in (*session.new, *session.dirty):
+        state = inspect(record)
+        for attr in state.mapper.column_attrs:
+            key = attr.key
+            if key in state.dict and (state.pending or state.attrs[key].history.added):
+                check_text(state.dict[key], field=key)
 
 
 @contextmanager

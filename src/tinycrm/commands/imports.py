@@ -168,7 +168,7 @@ def _mapped_rows(
             r.line,
             restore((m := apply(header_map, r)).values),
             restore(m.custom),
-            r.problem,
+            m.problem,
             r.values,
         )
         for r in table.rows
@@ -557,7 +557,7 @@ def vcard(
         cards = read_vcards(cast(BinaryIO, stream), name=file, encoding=encoding, replaced=replaced)
         rows = (
             ImportRow(
-                card.line, (m := apply(fields, card)).values, m.custom, card.problem, card.values
+                card.line, (m := apply(fields, card)).values, m.custom, m.problem, card.values
             )
             for card in cards
         )

@@ -18,6 +18,7 @@ from functools import cache
 from tinycrm.errors import InvalidInput
 from tinycrm.formats import aliases
 from tinycrm.formats.tabular import Record
+from tinycrm.normalize import bad_character
 
 CUSTOM_PREFIX = "custom:"
 IGNORE = "-"
@@ -257,7 +258,20 @@ def apply(header_map: HeaderMap, record: Record) -> MappedRow:
         _combine(values, {r: record.values.get(h, "").strip() for h, r in header_map.roles.items()})
     if extras:
         _add_extras(custom, extras)
-    return MappedRow(record.line, values, custom, record.problem)
+    return MappedRow(record.line, values, custom, record.problem or _bad_text(values, custom))
+
+
+def _bad_text(values: dict[str, str], custom: dict[str, str]) -> str | None:
+    """Why the row cannot be stored as it is (`notes: holds a NUL character…`), or None:
+    the rule of `normalize.bad_character`, for every field and custom field kept."""
+    if "".join((*values.values(), *custom.values(), *custom)).isprintable():
+        return None
+    for key, text in (*values.items(), *custom.items()):
+        if reason := bad_character(key):
+            return f"column {key!r}: {reason}"
+        if reason := bad_character(text):
+            return f"{key}: {reason}"
+    return None
 
 
 def _other(header_map: HeaderMap, header: str, text: str, custom: dict[str, str]) -> None:
