@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
 from tinycrm.errors import Conflict, DatabaseError
@@ -133,8 +133,6 @@ def _prepare(conn: Connection, revision: str) -> list[Table]:
 
 
 def _revision_of(conn: Connection) -> str | None:
-    from sqlalchemy import inspect, text
-
     if not inspect(conn).has_table(ALEMBIC_TABLE):
         return None
     return conn.execute(text(f"SELECT version_num FROM {ALEMBIC_TABLE}")).scalar()
