@@ -391,3 +391,30 @@ def test_an_imported_record_with_a_control_character_is_rejected_by_its_line(
     [ann] = crm("contact", "list", "-f", "json").json()
     note = crm("contact", "show", str(ann["id"]), "-f", "json").json()["notes"]
     assert (ann["name"], note) == ("Ann Lee", "tab\there\nand a line")
+
+
+QP_CARD = (
+    b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Zo\xc3\xab Faure\r\n"
+    b"NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:caf=E9 =\r\nau lait\r\nEND:VCARD\r\n"
+)
+
+
+def test_a_quoted_printable_byte_that_is_no_text_is_refused_unless_replaced(
+    crm: Crm, tmp_path: Path, db_url: str
+) -> None:
+    path = tmp_path / "qp.vcf"
+    path.write_bytes(QP_CARD)
+    assert QP_CARD.index(b"=E9") == 89
+    ran = crm("import", "vcard", str(path), ok=False)
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == (
+        f"crm: error: file: byte 0xe9 at line 4 (byte offset 89) is not valid utf-8: "
+        f"{str(path)!r}; fix it, or import it as U+FFFD with --replace-invalid (or name the "
+        "file's encoding with --encoding if it is not utf-8)\n"
+    )
+    assert count(db_url, Contact) == 0
+    ran = crm("import", "vcard", str(path), "--replace-invalid")
+    assert ran.out.splitlines()[-1] == (
+        "1 invalid byte sequence (not utf-8) read as U+FFFD: line 4 (byte offset 89)"
+    )
+    assert crm("contact", "show", "Zoë Faure", "-f", "json").json()["notes"] == "caf\ufffd au lait"

@@ -63,6 +63,8 @@ class Text:
     encoding: str
     lines: Iterator[str]
     """Each physical line with its line break (`\\n`, `\\r\\n` or `\\r`), decoded lazily."""
+    bom: int = 0
+    """Bytes of byte-order mark before the first line."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def open_text(
     if replaced is not None:
         replaced.codec = codec
     reader = _Reader(codec, name, bom, replaced)
-    return Text(codec, reader.lines(prefix[bom:], stream))
+    return Text(codec, reader.lines(prefix[bom:], stream), bom)
 
 
 def read_prefix(stream: BinaryIO, size: int = PREFIX_BYTES) -> bytes:

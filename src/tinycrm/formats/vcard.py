@@ -9,7 +9,6 @@ It streams: one card at a time, unfolded line by line.
 from __future__ import annotations
 
 import codecs
-import quopri
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import BinaryIO
 
 from tinycrm.errors import InvalidInput
 from tinycrm.formats import aliases
-from tinycrm.formats.decode import Replacements, open_text
+from tinycrm.formats.decode import Replaced, Replacements, Text, Undecodable, open_text
 from tinycrm.formats.tabular import Record
 from tinycrm.formats.vcard_write import CUSTOM_PROPERTY, EXTRA_FIELDS, write_vcard
 from tinycrm.normalize import join_name
@@ -41,6 +40,9 @@ class Property:
     params: dict[str, list[str]]
     value: str
     """Decoded from quoted-printable, still backslash-escaped."""
+    invalid: list[tuple[int, bytes]] = field(default_factory=list)
+    """Quoted-printable bytes that are not text in the value's charset (read as U+FFFD):
+    where their escape starts in the content line, and the bytes."""
 
     @property
     def types(self) -> set[str]:
@@ -57,7 +59,8 @@ def read_vcards(
     """One record per card: `line` is its BEGIN:VCARD line; `problem` when it names nobody.
     With `replaced`, bytes that do not fit the encoding are read as U+FFFD and listed there."""
     text = open_text(stream, name=name, encoding=encoding, replaced=replaced)
-    return _cards(content_lines(text.lines), name=name, encoding=text.encoding)
+    placed = _Placed(text)
+    return _cards(content_lines(placed), name=name, placed=placed, replaced=replaced)
 
 
 # Lines ----------------------------------------------------------------------------------
@@ -91,10 +94,12 @@ def parse_line(line: str, encoding: str = "utf-8") -> Property | None:
     if match is None:
         return None
     params = _params(match.group("params"))
-    value = match.group("value")
+    value, invalid = match.group("value"), list[Where]()
     if "QUOTED-PRINTABLE" in (e.upper() for e in params.get("ENCODING", [])):
-        value = _from_quoted_printable(value, params.get("CHARSET", [encoding])[0])
-    return Property(match.group("name").upper(), params, value)
+        charset = params.get("CHARSET", [encoding])[0]
+        value, invalid = _from_quoted_printable(value, charset, encoding)
+        invalid = [(match.start("value") + at, bad) for at, bad in invalid]
+    return Property(match.group("name").upper(), params, value, invalid)
 
 
 def _params(text: str) -> dict[str, list[str]]:
@@ -108,27 +113,105 @@ def _params(text: str) -> dict[str, list[str]]:
     return params
 
 
-def _from_quoted_printable(value: str, charset: str) -> str:
+Where = tuple[int, bytes]
+"""A place in a text, and the bytes found there."""
+_QP_TOKEN = re.compile(r"=(?:\n|\Z)|=[0-9A-Fa-f]{2}|.", re.DOTALL)
+"""A soft line break (no bytes), an escaped byte, or a character standing for itself."""
+
+
+def _from_quoted_printable(value: str, charset: str, encoding: str) -> tuple[str, list[Where]]:
+    """The text of a quoted-printable value, and where bytes that are not text in `charset`
+    are (their escape's place in `value`, the bytes), each read as U+FFFD. Characters
+    written as they are stand for their bytes in the file's `encoding`."""
+    codec, written = _codec(charset), _codec(encoding)
+    raw, origin = bytearray(), []
+    for token in _QP_TOKEN.finditer(value):
+        text = token.group()
+        data = b"" if text in ("=\n", "=") else _token_bytes(text, written)
+        raw += data
+        origin += [token.start()] * len(data)
+    out, invalid, start = [], [], 0
+    while True:
+        try:
+            out.append(bytes(raw[start:]).decode(codec))
+            break
+        except UnicodeDecodeError as error:
+            first, end = start + error.start, start + error.end
+            out += [bytes(raw[start:first]).decode(codec), "\ufffd"]
+            invalid.append((origin[first], bytes(raw[first:end])))
+            start = end
+    return "".join(out).replace("\r\n", "\n"), invalid
+
+
+def _token_bytes(text: str, codec: str) -> bytes:
+    if text.startswith("=") and len(text) == 3:
+        return bytes([int(text[1:], 16)])
+    return text.encode(codec, "surrogateescape")
+
+
+def _codec(name: str) -> str:
+    """A codec for a CHARSET parameter: its own, UTF-8 for an unknown one or a wide one."""
     try:
-        codec = codecs.lookup(charset).name
+        codec = codecs.lookup(name).name
     except LookupError:
-        codec = "utf-8"
-    if codec.startswith(("utf-16", "utf-32")):
-        codec = "utf-8"
-    raw = quopri.decodestring(value.encode(codec, "replace"))
-    return raw.decode(codec, "replace").replace("\r\n", "\n")
+        return "utf-8"
+    return "utf-8" if codec.startswith(("utf-16", "utf-32")) else codec
+
+
+class _Placed:
+    """The physical lines of a stream, remembering where the recent ones start (in bytes),
+    so that a bad byte inside a quoted-printable value is named by its byte offset too."""
+
+    KEPT = 1000
+    """Lines remembered: a property longer than this is named by its line only."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+        self.starts: dict[int, int] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        encoder = codecs.getincrementalencoder(self.text.encoding)("surrogateescape")
+        offset = self.text.bom
+        for number, line in enumerate(self.text.lines, 1):
+            self.starts[number] = offset
+            self.starts.pop(number - self.KEPT, None)
+            offset += len(encoder.encode(line))
+            yield line
+
+    def where(self, number: int, line: str, at: int, bad: bytes) -> Replaced:
+        """Bytes whose escape starts at `at` in the content line `line`, which starts on
+        physical line `number` (quoted-printable soft breaks are its line breaks)."""
+        before = line[:at]
+        physical = number + before.count("\n")
+        column = before[before.rfind("\n") + 1 :]
+        start = self.starts.get(physical)
+        if start is None:
+            return Replaced(physical, -1, bad)
+        return Replaced(physical, start + len(column.encode(self.text.encoding, "replace")), bad)
 
 
 # Cards ----------------------------------------------------------------------------------
 
 
-def _cards(lines: Iterable[tuple[int, str]], *, name: str, encoding: str) -> Iterator[Record]:
+def _cards(
+    lines: Iterable[tuple[int, str]],
+    *,
+    name: str,
+    placed: _Placed,
+    replaced: Replacements | None,
+) -> Iterator[Record]:
     card: Card | None = None
     depth, found = 0, False
+    encoding = placed.text.encoding
     for number, line in lines:
         prop = parse_line(line, encoding)
         if prop is None:
             continue
+        for at, bad in prop.invalid:  # as decode does for bytes of the file itself
+            where = placed.where(number, line, at, bad)
+            if replaced is None:
+                raise Undecodable(name, _codec(prop.params.get("CHARSET", [encoding])[0]), where)
+            replaced.add(where)
         marker = prop.value.strip().upper() == "VCARD"
         if prop.name == "BEGIN" and marker:
             found = True
