@@ -384,6 +384,9 @@ OVER_THE_LIMIT = [
         "name: too long (101 characters; at most 100)",
     ),
     (("user", "edit", "1", "--name", "u" * 201), "name: too long (201 characters; at most 200)"),
+    # within the limit, but its comparison key (ß folds to ss) is not
+    (("company", "add", "ß" * 300), "name: too long (600 characters; at most 300)"),
+    (("user", "add", "ß" * 200), "name: too long (400 characters; at most 200)"),
 ]
 
 

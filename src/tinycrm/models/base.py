@@ -2,7 +2,7 @@
 model's and a column's, each refused in one line naming the field."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import DateTime, event, inspect
@@ -51,6 +51,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+M = TypeVar("M", bound=SQLModel)
+
+
 class Input(SQLModel):
     """A model built from what a person typed (an XCreate or XUpdate): a value it refuses is
     one InvalidInput naming the field and the rule, never pydantic's report of several lines.
@@ -63,10 +66,20 @@ class Input(SQLModel):
             raise invalid_input(exc) from None
 
 
+def validated(model: type[M], data: Any, **options: Any) -> M:
+    """`model.model_validate(data, **options)` for a row built from what was typed: what it
+    refuses (a name whose folded comparison key outgrows the column) is one InvalidInput."""
+    try:
+        return model.model_validate(data, **options)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+
+
 def invalid_input(exc: ValidationError) -> InvalidInput:
     """The first thing pydantic refused, as one line: `title: too long (…; at most 300)`."""
     error = exc.errors()[0]
     field = ".".join(str(part) for part in error["loc"]) or "value"
+    field = _SHOWN_AS.get(field, field)
     typed = error.get("input")
     if error["type"] == "string_too_long" and isinstance(typed, str):
         return too_long(field, typed, error["ctx"]["max_length"])

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal, DealStatus, User
-from tinycrm.models.base import utcnow
+from tinycrm.models.base import utcnow, validated
 from tinycrm.money import Money
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
@@ -89,7 +89,7 @@ def create_company(
         created_at=now or utcnow(),
         updated_at=now or utcnow(),
     )
-    company = Company.model_validate(values)
+    company = validated(Company, values)
     session.add(company)
     session.flush()
     return get_company(session, ref=str(company.id))

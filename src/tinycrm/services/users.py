@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Activity, Deal, DealStatus, QuotaPeriod, User, UserCreate, UserUpdate
-from tinycrm.models.base import utcnow
+from tinycrm.models.base import utcnow, validated
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean, name_key, normalize_email
 from tinycrm.services.refs import resolve_user
@@ -67,7 +67,8 @@ def create_user(
         raise InvalidInput("name", data.name, "a user needs a name")
     email = normalize_email(data.email)
     _check_unique(session, name=name, email=email)
-    user = User.model_validate(
+    user = validated(
+        User,
         data,
         update={
             "name": name,
