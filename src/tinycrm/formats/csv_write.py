@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any, TextIO
 
 from tinycrm.errors import CrmError
-from tinycrm.formats.cells import safe_cell
+from tinycrm.formats.cells import FORMULA_STARTS, safe_cell
 from tinycrm.money import Money, decimals
 
 Cells = Sequence[Any]
@@ -41,7 +41,11 @@ class CsvWriter:
 
 def safe_cells(cells: Cells) -> Cells:
     """The row with each text cell made safe for a spreadsheet (`cells.safe_cell`)."""
-    return [safe_cell(c) if type(c) is str else c for c in cells]
+    return [safe_cell(c) if type(c) is str and c[:1] in _CHECKED else c for c in cells]
+
+
+_CHECKED = frozenset((*FORMULA_STARTS, "'"))
+"""First characters of the text cells `safe_cell` may change (the others it leaves)."""
 
 
 def _as_is(cells: Cells) -> Cells:
