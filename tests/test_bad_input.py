@@ -411,7 +411,7 @@ async def test_the_app_keeps_the_same_limits(
 ) -> None:
     """A form in the app goes through the same validation: a title one character too long
     brings the form back, as typed, with the same line as the command line's."""
-    from tests.test_tui_support import demo_database, make_app, settle
+    from tests.test_tui_support import demo_database, make_app, notices, settle
     from tinycrm.screens.dialogs import FormDialog
 
     path = demo_database(tmp_path / "crm.db")
@@ -425,7 +425,7 @@ async def test_the_app_keeps_the_same_limits(
         await settle(pilot)
         assert isinstance(pilot.app.screen, FormDialog)
         assert pilot.app.screen.values()["title"] == "t" * 301
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices(pilot.app)]
     assert messages == ["title: too long (301 characters; at most 300)"]
 
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, settle
+from tests.test_tui_support import ACTOR, database, demo_database, make_app, notices, settle
 from tinycrm.models import Deal, DealStatus, Stage, StageChange, User
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.deal import DealScreen
@@ -105,7 +105,7 @@ async def test_move_left_of_the_first_stage_is_refused_with_a_notification(demo:
         await settle(pilot)
         await pilot.press("less_than_sign")
         await settle(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices(pilot.app)]
     assert messages == [f"deal #{LEAD_FIRST} is already at the first open stage"]
     assert stage_changes(demo, LEAD_FIRST) == []
 
@@ -138,7 +138,7 @@ async def test_lost_needs_a_reason_and_escape_changes_nothing(demo: Path) -> Non
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(pilot.app.screen, FormDialog)  # still asking
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices(pilot.app)]
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, BoardScreen)
@@ -188,7 +188,7 @@ async def test_new_deal_with_a_bad_amount_is_refused(demo: Path) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, BoardScreen)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices(pilot.app)]
     assert messages[0] == "title: please fill this in"
     assert messages[1].startswith("amount: ")
     db = database(demo)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, settle
+from tests.test_tui_support import database, demo_database, make_app, notices, settle
 from tinycrm.models import Activity, ActivityCreate, ActivityKind, User
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.dialogs import HelpScreen
@@ -111,7 +111,7 @@ async def test_done_snooze_and_reschedule(demo: Path) -> None:
         assert [i.id for i in screen.rows] == [81]
         await pilot.press("d")
         await settle(pilot)
-        messages = [n.message for n in pilot.app._notifications]
+        messages = [n.message for n in notices(pilot.app)]
     moved = activity(demo, OVERDUE)
     assert moved.due_at == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     assert moved.snoozed_until is None  # a new due time starts its reminders afresh

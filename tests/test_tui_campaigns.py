@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, make_app, palette, settle
+from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
 from tinycrm.models import Campaign, Contact, ContactCreate, DealCreate
 from tinycrm.models.user import UserCreate
@@ -82,7 +82,7 @@ def line(app: CrmApp, selector: str) -> str:
 
 
 def errors(app: CrmApp) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+    return [n.message for n in notices(app) if n.severity == "error"]
 
 
 def campaigns(path: Path) -> list[tuple[object, ...]]:

@@ -11,7 +11,15 @@ from sqlmodel import col, select
 from textual.widgets import DataTable, Input
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, rendered, settle
+from tests.test_tui_support import (
+    ACTOR,
+    database,
+    demo_database,
+    make_app,
+    notices,
+    rendered,
+    settle,
+)
 from tinycrm.models import Activity, Contact, Deal, User
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.contacts import ContactsScreen
@@ -89,7 +97,7 @@ async def test_log_call_schedule_and_edit_from_contact_detail(demo: Path) -> Non
         await pilot.pause()
         await pilot.press("tab", *"-new", "ctrl+s")  # email gets a suffix... refused below
         await settle(pilot)
-        refused = [n.message for n in pilot.app._notifications if n.severity == "error"]
+        refused = [n.message for n in notices(pilot.app) if n.severity == "error"]
     logged, scheduled = activities(demo)[before:]
     db = database(demo)
     with session_scope(db, write=False) as session:

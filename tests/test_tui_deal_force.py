@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, settle
+from tests.test_tui_support import database, demo_database, make_app, notices, settle
 from tinycrm.models import Deal, Order, Payment
 from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.dialogs import ChoiceDialog
@@ -66,7 +66,7 @@ async def _ask_to_lose(pilot: Pilot[None]) -> tuple[str, list[str]]:
 
 
 def _errors(app: App[Any]) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+    return [n.message for n in notices(app) if n.severity == "error"]
 
 
 async def test_losing_a_won_deal_with_money_asks_and_cancel_keeps_it_won(demo: Path) -> None:
@@ -89,7 +89,7 @@ async def test_confirming_marks_it_lost_and_keeps_the_orders(demo: Path) -> None
         await _ask_to_lose(pilot)
         await pilot.press("enter")  # mark it lost anyway
         await settle(pilot)
-        notes = [n.message for n in pilot.app._notifications]
+        notes = [n.message for n in notices(pilot.app)]
         assert _errors(pilot.app) == []
         assert "marked lost" in notes
     assert stored(demo) == (("lost", "cancelled"), [1_000_000], [250_000])

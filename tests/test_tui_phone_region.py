@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, settle
+from tests.test_tui_support import database, demo_database, make_app, notices, settle
 from tinycrm.models import Contact
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.store import session_scope
@@ -52,7 +52,7 @@ async def test_the_contact_form_reads_the_phone_in_the_region(
         pilot.app.screen.query_one("#field-phone").value = "138 0013 8002"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot)
-        notes = [n.message for n in pilot.app._notifications]
+        notes = [n.message for n in notices(pilot.app)]
     db = database(demo)
     with session_scope(db, write=False) as session:
         contact = session.get(Contact, 3)
@@ -75,5 +75,5 @@ async def test_an_unknown_phone_region_is_named_in_the_app(
         pilot.app.screen.query_one("#field-phone").value = "138 0013 8002"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot)
-        errors = [n.message for n in pilot.app._notifications if n.severity == "error"]
+        errors = [n.message for n in notices(pilot.app) if n.severity == "error"]
     assert errors == ["phone_region: not a region code (ISO 3166, e.g. CN, US, FR): 'CHINA'"]

@@ -15,7 +15,9 @@ from tests.test_tui_support import (
     database,
     demo_database,
     make_app,
+    notices,
     palette,
+    recording,
     rendered,
     settle,
 )
@@ -46,7 +48,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def errors(app: CrmApp) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+    return [n.message for n in notices(app) if n.severity == "error"]
 
 
 async def test_claim_a_lead_from_the_pool(demo: Path) -> None:
@@ -78,13 +80,13 @@ async def test_claiming_with_no_user_says_how_to_be_one(
 ) -> None:
     monkeypatch.delenv("CRM_USER", raising=False)
     monkeypatch.setenv("CRM_CONFIG", str(demo.parent / "none.toml"))
-    app = CrmApp(AppState(db_path=str(demo)))
+    app = recording(CrmApp(AppState(db_path=str(demo))))
     async with app.run_test(size=SIZE) as pilot:
         pilot.app.push_screen(ContactScreen(POOL_LEAD))
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
-        said = [(n.severity, n.message) for n in pilot.app._notifications]
+        said = [(n.severity, n.message) for n in notices(pilot.app)]
     db = database(demo)
     with session_scope(db, write=False) as session:
         lead = session.get(Contact, POOL_LEAD)

@@ -4,7 +4,10 @@ over it, and a way to wait until every database worker has answered."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from rich.console import Console
 from sqlmodel import delete
@@ -34,8 +37,38 @@ def demo_database(path: Path, *, aftersale: bool = True) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Notice:
+    message: str
+    severity: str
+
+
+_NOTICES: WeakKeyDictionary[CrmApp, list[Notice]] = WeakKeyDictionary()
+
+
 def make_app(path: Path) -> CrmApp:
-    return CrmApp(AppState(db_path=str(path), as_user=ACTOR))
+    """The app over the database, keeping every notice it shows: Textual drops a notice
+    from the screen when its time is up, which on a loaded machine can be before a test
+    reads it."""
+    return recording(CrmApp(AppState(db_path=str(path), as_user=ACTOR)))
+
+
+def recording(app: CrmApp) -> CrmApp:
+    """The app, keeping every notice it shows for `notices`."""
+    seen = _NOTICES.setdefault(app, [])
+    shown = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        seen.append(Notice(str(message), options.get("severity", "information")))
+        shown(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app
+
+
+def notices(app: object) -> list[Notice]:
+    """Every notice the app has shown, oldest first."""
+    return _NOTICES.get(app, [])  # type: ignore[call-overload]
 
 
 def database(path: Path) -> Database:

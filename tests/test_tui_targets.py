@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, make_app, palette, settle
+from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
 from tinycrm.models import CompanyCreate, Contact, ContactCreate, OwnerChange, Segment, User
 from tinycrm.models.user import UserCreate
@@ -82,11 +82,11 @@ def status(app: CrmApp) -> str:
 
 
 def errors(app: CrmApp) -> list[str]:
-    return [n.message for n in app._notifications if n.severity == "error"]
+    return [n.message for n in notices(app) if n.severity == "error"]
 
 
 def messages(app: CrmApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notices(app)]
 
 
 async def open_contacts(pilot: Pilot[None]) -> None:
