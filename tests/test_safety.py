@@ -86,8 +86,7 @@ def test_remind_killed_while_printing_prints_the_same_reminders_again(
         "INSERT INTO activities (kind, subject, due_at, alert_at, custom, created_at) "
         "VALUES ('task', ?, ?, ?, '{}', ?)",
         [
-            (f"Call customer number {i:05d} about the renewal", due, due, due)
-            for i in range(3000)
+            (f"Call customer number {i:05d} about the renewal", due, due, due) for i in range(3000)
         ],  # fmt: skip
     )
     conn.commit()
