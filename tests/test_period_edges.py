@@ -27,7 +27,7 @@ from tinycrm.config import load_settings
 from tinycrm.dates import day_start
 from tinycrm.models import ActivityCreate, ActivityKind, DealCreate
 from tinycrm.services import activities, deals
-from tinycrm.services.funnel import funnel
+from tinycrm.services.funnel import conversion, funnel
 from tinycrm.services.import_deals import import_deals
 from tinycrm.services.imports import ImportOptions, ImportRow
 from tinycrm.services.performance import performance
@@ -152,6 +152,8 @@ def assert_reports_match(db: Database, written: list[Written], kind: str, edge: 
             assert team.activities == want_won, period.label
             won_row = next(r for r in funnel(s, period=period, currency="EUR") if r.kind == "won")
             assert (won_row.reached, won_row.reached_minor) == (want_won, want_minor)
+            first = conversion(s, period=period)[0]  # every deal entered the first stage
+            assert (first.entered, first.moved_on, first.lost) == (want_won, want_won, 0)
             service = service_report(s, period=period, now=NOW, tz=tz)
             assert service.total.opened == want_won, period.label
         if kind != "day":
