@@ -332,7 +332,7 @@ def test_a_rejects_file_that_fails_half_way_imports_nothing(
 CANNOT = "which cannot be stored (tab and line breaks can)"
 NUL = f"holds a NUL character (U+0000), {CANNOT}"
 TYPED = [
-    (("contact", "add", "a\x00b"), Contact, f"first_name: {NUL}: 'a\\x00b'"),
+    (("contact", "add", "a\x00b"), Contact, f"name: {NUL}: 'a\\x00b'"),
     (
         ("contact", "add", "Li", "--note", "x\x1b[2Jy"),
         Contact,
@@ -342,7 +342,7 @@ TYPED = [
     (("company", "add", "Acme\x00"), Company, f"name: {NUL}: 'Acme\\x00'"),
     (("company", "add", "Acme", "--field", "k=v\x01"), Company, "custom.k: holds a control"),
     (("deal", "add", "Big\x00deal", "--amount", "5"), Deal, f"title: {NUL}: 'Big\\x00deal'"),
-    (("activity", "log", "call", "--note", "a\x00b"), Activity, f"subject: {NUL}: 'a\\x00b'"),
+    (("activity", "log", "call", "--note", "a\x00b"), Activity, f"body: {NUL}: 'a\\x00b'"),
     (("kb", "add", "T", "--body", "a\x00b"), KbArticle, f"body: {NUL}: 'a\\x00b'"),
     (("user", "add", "Ann\x00", "--email", "ann@x.example"), User, "name: holds a NUL"),
 ]

@@ -64,6 +64,12 @@ class Input(SQLModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise invalid_input(exc) from None
+        # Refused here, before a service looks the text up: PostgreSQL refuses a NUL even
+        # in a query's parameter, which would otherwise answer before the flush's check.
+        from tinycrm.normalize import check_text
+
+        for key in self.model_fields_set:
+            check_text(getattr(self, key), field=key)
 
 
 def validated(model: type[M], data: Any, **options: Any) -> M:
