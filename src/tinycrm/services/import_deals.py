@@ -9,7 +9,7 @@ the funnel and conversion reports then work on imported history as on native his
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +23,6 @@ from tinycrm.models import (
     Contact,
     Deal,
     DealStatus,
-    Stage,
     StageChange,
     StageKind,
 )
@@ -32,6 +31,7 @@ from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
+from tinycrm.services.import_prep import Snapshot, Spill, StageRow
 from tinycrm.services.imports import (
     BulkWriter,
     ImportOptions,
@@ -82,15 +82,14 @@ STATUS_WORDS = {
 class Pipeline:
     """The configured stages, and the user's `--stage-map` on top of their names."""
 
-    def __init__(self, session: Session, stage_map: dict[str, str]) -> None:
-        stages = list(session.exec(select(Stage).order_by(col(Stage.position))))
+    def __init__(self, stages: Sequence[StageRow], stage_map: dict[str, str]) -> None:
         self.by_key = {s.name_key: s for s in stages}
         self.open = [s for s in stages if s.kind == StageKind.open]
         self.closing = {
             kind: next(s for s in stages if s.kind == kind)
             for kind in (StageKind.won, StageKind.lost)
         }
-        self.mapped: dict[str, Stage] = {}
+        self.mapped: dict[str, StageRow] = {}
         for source, target in stage_map.items():
             if name_key(target) not in self.by_key:
                 raise CrmError(
@@ -99,7 +98,7 @@ class Pipeline:
                 )
             self.mapped[name_key(source)] = self.by_key[name_key(target)]
 
-    def stage(self, text: str | None) -> Stage | None:
+    def stage(self, text: str | None) -> StageRow | None:
         if not text:
             return None
         key = name_key(text)
@@ -111,7 +110,7 @@ class Pipeline:
             )
         return found
 
-    def path_to(self, stage: Stage) -> list[Stage]:
+    def path_to(self, stage: StageRow) -> list[StageRow]:
         """The open stages up to and including `stage` (all of them for a closed one)."""
         if stage.kind != StageKind.open:
             return self.open
@@ -123,17 +122,26 @@ class DealImport(RecordImport):
     columns = DEAL_COLUMNS
     keys = {"external_id": ("external_id", table_of(Deal).c.external_id)}
 
-    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
-        super().__init__(session, options, result)
-        self.pipeline = Pipeline(session, options.stage_map)
-        self.companies = Companies(session, self.batch_id, options)
-        self.campaigns = ImportCampaigns(session, options.currency, options.now)
-        self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
+    def __init__(
+        self, session: Session, options: ImportOptions, result: ImportResult, seen: Snapshot
+    ) -> None:
+        super().__init__(session, options, result, seen)
         self.people: dict[str, int | None] = {}
         self.contacts_created = 0
 
-    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
-        super().run(rows, progress)
+    def convert_against(self, seen: Snapshot) -> None:
+        super().convert_against(seen)
+        self.pipeline = Pipeline(seen.stages, self.options.stage_map)
+
+    def begin(self) -> None:
+        super().begin()
+        session, options = self.session, self.options
+        self.companies = Companies(session, self.batch_id, options)
+        self.campaigns = ImportCampaigns(session, options.currency, options.now)
+        self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
+
+    def write(self, spill: Spill) -> None:
+        super().write(spill)
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
@@ -203,8 +211,8 @@ class DealImport(RecordImport):
 
     def _history(self, deal: dict[str, Any]) -> list[dict[str, Any]]:
         """Every open stage up to the one reached, at creation; then won or lost at closing."""
-        final: Stage = deal.pop("_stage")
-        reached: Stage = deal.pop("_reached")
+        final: StageRow = deal.pop("_stage")
+        reached: StageRow = deal.pop("_reached")
         rows, before = [], None
         for step in self.pipeline.path_to(reached):
             rows.append(self._change(deal, before, step.id, deal["created_at"]))
@@ -282,7 +290,7 @@ class DealImport(RecordImport):
         created = given or min(now, closed)
         return created, max(closed, created)
 
-    def _stages(self, f: dict[str, str]) -> tuple[Stage, Stage, DealStatus]:
+    def _stages(self, f: dict[str, str]) -> tuple[StageRow, StageRow, DealStatus]:
         """(the stage to store, the last open stage it reached, its status).
 
         Pipedrive and HubSpot export a lost deal with the stage it was lost at, so that stage
@@ -383,10 +391,10 @@ class ActivityImport(RecordImport):
     columns = ACTIVITY_COLUMNS
     keys = {"external_id": ("external_id", table_of(Activity).c.external_id)}
 
-    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+    def write(self, spill: Spill) -> None:
         """Bulk inserts pass the ORM by: bring each touched deal's last activity up to date."""
         self.touched: set[int] = set()
-        super().run(rows, progress)
+        super().write(spill)
         touched = sorted(self.touched)
         for start in range(0, len(touched), 10_000):
             self.session.execute(refresh_last_activity(touched[start : start + 10_000]))

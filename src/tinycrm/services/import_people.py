@@ -32,6 +32,7 @@ from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
 from tinycrm.services.import_match import People
+from tinycrm.services.import_prep import Prepared, Snapshot, Spill, read_snapshot
 from tinycrm.services.imports import (
     BulkWriter,
     IdAllocator,
@@ -193,6 +194,10 @@ def split_tags(text: str | None) -> list[str]:
     return normalize_tags((text or "").replace(";", ",").replace(" ::: ", ",").split(","))
 
 
+def _rejection(row: ImportRow, column: str | None, reason: str) -> Rejected:
+    return Rejected(row.line, column, reason, row.raw or row.fields)
+
+
 @dataclass
 class Pending:
     """Rows of one chunk waiting to be written, and the keys they claim."""
@@ -255,9 +260,10 @@ class Companies:
 
 
 class RecordImport:
-    """The flow every noun shares: convert each row, find its twin among existing records
-    and earlier rows, then insert, update, skip or reject it. Subclasses say how to convert
-    a row and which keys make two records the same."""
+    """The flow every noun shares: convert each row (before the write lock, `read`), then,
+    in the write transaction (`write`), find its twin among existing records and earlier
+    rows, and insert, update, skip or reject it. Subclasses say how to convert a row and
+    which keys make two records the same."""
 
     model: type[Contact] | type[Company] | type[Deal] | type[Activity]
     columns: tuple[str, ...]
@@ -266,27 +272,65 @@ class RecordImport:
     also_looked_up: frozenset[str] = frozenset()
     """Other columns rows are looked up by: their indexes stay during the import."""
 
-    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
+    def __init__(
+        self, session: Session, options: ImportOptions, result: ImportResult, seen: Snapshot
+    ) -> None:
+        """What converting needs: nothing here touches the session."""
         self.session, self.options, self.result = session, options, result
-        assert result.batch_id is not None
-        self.batch_id = result.batch_id
-        self.owners = Owners(session, create=options.create_owners, now=options.now)
-        self.ids = IdAllocator(session, self.model)
-        self.writer = BulkWriter(session, self.model, self.columns)
+        self.batch_id = 0
         self.rejects: list[Rejected] = []
         self.custom_keys: set[str] = set()
+        self.seen = seen
+        self.convert_against(seen)
 
-    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
+    def convert_against(self, seen: Snapshot) -> None:
+        """Resolve what rows name (owners, stages) against these users and stages."""
+        self.owners = Owners(seen.users, create=self.options.create_owners, now=self.options.now)
+
+    def begin(self) -> None:
+        """What the write needs, once the write transaction has begun."""
+        self.ids = IdAllocator(self.session, self.model)
+        self.writer = BulkWriter(self.session, self.model, self.columns)
+
+    def read(self, rows: Iterable[ImportRow], spill: Spill, progress: Progress | None) -> None:
+        """Phase 1, with no lock held: convert every row, keeping the results in `spill`."""
+        for chunk in chunks(rows):
+            spill.put([(row, self._values(row)) for row in chunk])
+            if progress:
+                progress(len(chunk))
+
+    def write(self, spill: Spill) -> None:
+        """Phase 2, in the write transaction: the users and stages the rows were converted
+        against are read again (another writer may have changed them meanwhile: then every
+        row is converted again, here), then the rows are placed chunk by chunk."""
+        assert self.result.batch_id is not None
+        self.batch_id = self.result.batch_id
+        again = self._changed_since_read()
+        self.begin()
         looked_up = {column.name for _, column in self.keys.values()} | self.also_looked_up
         with deferred_indexes(self.session, self.model, keep=looked_up):
-            for chunk in chunks(rows):
-                self._chunk(chunk)
-                if progress:
-                    progress(len(chunk))
+            for prepared in spill:
+                if again:
+                    prepared = [(row, self._values(row)) for row, _ in prepared]
+                self._chunk(prepared)
         self.ids.finish()
 
-    def _chunk(self, chunk: list[ImportRow]) -> None:
-        valid = [(row, values) for row in chunk if (values := self._values(row)) is not None]
+    def _changed_since_read(self) -> bool:
+        now = read_snapshot(self.session)
+        if now == self.seen:
+            return False
+        self.seen, self.custom_keys, self.result.phones_as_typed = now, set(), 0
+        self.convert_against(now)
+        return True
+
+    def _chunk(self, prepared: Prepared) -> None:
+        valid = []
+        for row, values in prepared:
+            if isinstance(values, Rejected):
+                self._rejected(values)
+            else:
+                valid.append((row, values))
+        self.owners.settle(self.session, (values for _, values in valid))
         self.prepare([values for _, values in valid])
         existing = self.existing([values for _, values in valid])
         pending = Pending()
@@ -319,7 +363,7 @@ class RecordImport:
     def convert(self, fields: dict[str, str], custom: dict[str, str]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _values(self, row: ImportRow) -> dict[str, Any] | None:
+    def _values(self, row: ImportRow) -> dict[str, Any] | Rejected:
         try:
             if row.problem:
                 raise RowError(None, row.problem)
@@ -329,23 +373,21 @@ class RecordImport:
             self.custom_keys.update(values["custom"])
             return values
         except RowError as exc:
-            self._reject(row, exc.column, exc.message)
+            return _rejection(row, exc.column, exc.message)
         except CrmError as exc:
-            self._reject(row, getattr(exc, "field", None), exc.message)
-        return None
+            return _rejection(row, getattr(exc, "field", None), exc.message)
 
     def _reject(self, row: ImportRow, column: str | None, reason: str) -> None:
+        self._rejected(_rejection(row, column, reason))
+
+    def _rejected(self, rejected: Rejected) -> None:
         self.result.rejected += 1
-        self.rejects.append(Rejected(row.line, column, reason, row.raw or row.fields))
+        self.rejects.append(rejected)
 
     def stamp(self, values: dict[str, Any], created: str | None = None) -> dict[str, Any]:
-        """The import's batch, and the creation time the file gives (else the import's)."""
+        """The creation time the file gives (else the import's); the batch is set on insert."""
         now = self.options.now
-        values.update(
-            import_batch_id=self.batch_id,
-            updated_at=now,
-            created_at=self.moment(created, "created_at") or now,
-        )
+        values.update(updated_at=now, created_at=self.moment(created, "created_at") or now)
         return values
 
     def moment(self, text: str | None, column: str, *, due: bool = False) -> datetime | None:
@@ -381,6 +423,7 @@ class RecordImport:
         self, values: dict[str, Any], keys: list[tuple[str, Any]], pending: Pending
     ) -> None:
         values["id"] = self.ids.take()
+        values["import_batch_id"] = self.batch_id
         pending.inserts.append(values)
         for key in keys:
             pending.keys.setdefault(key, values)
@@ -414,9 +457,10 @@ class ContactImport(RecordImport):
     }
     also_looked_up = frozenset({"phone_norm", "company_id"})
 
-    def __init__(self, session: Session, options: ImportOptions, result: ImportResult) -> None:
-        super().__init__(session, options, result)
-        self.people = People(session, result)
+    def begin(self) -> None:
+        super().begin()
+        session, options = self.session, self.options
+        self.people = People(session, self.result)
         self.companies = Companies(session, self.batch_id, options)
         self.campaigns = ImportCampaigns(session, options.currency, options.now)
         self.tags = BulkWriter(session, ContactTag, ("contact_id", "tag"))
@@ -424,8 +468,8 @@ class ContactImport(RecordImport):
             session, ContactDate, ("contact_id", "kind", "month", "day", "year")
         )
 
-    def run(self, rows: Iterable[ImportRow], progress: Progress | None) -> None:
-        super().run(rows, progress)
+    def write(self, spill: Spill) -> None:
+        super().write(spill)
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
@@ -599,11 +643,15 @@ def _import(
     options: ImportOptions,
     progress: Progress | None,
 ) -> tuple[ImportResult, list[Rejected]]:
+    """Convert every row first, with no lock held; then write them in the session's
+    transaction, which begins (and, on SQLite, takes the write lock) only then."""
     noun = job_type.model.__tablename__
     result = ImportResult(noun=noun, source=source)
-    result.batch_id = start_batch(session, noun=noun, source=source, options=options)
-    job = job_type(session, options, result)
-    job.run(rows, progress)
+    with Spill() as spill:
+        job = job_type(session, options, result, read_snapshot(session))
+        job.read(rows, spill, progress)
+        result.batch_id = start_batch(session, noun=noun, source=source, options=options)
+        job.write(spill)
     result.also_created = job.also_created()
     result.custom_fields = sorted(job.custom_keys)
     session.flush()

@@ -1,11 +1,21 @@
 """Imports: mapped rows in, records out, all or nothing, with a batch that can be undone.
 
-Rows stream through in chunks. Each chunk is checked against the database with indexed
-`IN (...)` lookups, and what it creates is written before the next chunk is read, so rows
-later in the file find those earlier ones as duplicates without any in-memory index of the
-whole file. Everything runs in one transaction: when a row is rejected (and
-`skip_errors` is off), or on a dry run, the transaction is rolled back at the end, after
-every row has been checked, so the user sees every problem at once.
+An import runs in two phases, so that it holds the write lock only briefly (cron's `crm
+remind` and the app keep writing during a long import; they wait, see `store`):
+
+1. Prepare, with no lock and no transaction of its own: every row is read, mapped and
+   converted (the per-row work, most of an import's time), and the results wait in a
+   temporary file (`import_prep.Spill`). What converting reads from the database (users,
+   stages) is read in a short read of its own and checked again in phase 2.
+2. Write, in one transaction: chunk by chunk, the prepared rows are checked against the
+   database with indexed `IN (...)` lookups, and what a chunk creates is written before the
+   next chunk is looked up, so rows later in the file find those earlier ones as duplicates
+   without any in-memory index of the whole file. Every lookup is made here, under the
+   write lock, so a record another writer added while the rows were prepared is found too.
+
+When a row is rejected (and `skip_errors` is off), or on a dry run, the transaction is
+rolled back at the end, after every row has been checked, so the user sees every problem at
+once.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 from enum import StrEnum
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, delete, func, inspect, select, text, update
 from sqlmodel import Session, SQLModel, col
@@ -26,6 +36,9 @@ from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.words import plural
+
+if TYPE_CHECKING:
+    from tinycrm.services.import_prep import UserKey
 
 CHUNK = 2000
 
@@ -301,16 +314,21 @@ def lookup_rows(
 
 
 class Owners:
-    """Owners by name or email, looked up once each; unknown ones are a row error unless
-    `create` is on, when they are added as reps."""
+    """Owners by name or email, as the users were when the import read them; unknown ones are
+    a row error unless `create` is on, when they are planned as new reps (a stand-in id below
+    zero) and added when the write starts (`settle`)."""
 
-    def __init__(self, session: Session, *, create: bool, now: datetime) -> None:
-        self.session, self.create, self.now = session, create, now
+    def __init__(self, users: Iterable[UserKey], *, create: bool, now: datetime) -> None:
+        self.create, self.now = create, now
         self.known: dict[str, int] = {}
-        for user in session.exec(select(User)).scalars():  # type: ignore[call-overload]
+        for user in users:
             for key in (user.name_key, user.email, *user.name_key.split()):
                 if key:
-                    self.known.setdefault(key, user.id or 0)
+                    self.known.setdefault(key, user.id)
+        self.planned: list[str] = []
+        """Owners to add, as first written, in the order the file names them."""
+        self.real: dict[int, int] = {}
+        """Stand-in id -> the id the user was given."""
         self.created = 0
 
     def resolve(self, text: str | None) -> int | None:
@@ -321,18 +339,33 @@ class Owners:
             return self.known[key]
         if not self.create:
             raise RowError("owner", f"unknown user {text.strip()!r} (use --create-owners)")
-        return self._add(text.strip())
+        return self._plan(text.strip())
 
-    def _add(self, text: str) -> int:
+    def _plan(self, text: str) -> int:
+        email = normalize_email(text) if "@" in text else None
+        name = text.split("@")[0] if email else text
+        stand_in = -1 - len(self.planned)
+        self.planned.append(text)
+        self.known[name_key(name)] = stand_in
+        if email:
+            self.known[email] = stand_in
+        return stand_in
+
+    def settle(self, session: Session, rows: Iterable[dict[str, Any]]) -> None:
+        """Add the planned owners not added yet, and give `rows` their real ids."""
+        for written in self.planned[len(self.real) :]:
+            self.real[-1 - len(self.real)] = self._add(session, written)
+        for row in rows:
+            if (owner := row.get("owner_id")) is not None and owner < 0:
+                row["owner_id"] = self.real[owner]
+
+    def _add(self, session: Session, text: str) -> int:
         email = normalize_email(text) if "@" in text else None
         name = text.split("@")[0] if email else text
         user = User(name=name, name_key=name_key(name), email=email, created_at=self.now)
-        self.session.add(user)
-        self.session.flush()
+        session.add(user)
+        session.flush()
         assert user.id is not None
-        self.known[name_key(name)] = user.id
-        if email:
-            self.known[email] = user.id
         self.created += 1
         return user.id
 

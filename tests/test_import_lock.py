@@ -1,0 +1,274 @@
+"""An import holds the write lock only while it writes: other writers (cron's `crm remind`,
+the app, another command) go on while its rows are read and converted, what they add
+meanwhile is still seen by the import, and the import stays all or nothing.
+
+The import is paused deterministically in its progress callback, which phase 1 calls after
+each chunk of rows it has prepared; the other writer there waits at most half a second."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, func, select
+
+from tests.conftest import NOW
+from tests.test_import_services import rows
+from tinycrm import store
+from tinycrm.config import load_settings
+from tinycrm.models import Company, Contact, ContactCreate, Deal, ImportBatch, User, UserCreate
+from tinycrm.services import contacts, import_people, imports, stages, users
+from tinycrm.services.import_deals import import_deals
+from tinycrm.services.import_people import import_contacts
+from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
+from tinycrm.store import Database, open_database, session_scope
+
+PEOPLE = rows(
+    {"name": "Ann Lee", "email": "ann@acme.example", "company": "Acme"},
+    {"name": "Bob Ray", "email": "bob@acme.example", "owner": "Ana Ruiz"},
+    {"name": "Cy Dunn", "email": "cy@acme.example", "company": "Acme"},
+)
+
+
+@pytest.fixture
+def other(db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The same database as another process opens it, waiting at most half a second for a
+    lock (SQLite's busy timeout; PostgreSQL's lock_timeout)."""
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 500)
+    monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=500")
+    database = open_database(load_settings(database_url=db_url, currency="EUR"))
+    yield database
+    database.engine.dispose()
+
+
+def meanwhile(action: Callable[[], None]) -> Callable[[int], None]:
+    """A progress callback that runs `action` once, the first time it is called."""
+    calls: list[int] = []
+
+    def progress(n: int) -> None:
+        if not calls:
+            action()
+        calls.append(n)
+
+    return progress
+
+
+def run(
+    db: Database,
+    data: list[ImportRow],
+    progress: Callable[[int], None] | None = None,
+    importer: Any = import_contacts,
+    **kw: Any,
+) -> Any:
+    options = ImportOptions(now=NOW, currency="EUR", region="FR", **kw)
+    with session_scope(db, write=True) as s:
+        return importer(s, rows=data, source="t.csv", options=options, progress=progress)
+
+
+def add_contact(db: Database, email: str) -> Callable[[], None]:
+    def action() -> None:
+        with session_scope(db, write=True) as s:
+            data = ContactCreate(name="Added Meanwhile", email=email)
+            contacts.create_contact(s, data=data, region="FR", now=NOW)
+
+    return action
+
+
+def add_user(db: Database, name: str) -> Callable[[], None]:
+    def action() -> None:
+        with session_scope(db, write=True) as s:
+            users.create_user(s, data=UserCreate(name=name), currency="EUR", now=NOW)
+
+    return action
+
+
+def count(db: Database, model: type) -> int:
+    with session_scope(db, write=False) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def emails(db: Database) -> list[str | None]:
+    with session_scope(db, write=False) as s:
+        return list(s.exec(select(Contact.email).order_by(col(Contact.id))))
+
+
+def test_another_writer_goes_on_while_the_rows_are_prepared(db: Database, other: Database) -> None:
+    result, rejected = run(
+        db, PEOPLE, meanwhile(add_contact(other, "dora@else.example")), create_owners=True
+    )
+    assert (result.created, result.written, rejected) == (3, True, [])
+    assert emails(db) == [
+        "dora@else.example",
+        "ann@acme.example",
+        "bob@acme.example",
+        "cy@acme.example",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("policy", "created", "skipped", "reasons"),
+    [
+        (OnDuplicate.skip, 2, 1, []),
+        (OnDuplicate.error, 2, 0, [(3, "email", "duplicate of contact #1")]),
+    ],
+)
+def test_a_contact_added_while_the_rows_are_prepared_is_a_duplicate(
+    db: Database,
+    other: Database,
+    policy: OnDuplicate,
+    created: int,
+    skipped: int,
+    reasons: list[tuple[int, str, str]],
+) -> None:
+    result, rejected = run(
+        db,
+        PEOPLE,
+        meanwhile(add_contact(other, "BOB@acme.example")),
+        on_duplicate=policy,
+        create_owners=True,
+    )
+    assert (result.created, result.skipped) == (created, skipped)
+    assert [(r.line, r.column, r.reason) for r in rejected] == reasons
+    assert emails(db) == (
+        ["bob@acme.example", "ann@acme.example", "cy@acme.example"]
+        if policy is OnDuplicate.skip
+        else ["bob@acme.example"]  # a rejected row: nothing of the import is kept
+    )
+
+
+def test_a_company_added_while_the_rows_are_prepared_is_used(db: Database, other: Database) -> None:
+    def add_company() -> None:
+        with session_scope(other, write=True) as s:
+            s.add(Company(name="ACME", name_key="acme", created_at=NOW, updated_at=NOW))
+
+    result, _ = run(db, PEOPLE, meanwhile(add_company), create_owners=True)
+    assert (result.created, result.also_created["companies"], count(db, Company)) == (3, 0, 1)
+
+
+def test_an_owner_added_while_the_rows_are_prepared_is_known(db: Database, other: Database) -> None:
+    """The users the rows were converted against changed: the rows are converted again."""
+    result, rejected = run(db, PEOPLE, meanwhile(add_user(other, "Ana Ruiz")))
+    assert (result.created, rejected) == (3, [])
+    with session_scope(db, write=False) as s:
+        bob = s.exec(select(Contact).where(Contact.email == "bob@acme.example")).one()
+        ana = s.exec(select(User).where(User.name == "Ana Ruiz")).one()
+    assert bob.owner_id == ana.id
+
+
+def test_an_owner_to_create_that_another_writer_added_is_not_added_twice(
+    db: Database, other: Database
+) -> None:
+    result, rejected = run(db, PEOPLE, meanwhile(add_user(other, "Ana Ruiz")), create_owners=True)
+    assert (result.created, result.also_created["users"], rejected) == (3, 0, [])
+    assert count(db, User) == 1
+
+
+def test_owners_to_create_are_added_once_each_in_the_order_named(db: Database) -> None:
+    data = rows(
+        {"name": "A", "owner": "zed@shop.example"},
+        {"name": "B", "owner": "Yan Ho"},
+        {"name": "C", "owner": "zed"},  # the user the first row made, by name
+    )
+    result, _ = run(db, data, create_owners=True)
+    assert result.also_created["users"] == 2
+    with session_scope(db, write=False) as s:
+        made = s.exec(select(User.name, User.id).order_by(col(User.id))).all()
+        owners = s.exec(select(Contact.owner_id).order_by(col(Contact.id))).all()
+    assert [tuple(m) for m in made] == [("zed", 1), ("Yan Ho", 2)]
+    assert list(owners) == [1, 2, 1]
+
+
+def test_a_stage_added_while_deal_rows_are_prepared_is_known(db: Database, other: Database) -> None:
+    def add_stage() -> None:
+        with session_scope(other, write=True) as s:
+            stages.add_stage(s, name="Demo", probability=40, before="qualified")
+
+    data = rows({"title": "Pilot", "stage": "demo"}, {"title": "Renewal", "stage": "lead"})
+    result, rejected = run(db, data, meanwhile(add_stage), importer=import_deals)
+    assert (result.created, rejected) == (2, [])
+    with session_scope(db, write=False) as s:
+        titles = s.exec(select(Deal.title).order_by(col(Deal.id))).all()
+    assert list(titles) == ["Pilot", "Renewal"]
+
+
+def small_chunks(monkeypatch: pytest.MonkeyPatch, size: int = 2) -> None:
+    def chunked(data: Iterable[ImportRow]) -> Iterator[list[ImportRow]]:
+        return imports.chunks(data, size)
+
+    monkeypatch.setattr(import_people, "chunks", chunked)
+
+
+def test_rejects_keep_their_order_chunk_by_chunk(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per chunk, the rows that cannot be read come first, then the duplicates: as when
+    each chunk was converted and placed in turn."""
+    run(db, rows({"name": "Old", "email": "old@x.example"}))
+    small_chunks(monkeypatch)
+    dup, bad = {"name": "Dup", "email": "old@x.example"}, {"name": "Bad", "status": "??"}
+    result, rejected = run(
+        db, rows(dup, bad, dup, bad, {"name": "Fine"}), on_duplicate=OnDuplicate.error
+    )
+    assert [r.line for r in rejected] == [3, 2, 5, 4]
+    assert (result.rejected, result.created, result.written) == (4, 1, False)
+
+
+def test_a_failure_while_writing_leaves_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    small_chunks(monkeypatch)
+    inserts = []
+    insert = imports.BulkWriter.insert
+
+    def failing(self: imports.BulkWriter, values: list[dict[str, Any]]) -> None:
+        if self.table.name == "contacts" and values:
+            inserts.append(len(values))
+            if len(inserts) == 2:
+                raise RuntimeError("power cut")
+        insert(self, values)
+
+    monkeypatch.setattr(imports.BulkWriter, "insert", failing)
+    data = rows(
+        *({"name": f"P{i}", "email": f"p{i}@x.example", "company": "Acme"} for i in range(5))
+    )
+    with pytest.raises(RuntimeError, match="power cut"):
+        run(db, data)
+    assert inserts == [2, 2]  # the first chunk was written, then the write failed
+    assert [count(db, m) for m in (Contact, Company, ImportBatch)] == [0, 0, 0]
+    if db.sqlite_path is not None:
+        with sqlite3.connect(db.sqlite_path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    monkeypatch.setattr(imports.BulkWriter, "insert", insert)
+    result, _ = run(db, data)
+    assert (result.created, count(db, Contact)) == (5, 5)
+
+
+def test_a_failure_while_reading_takes_no_lock_and_writes_nothing(
+    db: Database, other: Database
+) -> None:
+    def broken() -> Iterator[ImportRow]:
+        yield from rows({"name": "Ann"})
+        with session_scope(other, write=True) as s:  # the lock is free while reading
+            s.add(User(name="Ana Ruiz", name_key="ana ruiz", created_at=NOW))
+        raise ValueError("bad bytes")
+
+    with pytest.raises(ValueError, match="bad bytes"):
+        options = ImportOptions(now=NOW, currency="EUR", region="FR")
+        with session_scope(db, write=True) as s:
+            import_contacts(s, rows=broken(), source="t.csv", options=options)
+    assert [count(db, m) for m in (Contact, ImportBatch, User)] == [0, 0, 1]
+
+
+def test_the_prepared_rows_leave_no_file_behind(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spill))
+    seen: list[list[Path]] = []
+    result, _ = run(db, PEOPLE, meanwhile(lambda: seen.append(list(spill.iterdir()))))
+    assert result.created == 2  # Bob's owner is unknown: rejected
+    assert seen == [[]] and list(spill.iterdir()) == []  # no name a kill -9 could leave
