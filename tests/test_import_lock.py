@@ -20,7 +20,7 @@ from tests.test_import_services import rows
 from tinycrm import store
 from tinycrm.config import load_settings
 from tinycrm.models import Company, Contact, ContactCreate, Deal, ImportBatch, User, UserCreate
-from tinycrm.services import contacts, import_people, imports, stages, users
+from tinycrm.services import contacts, import_people, imports, plain_sql, stages, users
 from tinycrm.services.import_deals import import_deals
 from tinycrm.services.import_people import import_contacts
 from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
@@ -272,3 +272,22 @@ def test_the_prepared_rows_leave_no_file_behind(
     result, _ = run(db, PEOPLE, meanwhile(lambda: seen.append(list(spill.iterdir()))))
     assert result.created == 2  # Bob's owner is unknown: rejected
     assert seen == [[]] and list(spill.iterdir()) == []  # no name a kill -9 could leave
+
+
+def test_cron_waits_for_the_write_lock_as_long_as_every_other_connection(
+    tmp_path: Path,
+) -> None:
+    """`crm remind` (plain sqlite3) waits as long as the engine's connections: 30 s, well
+    over an import's write."""
+    path = tmp_path / "crm.db"
+    db = open_database(load_settings(database_url=f"sqlite:///{path}"))
+    sql = plain_sql.open_sqlite(path)
+    assert sql is not None
+    try:
+        (waits,) = sql.conn.execute("PRAGMA busy_timeout").fetchone()
+        with db.engine.connect() as conn:
+            engine_waits = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    finally:
+        sql.conn.close()
+        db.engine.dispose()
+    assert waits == engine_waits == 30_000

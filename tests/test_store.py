@@ -50,7 +50,7 @@ def test_new_sqlite_file_is_private(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("pragma", "expected"),
-    [("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 5000), ("synchronous", 1)],
+    [("journal_mode", "wal"), ("foreign_keys", 1), ("busy_timeout", 30_000), ("synchronous", 1)],
 )
 def test_sqlite_connections_have_pragmas(tmp_path: Path, pragma: str, expected: object) -> None:
     db = open_file(tmp_path / "crm.db")

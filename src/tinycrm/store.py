@@ -21,14 +21,12 @@ from sqlmodel import Session
 from tinycrm.config import Settings
 from tinycrm.errors import DatabaseError, NoDatabase
 from tinycrm.revision import HEAD_REVISION
+from tinycrm.services.plain_sql import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
     from tinycrm.services.plain_sql import Sql
-
-
-BUSY_TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,13 @@ from typing import Any
 from tinycrm.errors import DatabaseError, NoDatabase
 from tinycrm.revision import HEAD_REVISION
 
+BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite connection waits for another's write lock before it gives up with
+"database is locked": every connection, cron's included. An import holds the lock only
+for its write (a few seconds for 200k rows; its rows are read and checked before), so
+cron's `crm remind`, a command or the app (whose database work runs in worker threads)
+waits that out rather than fails."""
+
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy stores a UTC timestamp in SQLite (naive text that sorts as time)."""
 
@@ -124,11 +131,11 @@ def open_sqlite(path: Path) -> Sql | None:
     if not database_exists(path):
         raise NoDatabase(path)
     try:
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as exc:  # a folder, a file it may not read
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     try:
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error as exc:
