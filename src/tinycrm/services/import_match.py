@@ -75,8 +75,9 @@ def _agree(a: str | None, b: str | None) -> bool:
     return not (a and b and a != b)
 
 
-def _phones(typed: str | None, normalized: str | None) -> list[str]:
-    """The keys a phone is found by: its normal form and its digits as typed."""
+def phone_keys(typed: str | None, normalized: str | None) -> list[str]:
+    """The keys a phone is found by: its normal form and its digits as typed (a converted
+    row carries them as `_phones`: they are worked out before the write lock is taken)."""
     keys = (phone_key(typed, normalized), phone_key(typed, None))
     return list(dict.fromkeys(k for k in keys if k))
 
@@ -144,7 +145,7 @@ class Nearby:
         found = {k[0]: Known(*k) for many in (*by_phone.values(), *unread.values()) for k in many}
         for person in sorted(found.values(), key=lambda k: k.id):
             if person.name_key in names:
-                for key in _phones(person.phone, person.phone_norm):
+                for key in phone_keys(person.phone, person.phone_norm):
                     self.callers.setdefault((person.name_key, key), []).append(person)
         named = {
             (r["name_key"], r["company_id"]) for r in rows if r["company_id"] and not r["email"]
@@ -179,8 +180,6 @@ class People:
         self.flagged: list[tuple[Row, str, Row | int]] = []
 
     def chunk(self, rows: list[Row]) -> None:
-        for row in rows:
-            row["_phones"] = _phones(row["phone"], row["phone_norm"])
         self.nearby = Nearby(self.session, rows, self.loose)
         self.rows, self.callers, self.flagged, self.added = {}, {}, [], []
 

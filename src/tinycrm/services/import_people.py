@@ -31,8 +31,8 @@ from tinycrm.normalize import clean, join_name, name_key, normalize_email, norma
 from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
-from tinycrm.services.import_match import People
-from tinycrm.services.import_prep import Prepared, Snapshot, Spill, read_snapshot
+from tinycrm.services.import_match import People, phone_keys
+from tinycrm.services.import_prep import Prepared, Snapshot, Spill, paused_gc, read_snapshot
 from tinycrm.services.imports import (
     BulkWriter,
     IdAllocator,
@@ -49,6 +49,7 @@ from tinycrm.services.imports import (
     lookup,
     start_batch,
     table_of,
+    write_cache,
 )
 
 Progress = Callable[[int], None]
@@ -222,7 +223,7 @@ class Companies:
 
     def resolve(self, rows: list[tuple[str | None, str | None]]) -> None:
         """Look up (and create) the companies a chunk names, before its contacts are written."""
-        keys = {name: name_key(name) for name, _ in rows if name}
+        keys = {name: name_key(name) for name in {name for name, _ in rows if name}}
         self.keys = keys
         wanted = set(keys.values()) - self.known.keys()
         self.known.update(lookup(self.session, table_of(Company).c.name_key, wanted))
@@ -308,7 +309,7 @@ class RecordImport:
         again = self._changed_since_read()
         self.begin()
         looked_up = {column.name for _, column in self.keys.values()} | self.also_looked_up
-        with deferred_indexes(self.session, self.model, keep=looked_up):
+        with write_cache(self.session), deferred_indexes(self.session, self.model, keep=looked_up):
             for prepared in spill:
                 if again:
                     prepared = [(row, self._values(row)) for row, _ in prepared]
@@ -584,6 +585,7 @@ class ContactImport(RecordImport):
                 "_company": f.get("company"),
                 "_domain": f.get("company_domain"),
                 "_tags": split_tags(f.get("tags")),
+                "_phones": phone_keys(f.get("phone"), phone_norm),
                 "_named": bool(full),
             },
             f.get("created_at"),
@@ -647,7 +649,7 @@ def _import(
     transaction, which begins (and, on SQLite, takes the write lock) only then."""
     noun = job_type.model.__tablename__
     result = ImportResult(noun=noun, source=source)
-    with Spill() as spill:
+    with Spill() as spill, paused_gc():
         job = job_type(session, options, result, read_snapshot(session))
         job.read(rows, spill, progress)
         result.batch_id = start_batch(session, noun=noun, source=source, options=options)
