@@ -291,3 +291,40 @@ def test_cron_waits_for_the_write_lock_as_long_as_every_other_connection(
         sql.conn.close()
         db.engine.dispose()
     assert waits == engine_waits == 30_000
+
+
+def deal_titles(db: Database) -> list[tuple[str, int | None]]:
+    with session_scope(db, write=False) as s:
+        query = select(Deal.title, Deal.company_id).order_by(col(Deal.id))
+        return [(title, company) for title, company in s.exec(query)]
+
+
+def test_deals_are_the_same_by_title_at_one_company_or_at_none(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_chunks(monkeypatch)  # later chunks find the deals earlier ones wrote
+    data = rows(
+        {"title": "Renewal", "company": "Acme"},
+        {"title": "Renewal", "company": "Globex"},  # another company: another deal
+        {"title": "Solo"},
+        {"title": "Renewal", "company": "acme"},  # the first again
+        {"title": "Solo"},  # the third again
+    )
+    result, _ = run(db, data, importer=import_deals)
+    assert (result.created, result.skipped) == (3, 2)
+    again, _ = run(db, data, importer=import_deals)
+    assert (again.created, again.skipped) == (0, 5)
+    assert deal_titles(db) == [("Renewal", 1), ("Renewal", 2), ("Solo", None)]
+
+
+def test_deals_naming_one_new_contact_in_several_ways_make_one(db: Database) -> None:
+    data = rows(
+        {"title": "A", "contact": "New@Shop.example"},
+        {"title": "B", "contact": "new@shop.example "},
+        {"title": "C", "contact": "Nobody Known"},  # by name: none, and none is made
+    )
+    result, rejected = run(db, data, importer=import_deals)
+    assert (result.created, result.also_created["contacts"], rejected) == (3, 1, [])
+    with session_scope(db, write=False) as s:
+        linked = s.exec(select(Deal.contact_id).order_by(col(Deal.id))).all()
+    assert list(linked) == [1, 1, None]

@@ -39,7 +39,9 @@ from tinycrm.services.imports import (
     ImportRow,
     Rejected,
     RowError,
+    deferred_indexes,
     lookup,
+    lookup_rows,
     table_of,
 )
 
@@ -121,6 +123,7 @@ class DealImport(RecordImport):
     model = Deal
     columns = DEAL_COLUMNS
     keys = {"external_id": ("external_id", table_of(Deal).c.external_id)}
+    also_looked_up = frozenset({"company_id"})
 
     def __init__(
         self, session: Session, options: ImportOptions, result: ImportResult, seen: Snapshot
@@ -141,7 +144,8 @@ class DealImport(RecordImport):
         self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
 
     def write(self, spill: Spill) -> None:
-        super().write(spill)
+        with deferred_indexes(self.session, StageChange, keep=set()):
+            super().write(spill)
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
@@ -155,56 +159,77 @@ class DealImport(RecordImport):
     def prepare(self, values: list[dict[str, Any]]) -> None:
         self.companies.resolve([(v["_company"], None) for v in values])
         self.campaigns.resolve([v["_campaign"] for v in values])
+        self._find_contacts([v["_contact"] for v in values])
         for v in values:
             v["company_id"] = self.companies.id_of(v.pop("_company"))
             v["campaign_id"] = self.campaigns.id_of(v.pop("_campaign"))
-            v["contact_id"] = self._contact(v.pop("_contact"))
+            contact = v.pop("_contact")
+            v["contact_id"] = self.people[contact] if contact else None
 
     def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
         title = ("title", (name_key(values["title"]), values["company_id"]))
         return [*super().key_values(values), title]
 
     def existing(self, values: list[dict[str, Any]]) -> dict[str, dict[Any, int]]:
-        """External ids as usual; titles at the same company for deals without one."""
+        """External ids as usual; titles at the same company for deals without one. Titles
+        have no index: the deals of the chunk's companies are read through theirs, and
+        those whose title is one of the chunk's kept (a deal elsewhere cannot match)."""
         found = super().existing(values)
-        titles = sorted({v["title"] for v in values})
+        titles = {v["title"] for v in values}
+        deals = table_of(Deal).c
+        companies = (v["company_id"] for v in values)
+        at = lookup_rows(self.session, deals.company_id, companies, [deals.title, deals.id])
+        rows = [(t, c, i) for c, many in at.items() for t, i in many if t in titles]
+        if any(v["company_id"] is None for v in values):
+            rows += self._titled_alone(sorted(titles))
         found["title"] = {}
-        for start in range(0, len(titles), 500):
-            query = select(Deal.title, Deal.company_id, Deal.id).where(
-                col(Deal.title).in_(titles[start : start + 500])
-            )
-            for title, company_id, deal_id in self.session.exec(query):
-                found["title"].setdefault((name_key(title), company_id), int(deal_id or 0))
+        for title, company_id, deal_id in sorted(rows, key=lambda row: row[2]):
+            found["title"].setdefault((name_key(title), company_id), int(deal_id))
         return found
 
-    def _contact(self, ref: str | None) -> int | None:
-        """A contact by email (created when missing) or by its full name."""
-        if not ref:
-            return None
-        if ref not in self.people:
-            self.people[ref] = self._find_contact(ref)
-        return self.people[ref]
-
-    def _find_contact(self, ref: str) -> int | None:
-        if "@" in ref:
-            email = normalize_email(ref, field="contact")
-            found = lookup(self.session, table_of(Contact).c.email, [email])
-            if email in found:
-                return found[email]
-            contact = Contact(
-                full_name=email or ref,
-                name_key=name_key(email or ref),
-                email=email,
-                import_batch_id=self.batch_id,
-                created_at=self.options.now,
-                updated_at=self.options.now,
+    def _titled_alone(self, titles: list[str]) -> list[tuple[Any, ...]]:
+        """The deals with one of these titles and no company."""
+        deals, rows = table_of(Deal).c, []
+        for start in range(0, len(titles), 500):
+            query = select(deals.title, deals.company_id, deals.id).where(
+                deals.company_id.is_(None), deals.title.in_(titles[start : start + 500])
             )
-            self.session.add(contact)
-            self.session.flush()
-            self.contacts_created += 1
-            return contact.id
-        found = lookup(self.session, table_of(Contact).c.name_key, [name_key(ref)])
-        return found.get(name_key(ref))
+            rows += [tuple(row) for row in self.session.execute(query)]
+        return rows
+
+    def _find_contacts(self, refs: list[str | None]) -> None:
+        """The contacts the rows name that earlier rows did not: by email (created when
+        missing), else by full name; one lookup of each kind per chunk."""
+        new = [ref for ref in dict.fromkeys(refs) if ref and ref not in self.people]
+        emails = {ref: normalize_email(ref, field="contact") for ref in new if "@" in ref}
+        names = {ref: name_key(ref) for ref in new if "@" not in ref}
+        contacts = table_of(Contact).c
+        by_email = lookup(self.session, contacts.email, emails.values())
+        by_name = lookup(self.session, contacts.name_key, names.values())
+        for ref in new:
+            if ref in names:
+                self.people[ref] = by_name.get(names[ref])
+            elif (email := emails[ref]) and email in by_email:
+                self.people[ref] = by_email[email]
+            else:
+                made = self.people[ref] = self._new_contact(ref, email)
+                if email:
+                    by_email[email] = made
+
+    def _new_contact(self, ref: str, email: str | None) -> int:
+        contact = Contact(
+            full_name=email or ref,
+            name_key=name_key(email or ref),
+            email=email,
+            import_batch_id=self.batch_id,
+            created_at=self.options.now,
+            updated_at=self.options.now,
+        )
+        self.session.add(contact)
+        self.session.flush()
+        assert contact.id is not None
+        self.contacts_created += 1
+        return contact.id
 
     def written(self, pending: Pending) -> None:
         self.changes.insert([c for v in pending.inserts for c in self._history(v)])
