@@ -168,8 +168,7 @@ class BulkWriter:
         # ".000000" from whole seconds, and such text sorts before a period's edge).
         dialect = conn.dialect
         processors = [
-            self.table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
-            for c in self.columns
+            self.table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in self.columns
         ]
         self.processors = list(enumerate(processors))
         names = ", ".join(self.columns)
