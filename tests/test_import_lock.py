@@ -19,6 +19,7 @@ from tests.conftest import NOW
 from tests.test_import_services import rows
 from tinycrm import store
 from tinycrm.config import load_settings
+from tinycrm.errors import CrmError
 from tinycrm.models import Company, Contact, ContactCreate, Deal, ImportBatch, User, UserCreate
 from tinycrm.services import contacts, import_people, imports, plain_sql, stages, users
 from tinycrm.services.import_deals import import_deals
@@ -328,3 +329,16 @@ def test_deals_naming_one_new_contact_in_several_ways_make_one(db: Database) -> 
     with session_scope(db, write=False) as s:
         linked = s.exec(select(Deal.contact_id).order_by(col(Deal.id))).all()
     assert list(linked) == [1, 1, None]
+
+
+def test_no_room_for_the_prepared_rows_is_one_line_and_nothing_imported(
+    db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "gone"))
+    with pytest.raises(CrmError) as caught:
+        run(db, PEOPLE, create_owners=True)
+    assert caught.value.message == (
+        f"cannot keep the rows being imported in {tmp_path / 'gone'}: No such file or "
+        "directory; nothing was imported (set TMPDIR to a folder with room)"
+    )
+    assert [count(db, m) for m in (Contact, ImportBatch)] == [0, 0]

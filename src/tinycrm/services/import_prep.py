@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
+from tinycrm.errors import CrmError
 from tinycrm.models import Stage, User
 from tinycrm.services.imports import table_of
 
@@ -104,12 +105,18 @@ class Spill:
     system allows, else removed at once) and compressed, about 130 bytes a contact."""
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
+        try:
+            self.file = tempfile.TemporaryFile()
+        except OSError as exc:
+            raise _unwritable(exc) from None
         self.sizes: list[int] = []
 
     def put(self, chunk: Prepared) -> None:
         data = zlib.compress(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.file.write(data)
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            raise _unwritable(exc) from None
         self.sizes.append(len(data))
 
     def __iter__(self) -> Iterator[Prepared]:
@@ -128,3 +135,10 @@ class Spill:
         trace: TracebackType | None,
     ) -> None:
         self.file.close()
+
+
+def _unwritable(exc: OSError) -> CrmError:
+    return CrmError(
+        f"cannot keep the rows being imported in {tempfile.gettempdir()}: "
+        f"{exc.strerror or exc}; nothing was imported (set TMPDIR to a folder with room)"
+    )
