@@ -455,8 +455,10 @@ def main() -> int:
     if args.kill:
         noun = args.kill_noun
         bad = kill_check(args.kill, noun, sources[noun], bases[noun], args.rows)
-    for name in ("run-contacts.db", "run-deals.db", "alone.db", "kill.db"):
-        fresh(WORK / name, init=False)
+    for path in (*bases.values(), *(WORK / n for n in ("run-contacts.db", "run-deals.db",
+                                                       "alone.db", "kill.db"))):  # fmt: skip
+        fresh(path, init=False)  # the templates are made again by each run
+    shutil.rmtree(WORK / "kill-tmp", ignore_errors=True)
     return 1 if bad else 0
 
 
