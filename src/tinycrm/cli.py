@@ -21,11 +21,6 @@ from tinycrm.errors import CrmError
 
 plain.install()
 
-try:  # Typer >= 0.22 carries its own copy of click
-    from typer._click import exceptions as click_errors
-except ImportError:  # pragma: no cover
-    from click import exceptions as click_errors  # type: ignore[no-redef]
-
 
 class CrmGroup(TyperGroup):
     """Runs a command and turns every expected failure into one line and an exit code."""
@@ -37,15 +32,10 @@ class CrmGroup(TyperGroup):
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         except CrmError as exc:
             fail(exc.message, exc.exit_code)
-        except click_errors.NoArgsIsHelpError:
-            sys.exit(0)
-        except click_errors.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            fail(exc.format_message() + hint, exc.exit_code)
-        except click_errors.ClickException as exc:
-            fail(exc.format_message(), exc.exit_code)
         except typer.Abort:
             fail("aborted", 1)
+        except typer.exceptions.TyperException as exc:
+            _usage_failure(exc)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:
@@ -65,6 +55,17 @@ class CrmGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:  # caught here: Typer would turn it into exit code 1
             _reader_went_away()
+
+
+def _usage_failure(exc: Exception) -> None:
+    """Click's errors, reached through Typer's public exception base (Typer carries its own
+    copy of click): `crm` alone shows help and exits 0; a usage error points at --help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        sys.exit(0)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    fail(message + hint, getattr(exc, "exit_code", 2))
 
 
 def _reader_went_away() -> None:

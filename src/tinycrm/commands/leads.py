@@ -57,6 +57,8 @@ def claim(ref: Ref) -> None:
     from tinycrm.services import leads
 
     st = state()
+    if st.me is None:
+        raise InvalidInput("--as", None, "who claims it? give --as USER or set CRM_USER")
     with st.session(write=True) as session:
         moved = leads.claim_lead(session, ref=ref, actor=st.actor(session), now=st.now())
     done(_line(moved))

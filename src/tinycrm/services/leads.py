@@ -176,7 +176,7 @@ def _hand_over(
 def claim_lead(session: Session, *, ref: str, actor: User | None, now: datetime) -> Handover:
     """The acting user takes a lead from the pool."""
     if actor is None:
-        raise InvalidInput("--as", None, "who claims it? give --as USER or set CRM_USER")
+        raise InvalidInput("claimed by", None, "who claims it? no acting user is set")
     lead = _lead(session, ref)
     if lead.owner_id is not None:
         who = "you" if lead.owner_id == actor.id else _name(session, lead.owner_id)
