@@ -93,7 +93,7 @@ def test_claim_refuses_an_owned_lead_a_non_lead_and_no_user(pool: Database) -> N
             leads.claim_lead(s, ref="3", actor=user(s, "ann"), now=NOW)
         with pytest.raises(Conflict, match="is a prospect, not a lead"):
             leads.claim_lead(s, ref="Pat Prospect", actor=user(s, "ann"), now=NOW)
-        with pytest.raises(InvalidInput, match="who claims it\? no acting user"):
+        with pytest.raises(InvalidInput, match=r"who claims it\? no acting user"):
             leads.claim_lead(s, ref="1", actor=None, now=NOW)
         assert changes(s) == []
 
