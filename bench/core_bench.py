@@ -203,8 +203,8 @@ def big_reads(path: Path, runs: int, warmup: int) -> list[str]:
 def in_process(path: Path, email: str, contact_id: int, *, repeats: int) -> list[str]:
     """The services behind both commands, timed, with every statement they run explained."""
     from tinycrm.config import load_settings
+    from tinycrm.db.store import open_database
     from tinycrm.services import activities, contacts, deals
-    from tinycrm.store import open_database
 
     db = open_database(load_settings(db_path=str(path)), create=False)
 
@@ -232,7 +232,7 @@ def in_process(path: Path, email: str, contact_id: int, *, repeats: int) -> list
 
 
 def run_in_session(db: Any, work: Callable[[Any], int]) -> int:
-    from tinycrm.store import session_scope
+    from tinycrm.db.store import session_scope
 
     with session_scope(db, write=False) as session:
         return work(session)

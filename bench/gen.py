@@ -705,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     now = parse_now(args.now)
     from tinycrm.config import load_settings
-    from tinycrm.store import open_database
+    from tinycrm.db.store import open_database
 
     db = open_database(load_settings(db_path=args.db, database_url=args.url))
     where = args.db or db.engine.url.render_as_string(hide_password=True)

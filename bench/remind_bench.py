@@ -114,7 +114,9 @@ def first_delivery() -> str:
 def plans() -> list[str]:
     """The plan of each reminder query, as crm remind runs them."""
     sys.path.insert(0, str(HERE.parent / "src"))
-    from tinycrm.services import agenda, plain_sql, reminders
+    from tinycrm.db import plain_sql
+    from tinycrm.services import reminders
+    from tinycrm.services.reminders import agenda
 
     now = datetime.fromisoformat(NOW)
     sql = plain_sql.open_sqlite(DB)

@@ -295,7 +295,7 @@ def open_target(url: str | None, deals: int) -> Target:
     from sqlalchemy import text
 
     from tinycrm.config import load_settings
-    from tinycrm.store import open_database
+    from tinycrm.db.store import open_database
 
     if url is None:
         db = open_database(load_settings(db_path=str(sqlite_file(deals)), currency=CURRENCY))
@@ -313,7 +313,7 @@ def load_postgres(url: str, deals: int) -> str:
     from sqlalchemy import create_engine, text
 
     from tinycrm.config import load_settings
-    from tinycrm.store import open_database
+    from tinycrm.db.store import open_database
 
     schema = f"reports_{label(deals)}"
     sized = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
@@ -401,7 +401,7 @@ def sqlite_file(deals: int) -> Path:
 
 
 def crm_call(t: Target, fn: Callable[[Any, Target], Any]) -> Any:
-    from tinycrm.store import session_scope
+    from tinycrm.db.store import session_scope
 
     with session_scope(t.db, write=False) as s:
         return fn(s, t)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tinycrm.config import load_settings
-from tinycrm.store import Database, open_database
+from tinycrm.db.store import Database, open_database
 
 PG_URL = os.environ.get("CRM_TEST_DATABASE_URL", "")
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

@@ -26,10 +26,10 @@ from tests.clihelp import Crm, Ran
 from tests.conftest import BACKENDS, PG_URL, reset_pg
 from tinycrm.cli import app
 from tinycrm.config import load_settings
-from tinycrm.revision import HEAD_REVISION
+from tinycrm.db.revision import HEAD_REVISION
+from tinycrm.db.store import open_database
 from tinycrm.services.backup.archive import Member
 from tinycrm.services.backup.dump import backup_database
-from tinycrm.store import open_database
 
 NOW = "2026-11-23T09:30:00+00:00"
 NOW_AT = datetime.fromisoformat(NOW)
@@ -360,8 +360,8 @@ def test_values_round_trip_exactly(db_url: str, tmp_path: Path) -> None:
     rows = _rows(source.engine)
     source.engine.dispose()
 
+    from tinycrm.db.store import Database, make_engine
     from tinycrm.services.backup.restore import restore_backup
-    from tinycrm.store import Database, make_engine
 
     settings = load_settings(database_url=db_url)
     db = Database(engine=make_engine(db_url), settings=settings)
@@ -728,9 +728,9 @@ def test_restore_reads_standard_input(site: Callable[[str], Site], archive: byte
 def test_self_references_and_cycles_are_filled_in_after_every_row_is_in(tmp_path: Path) -> None:
     from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Integer, MetaData, Table
 
+    from tinycrm.db.store import make_engine
     from tinycrm.services.backup.restore import RowWriter
     from tinycrm.services.backup.tables import load_order
-    from tinycrm.store import make_engine
 
     meta = MetaData()
     nodes = Table(

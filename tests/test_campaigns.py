@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Contact, ContactCreate, Deal, DealCreate, UserCreate
 from tinycrm.services import campaigns, contacts, deals, orders, users
 from tinycrm.services.campaigns import CampaignFigures
-from tinycrm.store import Database, session_scope
 
 DAY = date(2026, 11, 1)
 

@@ -12,8 +12,8 @@ from sqlmodel import col, select
 
 from tests.clihelp import Crm
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import Campaign, Deal, Order, Payment, User
-from tinycrm.store import open_database, session_scope
 
 
 @pytest.fixture

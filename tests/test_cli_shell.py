@@ -112,9 +112,9 @@ def test_no_arguments_prints_help() -> None:
 def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path) -> None:
     """`crm contact list | head -1` exits 0 with nothing on stderr."""
     from tinycrm.config import load_settings
+    from tinycrm.db.store import open_database, session_scope
     from tinycrm.models import ContactCreate
     from tinycrm.services.contacts import create_contact
-    from tinycrm.store import open_database, session_scope
 
     db = open_database(load_settings(db_path=str(tmp_path / "many.db")))
     with session_scope(db, write=True) as session:

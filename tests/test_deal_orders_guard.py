@@ -11,12 +11,13 @@ import pytest
 from sqlmodel import Session, func, select
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict, InvalidInput, NeedsForce
 from tinycrm.models import CompanyCreate, Deal, DealCreate, DealUpdate, Order, Payment, StageChange
 from tinycrm.money import Money
-from tinycrm.services import campaigns, companies, deals, orders, receivables
+from tinycrm.services import campaigns, companies, deals, orders
 from tinycrm.services.deal_orders import DealHasOrders, DealOrders
-from tinycrm.store import Database, session_scope
+from tinycrm.services.reports import receivables
 
 DAY = date(2026, 11, 20)
 LATER = NOW + timedelta(hours=1)

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -42,7 +43,6 @@ from tinycrm.services.contacts import create_contact
 from tinycrm.services.deals import create_deal
 from tinycrm.services.demo import REFUSAL, DemoSummary, load_demo
 from tinycrm.services.users import create_user
-from tinycrm.store import Database, open_database, session_scope
 
 EXPECTED = DemoSummary(
     users=4, companies=12, contacts=30, deals=25, stage_changes=84, activities=80,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import InvalidInput
 from tinycrm.models import (
     ActivityCreate,
@@ -27,7 +28,6 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.services import activities, companies, contacts, deals, dupes, users
-from tinycrm.store import Database, session_scope
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event, insert
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import CrmError
 from tinycrm.formats import cells
 from tinycrm.formats.cells import neutralise_cell, restore_cell
@@ -26,7 +27,6 @@ from tinycrm.normalize import name_key
 from tinycrm.services import exports
 from tinycrm.services.exports import custom_columns, export_contacts
 from tinycrm.services.filters import ContactFilter
-from tinycrm.store import Database, session_scope
 
 T = "2026-11-23T09:30:00+00:00"
 """CRM_NOW: when every record of the dataset was created."""

@@ -208,8 +208,8 @@ def test_csv_spectrum_imports_to_the_records_its_json_describes(
     maps = ["--map", f"{first}=name", *(a for h in rest for a in ("--map", f"{h}=custom:{h}"))]
     crm("import", "contacts", path, *maps)
     from tinycrm.config import load_settings
+    from tinycrm.db.store import open_database, session_scope
     from tinycrm.services.contacts import get_contact, list_contacts
-    from tinycrm.store import open_database, session_scope
 
     db = open_database(load_settings(database_url=db_url))
     with session_scope(db, write=False) as s:

@@ -17,15 +17,16 @@ from sqlmodel import col, func, select
 
 from tests.conftest import NOW
 from tests.test_import_services import rows
-from tinycrm import store
 from tinycrm.config import load_settings
+from tinycrm.db import plain_sql, store
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.errors import CrmError
 from tinycrm.models import Company, Contact, ContactCreate, Deal, ImportBatch, User, UserCreate
-from tinycrm.services import contacts, import_people, imports, plain_sql, stages, users
-from tinycrm.services.import_deals import import_deals
-from tinycrm.services.import_people import import_contacts
+from tinycrm.services import contacts, imports, stages, users
 from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
-from tinycrm.store import Database, open_database, session_scope
+from tinycrm.services.imports import people as import_people
+from tinycrm.services.imports.deals import import_deals
+from tinycrm.services.imports.people import import_contacts
 
 PEOPLE = rows(
     {"name": "Ann Lee", "email": "ann@acme.example", "company": "Acme"},

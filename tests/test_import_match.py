@@ -11,15 +11,15 @@ from sqlmodel import func, select
 
 from tests.conftest import NOW
 from tests.test_import_services import rows
+from tinycrm.db.store import Database, session_scope
 from tinycrm.formats.decode import Replacements
 from tinycrm.formats.mapping import apply, identity_map
 from tinycrm.formats.vcard import read_vcards
 from tinycrm.models import Contact, ContactCreate
 from tinycrm.normalize import normalize_email
 from tinycrm.services import contacts, dupes
-from tinycrm.services.import_people import import_contacts
 from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
-from tinycrm.store import Database, session_scope
+from tinycrm.services.imports.people import import_contacts
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")

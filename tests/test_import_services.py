@@ -8,11 +8,10 @@ import pytest
 from sqlmodel import func, select
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict
 from tinycrm.models import Company, Contact, ContactTag, Deal, ImportBatch, StageChange, UserCreate
 from tinycrm.services import activities, contacts, deals, users
-from tinycrm.services.import_deals import import_activities, import_deals
-from tinycrm.services.import_people import import_companies, import_contacts
 from tinycrm.services.imports import (
     ImportOptions,
     ImportRow,
@@ -20,7 +19,8 @@ from tinycrm.services.imports import (
     PossibleDuplicate,
     undo_batch,
 )
-from tinycrm.store import Database, session_scope
+from tinycrm.services.imports.deals import import_activities, import_deals
+from tinycrm.services.imports.people import import_companies, import_contacts
 
 
 def rows(*records: dict[str, str], first_line: int = 2) -> list[ImportRow]:

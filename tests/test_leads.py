@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     ActivityCreate,
@@ -27,7 +28,6 @@ from tinycrm.models import (
 from tinycrm.services import activities, contacts, deals, leads, users
 from tinycrm.services.leads import Handover
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, session_scope
 
 DAY = timedelta(days=1)
 

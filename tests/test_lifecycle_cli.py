@@ -9,8 +9,8 @@ import pytest
 
 from tests.clihelp import Crm
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import Order, Payment
-from tinycrm.store import open_database, session_scope
 
 TODAY = date(2026, 11, 23)
 

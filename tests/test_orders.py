@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     CompanyCreate,
@@ -21,10 +22,10 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.money import Money
-from tinycrm.services import companies, contacts, deals, orders, receivables, users
-from tinycrm.services.receivables import ReceivableRow
+from tinycrm.services import companies, contacts, deals, orders, users
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, session_scope
+from tinycrm.services.reports import receivables
+from tinycrm.services.reports.receivables import ReceivableRow
 
 TODAY = date(2026, 11, 23)
 

@@ -17,12 +17,12 @@ from sqlalchemy import create_engine, func, select
 
 from tests.clihelp import Crm
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.formats import outfile
 from tinycrm.formats.cells import FORMULA_STARTS
 from tinycrm.formats.csv_write import CsvWriter
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, KbArticle, User
 from tinycrm.services.filters import ContactFilter
-from tinycrm.store import open_database, session_scope
 
 T = "2026-11-23T09:30:00+00:00"
 NEGATIVE = re.compile(r"-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")

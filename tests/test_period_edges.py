@@ -25,16 +25,16 @@ from sqlmodel import SQLModel
 from tests.conftest import NOW
 from tinycrm.config import load_settings
 from tinycrm.dates import day_start
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.models import ActivityCreate, ActivityKind, DealCreate
 from tinycrm.services import activities, deals
-from tinycrm.services.funnel import conversion, funnel
-from tinycrm.services.import_deals import import_deals
 from tinycrm.services.imports import ImportOptions, ImportRow
-from tinycrm.services.performance import performance
-from tinycrm.services.periods import Period, calendar_period, date_range
-from tinycrm.services.service_report import service_report
+from tinycrm.services.imports.deals import import_deals
+from tinycrm.services.reports.periods import Period, calendar_period, date_range
+from tinycrm.services.reports.reps import performance
+from tinycrm.services.reports.service_report import service_report
+from tinycrm.services.reports.stage_flow import conversion, funnel
 from tinycrm.services.tickets import open_ticket
-from tinycrm.store import Database, open_database, session_scope
 
 ZONES = ["UTC", "America/New_York", "Asia/Shanghai", "Asia/Kathmandu", "Pacific/Chatham"]
 KINDS = ("day", "month", "quarter", "year")

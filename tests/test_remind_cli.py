@@ -18,9 +18,9 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from tests.clihelp import Crm
-from tinycrm import store
 from tinycrm.config import load_settings
-from tinycrm.store import Database
+from tinycrm.db import store
+from tinycrm.db.store import Database
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 MONDAY = "2026-11-23T08:00"

@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
+from tinycrm.db import plain_sql
+from tinycrm.db.store import Database, dbapi, open_database, session_scope
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -27,19 +29,15 @@ from tinycrm.models import (
     DealUpdate,
     UserCreate,
 )
-from tinycrm.services import (
-    activities,
-    agenda,
-    companies,
-    contacts,
-    deals,
-    plain_sql,
-    reminders,
-    users,
-)
-from tinycrm.services.recurrence import check_rrule, describe, next_occurrence, parse_every
+from tinycrm.services import activities, companies, contacts, deals, reminders, users
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, dbapi, open_database, session_scope
+from tinycrm.services.reminders import agenda
+from tinycrm.services.reminders.recurrence import (
+    check_rrule,
+    describe,
+    next_occurrence,
+    parse_every,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -548,8 +546,8 @@ def test_birthdays_in_custom_fields_are_remembered_days(crm: Database) -> None:
 
 
 def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
-    from tinycrm.services.import_people import import_contacts
     from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
+    from tinycrm.services.imports.people import import_contacts
 
     def rows(*values: tuple[str, str, str]) -> list[ImportRow]:
         return [
@@ -577,8 +575,8 @@ def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
 
 
 def test_imported_activities_remind_and_date_their_deal(crm: Database) -> None:
-    from tinycrm.services.import_deals import import_activities
     from tinycrm.services.imports import ImportOptions, ImportRow, undo_batch
+    from tinycrm.services.imports.deals import import_activities
 
     with session_scope(crm, write=True) as s:
         deals.create_deal(s, data=DealCreate(title="Anvils"), currency="EUR", actor=None, now=NOW)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.clihelp import Crm
 from tests.test_reports import populate
-from tinycrm.store import Database
+from tinycrm.db.store import Database
 
 
 @pytest.fixture

@@ -20,13 +20,13 @@ import pytest
 from sqlmodel import Session
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import InvalidInput
 from tinycrm.models import ActivityCreate, ActivityKind, DealCreate, QuotaPeriod, UserCreate
 from tinycrm.services import activities, deals, reports, stages, users
-from tinycrm.services.import_deals import import_deals
 from tinycrm.services.imports import ImportOptions, ImportRow
+from tinycrm.services.imports.deals import import_deals
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, session_scope
 
 PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)

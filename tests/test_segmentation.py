@@ -26,10 +26,11 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.clihelp import Crm
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Company, Contact, Order, Payment
-from tinycrm.services import reports, segments
-from tinycrm.store import Database, session_scope
+from tinycrm.services import reports
+from tinycrm.services.reports import segments
 
 TODAY = date(2026, 11, 23)
 PARIS = ZoneInfo("Europe/Paris")

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     Activity,
@@ -23,7 +24,6 @@ from tinycrm.models import (
 from tinycrm.services import activities, companies, contacts, deals, users
 from tinycrm.services.activities import State
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, session_scope
 
 EARLIER = NOW - timedelta(days=2)
 LATER = NOW + timedelta(days=3)

@@ -11,6 +11,7 @@ from sqlmodel import col, func, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.errors import Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     Activity,
@@ -28,7 +29,6 @@ from tinycrm.models import (
 )
 from tinycrm.services import activities, companies, contacts, deals, users
 from tinycrm.services.refs import resolve_company
-from tinycrm.store import Database, open_database, session_scope
 
 
 def add(db: Database, **fields: Any) -> companies.CompanyDetail:

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     Activity,
@@ -23,7 +24,6 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.services import activities, companies, contacts, deals, users
-from tinycrm.store import Database, session_scope
 
 
 def add(db: Database, region: str = "US", **fields: Any) -> contacts.ContactDetail:

@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     CompanyCreate,
@@ -27,7 +28,6 @@ from tinycrm.money import Money
 from tinycrm.services import companies, contacts, deals, users
 from tinycrm.services.deals import StageChangeRow
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, open_database, session_scope
 
 T1 = NOW + timedelta(days=1)
 T2 = NOW + timedelta(days=2, hours=3)

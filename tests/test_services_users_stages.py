@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from tinycrm.models import (
     Company,
@@ -20,7 +21,6 @@ from tinycrm.models import (
 from tinycrm.money import Money
 from tinycrm.services import companies, deals, stages, users
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, session_scope
 
 TEAM = ["Ann Lee", "Bob Stone", "Alice Smith", "Alan Turing"]
 

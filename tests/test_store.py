@@ -23,14 +23,14 @@ from sqlalchemy import MetaData, create_engine, func, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel, select
 
-import tinycrm.migrations
+import tinycrm.db.migrations
 import tinycrm.models  # noqa: F401  (registers every table on the metadata)
 from tests.conftest import NOW
-from tinycrm import store
 from tinycrm.config import load_settings
+from tinycrm.db import store
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.errors import DatabaseError
 from tinycrm.models import Activity, ActivityKind, User
-from tinycrm.store import Database, open_database, session_scope
 
 
 def open_file(path: Path) -> Database:
@@ -390,7 +390,7 @@ def test_sqlite_upgrade_through_a_new_migration_backs_up_and_keeps_rows(
     the scripts: today's head plays the older revision."""
     scripts = tmp_path / "migrations"
     shutil.copytree(
-        Path(tinycrm.migrations.__file__).parent,
+        Path(tinycrm.db.migrations.__file__).parent,
         scripts,
         ignore=shutil.ignore_patterns("__pycache__"),
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import InvalidInput, NotFound
 from tinycrm.models import (
     Campaign,
@@ -24,7 +25,6 @@ from tinycrm.models import (
 )
 from tinycrm.services import companies, contacts, filters
 from tinycrm.services.filters import ContactFilter
-from tinycrm.store import Database, session_scope
 
 
 def campaign(s: Session, name: str) -> None:

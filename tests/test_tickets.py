@@ -15,12 +15,13 @@ from sqlmodel import Session
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
+from tinycrm.db.store import Database, dbapi, session_scope
 from tinycrm.errors import Conflict, CrmError, InvalidInput, NotFound
 from tinycrm.models import CompanyCreate, ContactCreate, TicketPriority, UserCreate
-from tinycrm.services import companies, contacts, kb, reminders, service_report, tickets, users
-from tinycrm.services.periods import ALL_TIME, date_range
+from tinycrm.services import companies, contacts, kb, reminders, tickets, users
 from tinycrm.services.refs import resolve_user
-from tinycrm.store import Database, dbapi, session_scope
+from tinycrm.services.reports import service_report
+from tinycrm.services.reports.periods import ALL_TIME, date_range
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -11,11 +11,11 @@ from textual.widgets import OptionList
 
 from tests.conftest import NOW
 from tests.test_tui_support import ACTOR, database, demo_database, make_app, notices, settle
+from tinycrm.db.store import session_scope
 from tinycrm.models import Deal, DealStatus, Stage, StageChange, User
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.dialogs import FormDialog
-from tinycrm.store import session_scope
 from tinycrm.widgets.board_column import BoardColumn
 
 pytestmark = pytest.mark.asyncio

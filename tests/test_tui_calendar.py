@@ -11,12 +11,12 @@ from sqlmodel import col, select
 
 from tests.conftest import NOW
 from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tinycrm.db.store import session_scope
 from tinycrm.models import Activity, ActivityCreate, ActivityKind, User
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.dialogs import HelpScreen
 from tinycrm.screens.reports import ReportsScreen
 from tinycrm.services.activities import schedule_activity
-from tinycrm.store import session_scope
 from tinycrm.widgets.charts import BarChart
 from tinycrm.widgets.month import MonthGrid
 

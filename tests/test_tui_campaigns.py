@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from tests.conftest import NOW
 from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import Campaign, Contact, ContactCreate, DealCreate
 from tinycrm.models.user import UserCreate
 from tinycrm.screens.campaigns import CampaignsScreen, cells
@@ -21,7 +22,6 @@ from tinycrm.screens.contacts import ContactsScreen
 from tinycrm.services import contacts, deals, users
 from tinycrm.services.campaigns import campaign_report, create_campaign
 from tinycrm.services.orders import add_payment, create_order
-from tinycrm.store import open_database, session_scope
 from tinycrm.tui import CrmApp
 
 pytestmark = pytest.mark.asyncio

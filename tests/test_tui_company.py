@@ -14,6 +14,7 @@ from sqlmodel import select
 from tests.conftest import NOW
 from tests.test_tui_support import ACTOR, database, make_app, palette, rendered, settle
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import (
     Activity,
     Company,
@@ -34,7 +35,6 @@ from tinycrm.services.deals import create_deal, win_deal
 from tinycrm.services.orders import OrderRow, add_payment, create_order, list_orders
 from tinycrm.services.tickets import list_tickets, open_ticket, resolve_ticket
 from tinycrm.services.users import create_user
-from tinycrm.store import open_database, session_scope
 
 SIZE = (120, 40)
 OTHER_USER = "Daniel Okafor"

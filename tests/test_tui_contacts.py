@@ -20,11 +20,11 @@ from tests.test_tui_support import (
     rendered,
     settle,
 )
+from tinycrm.db.store import session_scope
 from tinycrm.models import Activity, Contact, Deal, User
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.contacts import ContactsScreen
 from tinycrm.screens.deal import DealScreen
-from tinycrm.store import session_scope
 from tinycrm.widgets.timeline import Timeline
 
 pytestmark = pytest.mark.asyncio

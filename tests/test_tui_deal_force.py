@@ -14,11 +14,11 @@ from textual.widgets import OptionList
 
 from tests.conftest import NOW
 from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tinycrm.db.store import session_scope
 from tinycrm.models import Deal, Order, Payment
 from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.dialogs import ChoiceDialog
 from tinycrm.services.orders import add_payment, create_order
-from tinycrm.store import session_scope
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)

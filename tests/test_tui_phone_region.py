@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import NOW
 from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tinycrm.db.store import session_scope
 from tinycrm.models import Contact
 from tinycrm.screens.contact import ContactScreen
-from tinycrm.store import session_scope
 
 pytestmark = pytest.mark.asyncio
 

@@ -21,6 +21,7 @@ from tests.test_tui_support import (
     rendered,
     settle,
 )
+from tinycrm.db.store import session_scope
 from tinycrm.models import Contact, ContactCreate, Deal, Ticket, TicketComment, User
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.deal import DealScreen
@@ -29,9 +30,8 @@ from tinycrm.services import reports
 from tinycrm.services.contacts import create_contact
 from tinycrm.services.kb import add_article
 from tinycrm.services.orders import add_payment, create_order
-from tinycrm.services.segments import retention, rfm
+from tinycrm.services.reports.segments import retention, rfm
 from tinycrm.services.tickets import open_ticket
-from tinycrm.store import session_scope
 from tinycrm.tui import CrmApp
 
 pytestmark = pytest.mark.asyncio

@@ -22,6 +22,7 @@ from tests.test_tui_support import (
     settle,
 )
 from tinycrm.commands.common import AppState
+from tinycrm.db.store import session_scope
 from tinycrm.models import Contact, ContactUpdate, Order, OwnerChange, Payment, Ticket, User
 from tinycrm.money import Money
 from tinycrm.screens.contact import ContactScreen
@@ -30,8 +31,7 @@ from tinycrm.screens.reports import ReportsScreen
 from tinycrm.services.campaigns import create_campaign
 from tinycrm.services.contacts import update_contact
 from tinycrm.services.orders import add_payment, create_order
-from tinycrm.services.receivables import receivables
-from tinycrm.store import session_scope
+from tinycrm.services.reports.receivables import receivables
 from tinycrm.tui import CrmApp
 
 pytestmark = pytest.mark.asyncio

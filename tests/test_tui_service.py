@@ -13,13 +13,13 @@ from sqlmodel import col, select
 from tests.conftest import NOW
 from tests.test_tui_company import OTHER_USER, Firm, build
 from tests.test_tui_support import ACTOR, database, make_app, palette, rendered, settle
+from tinycrm.db.store import session_scope
 from tinycrm.models import Contact, OwnerChange, Ticket, User
 from tinycrm.screens.company import CompanyScreen
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.kb import ArticleDialog, KbDialog
 from tinycrm.services.kb import add_article
 from tinycrm.services.tickets import reopen_ticket, ticket_comments
-from tinycrm.store import session_scope
 
 SIZE = (120, 40)
 ARTICLES = (

@@ -4,6 +4,7 @@ columns and windows, where a deal sits, and contact search by prefix."""
 from __future__ import annotations
 
 from tests.conftest import NOW
+from tinycrm.db.store import Database, session_scope
 from tinycrm.services.board import (
     board_cards,
     board_columns,
@@ -13,7 +14,6 @@ from tinycrm.services.board import (
     search_contacts,
 )
 from tinycrm.services.demo import load_demo
-from tinycrm.store import Database, session_scope
 
 
 def demo(db: Database) -> None:

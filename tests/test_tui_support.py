@@ -16,9 +16,9 @@ from textual.pilot import Pilot
 from tests.conftest import NOW
 from tinycrm.commands.common import AppState
 from tinycrm.config import load_settings
+from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.models import KbArticle, Order, Payment, Ticket, TicketComment
 from tinycrm.services.demo import load_demo
-from tinycrm.store import Database, open_database, session_scope
 from tinycrm.tui import CrmApp
 
 ACTOR = "Maria Lopez"

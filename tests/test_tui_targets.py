@@ -15,13 +15,13 @@ from tests.clihelp import Crm
 from tests.conftest import NOW
 from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
+from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import CompanyCreate, Contact, ContactCreate, OwnerChange, Segment, User
 from tinycrm.models.user import UserCreate
 from tinycrm.screens.contacts import ContactsScreen
 from tinycrm.services import companies, contacts, users
 from tinycrm.services.campaigns import create_campaign
 from tinycrm.services.exports import CONTACT_COLUMNS
-from tinycrm.store import open_database, session_scope
 from tinycrm.tui import CrmApp
 
 pytestmark = pytest.mark.asyncio

@@ -55,7 +55,7 @@ def timeline_row(activity: Any, now: datetime) -> dict[str, Any]:
 def _repeat(every: str | None, rrule: str | None) -> str | None:
     """The rule from `--every` or `--rrule`; '' when `--every never` clears it."""
     from tinycrm.errors import InvalidInput
-    from tinycrm.services.recurrence import check_rrule, parse_every
+    from tinycrm.services.reminders.recurrence import check_rrule, parse_every
 
     if every is not None and rrule is not None:
         raise InvalidInput("--every", every, "give --every or --rrule, not both")
@@ -173,7 +173,7 @@ def schedule(
 
 
 def _due_text(row: Any, tz: Any) -> str:
-    from tinycrm.services.recurrence import describe
+    from tinycrm.services.reminders.recurrence import describe
 
     text = "due " + row.due_at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M") if row.due_at else ""
     if row.rrule:

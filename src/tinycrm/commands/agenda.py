@@ -17,7 +17,7 @@ from tinycrm.commands.render import Format, FormatOption, console, emit
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from tinycrm.services.agenda import Agenda, AgendaItem
+    from tinycrm.services.reminders.agenda import Agenda, AgendaItem
 
 COLUMNS = ("due_at", "id", "kind", "subject", "about", "owner", "state", "repeats")
 
@@ -40,7 +40,7 @@ def agenda(
     The list groups by owner when several own what is listed; --week lays the week out in
     seven columns, --month shows a month grid with how much is due each day."""
     from tinycrm.services import reminders
-    from tinycrm.services.agenda import agenda_days
+    from tinycrm.services.reminders.agenda import agenda_days
 
     st = state()
     if week and month:

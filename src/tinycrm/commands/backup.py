@@ -17,9 +17,9 @@ from typing import IO, Annotated
 import typer
 
 from tinycrm.commands.common import describe, state
+from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import Conflict, CrmError, InvalidInput
 from tinycrm.formats.outfile import private_binary_file
-from tinycrm.revision import HEAD_REVISION
 from tinycrm.words import plural
 
 
@@ -40,8 +40,8 @@ def backup(
 ) -> None:
     """Write every table to one portable archive (zip of JSON lines), from a consistent
     snapshot, while others keep working."""
+    from tinycrm.db.store import open_database
     from tinycrm.services.backup.dump import backup_database
-    from tinycrm.store import open_database
 
     st = state()
     now = st.now()
@@ -86,8 +86,8 @@ def restore(
 ) -> None:
     """Load a backup into an empty database (--db, CRM_DB or CRM_DATABASE_URL): a new SQLite
     file, or a PostgreSQL database with no tables or only what `crm init` made."""
+    from tinycrm.db.store import Database, make_engine, sqlite_file
     from tinycrm.services.backup.restore import restore_backup
-    from tinycrm.store import Database, make_engine, sqlite_file
 
     st = state()
     settings = st.settings

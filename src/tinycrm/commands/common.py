@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.config import Settings
+    from tinycrm.db.store import Database
     from tinycrm.models import User
     from tinycrm.money import Money
-    from tinycrm.store import Database
 
 
 @dataclass
@@ -41,7 +41,7 @@ class AppState:
         unless `create` (`crm init`, `crm demo`): a mistyped `--db` is not a new, empty
         database. The default file is created on first use."""
         if self._db is None:
-            from tinycrm.store import open_database
+            from tinycrm.db.store import open_database
 
             create = create or not self.settings.named_database
             self._db = open_database(self.settings, create=create)
@@ -54,7 +54,7 @@ class AppState:
 
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Session]:
-        from tinycrm.store import session_scope
+        from tinycrm.db.store import session_scope
 
         with session_scope(self.database(), write=write) as session:
             yield session

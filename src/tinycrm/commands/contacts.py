@@ -287,7 +287,8 @@ def segment_rm(
 @app.command("show")
 def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     """Show a contact with their company, deals and activity timeline."""
-    from tinycrm.services import activities, contacts, deals, leads, segments
+    from tinycrm.services import activities, contacts, deals, leads
+    from tinycrm.services.reports import segments
 
     st = state()
     with st.session(write=False) as session:

@@ -321,8 +321,8 @@ def ics(
 ) -> None:
     """Export scheduled activities (with their reminders and repeats) and deal close dates
     as an iCalendar file for any calendar app; re-exporting updates the same events."""
-    from tinycrm.services.calendar_export import IcsOptions, build_calendar
     from tinycrm.services.refs import resolve_user
+    from tinycrm.services.reminders.calendar_export import IcsOptions, build_calendar
 
     st = state()
     with st.session(write=False) as session:

@@ -229,7 +229,8 @@ def run_import(
     quiet: bool,
     replaced: Replacements | None = None,
 ) -> None:
-    from tinycrm.services import import_deals, import_people
+    from tinycrm.services.imports import deals as import_deals
+    from tinycrm.services.imports import people as import_people
 
     importer = {
         "contacts": import_people.import_contacts,

@@ -218,7 +218,7 @@ def receivables(
     total; orders in another currency are counted in other_currency, not summed."""
     from tinycrm.errors import InvalidInput
     from tinycrm.money import Money
-    from tinycrm.services import receivables as owed
+    from tinycrm.services.reports import receivables as owed
 
     st = state()
     day = st.day(as_of, "--as-of") or st.today()

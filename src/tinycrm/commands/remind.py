@@ -25,7 +25,7 @@ from tinycrm.errors import InvalidInput
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
-    from tinycrm.services.plain_sql import Sql
+    from tinycrm.db.plain_sql import Sql
     from tinycrm.services.reminders import Reminder
 
 SECTIONS = {
@@ -128,7 +128,7 @@ def remind(
 def connect(st: AppState) -> Iterator[Sql]:
     """The database through the standard library when it is a current SQLite file; else
     through SQLAlchemy (which upgrades an old schema, or speaks to a server)."""
-    from tinycrm.services.plain_sql import open_sqlite
+    from tinycrm.db.plain_sql import open_sqlite
 
     path = _sqlite_path(st)
     sql = open_sqlite(path) if path is not None else None
@@ -138,7 +138,7 @@ def connect(st: AppState) -> Iterator[Sql]:
         finally:
             sql.conn.close()
         return
-    from tinycrm.store import dbapi
+    from tinycrm.db.store import dbapi
 
     with dbapi(st.database()) as sql:
         yield sql
@@ -244,7 +244,7 @@ def _line(r: Reminder, tz: tzinfo, today: date) -> str:
     if r.priority:
         parts.append(r.priority)
     if r.recurring:
-        from tinycrm.services.recurrence import describe
+        from tinycrm.services.reminders.recurrence import describe
 
         parts.append(describe(r.recurring))
     parts += [p for p in (r.about, r.owner) if p]

@@ -68,7 +68,7 @@ def segments(
     """Customers by revenue received: ABC classes (A makes the first 80% of revenue, B the
     next 15%, C the rest) or RFM scores 1–5 and segments (all time unless a period is given)."""
     from tinycrm.services import reports
-    from tinycrm.services import segments as service
+    from tinycrm.services.reports import segments as service
 
     st = state()
     span = period_of(st, start, end, period, year) or reports.ALL_TIME
@@ -144,7 +144,7 @@ def retention(
     """Per period: active customers (paid in it), retained, new and churned ones, churn and
     retention rates, and revenue per active customer (default: the last 12 months, 8
     quarters or 5 years)."""
-    from tinycrm.services import segments as service
+    from tinycrm.services.reports import segments as service
 
     st = state()
     last = st.day(end, "--to") or st.today()

@@ -12,15 +12,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tinycrm.db.store import session_sql
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import Field, FormDialog
-from tinycrm.store import session_sql
 from tinycrm.widgets.month import MonthGrid
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.agenda import AgendaItem
+    from tinycrm.services.reminders.agenda import AgendaItem
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ class CalendarScreen(CrmScreen):
     def _fetch(
         self, day: date, first: date, last: date, owner: str | None, session: Session
     ) -> DayView:
-        from tinycrm.services.agenda import agenda_days, day_counts
         from tinycrm.services.reminders import find_owner
+        from tinycrm.services.reminders.agenda import agenda_days, day_counts
 
         st, sql = self.state, session_sql(session)
         tz, now = st.tz, st.now()
@@ -110,7 +110,7 @@ class CalendarScreen(CrmScreen):
         table: DataTable[str] = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
-        from tinycrm.services.agenda import local_midnight
+        from tinycrm.services.reminders.agenda import local_midnight
 
         self.rows = [i for i in view.overdue if i.due_at < local_midnight(view.day, st.tz)]
         self.rows += view.items

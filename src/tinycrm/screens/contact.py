@@ -111,7 +111,7 @@ class ContactScreen(ContactActions):
         from tinycrm.services.contacts import get_contact
         from tinycrm.services.deals import list_deals
         from tinycrm.services.orders import list_orders
-        from tinycrm.services.segments import lifecycles
+        from tinycrm.services.reports.segments import lifecycles
         from tinycrm.services.tickets import list_tickets
 
         st, ref = self.state, str(self.contact_id)

@@ -20,7 +20,7 @@ from tinycrm.errors import CrmError
 from tinycrm.models import ContactStatus
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
-from tinycrm.services.lifecycle import LIFECYCLES as STAGES
+from tinycrm.services.reports.lifecycle import LIFECYCLES as STAGES
 from tinycrm.words import plural
 
 if TYPE_CHECKING:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.services.campaigns import CampaignFigures
-    from tinycrm.services.receivables import Receivables
     from tinycrm.services.reports import (
         ConversionRow,
         ForecastRow,
@@ -31,8 +30,9 @@ if TYPE_CHECKING:
         Performance,
         Period,
     )
-    from tinycrm.services.segments import AbcReport, RetentionRow, RfmReport
-    from tinycrm.services.service_report import ServiceReport
+    from tinycrm.services.reports.receivables import Receivables
+    from tinycrm.services.reports.segments import AbcReport, RetentionRow, RfmReport
+    from tinycrm.services.reports.service_report import ServiceReport
 
 KINDS = ("month", "quarter", "year", "all")
 FORECAST_MONTHS = 6
@@ -167,9 +167,9 @@ class ReportsScreen(CrmScreen):
     def _fetch(self, session: Session) -> ReportsView:
         from tinycrm.services import reports
         from tinycrm.services.campaigns import campaign_report
-        from tinycrm.services.receivables import receivables
-        from tinycrm.services.segments import abc, retention, rfm
-        from tinycrm.services.service_report import service_report
+        from tinycrm.services.reports.receivables import receivables
+        from tinycrm.services.reports.segments import abc, retention, rfm
+        from tinycrm.services.reports.service_report import service_report
 
         st, period = self.state, self.period()
         currency = st.settings.currency
@@ -191,7 +191,7 @@ class ReportsScreen(CrmScreen):
 
     def quarters(self, period: Period) -> dict[str, date]:
         """The span of the retention table: the period's, or the last 8 quarters for all time."""
-        from tinycrm.services.segments import default_span
+        from tinycrm.services.reports.segments import default_span
 
         if period.first is None or period.last is None:
             first, last = default_span("quarter", self.state.today())

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from tinycrm.db.query import check_limit
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -25,8 +26,6 @@ from tinycrm.models import (
 from tinycrm.models.base import utcnow
 from tinycrm.normalize import clean
 from tinycrm.services.filters import State
-from tinycrm.services.query import check_limit
-from tinycrm.services.recurrence import next_occurrence
 from tinycrm.services.refs import (
     by_id,
     optional,
@@ -35,6 +34,7 @@ from tinycrm.services.refs import (
     resolve_deal,
     resolve_user,
 )
+from tinycrm.services.reminders.recurrence import next_occurrence
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Campaign, Contact, Deal, DealStatus, Order, Payment
 from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
-from tinycrm.services.aggregates import round_half_up, sum_if
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_campaign
+from tinycrm.services.reports.aggregates import round_half_up, sum_if
 
 CAMPAIGNS = table_of(Campaign)
 CONTACTS = table_of(Contact)

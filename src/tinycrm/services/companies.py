@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from tinycrm.db.query import check_limit, order_by
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal, DealStatus, User
 from tinycrm.models.base import utcnow, validated
@@ -18,7 +19,6 @@ from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.filters import CompanyFilter, company_filters
 from tinycrm.services.orders import OrderRow
-from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import optional, resolve_company, resolve_user
 from tinycrm.words import plural
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import format_day_of_year, parse_day_of_year
+from tinycrm.db.query import check_limit, order_by
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Campaign,
@@ -36,7 +37,6 @@ from tinycrm.normalize import (
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.companies import merge_custom
 from tinycrm.services.filters import ContactFilter, contact_filters, normalize_tags
-from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
     optional,
     resolve_campaign,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import day_start
+from tinycrm.db.query import check_limit, order_by
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Campaign,
@@ -29,7 +30,6 @@ from tinycrm.normalize import clean
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.deal_orders import check_deleting, check_leaving_won, delete_orders
 from tinycrm.services.filters import DealFilter, deal_filters
-from tinycrm.services.query import check_limit, order_by
 from tinycrm.services.refs import (
     optional,
     resolve_campaign,

@@ -106,7 +106,7 @@ def contact_filters(
     and country are the company's). `today` dates the lifecycle filter (default: UTC's)."""
     where = _place_filters(f.industry, f.city, f.country)
     if f.lifecycle:
-        from tinycrm.services.segments import lifecycle_condition
+        from tinycrm.services.reports.segments import lifecycle_condition
 
         day = today or datetime.now(UTC).date()
         where.append(lifecycle_condition(f.lifecycle.strip().lower(), today=day))

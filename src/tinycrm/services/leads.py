@@ -20,6 +20,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import earlier
+from tinycrm.db.query import check_limit
 from tinycrm.errors import Conflict, InvalidInput
 from tinycrm.models import (
     Activity,
@@ -35,7 +36,6 @@ from tinycrm.models import (
 )
 from tinycrm.normalize import clean
 from tinycrm.services.deals import DealRow, create_deal
-from tinycrm.services.query import check_limit
 from tinycrm.services.refs import resolve_contact, resolve_user
 
 

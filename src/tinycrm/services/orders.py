@@ -4,7 +4,7 @@ An order is in its deal's currency, and so is every payment on it. `Order.paid_m
 the sum of the order's payments: it is computed again from them, under a row lock on the
 order, in the same transaction as every payment added or removed.
 
-What is owed as of a day, per customer or rep, is in `tinycrm.services.receivables`.
+What is owed as of a day, per customer or rep, is in `tinycrm.services.reports.receivables`.
 """
 
 from __future__ import annotations

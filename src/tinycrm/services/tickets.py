@@ -1,6 +1,6 @@
 """Customer service: tickets with a due time set by their priority (the SLA), comments,
 resolution with a solution article (`tinycrm.services.kb`) and a satisfaction score
-(CSAT 1–5); the figures over them are in `tinycrm.services.service_report`.
+(CSAT 1–5); the figures over them are in `tinycrm.services.reports.service_report`.
 
 A ticket is open or resolved; an open ticket past its due time is overdue. Reopening a
 ticket starts its clock again: a new due time from the moment it is reopened.
@@ -17,6 +17,7 @@ from sqlalchemy import select, union
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
+from tinycrm.db.query import check_limit
 from tinycrm.errors import Conflict, CrmError, InvalidInput
 from tinycrm.models import (
     Company,
@@ -30,7 +31,6 @@ from tinycrm.models import (
 )
 from tinycrm.normalize import clean
 from tinycrm.services.imports import table_of
-from tinycrm.services.query import check_limit
 from tinycrm.services.refs import (
     by_id,
     optional,

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.exc import DBAPIError
 
 from tinycrm import __version__
+from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import DatabaseError
-from tinycrm.revision import HEAD_REVISION
 from tinycrm.services.backup.archive import ArchiveWriter, Manifest, Member
 from tinycrm.services.backup.tables import (
     ALEMBIC_TABLE,

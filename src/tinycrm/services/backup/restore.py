@@ -16,8 +16,9 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table, bindparam, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
+from tinycrm.db.revision import HEAD_REVISION
+from tinycrm.db.store import make_engine, upgrade
 from tinycrm.errors import Conflict, DatabaseError
-from tinycrm.revision import HEAD_REVISION
 from tinycrm.services.backup.archive import ArchiveReader, Manifest, Member
 from tinycrm.services.backup.tables import (
     ALEMBIC_TABLE,
@@ -33,13 +34,12 @@ from tinycrm.services.backup.tables import (
     reset_sequences,
     target_tables,
 )
-from tinycrm.store import make_engine, upgrade
 from tinycrm.words import counted
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from tinycrm.store import Database
+    from tinycrm.db.store import Database
 
 BATCH = 10_000
 """Rows inserted per executemany."""
@@ -81,7 +81,7 @@ def _migrations() -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "tinycrm:migrations")
+    config.set_main_option("script_location", "tinycrm.db:migrations")
     return config
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Integer, MetaData, Table, bindparam, inspect,
 from sqlalchemy.schema import sort_tables_and_constraints
 from sqlmodel import SQLModel
 
+from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import DatabaseError
-from tinycrm.revision import HEAD_REVISION
 from tinycrm.services.backup.archive import ENCODERS, kind_of, row_codec
 
 ALEMBIC_TABLE = "alembic_version"

@@ -15,7 +15,7 @@ hold what they share); this one names them together.
 
 from __future__ import annotations
 
-from tinycrm.services.aggregates import (
+from tinycrm.services.reports.aggregates import (
     DAY_SECONDS,
     median_per,
     ratio_of,
@@ -23,16 +23,8 @@ from tinycrm.services.aggregates import (
     seconds_between,
     sum_if,
 )
-from tinycrm.services.forecast import ForecastRow, PipelineRow, forecast, pipeline
-from tinycrm.services.funnel import ConversionRow, FunnelRow, conversion, funnel
-from tinycrm.services.performance import (
-    PERFORMANCE_SORT,
-    Performance,
-    RepRow,
-    performance,
-    period_quota,
-)
-from tinycrm.services.periods import (
+from tinycrm.services.reports.open_deals import ForecastRow, PipelineRow, forecast, pipeline
+from tinycrm.services.reports.periods import (
     ALL_TIME,
     QUOTA_MONTHS,
     Period,
@@ -41,6 +33,14 @@ from tinycrm.services.periods import (
     date_range,
     within,
 )
+from tinycrm.services.reports.reps import (
+    PERFORMANCE_SORT,
+    Performance,
+    RepRow,
+    performance,
+    period_quota,
+)
+from tinycrm.services.reports.stage_flow import ConversionRow, FunnelRow, conversion, funnel
 
 __all__ = [
     "ALL_TIME",

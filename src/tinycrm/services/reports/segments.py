@@ -14,7 +14,7 @@ what they share); this one names them together.
 
 from __future__ import annotations
 
-from tinycrm.services.abc_rfm import (
+from tinycrm.services.reports.abc_rfm import (
     SEGMENTS,
     AbcClass,
     AbcCustomer,
@@ -25,7 +25,7 @@ from tinycrm.services.abc_rfm import (
     abc,
     rfm,
 )
-from tinycrm.services.lifecycle import (
+from tinycrm.services.reports.lifecycle import (
     DECLINING_DAYS,
     LIFECYCLES,
     LOST_DAYS,
@@ -35,7 +35,7 @@ from tinycrm.services.lifecycle import (
     lifecycle_condition,
     lifecycles,
 )
-from tinycrm.services.retention import RetentionRow, default_span, retention
+from tinycrm.services.reports.retention import RetentionRow, default_span, retention
 
 __all__ = [
     "DECLINING_DAYS",

@@ -34,12 +34,12 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.money import check_currency, decimals
-from tinycrm.services import demo_data as team
 from tinycrm.services.activities import log_activity, schedule_activity
 from tinycrm.services.companies import create_company
 from tinycrm.services.contacts import create_contact
 from tinycrm.services.deals import DealRow, create_deal, lose_deal, move_deal, win_deal
-from tinycrm.services.demo_trade import add_campaigns, add_orders, add_service_desk
+from tinycrm.services.demo import team
+from tinycrm.services.demo.trade import add_campaigns, add_orders, add_service_desk
 from tinycrm.services.users import create_user
 
 REFUSAL = "database already has data; demo data goes into a new database (use --db PATH)"

@@ -1,6 +1,6 @@
 """Importing contacts and companies.
 
-A contact is the same person as one already there by the rules of `import_match` (two
+A contact is the same person as one already there by the rules of `match` (two
 different emails are two different people; a shared phone alone is a possible duplicate,
 imported and listed); a company when its normalised name or its web domain matches. Rows
 later in the file see the ones before them, so duplicates inside a file count too.
@@ -31,8 +31,6 @@ from tinycrm.normalize import clean, join_name, name_key, normalize_email, norma
 from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
-from tinycrm.services.import_match import People, phone_keys
-from tinycrm.services.import_prep import Prepared, Snapshot, Spill, paused_gc, read_snapshot
 from tinycrm.services.imports import (
     BulkWriter,
     IdAllocator,
@@ -51,6 +49,8 @@ from tinycrm.services.imports import (
     table_of,
     write_cache,
 )
+from tinycrm.services.imports.match import People, phone_keys
+from tinycrm.services.imports.prep import Prepared, Snapshot, Spill, paused_gc, read_snapshot
 
 Progress = Callable[[int], None]
 

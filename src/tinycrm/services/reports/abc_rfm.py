@@ -16,15 +16,15 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
-from tinycrm.services.aggregates import ratio_of
-from tinycrm.services.customer_payments import (
+from tinycrm.services.reports.aggregates import ratio_of
+from tinycrm.services.reports.customer_payments import (
     PAYMENTS,
     customer_of,
     payments_by_customer,
     received_between,
     with_name,
 )
-from tinycrm.services.periods import Period
+from tinycrm.services.reports.periods import Period
 
 # --- ABC -------------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlmodel import Session
 
 from tinycrm.models import Deal, Stage, StageChange
-from tinycrm.services.aggregates import (
+from tinycrm.services.imports import table_of
+from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,
     median_per,
@@ -19,8 +20,7 @@ from tinycrm.services.aggregates import (
     stages_in_order,
     sum_if,
 )
-from tinycrm.services.imports import table_of
-from tinycrm.services.periods import ALL_TIME, Period, within
+from tinycrm.services.reports.periods import ALL_TIME, Period, within
 
 DEALS = table_of(Deal)
 STAGES = table_of(Stage)

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import DatabaseError, NoDatabase
-from tinycrm.revision import HEAD_REVISION
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite connection waits for another's write lock before it gives up with

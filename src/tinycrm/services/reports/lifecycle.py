@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
-from tinycrm.services.customer_payments import (
+from tinycrm.services.reports.customer_payments import (
     COMPANIES,
     CONTACTS,
     ORDERS,

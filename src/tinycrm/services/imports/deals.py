@@ -30,8 +30,6 @@ from tinycrm.models.activity import refresh_last_activity
 from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services.campaigns import ImportCampaigns
-from tinycrm.services.import_people import Companies, Pending, Progress, RecordImport, _import
-from tinycrm.services.import_prep import Snapshot, Spill, StageRow
 from tinycrm.services.imports import (
     BulkWriter,
     ImportOptions,
@@ -44,6 +42,8 @@ from tinycrm.services.imports import (
     lookup_rows,
     table_of,
 )
+from tinycrm.services.imports.people import Companies, Pending, Progress, RecordImport, _import
+from tinycrm.services.imports.prep import Snapshot, Spill, StageRow
 
 DEAL_COLUMNS = (
     "id",

@@ -1,6 +1,6 @@
 """The agenda: open activities due in a span of time (recurring ones repeated), those
 overdue, and contacts' remembered days; for `crm agenda` and the app's calendar, over the
-same plain SQL as `crm remind` (see `tinycrm.services.plain_sql`)."""
+same plain SQL as `crm remind` (see `tinycrm.db.plain_sql`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from tinycrm.services.plain_sql import Sql
+from tinycrm.db.plain_sql import Sql
 from tinycrm.services.reminders import RemindOptions, about, care_dates
 
 
@@ -138,7 +138,7 @@ def _repeats(
     sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner: str, owner_id: int | None
 ) -> Iterator[AgendaItem]:
     """Later occurrences of open recurring activities that fall in [start, end)."""
-    from tinycrm.services.recurrence import next_occurrence
+    from tinycrm.services.reminders.recurrence import next_occurrence
 
     query = _AGENDA.format(owner=owner).replace(
         "a.due_at >= :start AND a.due_at < :end", "a.rrule IS NOT NULL AND a.due_at < :end"

@@ -1,4 +1,4 @@
-"""What is due: reminders for `crm remind` (run from cron); `tinycrm.services.agenda` lists
+"""What is due: reminders for `crm remind` (run from cron); `agenda` in this package lists
 the same records by day for the agenda and the calendar.
 
 This module never imports SQLAlchemy or SQLModel. Cron runs `crm remind` every morning and
@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from tinycrm.dates import earlier
-from tinycrm.services.plain_sql import Sql
+from tinycrm.db.plain_sql import Sql
 from tinycrm.services.userref import pick_user
 
 # --- what is due ------------------------------------------------------------------------

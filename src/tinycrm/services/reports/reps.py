@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, User
-from tinycrm.services.aggregates import (
+from tinycrm.services.imports import table_of
+from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,
     median_per,
@@ -22,8 +23,7 @@ from tinycrm.services.aggregates import (
     seconds_between,
     sum_if,
 )
-from tinycrm.services.imports import table_of
-from tinycrm.services.periods import QUOTA_MONTHS, Period, within
+from tinycrm.services.reports.periods import QUOTA_MONTHS, Period, within
 
 DEALS = table_of(Deal)
 ACTIVITIES = table_of(Activity)

@@ -15,9 +15,9 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
-from tinycrm.services.aggregates import ratio_of, round_half_up
-from tinycrm.services.customer_payments import RECEIVED_SCAN, payments_by_customer
-from tinycrm.services.periods import QUOTA_MONTHS, calendar_period
+from tinycrm.services.reports.aggregates import ratio_of, round_half_up
+from tinycrm.services.reports.customer_payments import RECEIVED_SCAN, payments_by_customer
+from tinycrm.services.reports.periods import QUOTA_MONTHS, calendar_period
 
 
 @dataclass(frozen=True)

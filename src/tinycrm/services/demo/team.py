@@ -1,5 +1,5 @@
 """What the demo team is made of: its people, companies, contacts, deals with the path each
-took through the stages, and the notes and activities around them (`services/demo.py`
+took through the stages, and the notes and activities around them (the package's `__init__`
 turns these into records through the services)."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Imports: mapped rows in, records out, all or nothing, with a batch that can be undone.
 
 An import runs in two phases, so that it holds the write lock only briefly (cron's `crm
-remind` and the app keep writing during a long import; they wait, see `store`):
+remind` and the app keep writing during a long import; they wait, see `tinycrm.db.store`):
 
 1. Prepare, with no lock and no transaction of its own: every row is read, mapped and
    converted (the per-row work, most of an import's time), and the results wait in a
-   temporary file (`import_prep.Spill`). What converting reads from the database (users,
+   temporary file (`prep.Spill`). What converting reads from the database (users,
    stages) is read in a short read of its own and checked again in phase 2.
 2. Write, in one transaction: chunk by chunk, the prepared rows are checked against the
    database with indexed `IN (...)` lookups, and what a chunk creates is written before the
@@ -38,7 +38,7 @@ from tinycrm.normalize import name_key, normalize_email
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
-    from tinycrm.services.import_prep import UserKey
+    from tinycrm.services.imports.prep import UserKey
 
 CHUNK = 2000
 

@@ -13,15 +13,15 @@ from sqlmodel import Session
 from tinycrm.dates import earlier
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, Stage, StageChange
-from tinycrm.services.aggregates import (
+from tinycrm.services.imports import table_of
+from tinycrm.services.reports.aggregates import (
     in_currency,
     owner_id_of,
     round_half_up,
     stages_in_order,
     sum_if,
 )
-from tinycrm.services.imports import table_of
-from tinycrm.services.periods import add_months
+from tinycrm.services.reports.periods import add_months
 
 DEALS = table_of(Deal)
 STAGES = table_of(Stage)

@@ -19,14 +19,14 @@ from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlmodel import Session
 
 from tinycrm.config import Settings
+from tinycrm.db.plain_sql import BUSY_TIMEOUT_MS
+from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import DatabaseError, NoDatabase
-from tinycrm.revision import HEAD_REVISION
-from tinycrm.services.plain_sql import BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-    from tinycrm.services.plain_sql import Sql
+    from tinycrm.db.plain_sql import Sql
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _refuse_bad_text(session: Session, _context: object, _instances: object) -> 
 def dbapi(db: Database) -> Iterator[Sql]:
     """The plain DB-API connection under the engine, for the SQLAlchemy-free queries of
     `services.reminders` (which `crm remind` also runs straight over sqlite3)."""
-    from tinycrm.services.plain_sql import Sql
+    from tinycrm.db.plain_sql import Sql
 
     raw = db.engine.raw_connection()
     try:
@@ -154,7 +154,7 @@ def dbapi(db: Database) -> Iterator[Sql]:
 
 def session_sql(session: Session) -> Sql:
     """The same plain-SQL handle on a session's own connection (and transaction)."""
-    from tinycrm.services.plain_sql import Sql
+    from tinycrm.db.plain_sql import Sql
 
     conn = session.connection()
     return Sql(conn.connection.driver_connection, conn.dialect.name)
@@ -171,7 +171,7 @@ def _operational_error(db: Database, exc: SQLAlchemyDatabaseError) -> DatabaseEr
 def open_database(settings: Settings, *, create: bool = True) -> Database:
     """Open (upgrading as needed) the database the settings name; a SQLite file that is
     not there is created only with `create`."""
-    from tinycrm.services.plain_sql import database_exists
+    from tinycrm.db.plain_sql import database_exists
 
     url = settings.url
     path = sqlite_file(url)
@@ -261,7 +261,7 @@ def _alembic_config() -> Config:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", "tinycrm:migrations")
+    config.set_main_option("script_location", "tinycrm.db:migrations")
     return config
 
 
