@@ -57,7 +57,7 @@ def open_deals(path: Path) -> int:
 
 
 def make_app(path: Path) -> object:
-    from tinycrm.commands.common import AppState
+    from tinycrm.context import AppState
     from tinycrm.tui import CrmApp
 
     return CrmApp(AppState(db_path=str(path)))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinycrm.commands.common import AppState
+from tinycrm.context import AppState
 from tinycrm.errors import InvalidInput
 from tinycrm.money import MAX_MINOR, Money, check_currency, parse_money, yen_of
 

@@ -21,7 +21,7 @@ from tests.test_tui_support import (
     rendered,
     settle,
 )
-from tinycrm.commands.common import AppState
+from tinycrm.context import AppState
 from tinycrm.db.store import session_scope
 from tinycrm.models import Contact, ContactUpdate, Order, OwnerChange, Payment, Ticket, User
 from tinycrm.money import Money

@@ -14,8 +14,8 @@ from sqlmodel import delete
 from textual.pilot import Pilot
 
 from tests.conftest import NOW
-from tinycrm.commands.common import AppState
 from tinycrm.config import load_settings
+from tinycrm.context import AppState
 from tinycrm.db.store import Database, open_database, session_scope
 from tinycrm.models import KbArticle, Order, Payment, Ticket, TicketComment
 from tinycrm.services.demo import load_demo

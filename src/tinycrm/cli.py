@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from tinycrm import __version__
-from tinycrm.commands import common, plain
+from tinycrm import __version__, context
+from tinycrm.commands import plain
 from tinycrm.errors import CrmError
 
 plain.install()
@@ -136,7 +136,7 @@ def root(
     ] = False,
 ) -> None:
     """tinycrm: contacts, companies, deals and activities for a small sales team."""
-    app_state = common.begin(common.AppState(db_path=db, as_user=as_user))
+    app_state = context.begin(context.AppState(db_path=db, as_user=as_user))
     ctx.call_on_close(app_state.close)
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
@@ -146,7 +146,7 @@ def root(
 
 
 def _run_tui() -> None:
-    state = common.state()
+    state = context.state()
     state.database()  # a database that is not there is refused before the screen changes
     from tinycrm.tui import run
 
@@ -160,9 +160,9 @@ def tui() -> None:
 
 def init() -> None:
     """Create the database (or bring an older one up to date) and say where it is."""
-    state = common.state()
+    state = context.state()
     db = state.database(create=True)
-    typer.echo(f"database ready: {common.describe(db)}")
+    typer.echo(f"database ready: {context.describe(db)}")
 
 
 def demo() -> None:
@@ -170,13 +170,13 @@ def demo() -> None:
     from tinycrm.services.demo import load_demo
     from tinycrm.words import counted
 
-    state = common.state()
+    state = context.state()
     state.database(create=True)
     with state.session(write=True) as session:
         summary = load_demo(session, now=state.now(), currency=state.settings.currency)
     made = "users companies contacts deals activities orders payments tickets".split()
     shown = counted({noun: getattr(summary, noun) for noun in made})
-    typer.echo(f"demo data loaded into {common.describe(state.database())}: {shown}")
+    typer.echo(f"demo data loaded into {context.describe(state.database())}: {shown}")
 
 
 SUB_APPS = {

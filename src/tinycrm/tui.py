@@ -21,7 +21,7 @@ from tinycrm.screens.dialogs import HelpScreen
 from tinycrm.screens.reports import ReportsScreen
 
 if TYPE_CHECKING:
-    from tinycrm.commands.common import AppState
+    from tinycrm.context import AppState
 
 MODE_TITLES = {
     "board": "Pipeline board",

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.context import state
 
 app = typer.Typer(
     help="Log what happened, schedule what is due, and mark it done.", no_args_is_help=True

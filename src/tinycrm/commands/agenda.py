@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import state
 from tinycrm.commands.remind import connect
 from tinycrm.commands.render import Format, FormatOption, console, emit
+from tinycrm.context import state
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:

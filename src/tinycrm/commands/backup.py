@@ -16,7 +16,7 @@ from typing import IO, Annotated
 
 import typer
 
-from tinycrm.commands.common import describe, state
+from tinycrm.context import describe, state
 from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import Conflict, CrmError, InvalidInput
 from tinycrm.formats.outfile import private_binary_file

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of, report_cell
+from tinycrm.context import state
 
 app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
-from tinycrm.commands.common import confirm, given, key_values, state
+from tinycrm.commands.common import confirm, given, key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.context import state
 from tinycrm.words import counted
 
 if TYPE_CHECKING:

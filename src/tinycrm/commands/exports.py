@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from tinycrm.commands.activities import KINDS, _kind
-from tinycrm.commands.common import state
 from tinycrm.commands.contacts import STATUSES, contact_filter
 from tinycrm.commands.render import machine_value
+from tinycrm.context import state
 from tinycrm.errors import InvalidInput
 from tinycrm.formats.csv_write import write_records
 from tinycrm.formats.outfile import private_file

@@ -9,8 +9,9 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO, cast
 
 import typer
 
-from tinycrm.commands.common import key_values, state
+from tinycrm.commands.common import key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.context import state
 from tinycrm.words import counted, plural
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tinycrm.commands.common import state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.context import state
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import confirm, state
+from tinycrm.commands.common import confirm
 from tinycrm.commands.render import (
     Format,
     FormatOption,
@@ -20,6 +20,7 @@ from tinycrm.commands.render import (
     emit_record,
     many_rows,
 )
+from tinycrm.context import state
 
 if TYPE_CHECKING:
     from tinycrm.services.orders import OrderRow

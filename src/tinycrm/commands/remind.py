@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, machine_value
+from tinycrm.context import AppState, state
 from tinycrm.errors import InvalidInput
 from tinycrm.words import plural
 

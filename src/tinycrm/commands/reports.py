@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, as_row, console, emit
+from tinycrm.context import AppState, state
 from tinycrm.words import plural
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import state
 from tinycrm.commands.render import Format, FormatOption, as_row, emit
 from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of
+from tinycrm.context import state
 from tinycrm.words import plural
 
 SHARES = frozenset({"customer_share", "revenue_share", "share", "cumulative_share",

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from tinycrm.commands.common import confirm, state
+from tinycrm.commands.common import confirm
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.context import state
 
 app = typer.Typer(
     help="The pipeline: ordered stages and their win probabilities.", no_args_is_help=True

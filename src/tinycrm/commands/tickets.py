@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import AppState, state
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.commands.reports import From, PeriodOption, To, Year, period_of
+from tinycrm.context import AppState, state
 
 if TYPE_CHECKING:
     from tinycrm.services.tickets import TicketRow

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from tinycrm.commands.common import confirm, given, state
+from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
+from tinycrm.context import state
 from tinycrm.words import plural
 
 app = typer.Typer(help="The team: reps and managers who own records.", no_args_is_help=True)

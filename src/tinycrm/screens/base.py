@@ -17,7 +17,7 @@ from tinycrm.screens.dialogs import FormDialog
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.commands.common import AppState
+    from tinycrm.context import AppState
 
 T = TypeVar("T")
 

@@ -1,0 +1,171 @@
+"""Who and where a run of tinycrm is: the database, the acting user, the clock and the time
+zone, and the parsing of what a person types against them. Both faces use it: the CLI makes
+one per invocation (`begin`), the app one per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, tzinfo
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tinycrm.errors import CrmError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tinycrm.config import Settings
+    from tinycrm.db.store import Database
+    from tinycrm.models import User
+    from tinycrm.money import Money
+
+
+@dataclass
+class AppState:
+    db_path: str | None = None
+    as_user: str | None = None
+    _db: Database | None = field(default=None, repr=False)
+
+    @cached_property
+    def settings(self) -> Settings:
+        from tinycrm.config import load_settings
+
+        return load_settings(db_path=self.db_path)
+
+    def database(self, *, create: bool = False) -> Database:
+        """The database, opened once. A named SQLite file that is not there is refused
+        unless `create` (`crm init`, `crm demo`): a mistyped `--db` is not a new, empty
+        database. The default file is created on first use."""
+        if self._db is None:
+            from tinycrm.db.store import open_database
+
+            create = create or not self.settings.named_database
+            self._db = open_database(self.settings, create=create)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.engine.dispose()
+            self._db = None
+
+    @contextmanager
+    def session(self, *, write: bool) -> Iterator[Session]:
+        from tinycrm.db.store import session_scope
+
+        with session_scope(self.database(), write=write) as session:
+            yield session
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        from tinycrm.dates import user_timezone
+
+        return user_timezone(self.settings.timezone)
+
+    def now(self) -> datetime:
+        """The current time; `CRM_NOW` (ISO 8601) pretends it is another moment."""
+        if fake := os.environ.get("CRM_NOW"):
+            try:
+                moment = datetime.fromisoformat(fake)
+            except ValueError:
+                raise InvalidInput("CRM_NOW", fake, "not an ISO 8601 time") from None
+            return (moment if moment.tzinfo else moment.replace(tzinfo=self.tz)).astimezone(UTC)
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+    @property
+    def me(self) -> str | None:
+        """Who is acting, as given (--as, CRM_USER or the config's `user`); None when unset."""
+        return self.as_user or self.settings.user or None
+
+    def actor(self, session: Session) -> User | None:
+        """The acting user from --as, CRM_USER or the config file; None when unset."""
+        ref = self.me
+        if not ref:
+            return None
+        from tinycrm.services.refs import resolve_user
+
+        try:
+            return resolve_user(session, ref)
+        except CrmError as exc:
+            raise CrmError(f"acting user (--as / CRM_USER): {exc.message}") from None
+
+    def when(self, text: str | None, field: str) -> datetime | None:
+        """A moment typed by the user; a bare date is the start of that day in their zone."""
+        if text is None:
+            return None
+        from tinycrm.dates import parse_datetime
+
+        return parse_datetime(text, now=self.now(), tz=self.tz, field=field)
+
+    def due(self, text: str | None, field: str) -> datetime | None:
+        """A due time typed by the user; a bare date (`tomorrow`, `fri`) is due when that
+        working day starts (`workday_start`, 09:00 unless configured), not at midnight."""
+        if text is None:
+            return None
+        from tinycrm.dates import parse_datetime
+
+        return parse_datetime(
+            text, now=self.now(), tz=self.tz, field=field, day_starts=self.workday_start
+        )
+
+    @cached_property
+    def workday_start(self) -> time:
+        from tinycrm.dates import workday_start
+
+        return workday_start(self.settings.workday_start)
+
+    def day(self, text: str | None, field: str) -> date | None:
+        if text is None or not text.strip():
+            return None
+        from tinycrm.dates import parse_date
+
+        return parse_date(text, today=self.today(), field=field)
+
+    @cached_property
+    def yen(self) -> str:
+        """What `¥` means in a typed amount: the `yen_currency` setting, else CNY or JPY from
+        the locale's language, else "" (then `¥` alone is refused as ambiguous)."""
+        from tinycrm.config import locale_language
+        from tinycrm.money import yen_of
+
+        return yen_of(self.settings.yen_currency, language=locale_language())
+
+    def money(
+        self, text: str | None, field: str, currency: str | None = None, *, fixed_by: str = ""
+    ) -> Money | None:
+        """`text` as Money, in the currency written in it, else `currency` (default: the
+        configured one); with `fixed_by`, one written in another currency is refused."""
+        if text is None:
+            return None
+        from tinycrm.money import parse_money
+
+        return parse_money(
+            text,
+            currency=currency or self.settings.currency,
+            yen=self.yen,
+            field=field,
+            fixed_by=fixed_by,
+        )
+
+
+_current = AppState()
+
+
+def begin(new: AppState) -> AppState:
+    """Make `new` the state of this invocation (the root callback calls this)."""
+    global _current
+    _current = new
+    return new
+
+
+def state() -> AppState:
+    return _current
+
+
+def describe(db: Database) -> str:
+    return str(db.sqlite_path or db.engine.url.render_as_string(hide_password=True))
