@@ -285,9 +285,9 @@ def test_cli_receivables_report(crm: Crm) -> None:
 def test_a_receivables_table_shows_a_page_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tinycrm.commands import orders as order_commands
+    from tinycrm.commands.reports import receivables as receivables_command
 
-    monkeypatch.setattr(order_commands, "TABLE_LIMIT", 1)
+    monkeypatch.setattr(receivables_command, "TABLE_LIMIT", 1)
     crm = Crm()
     db = str(tmp_path / "crm.db")
     crm("--db", db, "init")

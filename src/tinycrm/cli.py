@@ -186,20 +186,17 @@ SUB_APPS = {
     "activity": "activities",
     "lead": "leads",
     "order": "orders",
-    "payment": "orders:payments",
+    "payment": "payments",
     "campaign": "campaigns",
     "ticket": "tickets",
-    "kb": "tickets:kb",
+    "kb": "kb",
     "user": "users",
     "stage": "stages",
     "import": "imports",
     "export": "exports",
     "report": "reports",
 }
-"""Command groups: `crm NAME …` and the module in tinycrm.commands that defines it (with
-`:name` when its Typer app is not called `app`)."""
-REPORT_MODULES = ("orders", "campaigns", "segments", "tickets")
-"""Modules that add commands to `crm report` through their `add_reports(app)`."""
+"""Command groups: `crm NAME …` and the module in tinycrm.commands whose `app` it is."""
 COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("tinycrm.cli", "tui"),
     "init": ("tinycrm.cli", "init"),
@@ -236,12 +233,8 @@ def make_app(only: str | None = None) -> typer.Typer:
             app.command(name)(getattr(importlib.import_module(module), attr))
     for name, where in SUB_APPS.items():
         if only in (None, name):
-            module, _, attr = where.partition(":")
-            sub = importlib.import_module(f"tinycrm.commands.{module}")
-            if name == "report":
-                for extra in REPORT_MODULES:
-                    importlib.import_module(f"tinycrm.commands.{extra}").add_reports(sub.app)
-            app.add_typer(getattr(sub, attr or "app"), name=name)
+            sub = importlib.import_module(f"tinycrm.commands.{where}")
+            app.add_typer(sub.app, name=name)
     return app
 
 

@@ -8,7 +8,7 @@ import typer
 
 from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
-from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of, report_cell
+from tinycrm.commands.reports.options import money_of, report_cell
 from tinycrm.context import state
 
 app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
@@ -28,9 +28,6 @@ Starts = Annotated[str | None, typer.Option("--from", help="First day it ran.")]
 Ends = Annotated[str | None, typer.Option("--to", help="Last day it ran.")]
 Notes = Annotated[str | None, typer.Option(help="Free text.")]
 LIST_COLUMNS = ("id", "name", "channel", "cost", "currency", "starts_on", "ends_on")
-REPORT_COLUMNS = ("name", "channel", "starts_on", "ends_on", "leads", "deals", "won",
-                  "won_amount", "revenue", "cost", "roi", "cost_per_lead", "cost_per_won",
-                  "other_currency", "currency")  # fmt: skip
 
 
 def _cost(text: str | None, currency: str | None = None) -> tuple[int | None, str | None]:
@@ -89,7 +86,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     with st.session(write=False) as session:
         row = campaigns.get_campaign(session, ref=ref)
         figures = campaigns.campaign_figures(session, campaign_id=row.id)
-    emit_record({**as_row(row), **_report_row(figures, fmt)}, fmt, st.tz)
+    emit_record({**as_row(row), **figures_row(figures, fmt)}, fmt, st.tz)
 
 
 @app.command("edit")
@@ -135,7 +132,12 @@ def rm(
     done(f"campaign #{row.id} deleted: {row.name}")
 
 
-def _report_row(f: Any, fmt: Format) -> dict[str, Any]:
+FIGURE_COLUMNS = ("name", "channel", "starts_on", "ends_on", "leads", "deals", "won",
+                  "won_amount", "revenue", "cost", "roi", "cost_per_lead", "cost_per_won",
+                  "other_currency", "currency")  # fmt: skip
+
+
+def figures_row(f: Any, fmt: Format) -> dict[str, Any]:
     cur = f.currency
     row = as_row(
         f,
@@ -146,35 +148,4 @@ def _report_row(f: Any, fmt: Format) -> dict[str, Any]:
         cost_per_won=money_of(f.cost_per_won_minor, cur),
     )
     row["roi"] = report_cell("rate", f.roi, fmt)
-    return {k: row[k] for k in REPORT_COLUMNS}
-
-
-def report_campaigns(
-    start: From = None,
-    end: To = None,
-    period: PeriodOption = None,
-    year: Year = None,
-    channel: Channel = None,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Per campaign: leads, deals opened and won, won revenue (payments received on the won
-    deals' orders), cost, ROI = (revenue − cost) ÷ cost, cost per lead and per won deal.
-    A period picks the campaigns that ran during it (by their own dates); their figures
-    count everything they brought in. The total covers campaigns in the configured currency."""
-    from tinycrm.services import campaigns
-
-    st = state()
-    span = period_of(st, start, end, period, year)
-    first, last = (span.first, span.last) if span else (None, None)
-    with st.session(write=False) as session:
-        rows, total = campaigns.campaign_report(
-            session, currency=st.settings.currency, first=first, last=last, channel=channel
-        )
-    title = f"Campaigns, {span.label if span else 'all time'}"
-    shown = [_report_row(f, fmt) for f in [*rows, total]] if rows else []
-    emit(shown, fmt, st.tz, columns=REPORT_COLUMNS, title=title, empty="no campaigns")
-
-
-def add_reports(report: typer.Typer) -> None:
-    """`crm report campaigns`."""
-    report.command("campaigns")(report_campaigns)
+    return {k: row[k] for k in FIGURE_COLUMNS}

@@ -1,16 +1,12 @@
-"""`crm ticket …` and `crm kb …`: customer service tickets and solution articles, and
-`crm report service`."""
+"""`crm ticket …`: customer service tickets."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
-from tinycrm.commands.reports import From, PeriodOption, To, Year, period_of
 from tinycrm.context import AppState, state
 
 if TYPE_CHECKING:
@@ -19,7 +15,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Service tickets: open, assign, comment, resolve, rate.", no_args_is_help=True
 )
-kb = typer.Typer(help="Solution articles: add, search, show, list.", no_args_is_help=True)
 
 PRIORITIES = "urgent, high, normal or low"
 LIST_COLUMNS = ("id", "priority", "subject", "state", "due_at", "owner", "contact", "company",
@@ -225,150 +220,3 @@ def show(ticket_id: TicketId, fmt: FormatOption = Format.table) -> None:
         st.tz,
         sections={"comments": ([as_row(c) for c in comments], COMMENT_COLUMNS)},
     )
-
-
-# --- solution articles ----------------------------------------------------------------------
-
-ARTICLE_COLUMNS = ("id", "title", "tickets", "updated_at")
-SEARCH_COLUMNS = ("rank", "id", "title", "snippet", "tickets")
-
-
-def _read(body: str | None, file: str | None) -> str:
-    from tinycrm.errors import InvalidInput
-
-    if (body is None) == (file is None):
-        raise InvalidInput("--body", body or file, "give the text with --body or --file")
-    if body is not None:
-        return body
-    assert file is not None
-    if file == "-":
-        return sys.stdin.read()
-    try:
-        return Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput("--file", file, f"cannot read it ({exc.__class__.__name__})") from None
-
-
-@kb.command("add")
-def kb_add(
-    title: Annotated[
-        str, typer.Argument(help="The question or problem it answers (at most 300 characters).")
-    ],
-    body: Annotated[str | None, typer.Option(help="The answer.")] = None,
-    file: Annotated[
-        str | None, typer.Option(help="Read the answer from this file ('-' for stdin).")
-    ] = None,
-) -> None:
-    """Add a solution article."""
-    from tinycrm.services import kb as articles
-
-    st = state()
-    text = _read(body, file)
-    with st.session(write=True) as session:
-        row = articles.add_article(session, title=title, body=text, now=st.now())
-    done(f"article #{row.id} added: {row.title}")
-
-
-@kb.command("search")
-def kb_search(
-    words: Annotated[list[str], typer.Argument(help="Words the article must hold.")],
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 20,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Articles holding every word (or a word starting with it), best match first."""
-    from tinycrm.services import kb as articles
-
-    st = state()
-    with st.session(write=False) as session:
-        rows = articles.search_articles(session, query=" ".join(words), limit=limit)
-    shown = [as_row(r, rank=n) for n, r in enumerate(rows, start=1)]
-    emit(shown, fmt, st.tz, columns=SEARCH_COLUMNS, empty="no articles match")
-
-
-@kb.command("show")
-def kb_show(
-    article_id: Annotated[int, typer.Argument(help="Article id.")],
-    fmt: FormatOption = Format.table,
-) -> None:
-    """An article in full, and the tickets it resolved."""
-    from tinycrm.services import kb as articles
-
-    st = state()
-    with st.session(write=False) as session:
-        row = articles.get_article(session, ref=article_id)
-    fields = as_row(row)
-    for key in ("snippet", "score"):
-        fields.pop(key)
-    emit_record(fields, fmt, st.tz)
-
-
-@kb.command("list")
-def kb_list(
-    limit: Annotated[int | None, typer.Option(help="Show at most this many.")] = None,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Every solution article, with how many tickets each resolved."""
-    from tinycrm.services import kb as articles
-
-    st = state()
-    with st.session(write=False) as session:
-        rows = articles.list_articles(session, limit=limit)
-    emit([as_row(r) for r in rows], fmt, st.tz, columns=ARTICLE_COLUMNS, empty="no articles yet")
-
-
-# --- crm report service ---------------------------------------------------------------------
-
-SERVICE_COLUMNS = ("open", "overdue", "opened", "resolved", "resolved_late", "median_hours",
-                   "csat", "csat_count")  # fmt: skip
-
-
-def _figure(key: str, value: Any, fmt: Format) -> Any:
-    """Hours to one decimal and CSAT to two in tables; raw numbers elsewhere."""
-    if fmt is not Format.table or key not in ("median_hours", "csat"):
-        return value
-    if value is None:
-        return "—"
-    return f"{value:.1f}" if key == "median_hours" else f"{value:.2f}"
-
-
-def service(
-    start: From = None,
-    end: To = None,
-    period: PeriodOption = None,
-    year: Year = None,
-    owner: Annotated[str | None, typer.Option("--owner", help="Only this user's tickets.")] = None,
-    by: Annotated[
-        str,
-        typer.Option(
-            help="Rows per owner, or per month, quarter or year of the period (default "
-            "period: this month per owner, this year per month or quarter, all time per year)."
-        ),
-    ] = "owner",
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Service tickets per owner or per period, and in total: open and overdue now, opened
-    and resolved in the period, resolved late, median hours to resolve, CSAT average."""
-    from tinycrm.services.reports import periods, service_report
-
-    st = state()
-    span = period_of(st, start, end, period, year)
-    if span is None:
-        default = {"owner": "month", "month": "year", "quarter": "year"}.get(by)
-        today, tz = st.today(), st.tz
-        span = periods.calendar_period(default, today=today, tz=tz) if default else periods.ALL_TIME
-    with st.session(write=False) as session:
-        found = service_report.service_report(
-            session, period=span, now=st.now(), tz=st.tz, by=by, owner=owner
-        )
-    head = "owner" if found.by == "owner" else "period"
-    columns = (head, *SERVICE_COLUMNS)
-    rows = [
-        {head: r.key, **{k: _figure(k, getattr(r, k), fmt) for k in SERVICE_COLUMNS}}
-        for r in [*found.rows, found.total]
-    ]
-    emit(rows, fmt, st.tz, columns=columns, title=f"Service by {found.by}, {span.label}")
-
-
-def add_reports(report: typer.Typer) -> None:
-    """`crm report service`."""
-    report.command("service")(service)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm.commands.render import Format, FormatOption, as_row, emit
-from tinycrm.commands.reports import From, PeriodOption, To, Year, money_of, period_of
+from tinycrm.commands.reports.options import From, PeriodOption, To, Year, money_of, period_of
 from tinycrm.context import state
 from tinycrm.words import plural
 
@@ -165,13 +165,3 @@ def retention(
         for r in found
     ]
     _show(rows, fmt, RETENTION_COLUMNS, f"Retention by {period}")
-
-
-def add_reports(report: typer.Typer) -> None:
-    """`crm report segments` and `crm report retention`."""
-    report.command("segments", short_help="Customers by revenue received: ABC classes or RFM.")(
-        segments
-    )
-    report.command(
-        "retention", short_help="Active, retained, new and churned customers per period."
-    )(retention)

@@ -1,4 +1,4 @@
-"""`crm report …`: funnel, stage conversion, rep performance, forecast and pipeline.
+"""`crm report funnel|conversion|performance|forecast|pipeline`: the sales pipeline.
 
 Amounts are in the configured currency (deals in other currencies are counted apart, in
 `other_currency`); JSON and CSV carry raw numbers (rates as fractions, days as decimals), and
@@ -8,87 +8,32 @@ tables show percentages, with "—" where a rate has nothing to divide by.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tinycrm.commands.render import Format, FormatOption, as_row, console, emit
-from tinycrm.context import AppState, state
+from tinycrm.commands.render import Format, FormatOption, as_row, console
+from tinycrm.context import state
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
-    from tinycrm.services.reports import Period
+    pass
 
-app = typer.Typer(
-    help="Funnel, stage conversion, rep performance, forecast and pipeline reports.",
-    no_args_is_help=True,
+from tinycrm.commands.reports.options import (
+    From,
+    Owner,
+    PeriodOption,
+    To,
+    Year,
+    money_of,
+    period_of,
+    show_rows,
 )
-
-From = Annotated[
-    str | None, typer.Option("--from", help="First day of the period, e.g. 2026-01-01.")
-]
-To = Annotated[str | None, typer.Option("--to", help="Last day of the period (included).")]
-PeriodOption = Annotated[
-    str | None,
-    typer.Option("--period", help="The current month, quarter or year (see --year)."),
-]
-Year = Annotated[
-    int | None, typer.Option("--year", help="That year: alone, the whole year; with --period, "
-                             "the same month or quarter in that year.")
-]  # fmt: skip
-Owner = Annotated[str | None, typer.Option("--owner", help="Only this user's deals.")]
-
-RATES = frozenset({"drop_off_rate", "rate", "win_rate", "attainment"})
-DAYS = frozenset({"median_days", "median_cycle_days"})
-
-
-def period_of(
-    st: AppState, start: str | None, end: str | None, kind: str | None, year: int | None
-) -> Period | None:
-    """The period the options name, or None when they name none."""
-    from tinycrm.errors import InvalidInput
-    from tinycrm.services import reports
-
-    if (start or end) and (kind or year):
-        raise InvalidInput("--period", kind or year, "give either --from/--to or --period/--year")
-    if start or end:
-        return reports.date_range(st.day(start, "--from"), st.day(end, "--to"), st.tz)
-    if kind or year:
-        return reports.calendar_period(kind or "year", today=st.today(), tz=st.tz, year=year)
-    return None
-
-
-def report_cell(key: str, value: Any, fmt: Format) -> Any:
-    """Rates as percentages and days to one decimal in tables; raw values elsewhere."""
-    if fmt is not Format.table:
-        return value
-    if key in RATES:
-        return "—" if value is None else f"{value * 100:.1f}%"
-    if key in DAYS:
-        return "—" if value is None else f"{value:.1f}"
-    return value
-
-
-def _show(
-    rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str | None
-) -> None:
-    st = state()
-    shown = [{k: report_cell(k, r.get(k), fmt) for k in columns} for r in rows]
-    emit(shown, fmt, st.tz, columns=columns, title=title)
-
-
-def money_of(minor: int | None, currency: str) -> Any:
-    from tinycrm.money import Money
-
-    return None if minor is None else Money(minor, currency)
-
 
 FUNNEL_COLUMNS = ("stage", "reached", "reached_amount", "now_in_stage", "now_amount",
                   "drop_off", "drop_off_rate", "other_currency", "currency")  # fmt: skip
 
 
-@app.command("funnel")
 def funnel(
     start: From = None,
     end: To = None,
@@ -121,7 +66,7 @@ def funnel(
         )
         for r in found
     ]
-    _show(rows, fmt, FUNNEL_COLUMNS, f"Funnel, {span.label}")
+    show_rows(rows, fmt, FUNNEL_COLUMNS, f"Funnel, {span.label}")
     if fmt is Format.table and (sys.stdout.isatty() if chart is None else chart):
         _bars([(r.stage, r.reached) for r in found if r.kind != "lost"])
 
@@ -145,7 +90,6 @@ def _bars(items: list[tuple[str, int]], width: int = 50) -> None:
 CONVERSION_COLUMNS = ("stage", "entered", "moved_on", "lost", "rate", "median_days")
 
 
-@app.command("conversion")
 def conversion(
     start: From = None,
     end: To = None,
@@ -161,7 +105,9 @@ def conversion(
     span = period_of(st, start, end, period, year) or reports.ALL_TIME
     with st.session(write=False) as session:
         found = reports.conversion(session, period=span, owner=owner)
-    _show([as_row(r) for r in found], fmt, CONVERSION_COLUMNS, f"Stage conversion, {span.label}")
+    show_rows(
+        [as_row(r) for r in found], fmt, CONVERSION_COLUMNS, f"Stage conversion, {span.label}"
+    )
 
 
 PERFORMANCE_COLUMNS = ("name", "won", "lost", "won_amount", "win_rate", "avg_won",
@@ -169,7 +115,6 @@ PERFORMANCE_COLUMNS = ("name", "won", "lost", "won_amount", "win_rate", "avg_won
                        "other_currency", "currency")  # fmt: skip
 
 
-@app.command("performance")
 def performance(
     start: From = None,
     end: To = None,
@@ -206,14 +151,13 @@ def performance(
         )
         for r in [*found.reps, found.team]
     ]
-    _show(rows, fmt, PERFORMANCE_COLUMNS, f"Performance, {span.label}")
+    show_rows(rows, fmt, PERFORMANCE_COLUMNS, f"Performance, {span.label}")
 
 
 FORECAST_COLUMNS = ("bucket", "from", "to", "deals", "amount", "weighted",
                     "other_currency", "currency")  # fmt: skip
 
 
-@app.command("forecast")
 def forecast(
     months: Annotated[int, typer.Option(help="Months ahead, this one included.")] = 6,
     owner: Owner = None,
@@ -241,14 +185,13 @@ def forecast(
         }
         for r in found
     ]
-    _show(rows, fmt, FORECAST_COLUMNS, "Forecast of open deals by expected close")
+    show_rows(rows, fmt, FORECAST_COLUMNS, "Forecast of open deals by expected close")
 
 
 PIPELINE_COLUMNS = ("stage", "probability", "deals", "amount", "weighted", "stalled",
                     "stalled_amount", "other_currency", "currency")  # fmt: skip
 
 
-@app.command("pipeline")
 def pipeline(
     owner: Owner = None,
     stale_days: Annotated[
@@ -280,4 +223,6 @@ def pipeline(
         )
         for r in found
     ]
-    _show(rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {plural(days, 'day')} untouched)")
+    show_rows(
+        rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {plural(days, 'day')} untouched)"
+    )

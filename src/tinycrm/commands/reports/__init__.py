@@ -1,0 +1,45 @@
+"""`crm report …`: every report, registered here in the order `crm report --help` lists them.
+
+Each report's command lives in the module named beside it; the figures come from
+`tinycrm.services.reports`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+REPORTS: dict[str, tuple[str, str | None]] = {
+    "funnel": ("sales", None),
+    "conversion": ("sales", None),
+    "performance": ("sales", None),
+    "forecast": ("sales", None),
+    "pipeline": ("sales", None),
+    "receivables": ("receivables", None),
+    "campaigns": ("campaigns", None),
+    "segments": ("segments", "Customers by revenue received: ABC classes or RFM."),
+    "retention": ("segments", "Active, retained, new and churned customers per period."),
+    "service": ("service", None),
+}
+"""`crm report NAME`: the module in this package whose function NAME runs it, and the
+one-line help when the function's docstring is longer than a line."""
+
+
+def _group() -> typer.Typer:
+    group = typer.Typer(
+        help="Funnel, stage conversion, rep performance, forecast and pipeline reports.",
+        no_args_is_help=True,
+    )
+    for name, (module, short) in REPORTS.items():
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        group.command(name, short_help=short)(command)
+    return group
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`, the `crm report` group, made when the command line asks for it, so a command
+    that only shares the period options (`from .options import …`) loads no report."""
+    if name == "app":
+        return _group()
+    raise AttributeError(name)
