@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, event, func, inspect, select, update
+from sqlalchemy import Index, String, event, func, inspect, select, update
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, UTCDateTime, utcnow
+from tinycrm.models.base import ImportedColumns, Input, UTCDateTime, utcnow
 from tinycrm.models.deal import Deal
 
 
@@ -31,15 +31,8 @@ class ActivityBase(SQLModel):
     """RFC 5545 recurrence rule (no DTSTART: the due time is the start), in local time."""
 
 
-class Activity(ActivityBase, table=True):
-    """A past activity has `done_at`; a scheduled one has `due_at` and no `done_at` yet."""
-
-    __tablename__ = "activities"
-    __table_args__ = (
-        Index("ix_activities_owner_done_due", "owner_id", "done_at", "due_at"),
-        Index("ix_activities_done_alert", "done_at", "alert_at", "reminded_at"),
-        Index("ix_activities_done_due", "done_at", "due_at"),
-    )
+class ActivityColumns(ActivityBase):
+    """An activity row's columns up to the ones every imported record has."""
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int | None = Field(
@@ -52,13 +45,18 @@ class Activity(ActivityBase, table=True):
         default=None, foreign_key="deals.id", ondelete="SET NULL", index=True
     )
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
-    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    external_id: str | None = Field(default=None, max_length=200, index=True)
-    """The record's id in the system it was imported from."""
-    import_batch_id: int | None = Field(
-        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
+
+
+class Activity(ImportedColumns, ActivityColumns, table=True):
+    """A past activity has `done_at`; a scheduled one has `due_at` and no `done_at` yet."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_owner_done_due", "owner_id", "done_at", "due_at"),
+        Index("ix_activities_done_alert", "done_at", "alert_at", "reminded_at"),
+        Index("ix_activities_done_due", "done_at", "due_at"),
     )
-    """The import that created it (imports it only updated leave it alone)."""
+
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     series_id: int | None = None
     """The first occurrence of a recurring activity; every later occurrence shares it."""

@@ -1,15 +1,15 @@
-"""Column types shared by every table, and the limits typed text is held to: an input
-model's and a column's, each refused in one line naming the field."""
+"""Column types and columns shared by several tables, and the limits typed text is held to:
+an input model's and a column's, each refused in one line naming the field."""
 
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import DateTime, event, inspect
+from sqlalchemy import JSON, DateTime, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from tinycrm.errors import InvalidInput
 
@@ -49,6 +49,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ImportedColumns(SQLModel):
+    """The columns of a record `crm import` writes: its custom fields, its id elsewhere, and
+    the import that created it.
+
+    SQLModel puts a base class's fields before the class's own, and backups write a table's
+    columns in that order: a table lists these after its own keys by inheriting them after a
+    base that holds those keys (`class Company(RecordColumns, CompanyColumns, table=True)`).
+    """
+
+    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    external_id: str | None = Field(default=None, max_length=200, index=True)
+    """The record's id in the system it was imported from."""
+    import_batch_id: int | None = Field(
+        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
+    )
+    """The import that created it (imports it only updated leave it alone)."""
+
+
+class RecordColumns(ImportedColumns):
+    """An imported record's columns, and when it was created and last changed."""
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 M = TypeVar("M", bound=SQLModel)

@@ -1,12 +1,10 @@
 """Companies: the accounts that contacts work at and deals are sold to."""
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, UTCDateTime, utcnow
+from tinycrm.models.base import Input, RecordColumns
 
 
 class CompanyBase(SQLModel):
@@ -20,23 +18,18 @@ class CompanyBase(SQLModel):
     notes: str | None = None
 
 
-class Company(CompanyBase, table=True):
-    __tablename__ = "companies"
+class CompanyColumns(CompanyBase):
+    """A company row's columns up to the ones every imported record has."""
 
     id: int | None = Field(default=None, primary_key=True)
     name_key: str = Field(max_length=300, unique=True)
     owner_id: int | None = Field(
         default=None, foreign_key="users.id", ondelete="SET NULL", index=True
     )
-    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    external_id: str | None = Field(default=None, max_length=200, index=True)
-    """The record's id in the system it was imported from."""
-    import_batch_id: int | None = Field(
-        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
-    )
-    """The import that created it (imports it only updated leave it alone)."""
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Company(RecordColumns, CompanyColumns, table=True):
+    __tablename__ = "companies"
 
 
 class CompanyCreate(CompanyBase, Input):

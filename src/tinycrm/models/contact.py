@@ -1,13 +1,12 @@
 """Contacts: the people, with their company, owner, lifecycle status and tags."""
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, UTCDateTime, utcnow
+from tinycrm.models.base import Input, RecordColumns
 
 
 class ContactStatus(StrEnum):
@@ -20,7 +19,6 @@ class ContactStatus(StrEnum):
 class ContactBase(SQLModel):
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=60)
     title: str | None = Field(default=None, max_length=200)
     status: ContactStatus = Field(default=ContactStatus.prospect, sa_type=String(20))
@@ -28,9 +26,8 @@ class ContactBase(SQLModel):
     notes: str | None = None
 
 
-class Contact(ContactBase, table=True):
-    __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_name_key", "name_key"),)
+class ContactColumns(ContactBase):
+    """A contact row's columns up to the ones every imported record has."""
 
     id: int | None = Field(default=None, primary_key=True)
     full_name: str = Field(max_length=400)
@@ -50,15 +47,11 @@ class Contact(ContactBase, table=True):
     """The campaign that brought the contact in."""
     drop_reason: str | None = Field(default=None, max_length=200)
     """Why a lead was dropped (junk, duplicate, not a fit …)."""
-    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    external_id: str | None = Field(default=None, max_length=200, index=True)
-    """The record's id in the system it was imported from."""
-    import_batch_id: int | None = Field(
-        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
-    )
-    """The import that created it (imports it only updated leave it alone)."""
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Contact(RecordColumns, ContactColumns, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_name_key", "name_key"),)
 
 
 class ContactTag(SQLModel, table=True):
@@ -83,6 +76,7 @@ class ContactDate(SQLModel, table=True):
 
 
 class ContactCreate(ContactBase, Input):
+    email: str | None = Field(default=None, max_length=320)
     name: str | None = Field(default=None, max_length=400)
     """A full name, split into first and last when those are not given."""
     company: str | None = None

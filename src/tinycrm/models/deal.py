@@ -2,12 +2,11 @@
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, UTCDateTime, utcnow
+from tinycrm.models.base import Input, RecordColumns, UTCDateTime, utcnow
 
 
 class StageKind(StrEnum):
@@ -40,7 +39,25 @@ class DealBase(SQLModel):
     expected_close: date | None = None
 
 
-class Deal(DealBase, table=True):
+class DealColumns(DealBase):
+    """A deal row's columns up to the ones every imported record has."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)
+    contact_id: int | None = Field(
+        default=None, foreign_key="contacts.id", ondelete="SET NULL", index=True
+    )
+    owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    campaign_id: int | None = Field(
+        default=None, foreign_key="campaigns.id", ondelete="SET NULL", index=True
+    )
+    """The campaign the deal came from."""
+    stage_id: int = Field(foreign_key="stages.id")
+    status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
+    lost_reason: str | None = Field(default=None, max_length=500)
+
+
+class Deal(RecordColumns, DealColumns, table=True):
     __tablename__ = "deals"
     __table_args__ = (
         Index("ix_deals_owner_status_close", "owner_id", "status", "expected_close"),
@@ -60,28 +77,6 @@ class Deal(DealBase, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    company_id: int | None = Field(default=None, foreign_key="companies.id", index=True)
-    contact_id: int | None = Field(
-        default=None, foreign_key="contacts.id", ondelete="SET NULL", index=True
-    )
-    owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
-    campaign_id: int | None = Field(
-        default=None, foreign_key="campaigns.id", ondelete="SET NULL", index=True
-    )
-    """The campaign the deal came from."""
-    stage_id: int = Field(foreign_key="stages.id")
-    status: DealStatus = Field(default=DealStatus.open, sa_type=String(10))
-    lost_reason: str | None = Field(default=None, max_length=500)
-    custom: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    external_id: str | None = Field(default=None, max_length=200, index=True)
-    """The record's id in the system it was imported from."""
-    import_batch_id: int | None = Field(
-        default=None, foreign_key="import_batches.id", ondelete="SET NULL", index=True
-    )
-    """The import that created it (imports it only updated leave it alone)."""
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_activity_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the last activity about it happened; kept from the activities on every write."""
