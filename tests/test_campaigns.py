@@ -137,7 +137,7 @@ def test_campaigns_add_edit_remove(filled: Database) -> None:
     with session_scope(filled, write=True) as s:
         with pytest.raises(Conflict, match="a campaign named 'Spring fair' exists"):
             campaigns.create_campaign(s, name="SPRING FAIR", currency="EUR", now=NOW)
-        with pytest.raises(InvalidInput, match="before --from"):
+        with pytest.raises(InvalidInput, match="^to: before from 2026-10-01"):
             campaigns.update_campaign(s, ref="web ads", changes={"ends_on": date(2026, 9, 1)})
         row = campaigns.update_campaign(
             s, ref="newsletter", changes={"cost_minor": 12_345, "channel": " E-Mail "}

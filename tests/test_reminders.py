@@ -67,7 +67,7 @@ def test_every_reads_as_an_rrule(text: str, rule: str) -> None:
 
 @pytest.mark.parametrize("text", ["fortnightly", "0w", "2x", ""])
 def test_every_refuses_what_it_cannot_read(text: str) -> None:
-    with pytest.raises(InvalidInput, match="--every"):
+    with pytest.raises(InvalidInput, match="^every: "):
         parse_every(text)
 
 
@@ -76,7 +76,7 @@ def test_rrule_is_checked_and_normalised() -> None:
         "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1"
     )
     for bad in ("FREQ=SOMETIMES", "INTERVAL=2", "DTSTART:20260101\nRRULE:FREQ=DAILY"):
-        with pytest.raises(InvalidInput, match="--rrule"):
+        with pytest.raises(InvalidInput, match="^repeat rule: "):
             check_rrule(bad)
     assert describe("FREQ=WEEKLY;INTERVAL=2") == "every 2 weeks"
     assert describe("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR") == "every weekday"

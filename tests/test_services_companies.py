@@ -197,9 +197,8 @@ def test_delete_company_without_deals_keeps_its_contacts(accounts: Database) -> 
 def test_delete_company_with_deals_is_refused_without_cascade(accounts: Database) -> None:
     with pytest.raises(Conflict) as caught, session_scope(accounts, write=True) as s:
         companies.delete_company(s, ref="acme", cascade=False)
-    assert caught.value.message == (
-        "company 'Acme' has 2 deals; use --cascade to delete them with it"
-    )
+    assert caught.value.message == "company 'Acme' has 2 deals"
+    assert caught.value.use == "cascade"
     assert caught.value.exit_code == 3
     assert [count(accounts, model) for model in (Company, Deal, StageChange)] == [3, 2, 3]
 

@@ -202,7 +202,7 @@ async def test_a_refused_form_comes_back_as_typed(shop: Path) -> None:
         refused = errors(pilot.app)
     assert refused == [
         "a campaign named 'Spring fair' exists (#1)",
-        "to: before --from 2026-03-01: '2026-02-01'",
+        "to: before from 2026-03-01: '2026-02-01'",
     ]
     assert back == ["spring FAIR", "fair", "900"] and back_again == ["2026-02-01"]
     assert added == "CampaignsScreen"

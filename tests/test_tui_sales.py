@@ -92,8 +92,13 @@ async def test_claiming_with_no_user_says_how_to_be_one(
         lead = session.get(Contact, POOL_LEAD)
     db.engine.dispose()
     assert lead is not None and lead.owner_id is None
-    assert said == [("warning", "who claims it? start the app as you (crm --as USER) or set "
-                                "CRM_USER; A assigns it to someone")]  # fmt: skip
+    assert said == [
+        (
+            "error",
+            "claimed by: who claims it? no acting user is set; start the app as you "
+            "(crm --as USER) or set CRM_USER; A assigns it to someone",
+        )
+    ]
 
 
 async def test_lead_actions_only_on_a_lead_and_drop_asks_why(demo: Path) -> None:
@@ -180,7 +185,7 @@ async def test_add_an_order_and_payments_from_deal_detail(demo: Path) -> None:
     assert "order: Add payment" not in no_order and "deal: Add order" in no_order
     assert "order: Add payment" in with_order
     assert prefilled == "10000.00"
-    assert refused == ["amount: more than the 7,500.00 USD outstanding on order #1: '9000'"]
+    assert refused == ["payment amount: more than the 7,500.00 USD outstanding on order #1: '9000'"]
     assert back == "9000"  # the form came back as typed
     db = database(demo)
     with session_scope(db, write=False) as session:

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from tinycrm import __version__, context
-from tinycrm.commands import plain
+from tinycrm.commands import flags, plain
 from tinycrm.errors import CrmError
 
 plain.install()
@@ -31,7 +31,7 @@ class CrmGroup(TyperGroup):
             result = super().main(*args, **kwargs)
             sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         except CrmError as exc:
-            fail(exc.message, exc.exit_code)
+            fail(flags.said(exc), exc.exit_code)
         except typer.Abort:
             fail("aborted", 1)
         except typer.exceptions.TyperException as exc:

@@ -92,7 +92,7 @@ class AppState:
         try:
             return resolve_user(session, ref)
         except CrmError as exc:
-            raise CrmError(f"acting user (--as / CRM_USER): {exc.message}") from None
+            raise CrmError(exc.message, field="acting user") from None
 
     def when(self, text: str | None, field: str) -> datetime | None:
         """A moment typed by the user; a bare date is the start of that day in their zone."""

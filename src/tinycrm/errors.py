@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from shlex import quote
+from types import MappingProxyType
+
+NONE: Mapping[str, str] = MappingProxyType({})
 
 
 def shown(value: object) -> str:
@@ -29,24 +33,56 @@ def _duration(value: timedelta) -> str:
 
 
 class CrmError(Exception):
-    """A problem the user can fix; its message is one line that names it."""
+    """A problem the user can fix; its message is one line that names it.
+
+    What is wrong (`field`) and what would let it through (`use`, an option such as
+    `allow overpay`) are data, never a command line's flag: each face words them (`said`)."""
 
     exit_code = 2
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, use: str | None = None) -> None:
+        self.problem = message
+        self.field = field
+        self.use = use
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The line as the app says it: each field by its name, no advice on options."""
+        return self.said()
+
+    def said(self, flags: Mapping[str, str] = NONE, hints: Mapping[str, str] = NONE) -> str:
+        """The line naming each field as `flags` does (else by its name), with the advice
+        `hints` gives on `use` (else none): the command line passes its options here."""
+        text = self._problem(flags) + (hints.get(self.use, "") if self.use else "")
+        return f"{flags.get(self.field, self.field)}: {text}" if self.field else text
+
+    def _problem(self, flags: Mapping[str, str]) -> str:
+        return self.problem
 
 
 class InvalidInput(CrmError):
     """A value that cannot be used: names the field and the value."""
 
-    def __init__(self, field: str, value: object, reason: str) -> None:
-        super().__init__(
-            f"{field}: {reason}: {shown(value)}" if value is not None else f"{field}: {reason}"
-        )
-        self.field = field
+    def __init__(self, field: str, value: object, reason: str, *, use: str | None = None) -> None:
         self.value = value
+        super().__init__(reason, field=field, use=use)
+
+    def said(self, flags: Mapping[str, str] = NONE, hints: Mapping[str, str] = NONE) -> str:
+        text = super().said(flags, hints)
+        return f"{text}: {shown(self.value)}" if self.value is not None else text
+
+
+class EndsBeforeStart(InvalidInput):
+    """An end (`to`) before the start (`from`) it goes with: names both fields."""
+
+    def __init__(self, field: str, value: date, *, start_field: str, start: date) -> None:
+        self.start_field = start_field
+        self.start = start
+        super().__init__(field, value.isoformat(), f"before {start_field} {start.isoformat()}")
+
+    def _problem(self, flags: Mapping[str, str]) -> str:
+        return f"before {flags.get(self.start_field, self.start_field)} {self.start.isoformat()}"
 
 
 class NotFound(CrmError):

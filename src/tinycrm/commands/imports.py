@@ -11,6 +11,7 @@ import typer
 
 from tinycrm.commands.common import key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
+from tinycrm.commands.flags import advice
 from tinycrm.context import state
 from tinycrm.words import counted, plural
 
@@ -326,7 +327,8 @@ def _write_rejects(out: TextIO, rejected: list[Rejected]) -> None:
     writer = CsvWriter(out)
     writer.writerow([*REJECTS_COLUMNS, *columns])
     writer.writerows(
-        [row.line, row.reason, *(row.raw.get(c, "") for c in columns)] for row in rejected
+        [row.line, row.reason + advice(row.use), *(row.raw.get(c, "") for c in columns)]
+        for row in rejected
     )
     sync(out)  # before the import commits: a full disk fails the whole import
 
@@ -341,7 +343,7 @@ def _report(
         for row in rejected[:1000]:
             named = not row.column or row.reason.startswith(f"{row.column}:")
             where = f"line {row.line}" + ("" if named else f", {row.column}")
-            typer.echo(f"{where}: {row.reason}", err=True)
+            typer.echo(f"{where}: {row.reason}{advice(row.use)}", err=True)
         if len(rejected) > 1000:
             more = plural(len(rejected) - 1000, "more rejected row")
             typer.echo(f"… and {more}", err=True)

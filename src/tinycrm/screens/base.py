@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -56,7 +55,7 @@ def run_db(
                 with state.session(write=False) as session:
                     result = then(session)
         except CrmError as exc:
-            app.call_from_thread(app.notify, in_app(exc.message), severity="error", timeout=6)
+            app.call_from_thread(app.notify, in_app(exc), severity="error", timeout=6)
             if retry is not None:
                 app.call_from_thread(retry)
             return
@@ -69,13 +68,17 @@ def run_db(
     return node.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
 
-_OPTION_HINT = re.compile(r"\s*\(use --[^)]*\)")
+HINTS = {
+    "acting user": "; start the app as you (crm --as USER) or set CRM_USER; "
+    "A assigns it to someone",
+}
+"""What would let a refused change through (an error's `use`) -> the app's advice; an
+option the app does not have (`allow overpay`) has none."""
 
 
-def in_app(message: str) -> str:
-    """A service's one-line error as the app says it: the field without the command line's
-    `--`, and no advice to use an option the app does not have (`use --allow-overpay`)."""
-    return _OPTION_HINT.sub("", message.removeprefix("--"))
+def in_app(error: CrmError) -> str:
+    """A service's error as the app says it: each field by its name, and the app's advice."""
+    return error.said(hints=HINTS)
 
 
 class CrmScreen(Screen[None]):

@@ -111,7 +111,7 @@ def schedule_activity(
 
 def _check_lead(minutes: int | None) -> None:
     if minutes is not None and not 0 <= minutes <= 60 * 24 * 366:
-        raise InvalidInput("--remind", f"{minutes}m", "must be between 0 and a year before")
+        raise InvalidInput("remind", f"{minutes}m", "must be between 0 and a year before")
 
 
 def _create(

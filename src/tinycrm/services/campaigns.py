@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
-from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput
 from tinycrm.models import Campaign, Contact, Deal, DealStatus, Order, Payment
 from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
@@ -58,9 +58,9 @@ def _check(c: Campaign) -> None:
     if not c.name:
         raise InvalidInput("name", c.name, "a campaign needs a name")
     if c.cost_minor < 0:
-        raise InvalidInput("--cost", c.cost_minor, "must not be negative")
+        raise InvalidInput("cost", c.cost_minor, "must not be negative")
     if c.starts_on and c.ends_on and c.ends_on < c.starts_on:
-        raise InvalidInput("--to", c.ends_on.isoformat(), f"before --from {c.starts_on}")
+        raise EndsBeforeStart("to", c.ends_on, start_field="from", start=c.starts_on)
 
 
 def _unique(session: Session, c: Campaign) -> None:

@@ -139,8 +139,7 @@ def delete_company(session: Session, *, ref: str, cascade: bool) -> tuple[Compan
     deal_ids = [i for i in session.exec(select(Deal.id).where(Deal.company_id == company.id)) if i]
     if deal_ids and not cascade:
         raise Conflict(
-            f"company {company.name!r} has {plural(len(deal_ids), 'deal')}; "
-            "use --cascade to delete them with it"
+            f"company {company.name!r} has {plural(len(deal_ids), 'deal')}", use="cascade"
         )
     delete_sole_activities(session, company_ids=[company.id], deal_ids=deal_ids)
     if deal_ids:

@@ -241,10 +241,10 @@ def save_segment(
     """Save (or replace) the named segment; True when it is new."""
     label = " ".join(name.split())
     if not label:
-        raise InvalidInput("--save-segment", name, "a segment needs a name")
+        raise InvalidInput("segment", name, "a segment needs a name")
     stored = {k: str(v) for k, v in asdict(filters).items() if v not in (None, "")}
     if not stored:
-        raise InvalidInput("--save-segment", name, "give at least one filter to save")
+        raise InvalidInput("segment", name, "give at least one filter to save")
     segment = session.exec(select(Segment).where(col(Segment.name_key) == name_key(label))).first()
     new = segment is None
     if segment is None:

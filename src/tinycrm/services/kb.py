@@ -43,7 +43,7 @@ def add_article(session: Session, *, title: str, body: str, now: datetime) -> Ar
     if not heading:
         raise InvalidInput("title", title, "must not be empty")
     if not text_:
-        raise InvalidInput("--body", body, "must not be empty")
+        raise InvalidInput("article body", body, "must not be empty")
     article = KbArticle(title=heading, body=text_, created_at=now, updated_at=now)
     session.add(article)
     session.flush()

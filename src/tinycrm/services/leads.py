@@ -176,7 +176,9 @@ def _hand_over(
 def claim_lead(session: Session, *, ref: str, actor: User | None, now: datetime) -> Handover:
     """The acting user takes a lead from the pool."""
     if actor is None:
-        raise InvalidInput("claimed by", None, "who claims it? no acting user is set")
+        raise InvalidInput(
+            "claimed by", None, "who claims it? no acting user is set", use="acting user"
+        )
     lead = _lead(session, ref)
     if lead.owner_id is not None:
         who = "you" if lead.owner_id == actor.id else _name(session, lead.owner_id)
@@ -237,7 +239,7 @@ def drop_lead(
     and owned by nobody."""
     why = clean(reason)
     if not why:
-        raise InvalidInput("--reason", reason, "say why the lead is dropped")
+        raise InvalidInput("drop reason", reason, "say why the lead is dropped")
     lead = _lead(session, ref)
     lead.status = ContactStatus.inactive
     lead.drop_reason = why

@@ -110,13 +110,13 @@ def create_order(
     if found.status != DealStatus.won:
         raise Conflict(f"deal #{found.id} is {found.status}; only a won deal has orders")
     if due_on is not None and due_on < ordered_on:
-        raise InvalidInput("--due", due_on.isoformat(), f"before the order date {ordered_on}")
+        raise InvalidInput("due date", due_on.isoformat(), f"before the order date {ordered_on}")
     if amount is None:
         minor = found.amount_minor - _ordered(session, found.id)
         if minor <= 0:
             raise Conflict(f"deal #{found.id} is already fully ordered; give an amount for more")
     else:
-        minor = _amount(amount, found.currency, "--amount", yen)
+        minor = _amount(amount, found.currency, "order amount", yen)
     order = Order(
         deal_id=found.id,
         company_id=found.company_id,
@@ -155,7 +155,7 @@ def list_orders(
 ) -> list[OrderRow]:
     """Orders, newest first; `state` open (money outstanding), overdue, paid or all."""
     if state not in ORDER_STATES:
-        raise InvalidInput("--state", state, f"must be one of {', '.join(ORDER_STATES)}")
+        raise InvalidInput("state", state, f"must be one of {', '.join(ORDER_STATES)}")
     left = ORDERS.c.amount_minor - ORDERS.c.paid_minor
     query = (
         select(ORDERS, DEALS.c.title, _customer(), USERS.c.name)
@@ -259,20 +259,21 @@ def add_payment(
 ) -> PaymentRow:
     """Record money received; more than is outstanding only with `allow_overpay`."""
     found = _locked(session, order)
-    minor = _amount(amount, found.currency, "--amount", yen)
+    minor = _amount(amount, found.currency, "payment amount", yen)
     outstanding = found.amount_minor - found.paid_minor
     if outstanding <= 0 and not allow_overpay:  # nothing owed: a state, not a wrong amount
-        raise Conflict(f"order #{found.id} is already paid in full (use --allow-overpay)")
+        raise Conflict(f"order #{found.id} is already paid in full", use="allow overpay")
     if minor > outstanding and not allow_overpay:
         owed = Money(max(outstanding, 0), found.currency)
         raise InvalidInput(
-            "--amount",
+            "payment amount",
             amount,
-            f"more than the {owed} outstanding on order #{found.id} (use --allow-overpay)",
+            f"more than the {owed} outstanding on order #{found.id}",
+            use="allow overpay",
         )
     if received_on < found.ordered_on:
         raise InvalidInput(
-            "--date", received_on.isoformat(), f"before the order date {found.ordered_on}"
+            "payment date", received_on.isoformat(), f"before the order date {found.ordered_on}"
         )
     payment = Payment(
         order_id=found.id or 0,

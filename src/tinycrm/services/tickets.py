@@ -68,7 +68,9 @@ def priority_of(text_: str) -> TicketPriority:
     try:
         return TicketPriority(text_.strip().lower())
     except ValueError:
-        raise InvalidInput("--priority", text_, "must be urgent, high, normal or low") from None
+        raise InvalidInput(
+            "ticket priority", text_, "must be urgent, high, normal or low"
+        ) from None
 
 
 # --- tickets --------------------------------------------------------------------------------
@@ -292,7 +294,7 @@ def list_tickets(
     """Tickets, open ones first by due time, then the resolved ones most recent first. A
     company's are those opened for it and those of the people who work there now."""
     if status not in TICKET_STATUSES:
-        raise InvalidInput("--status", status, "must be open, resolved or all")
+        raise InvalidInput("status filter", status, "must be open, resolved or all")
     query = _query()
     if overdue:
         query = query.where(col(Ticket.due_at) < now)

@@ -42,7 +42,7 @@ from tinycrm.services.demo import team
 from tinycrm.services.demo.trade import add_campaigns, add_orders, add_service_desk
 from tinycrm.services.users import create_user
 
-REFUSAL = "database already has data; demo data goes into a new database (use --db PATH)"
+REFUSAL = "database already has data; demo data goes into a new database"
 _REGION = "US"  # every demo phone number has its country code, so this is never used
 _DOMAIN = ".example"  # a reserved top-level domain: no demo email can reach a real inbox
 _MANAGER = "maria"  # owns people on their own, triages the lead pool, and may move deals back
@@ -88,7 +88,7 @@ class _Demo:
 def load_demo(session: Session, *, now: datetime, currency: str, seed: int = 7) -> DemoSummary:
     """Fill an empty database with a small team's last six months; refuse if it has data."""
     if any(_count(session, model) for model in (User, Company, Contact, Deal)):
-        raise Conflict(REFUSAL)
+        raise Conflict(REFUSAL, use="database")
     if now.tzinfo is None:
         raise InvalidInput("now", now, "must be timezone-aware")
     now = now.astimezone(UTC)

@@ -66,6 +66,8 @@ class Rejected:
     column: str | None
     reason: str
     raw: dict[str, str]
+    use: str | None = None
+    """What would have let the row in (`create owners`): each face words the advice."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,8 @@ class ImportResult:
 class RowError(CrmError):
     """A problem with one value of one row; becomes a Rejected with its column."""
 
-    def __init__(self, column: str | None, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, column: str | None, reason: str, *, use: str | None = None) -> None:
+        super().__init__(reason, use=use)
         self.column = column
 
 
@@ -357,7 +359,7 @@ class Owners:
         if key in self.known:
             return self.known[key]
         if not self.create:
-            raise RowError("owner", f"unknown user {text.strip()!r} (use --create-owners)")
+            raise RowError("owner", f"unknown user {text.strip()!r}", use="create owners")
         return self._plan(text.strip())
 
     def _plan(self, text: str) -> int:

@@ -95,8 +95,8 @@ class Pipeline:
         for source, target in stage_map.items():
             if name_key(target) not in self.by_key:
                 raise CrmError(
-                    f"--stage-map: unknown stage {target!r} (one of: "
-                    f"{', '.join(s.name for s in stages)})"
+                    f"unknown stage {target!r} (one of: {', '.join(s.name for s in stages)})",
+                    field="stage map",
                 )
             self.mapped[name_key(source)] = self.by_key[name_key(target)]
 
@@ -107,9 +107,7 @@ class Pipeline:
         found = self.mapped.get(key) or self.by_key.get(key)
         if found is None:
             names = ", ".join(self.by_key)
-            raise RowError(
-                "stage", f"unknown stage {text!r} (one of: {names}; or map it with --stage-map)"
-            )
+            raise RowError("stage", f"unknown stage {text!r} (one of: {names})", use="stage map")
         return found
 
     def path_to(self, stage: StageRow) -> list[StageRow]:

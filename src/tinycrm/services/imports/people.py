@@ -195,8 +195,8 @@ def split_tags(text: str | None) -> list[str]:
     return normalize_tags((text or "").replace(";", ",").replace(" ::: ", ",").split(","))
 
 
-def _rejection(row: ImportRow, column: str | None, reason: str) -> Rejected:
-    return Rejected(row.line, column, reason, row.raw or row.fields)
+def _rejection(row: ImportRow, column: str | None, reason: str, use: str | None = None) -> Rejected:
+    return Rejected(row.line, column, reason, row.raw or row.fields, use)
 
 
 @dataclass
@@ -374,9 +374,9 @@ class RecordImport:
             self.custom_keys.update(values["custom"])
             return values
         except RowError as exc:
-            return _rejection(row, exc.column, exc.message)
+            return _rejection(row, exc.column, exc.message, exc.use)
         except CrmError as exc:
-            return _rejection(row, getattr(exc, "field", None), exc.message)
+            return _rejection(row, exc.field, exc.message, exc.use)
 
     def _reject(self, row: ImportRow, column: str | None, reason: str) -> None:
         self._rejected(_rejection(row, column, reason))

@@ -45,7 +45,7 @@ _EVERY = re.compile(r"^(?P<n>\d+)?\s*(?P<unit>[a-z]+)$")
 EVERY_HELP = "e.g. day, week, 2w, 3mo, year, weekday, mon,thu"
 
 
-def parse_every(text: str, *, field: str = "--every") -> str:
+def parse_every(text: str, *, field: str = "every") -> str:
     """`2w` -> `FREQ=WEEKLY;INTERVAL=2`; `weekday` -> Monday to Friday; `mon,thu` -> those days."""
     words = text.strip().lower()
     if words in ("weekday", "weekdays"):
@@ -63,7 +63,7 @@ def parse_every(text: str, *, field: str = "--every") -> str:
     return f"FREQ={freq}" + (f";INTERVAL={n}" if n > 1 else "")
 
 
-def check_rrule(text: str, *, field: str = "--rrule") -> str:
+def check_rrule(text: str, *, field: str = "repeat rule") -> str:
     """An RRULE value as RFC 5545 writes it, checked by dateutil; DTSTART is not allowed
     (the activity's due time is the start)."""
     rule = text.strip()

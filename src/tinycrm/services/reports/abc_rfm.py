@@ -64,9 +64,9 @@ class AbcReport:
 
 def _check_abc(a: int, b: int) -> None:
     if not 0 < a < 100:
-        raise InvalidInput("--a", a, "must be a percentage between 1 and 99")
+        raise InvalidInput("a", a, "must be a percentage between 1 and 99")
     if b < 0 or a + b > 100:
-        raise InvalidInput("--b", b, f"must be between 0 and {100 - a} (A + B at most 100)")
+        raise InvalidInput("b", b, f"must be between 0 and {100 - a} (A + B at most 100)")
 
 
 def _abc_ranked(period: Period, currency: str, a: int, b: int) -> Any:

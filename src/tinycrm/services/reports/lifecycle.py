@@ -116,7 +116,7 @@ def lifecycle_condition(tag: str, *, today: date, on: str = "contact") -> Column
     """A WHERE condition on the `contacts` table (on="contact") or the `companies` table
     (on="company") that holds for the records whose lifecycle tag is `tag` on `today`."""
     if tag not in LIFECYCLES:
-        raise InvalidInput("--lifecycle", tag, f"must be one of {', '.join(LIFECYCLES)}")
+        raise InvalidInput("lifecycle", tag, f"must be one of {', '.join(LIFECYCLES)}")
     companies = _customers(today, ORDERS.c.company_id).having(_tag(today) == tag)
     if on == "company":
         return COMPANIES.c.id.in_(companies)

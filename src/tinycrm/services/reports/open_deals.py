@@ -50,7 +50,7 @@ def forecast(
 ) -> list[ForecastRow]:
     """Open deals by expected close month from this month on; past dates apart as overdue."""
     if not 1 <= months <= 120:
-        raise InvalidInput("--months", months, "must be between 1 and 120")
+        raise InvalidInput("months", months, "must be between 1 and 120")
     firsts = [add_months(today.replace(day=1), k) for k in range(months + 1)]
     close = DEALS.c.expected_close
     bucket = case(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.sql import ColumnElement
 
 from tinycrm.dates import day_start
-from tinycrm.errors import InvalidInput
+from tinycrm.errors import EndsBeforeStart, InvalidInput
 
 QUOTA_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
@@ -49,7 +49,7 @@ def date_range(first: date | None, last: date | None, tz: tzinfo) -> Period:
     if first is None and last is None:
         return ALL_TIME
     if first is not None and last is not None and last < first:
-        raise InvalidInput("--to", last.isoformat(), f"before --from {first.isoformat()}")
+        raise EndsBeforeStart("to", last, start_field="from", start=first)
     months = None
     if first is not None and last is not None:
         after = last + timedelta(days=1)
@@ -70,10 +70,10 @@ def date_range(first: date | None, last: date | None, tz: tzinfo) -> Period:
 def calendar_period(kind: str, *, today: date, tz: tzinfo, year: int | None = None) -> Period:
     """The month, quarter or year holding `today` (moved to `year` when given)."""
     if kind not in QUOTA_MONTHS:
-        raise InvalidInput("--period", kind, "must be month, quarter or year")
+        raise InvalidInput("period", kind, "must be month, quarter or year")
     if year is not None:
         if not 1900 <= year <= 9998:
-            raise InvalidInput("--year", year, "must be between 1900 and 9998")
+            raise InvalidInput("year", year, "must be between 1900 and 9998")
         today = date(year, today.month, 1)
     size = QUOTA_MONTHS[kind]
     first = date(today.year, (today.month - 1) // size * size + 1, 1)

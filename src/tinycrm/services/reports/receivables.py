@@ -56,7 +56,7 @@ def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Rec
     """Outstanding and overdue money per customer (`by="customer"`) or per rep (`"rep"`),
     as of the end of `as_of`, largest outstanding first."""
     if by not in ("customer", "rep"):
-        raise InvalidInput("--by", by, "must be customer or rep")
+        raise InvalidInput("by", by, "must be customer or rep")
     grouped = _owed(as_of=as_of, currency=currency, by=by)
     g = grouped.c
     if by == "rep":

@@ -205,7 +205,7 @@ def _sorted(rows: list[RepRow], spec: str) -> list[RepRow]:
         key = part.lstrip("+-")
         if key not in PERFORMANCE_SORT:
             raise InvalidInput(
-                "--sort", spec, f"unknown field (one of: {', '.join(PERFORMANCE_SORT)})"
+                "sort keys", spec, f"unknown field (one of: {', '.join(PERFORMANCE_SORT)})"
             )
         attr = _SORT_FIELDS.get(key, key)
         present = [r for r in result if getattr(r, attr) is not None]

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session
 
-from tinycrm.errors import InvalidInput
+from tinycrm.errors import EndsBeforeStart, InvalidInput
 from tinycrm.services.reports.aggregates import ratio_of, round_half_up
 from tinycrm.services.reports.customer_payments import RECEIVED_SCAN, payments_by_customer
 from tinycrm.services.reports.periods import QUOTA_MONTHS, calendar_period
@@ -78,9 +78,9 @@ def retention(
     """Per calendar month, quarter or year from the one holding `first` to the one holding
     `last`: active, retained, new and churned customers, their rates, and revenue."""
     if kind not in QUOTA_MONTHS:
-        raise InvalidInput("--period", kind, "must be month, quarter or year")
+        raise InvalidInput("period", kind, "must be month, quarter or year")
     if last < first:
-        raise InvalidInput("--to", last.isoformat(), f"before --from {first.isoformat()}")
+        raise EndsBeforeStart("to", last, start_field="from", start=first)
     size = QUOTA_MONTHS[kind]
     lo, hi = _index_of(first, size), _index_of(last, size)
     found = _retention_counts(session, size, lo, hi, currency)
@@ -141,7 +141,7 @@ def _retention_counts(
 def default_span(kind: str, today: date) -> tuple[date, date]:
     """The last 12 months, 8 quarters or 5 years, the current one included."""
     if kind not in QUOTA_MONTHS:
-        raise InvalidInput("--period", kind, "must be month, quarter or year")
+        raise InvalidInput("period", kind, "must be month, quarter or year")
     size = QUOTA_MONTHS[kind]
     count = {"month": 12, "quarter": 8, "year": 5}[kind]
     return _first_of(_index_of(today, size) - count + 1, size), today

@@ -68,7 +68,7 @@ def service_report(
     """Per owner (or per month, quarter or year of the period) and in total: tickets open
     and overdue now, opened and resolved in the period, median hours to resolve, CSAT."""
     if by not in SERVICE_BY:
-        raise InvalidInput("--by", by, "must be owner, month, quarter or year")
+        raise InvalidInput("by", by, "must be owner, month, quarter or year")
     owner_id = resolve_user(session, owner).id if owner else None
     mine = [TICKETS.c.owner_id == owner_id] if owner_id is not None else []
     if by == "owner":
