@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tinycrm.errors import CrmError, InvalidInput
-from tinycrm.formats import decode
-from tinycrm.formats.decode import (
+from tinycrm.formats.read import decode
+from tinycrm.formats.read.decode import (
     PREFIX_BYTES,
     Replaced,
     Replacements,
@@ -20,7 +20,7 @@ from tinycrm.formats.decode import (
     detect_encoding,
     open_text,
 )
-from tinycrm.formats.tabular import read_table
+from tinycrm.formats.read.tabular import read_table
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 DIVISIONS = CORPORA / "china_admin_divisions"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.mapping import (
+from tinycrm.formats.read.mapping import (
     HeaderMap,
     apply,
     header_key,
@@ -16,7 +16,7 @@ from tinycrm.formats.mapping import (
     noun_fields,
     parse_overrides,
 )
-from tinycrm.formats.tabular import Record, read_table
+from tinycrm.formats.read.tabular import Record, read_table
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinycrm.errors import CrmError, InvalidInput
-from tinycrm.formats.tabular import Record, Table, read_table, unique_headers
+from tinycrm.formats.read.tabular import Record, Table, read_table, unique_headers
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.decode import Replaced, Replacements
-from tinycrm.formats.mapping import apply, identity_map
-from tinycrm.formats.tabular import Record
-from tinycrm.formats.vcard import read_vcards, write_vcard
-from tinycrm.formats.vcard_write import fold
+from tinycrm.formats.read.decode import Replaced, Replacements
+from tinycrm.formats.read.mapping import apply, identity_map
+from tinycrm.formats.read.tabular import Record
+from tinycrm.formats.read.vcard import read_vcards, write_vcard
+from tinycrm.formats.write.vcard import fold
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")

@@ -12,9 +12,9 @@ from sqlmodel import func, select
 from tests.conftest import NOW
 from tests.test_import_services import rows
 from tinycrm.db.store import Database, session_scope
-from tinycrm.formats.decode import Replacements
-from tinycrm.formats.mapping import apply, identity_map
-from tinycrm.formats.vcard import read_vcards
+from tinycrm.formats.read.decode import Replacements
+from tinycrm.formats.read.mapping import apply, identity_map
+from tinycrm.formats.read.vcard import read_vcards
 from tinycrm.models import Contact, ContactCreate
 from tinycrm.normalize import normalize_email
 from tinycrm.services import contacts, dupes

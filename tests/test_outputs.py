@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, func, select
 from tests.clihelp import Crm
 from tinycrm.config import load_settings
 from tinycrm.db.store import open_database, session_scope
-from tinycrm.formats import outfile
 from tinycrm.formats.cells import FORMULA_STARTS
-from tinycrm.formats.csv_write import CsvWriter
+from tinycrm.formats.write import outfile
+from tinycrm.formats.write.csv import CsvWriter
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, KbArticle, User
 from tinycrm.services.filters import ContactFilter
 

@@ -19,7 +19,7 @@ import typer
 from tinycrm.context import describe, state
 from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.errors import Conflict, CrmError, InvalidInput
-from tinycrm.formats.outfile import private_binary_file
+from tinycrm.formats.write.outfile import private_binary_file
 from tinycrm.words import plural
 
 

@@ -7,21 +7,17 @@ readable by its owner only; standard output (`-`, the default) gets the data and
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tinycrm.commands.activities import KINDS, _kind
 from tinycrm.commands.contacts import STATUSES, contact_filter
-from tinycrm.commands.render import machine_value
 from tinycrm.context import state
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.csv_write import write_records
-from tinycrm.formats.outfile import private_file
+from tinycrm.formats.write.outfile import output_file
+from tinycrm.formats.write.records import WRITERS
 from tinycrm.words import plural, singular
 
 if TYPE_CHECKING:
@@ -245,63 +241,11 @@ def _export(
     """Write the rows to the output; the custom-field pass comes first, in the same session,
     so that it sees the same snapshot as the rows."""
     st = state()
-    with output_file(output) as out, st.session(write=False) as session:
+    with output_file(output, field="--output") as out, st.session(write=False) as session:
         extra = custom(session) if custom is not None and fmt == "csv" else []
         count = WRITERS[fmt](out, rows(session), (*columns, *extra), raw)
     if output != "-":
         typer.echo(f"exported {plural(count, singular(noun), noun)} to {output}", err=True)
-
-
-@contextmanager
-def output_file(path: str) -> Iterator[TextIO]:
-    """Standard output for `-`; otherwise a private file written whole, through no link
-    (`formats.outfile.private_file`)."""
-    if path == "-":
-        yield sys.stdout
-        return
-    with private_file(path, field="--output") as out:
-        yield out
-
-
-def _write_jsonl(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
-    count = 0
-    for row in rows:
-        out.write(_json(row) + "\n")
-        count += 1
-    return count
-
-
-def _write_json(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
-    """One JSON array, written a row at a time (one object per line)."""
-    count = 0
-    out.write("[")
-    for row in rows:
-        out.write((",\n  " if count else "\n  ") + _json(row))
-        count += 1
-    out.write("\n]\n" if count else "]\n")
-    return count
-
-
-def _json(row: Row) -> str:
-    return json.dumps({k: machine_value(v) for k, v in row.items()}, ensure_ascii=False)
-
-
-def _write_vcf(out: TextIO, rows: Iterable[Row], columns: tuple[str, ...], raw: bool) -> int:
-    from tinycrm.formats.vcard_write import write_vcard
-
-    count = 0
-    for row in rows:
-        out.write(write_vcard(row))
-        count += 1
-    return count
-
-
-WRITERS: dict[str, Callable[[TextIO, Iterable[Row], tuple[str, ...], bool], int]] = {
-    "csv": write_records,
-    "jsonl": _write_jsonl,
-    "json": _write_json,
-    "vcf": _write_vcf,
-}
 
 
 @app.command("ics")
@@ -331,7 +275,7 @@ def ics(
             now=st.now(), tz=st.tz, owner_id=owner_id, deals=deals, todos=todos, care=care
         )
         cal, count = build_calendar(session, opts)
-    with output_file(output) as out:
+    with output_file(output, field="--output") as out:
         out.write(cal.to_ical().decode("utf-8"))
     if output != "-":
         typer.echo(f"exported {plural(count, 'calendar entry')} to {output}", err=True)

@@ -10,14 +10,14 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO, cast
 import typer
 
 from tinycrm.commands.common import key_values
-from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.commands.flags import advice
+from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 from tinycrm.words import counted, plural
 
 if TYPE_CHECKING:
-    from tinycrm.formats.decode import Replacements
-    from tinycrm.formats.tabular import Table
+    from tinycrm.formats.read.decode import Replacements
+    from tinycrm.formats.read.tabular import Table
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
 app = typer.Typer(
@@ -150,8 +150,8 @@ def _mapped_rows(
     replaced: Replacements | None = None,
 ) -> Iterator[ImportRow] | None:
     """The file's rows, mapped to fields; None when only the mapping was asked for."""
-    from tinycrm.formats.mapping import IGNORE, apply, map_headers, parse_overrides
-    from tinycrm.formats.tabular import read_table
+    from tinycrm.formats.read.mapping import IGNORE, apply, map_headers, parse_overrides
+    from tinycrm.formats.read.tabular import read_table
     from tinycrm.services.imports import ImportRow
 
     table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding, replaced=replaced)
@@ -192,7 +192,7 @@ def _restore_headers(table: Table) -> Table:
     from dataclasses import replace
 
     from tinycrm.formats.cells import restore_cell
-    from tinycrm.formats.tabular import Record
+    from tinycrm.formats.read.tabular import Record
 
     names = {h: restore_cell(h) for h in table.headers}
     if all(old == new for old, new in names.items()):
@@ -271,7 +271,7 @@ def _report_replaced(replaced: Replacements) -> None:
 def _decoding() -> Iterator[None]:
     """A byte the file's encoding cannot read: one line that says what to do about it."""
     from tinycrm.errors import CrmError
-    from tinycrm.formats.decode import Undecodable
+    from tinycrm.formats.read.decode import Undecodable
 
     try:
         yield
@@ -289,7 +289,7 @@ def _rejects_file(path: str | None) -> Iterator[TextIO | None]:
     if path is None:
         yield None
         return
-    from tinycrm.formats.outfile import private_file
+    from tinycrm.formats.write.outfile import private_file
 
     with private_file(path, field="--rejects") as out:
         yield out
@@ -318,8 +318,8 @@ def _stderr_console() -> Any:
 def _write_rejects(out: TextIO, rejected: list[Rejected]) -> None:
     """The rejected rows as they were read, plus `line` and `reason`, ready to fix and
     retry; cells a spreadsheet would run get the `'` that the import removes again."""
-    from tinycrm.formats.csv_write import CsvWriter
-    from tinycrm.formats.outfile import sync
+    from tinycrm.formats.write.csv import CsvWriter
+    from tinycrm.formats.write.outfile import sync
 
     columns: list[str] = []
     for row in rejected:
@@ -442,7 +442,7 @@ def _import(noun: str, file: str, **kw: Any) -> None:
 
 
 def _replacements(wanted: bool) -> Replacements | None:
-    from tinycrm.formats.decode import Replacements
+    from tinycrm.formats.read.decode import Replacements
 
     return Replacements() if wanted else None
 
@@ -550,8 +550,8 @@ def vcard(
     quiet: Quiet = False,
 ) -> None:
     """Import contacts from vCard files (2.1, 3.0, 4.0), e.g. a phone's address book."""
-    from tinycrm.formats.mapping import apply, identity_map
-    from tinycrm.formats.vcard import read_vcards
+    from tinycrm.formats.read.mapping import apply, identity_map
+    from tinycrm.formats.read.vcard import read_vcards
     from tinycrm.services.imports import ImportRow
 
     options = _options(on_duplicate, skip_errors, dry_run, create_owners=False, region=region)

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.render import Format, FormatOption, machine_value
+from tinycrm.commands.render import Format, FormatOption
 from tinycrm.context import AppState, state
 from tinycrm.errors import InvalidInput
+from tinycrm.formats.write.rows import machine_value
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def _print(found: Sequence[Reminder], fmt: Format, tz: tzinfo, now: datetime) ->
                 typer.echo(json.dumps(record, ensure_ascii=False))
         return
     if fmt is Format.csv:
-        from tinycrm.formats.csv_write import CsvWriter
+        from tinycrm.formats.write.csv import CsvWriter
 
         if found:
             records = [_record(r, tz) for r in found]

@@ -275,7 +275,7 @@ def backup_sqlite(path: Path, *, suffix: str) -> Path:
     target = path.with_name(f"{path.name}.{suffix}.bak")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)  # a copy an earlier attempt left half-written (or a link)
-    from tinycrm.formats.outfile import create_private
+    from tinycrm.formats.write.outfile import create_private
 
     try:
         os.close(create_private(partial))

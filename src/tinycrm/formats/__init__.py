@@ -1,4 +1,6 @@
-"""Reading what `crm import` is given: bytes in, records with canonical field names out.
+"""Files in and out, for both faces: `read/` turns what `crm import` is given into records
+with canonical field names; `write/` turns rows into CSV, JSON, JSON lines and vCard, and
+writes files privately and whole. `cells` holds the spreadsheet-formula rule both sides share.
 
-Pure functions over streams: no database and no terminal UI, so services can use them.
+Pure functions over streams and plain values: no database, no terminal UI.
 """

@@ -84,8 +84,8 @@ def export_name(segment: str | None) -> str:
 def write_contacts(session: Session, *, path: str, wanted: ContactFilter) -> int:
     """Write the matching contacts as `crm export contacts` does (same columns, the custom
     fields' after them, cells made safe for a spreadsheet); the number of rows written."""
-    from tinycrm.formats.csv_write import write_records
-    from tinycrm.formats.outfile import private_file
+    from tinycrm.formats.write.csv import write_records
+    from tinycrm.formats.write.outfile import private_file
     from tinycrm.services import exports
 
     if path.strip() == "-":

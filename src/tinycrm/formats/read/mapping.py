@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats import aliases
-from tinycrm.formats.tabular import Record
+from tinycrm.formats.read import aliases
+from tinycrm.formats.read.tabular import Record
 from tinycrm.normalize import bad_character
 
 CUSTOM_PREFIX = "custom:"

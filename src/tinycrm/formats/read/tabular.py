@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.decode import Replacements, open_text
+from tinycrm.formats.read.decode import Replacements, open_text
 from tinycrm.words import plural
 
 FORMATS = ("auto", "csv", "tsv", "jsonl")

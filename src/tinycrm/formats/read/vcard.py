@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from tinycrm.errors import InvalidInput
-from tinycrm.formats import aliases
-from tinycrm.formats.decode import Replaced, Replacements, Text, Undecodable, open_text
-from tinycrm.formats.tabular import Record
-from tinycrm.formats.vcard_write import CUSTOM_PROPERTY, EXTRA_FIELDS, write_vcard
+from tinycrm.formats.read import aliases
+from tinycrm.formats.read.decode import Replaced, Replacements, Text, Undecodable, open_text
+from tinycrm.formats.read.tabular import Record
+from tinycrm.formats.write.vcard import CUSTOM_PROPERTY, EXTRA_FIELDS, write_vcard
 from tinycrm.normalize import join_name
 
 __all__ = ["Card", "Property", "read_vcards", "write_vcard"]

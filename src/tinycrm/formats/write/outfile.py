@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -121,3 +122,14 @@ def _move(temp: Path, target: Path, path: str, *, replace: bool) -> None:
 
 def _unwritable(field: str, path: str, exc: OSError) -> InvalidInput:
     return InvalidInput(field, path, f"cannot write there ({exc.strerror or exc})")
+
+
+@contextmanager
+def output_file(path: str, *, field: str) -> Iterator[TextIO]:
+    """Standard output for `-`; otherwise a private file written whole, through no link
+    (`private_file`)."""
+    if path == "-":
+        yield sys.stdout
+        return
+    with private_file(path, field=field) as out:
+        yield out

@@ -7,6 +7,7 @@ Fields with no vCard property (owner, status, source) and custom fields are writ
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from tinycrm.normalize import join_name, split_name
 
@@ -26,7 +27,7 @@ _CUSTOM_PROPERTIES = (
 )
 
 
-def write_vcard(values: dict[str, object]) -> str:
+def write_vcard(values: Mapping[str, object]) -> str:
     """One vCard 3.0 for a contact row (canonical fields, `id`, `custom:KEY` or `custom`),
     escaped and folded at 75 octets, with CRLF line ends. Reads back with `read_vcards`."""
     text = {key: _text(value) for key, value in values.items()}
@@ -68,7 +69,7 @@ def _details(text: dict[str, str]) -> list[str]:
     return lines
 
 
-def _custom(values: dict[str, object]) -> list[tuple[str, str]]:
+def _custom(values: Mapping[str, object]) -> list[tuple[str, str]]:
     found = [
         (k.removeprefix("custom:"), _text(v)) for k, v in values.items() if k.startswith("custom:")
     ]
