@@ -229,12 +229,12 @@ def list_(
 ) -> None:
     """List activities, newest first."""
     from tinycrm.errors import InvalidInput
-    from tinycrm.services import activities
+    from tinycrm.services import activities, filters
     from tinycrm.services.refs import resolve_company, resolve_contact
 
     st = state()
     try:
-        wanted = activities.State(state_)
+        wanted = filters.State(state_)
     except ValueError:
         raise InvalidInput("--state", state_, "must be open, done or all") from None
     with st.session(write=False) as session:

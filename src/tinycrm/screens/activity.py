@@ -46,6 +46,7 @@ class ActivityScreen(CrmScreen):
 
 
 def _latest(session: Session) -> list[ActivityRow]:
-    from tinycrm.services.activities import State, list_activities
+    from tinycrm.services.activities import list_activities
+    from tinycrm.services.filters import State
 
     return list_activities(session, state=State.done, limit=LIMIT)

@@ -186,9 +186,10 @@ def _picker(keys: list[str]) -> Callable[[Row], tuple[Any, ...]]:
 
     def pick(row: Row) -> tuple[Any, ...]:
         try:
-            return get(row)
+            values: tuple[Any, ...] = get(row)
         except KeyError:
             return tuple(row.get(k) for k in keys)
+        return values
 
     return pick
 
