@@ -9,7 +9,6 @@ not the cross product), the other parameters keep a valid value, and the databas
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ import typer
 import typer.testing
 
 from tests.clihelp import Crm, Ran
+from tests.conftest import Templates
 from tinycrm.cli import app
 from tinycrm.dates import earlier
 from tinycrm.errors import InvalidInput
@@ -241,34 +241,25 @@ def problems(ran: Ran, case: Case) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`crm demo` once per module; each test works on its own copy."""
-    home = tmp_path_factory.mktemp("demo")
-    path = home / "demo.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRM_HOME", str(home))
-        mp.setenv("CRM_TIMEZONE", ZONE)
-        mp.setenv("CRM_NOW", NOW)
-        mp.delenv("CRM_DATABASE_URL", raising=False)
-        Crm()("--db", str(path), "demo")
-    return path
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
 
 
 @pytest.fixture
-def crm(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    """`crm` on a copy of the demo database, run from tmp_path (backups land there), with
-    the command tree built once (Typer rebuilds it on every run otherwise)."""
-    db = tmp_path / "crm.db"
-    shutil.copyfile(demo_db, db)
+def db_template(templates: Templates) -> Path:
+    """`crm` runs on a copy of the demo database."""
+    return templates.demo()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """`crm` runs from tmp_path (backups land there) beside a CSV to import, with the
+    command tree built once (Typer rebuilds it on every run otherwise)."""
     (tmp_path / "people.csv").write_text("name,email\nLi Wei,li@x.example\n")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CRM_DB", str(db))
-    monkeypatch.setenv("CRM_TIMEZONE", ZONE)
-    monkeypatch.setenv("CRM_NOW", NOW)
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
     monkeypatch.setattr(typer.testing, "_get_command", lambda _app: COMMAND)
-    return Crm()
+    return {"CRM_TIMEZONE": ZONE, "CRM_NOW": NOW, "CRM_CURRENCY": "EUR"}
 
 
 def run_all(crm: Crm, table: list[Case]) -> list[str]:
@@ -406,16 +397,13 @@ def test_text_at_its_limit_is_kept(crm: Crm) -> None:
 
 
 @pytest.mark.asyncio
-async def test_the_app_keeps_the_same_limits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_app_keeps_the_same_limits(demo: Path) -> None:
     """A form in the app goes through the same validation: a title one character too long
     brings the form back, as typed, with the same line as the command line's."""
-    from tests.test_tui_support import demo_database, make_app, notices, settle
+    from tests.tuihelp import make_app, notices, settle
     from tinycrm.screens.dialogs import FormDialog
 
-    path = demo_database(tmp_path / "crm.db")
-    async with make_app(path).run_test(size=(120, 40)) as pilot:
+    async with make_app(demo).run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()

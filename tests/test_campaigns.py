@@ -158,11 +158,8 @@ def test_campaigns_add_edit_remove(filled: Database) -> None:
 
 
 @pytest.fixture
-def crm(db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    return Crm()
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T09:30:00+00:00", "CRM_CURRENCY": "EUR"}
 
 
 def test_cli_campaign_report(filled: Database, crm: Crm) -> None:

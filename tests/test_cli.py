@@ -15,14 +15,8 @@ from tinycrm.models import Activity, Contact, Deal, StageChange
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")  # a Monday
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_PHONE_REGION", "US")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    return run
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T09:30:00+00:00", "CRM_CURRENCY": "EUR", "CRM_PHONE_REGION": "US"}
 
 
 @pytest.fixture

@@ -17,14 +17,12 @@ from tinycrm.models import Campaign, Deal, Order, Payment, User
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("LC_ALL", "en_GB.UTF-8")  # a locale that says nothing of ¥
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    return run
+def cli_env() -> dict[str, str]:
+    return {
+        "CRM_NOW": "2026-11-23T09:30:00+00:00",
+        "CRM_CURRENCY": "EUR",
+        "LC_ALL": "en_GB.UTF-8",  # a locale that says nothing of ¥
+    }
 
 
 def stored(db_url: str, model: Any, *columns: str) -> list[tuple[object, ...]]:

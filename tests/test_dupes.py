@@ -239,21 +239,18 @@ def test_merge_takes_others_email_and_refuses_itself(pair: Database) -> None:
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
+def lookalikes(crm: Crm) -> None:
+    """Acme; Li Wei there and Wei Li with nearly the same email; a deal of Wei Li's."""
+    run = crm
     run("company", "add", "Acme")
     run("contact", "add", "Li Wei", "--email", "li.wei@acme.example", "--company", "Acme")
     run(
         "contact", "add", "Wei Li", "--email", "li.wei+x@acme.example", "--phone", "+1 415 555 0100"
     )
     run("deal", "add", "Renewal", "--contact", "2")
-    return run
 
 
-def test_cli_dupes_then_merge(crm: Crm, db_url: str) -> None:
+def test_cli_dupes_then_merge(crm: Crm, lookalikes: None, db_url: str) -> None:
     found = crm("contact", "dupes", "--format", "json").json()
     assert found == [
         {

@@ -33,13 +33,8 @@ T = "2026-11-23T09:30:00+00:00"
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", T)  # a Monday
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    return run
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": T, "CRM_CURRENCY": "EUR"}
 
 
 @pytest.fixture

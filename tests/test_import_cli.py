@@ -20,14 +20,8 @@ needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="../shared/data 
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_PHONE_REGION", "FR")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    return run
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T09:30:00+00:00", "CRM_CURRENCY": "EUR", "CRM_PHONE_REGION": "FR"}
 
 
 def count(db_url: str, model: type) -> int:

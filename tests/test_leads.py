@@ -239,20 +239,20 @@ def test_reclaim_window_counts_activity_and_claims_at_the_edge(owned: Database) 
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-10-01T09:00:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    run("user", "add", "Ann Lee")
-    run("user", "add", "Bob Stone")
-    run("contact", "add", "Li Wei", "--email", "li@acme.example", "--status", "lead")
-    run("contact", "add", "Mia Chen", "--status", "lead")
-    return run
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-10-01T09:00:00+00:00", "CRM_CURRENCY": "EUR"}
 
 
-def test_cli_pool_claim_assign_and_formats(crm: Crm) -> None:
+@pytest.fixture
+def cli_pool(crm: Crm) -> None:
+    """As `pool`, through the command line: Ann and Bob; Li Wei and Mia Chen, leads."""
+    crm("user", "add", "Ann Lee")
+    crm("user", "add", "Bob Stone")
+    crm("contact", "add", "Li Wei", "--email", "li@acme.example", "--status", "lead")
+    crm("contact", "add", "Mia Chen", "--status", "lead")
+
+
+def test_cli_pool_claim_assign_and_formats(crm: Crm, cli_pool: None) -> None:
     assert [r["name"] for r in crm("lead", "list", "--pool", "--format", "json").json()] == [
         "Li Wei",
         "Mia Chen",
@@ -284,7 +284,7 @@ def test_cli_pool_claim_assign_and_formats(crm: Crm) -> None:
     assert csv_out[1].startswith("1,Li Wei,li@acme.example,,,Ann Lee,")
 
 
-def test_cli_qualify_and_drop(crm: Crm) -> None:
+def test_cli_qualify_and_drop(crm: Crm, cli_pool: None) -> None:
     ran = crm("--as", "ann", "lead", "qualify", "1", "--deal", "--amount", "12500")
     assert ran.out.splitlines() == [
         "lead #1 Li Wei: pool -> Ann Lee (qualify)",
@@ -299,7 +299,7 @@ def test_cli_qualify_and_drop(crm: Crm) -> None:
 
 
 def test_cli_reclaim_is_quiet_when_nothing_moves_and_one_line_per_record(
-    crm: Crm, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, cli_pool: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm("--as", "ann", "lead", "claim", "1")
     crm("--as", "bob", "lead", "claim", "2")
@@ -320,7 +320,7 @@ def test_cli_reclaim_is_quiet_when_nothing_moves_and_one_line_per_record(
 
 
 def test_cli_reclaim_as_json_or_csv_and_empty_is_not_a_failure(
-    crm: Crm, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, cli_pool: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crm("--as", "ann", "lead", "claim", "1")
     assert crm("lead", "reclaim", "--stale-after", "30d", "-f", "json").out == "[]\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,17 +15,18 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture
-def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T10:00"}
+
+
+@pytest.fixture
+def customers(crm: Crm, fresh_db: str) -> None:
     """Ann (3 orders paid this year, first a year ago: loyal), Bob (first paid last month:
     new), Cy (last paid 200 days ago: declining), Di (never paid: no tag)."""
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
     for name in ("Ann", "Bob", "Cy", "Di"):
-        run("contact", "add", name, "--status", "customer")
+        crm("contact", "add", name, "--status", "customer")
     paid = {1: [300, 200, 100], 2: [30], 3: [200]}
-    db = open_database(load_settings(db_path=str(tmp_path / "crm.db")))
+    db = open_database(load_settings(database_url=fresh_db))
     with session_scope(db, write=True) as s:
         for contact_id, ages in paid.items():
             for age in ages:
@@ -45,10 +45,9 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
                     Payment(order_id=order.id, amount_minor=100_00, currency="USD", received_on=day)
                 )
     db.engine.dispose()
-    return run
 
 
-def test_lifecycle_on_show_and_as_a_filter(crm: Crm) -> None:
+def test_lifecycle_on_show_and_as_a_filter(crm: Crm, customers: None) -> None:
     tags = {
         name: crm("contact", "show", name, "--format", "json").json()["lifecycle"]
         for name in ("Ann", "Bob", "Cy", "Di")

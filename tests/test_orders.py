@@ -224,11 +224,8 @@ def test_receivables_per_rep(db: Database, ids: dict[str, int]) -> None:
 
 
 @pytest.fixture
-def crm(db: Database, db_url: str, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    return Crm()
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T09:30:00+00:00", "CRM_CURRENCY": "EUR"}
 
 
 def test_cli_order_and_payment(crm: Crm, ids: dict[str, int]) -> None:
@@ -256,7 +253,7 @@ def test_cli_order_and_payment(crm: Crm, ids: dict[str, int]) -> None:
     assert [o["id"] for o in crm("order", "list", "-f", "json").json()] == [5, 2, 4, 3]
 
 
-def test_cli_receivables_report(crm: Crm) -> None:
+def test_cli_receivables_report(ids: dict[str, int], crm: Crm) -> None:
     rows = crm("report", "receivables", "--format", "json").json()
     assert rows[0] == {
         "name": "Acme",

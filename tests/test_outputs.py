@@ -29,14 +29,8 @@ NEGATIVE = re.compile(r"-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
 @pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", T)  # a Monday
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_PHONE_REGION", "FR")
-    run = Crm()
-    run("init")
-    return run
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": T, "CRM_CURRENCY": "EUR", "CRM_PHONE_REGION": "FR"}
 
 
 def count(db_url: str, model: type) -> int:

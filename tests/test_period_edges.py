@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, text
 from sqlmodel import SQLModel
 
-from tests.conftest import NOW
+from tests.conftest import NOW, sqlite_only
 from tinycrm.config import load_settings
 from tinycrm.dates import day_start
 from tinycrm.db.store import Database, open_database, session_scope
@@ -35,6 +36,9 @@ from tinycrm.services.reports.reps import performance
 from tinycrm.services.reports.service_report import service_report
 from tinycrm.services.reports.stage_flow import conversion, funnel
 from tinycrm.services.tickets import open_ticket
+
+if TYPE_CHECKING:
+    from tests.clihelp import Crm
 
 ZONES = ["UTC", "America/New_York", "Asia/Shanghai", "Asia/Kathmandu", "Pacific/Chatham"]
 KINDS = ("day", "month", "quarter", "year")
@@ -286,16 +290,13 @@ def test_upgrade_rewrites_old_timestamps_in_the_canonical_form(tmp_path: Path) -
 # --- every write path of the command line ----------------------------------------------------
 
 
+@sqlite_only
 def test_demo_import_and_remind_store_the_canonical_form(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Demo data (ORM), a CSV import with whole-second times (bulk SQL) and cron's remind
     (plain SQL) leave every timestamp in one form."""
-    from tests.clihelp import Crm
-
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00+00:00")
-    crm = Crm()
     crm("demo")
     csv = tmp_path / "deals.csv"
     csv.write_text(
@@ -318,16 +319,12 @@ def test_demo_import_and_remind_store_the_canonical_form(
         ("UTC", "+2h", "2026-11-23 10:00"),
     ],
 )
+@sqlite_only
 def test_a_due_date_without_a_time_is_due_when_the_working_day_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str, typed: str, due_local: str
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, zone: str, typed: str, due_local: str
 ) -> None:
-    from tests.clihelp import Crm
-
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_TIMEZONE", zone)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")  # Monday 08:00, local
-    crm = Crm()
-    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Call back", "--due", typed)
     shown = crm("activity", "list", "--format", "json").json()[0]
     assert "when" in shown, shown
@@ -339,17 +336,13 @@ def test_a_due_date_without_a_time_is_due_when_the_working_day_starts(
         assert "Call back" not in crm("remind").out
 
 
+@sqlite_only
 def test_workday_start_comes_from_the_config_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crm_env: Path
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, crm_env: Path
 ) -> None:
-    from tests.clihelp import Crm
-
     crm_env.mkdir(parents=True, exist_ok=True)
     (crm_env / "config.toml").write_text('workday_start = "8:30"\n')
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")
-    crm = Crm()
-    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Call back", "--due", "tomorrow")
     due = crm("activity", "list", "--format", "json").json()[0]["when"]
     assert datetime.fromisoformat(due) == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
@@ -359,17 +352,13 @@ def test_workday_start_comes_from_the_config_file(
     assert "workday_start" in ran.err and "nine" in ran.err and "Traceback" not in ran.err
 
 
+@sqlite_only
 @pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kathmandu", "Pacific/Chatham"])
 def test_a_deal_added_won_with_a_past_close_date_closed_that_day(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zone: str
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, zone: str
 ) -> None:
-    from tests.clihelp import Crm
-
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
     monkeypatch.setenv("CRM_TIMEZONE", zone)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T08:00:00")
-    crm = Crm()
-    crm("init")  # only `crm init` makes a named database
     crm("deal", "add", "Old sale", "--stage", "won", "--close", "2017-04-01", "--amount", "500")
     crm("deal", "add", "New sale", "--stage", "won", "--close", "2027-01-01", "--amount", "70")
 

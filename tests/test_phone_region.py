@@ -11,15 +11,6 @@ from tests.clihelp import Crm
 from tinycrm.config import load_settings
 
 
-@pytest.fixture
-def crm(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
-    return run
-
-
 def phone_of(crm: Crm, ref: str) -> tuple[str, str | None]:
     shown = crm("contact", "show", ref, "-f", "json").json()
     return shown["phone"], shown["phone_normalized"]

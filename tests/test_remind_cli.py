@@ -18,6 +18,7 @@ from icalendar import Calendar
 from sqlalchemy import text
 
 from tests.clihelp import Crm
+from tests.conftest import BACKENDS
 from tinycrm.config import load_settings
 from tinycrm.db import store
 from tinycrm.db.store import Database
@@ -28,13 +29,21 @@ MONDAY = "2026-11-23T08:00"
 
 
 @pytest.fixture
-def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    """Ana (rep) and Max (manager); Li Wei at Acme Ltd; deal #1 large and closing Friday."""
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
-    monkeypatch.setenv("CRM_TIMEZONE", "Europe/Berlin")
-    monkeypatch.setenv("CRM_NOW", "2026-11-02T08:00")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
+def backend() -> str:
+    """Cron's `crm remind` reads the SQLite file (tmp_path/crm.db) straight through sqlite3."""
+    return "sqlite"
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str]:
+    return {"CRM_TIMEZONE": "Europe/Berlin", "CRM_NOW": "2026-11-02T08:00"}
+
+
+@pytest.fixture
+def acme(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ana (rep) and Max (manager); Li Wei at Acme Ltd; deal #1 large and closing Friday,
+    made on 2 November; then the clock says MONDAY."""
+    run = crm
     run("user", "add", "Ana Reyes", "--email", "ana@shop.example")
     run("user", "add", "Max Both", "--role", "manager")
     run("company", "add", "Acme Ltd")
@@ -54,10 +63,11 @@ def crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
     )
     run("deal", "add", "Small one", "--amount", "900", "--close", "2026-11-24", "--owner", "ana")
     monkeypatch.setenv("CRM_NOW", MONDAY)
-    return run
 
 
-def test_the_morning_cron_run_and_the_next_one(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_morning_cron_run_and_the_next_one(
+    crm: Crm, acme: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     crm(
         "activity",
         "schedule",
@@ -104,7 +114,7 @@ def test_the_morning_cron_run_and_the_next_one(crm: Crm, monkeypatch: pytest.Mon
     assert everything[2]["due_at"] == "2026-11-23T09:00:00+01:00"
 
 
-def test_dry_run_exit_code_and_within(crm: Crm) -> None:
+def test_dry_run_exit_code_and_within(crm: Crm, acme: None) -> None:
     crm("activity", "schedule", "Tomorrow's call", "--due", "tomorrow 10:00", "--owner", "ana")
     quiet = crm("remind", "--owner", "ana", "--min-amount", "100000", "--exit-code")
     assert (quiet.code, quiet.out) == (0, "")
@@ -128,7 +138,9 @@ def test_dry_run_exit_code_and_within(crm: Crm) -> None:
         (("--close-within", "-1"), "--close-within"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(crm: Crm, args: tuple[str, ...], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    crm: Crm, acme: None, args: tuple[str, ...], message: str
+) -> None:
     ran = crm("remind", *args, ok=False)
     assert ran.code == 2
     assert message in ran.err and ran.err.count("\n") == 1 and ran.err.startswith("crm: error:")
@@ -143,7 +155,7 @@ def test_a_missing_database_is_one_line_and_is_not_created(tmp_path: Path) -> No
     assert not missing.exists()
 
 
-def test_a_locked_database_is_one_line_after_waiting(crm: Crm, tmp_path: Path) -> None:
+def test_a_locked_database_is_one_line_after_waiting(crm: Crm, acme: None, tmp_path: Path) -> None:
     crm("activity", "schedule", "Old", "--due", "2026-11-20 10:00")
     blocker = sqlite3.connect(tmp_path / "crm.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -166,7 +178,7 @@ def test_a_locked_database_is_one_line_after_waiting(crm: Crm, tmp_path: Path) -
     assert crm("remind", "--all-owners").out.startswith("Overdue (1)")  # still undelivered
 
 
-def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, tmp_path: Path) -> None:
+def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, acme: None, tmp_path: Path) -> None:
     """The cron path stays on the standard library's sqlite3, reads its options without
     Pydantic and loads no other command's module."""
     crm("activity", "schedule", "Old", "--due", "2026-11-20 10:00")
@@ -214,7 +226,9 @@ def test_an_old_schema_is_upgraded_then_reminded(
     assert Crm()("--db", str(path), "remind").out == ""
 
 
-def test_snooze_and_recurring_done_from_the_cli(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snooze_and_recurring_done_from_the_cli(
+    crm: Crm, acme: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     crm(
         "activity",
         "schedule",
@@ -276,7 +290,7 @@ def test_snooze_and_recurring_done_from_the_cli(crm: Crm, monkeypatch: pytest.Mo
     assert both.code == 2 and "not both" in both.err
 
 
-def test_agenda_lists_and_calendars(crm: Crm) -> None:
+def test_agenda_lists_and_calendars(crm: Crm, acme: None) -> None:
     crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00", "--owner", "ana")
     crm("activity", "schedule", "Call Li", "--due", "mon 15:00", "--owner", "ana")
     crm(
@@ -319,7 +333,7 @@ def read_ics(text: str) -> Calendar:
     return Calendar.from_ical(text)
 
 
-def test_export_ics_reads_back_with_icalendar(crm: Crm, tmp_path: Path) -> None:
+def test_export_ics_reads_back_with_icalendar(crm: Crm, acme: None, tmp_path: Path) -> None:
     crm(
         "activity",
         "schedule",
@@ -381,7 +395,7 @@ def test_export_ics_reads_back_with_icalendar(crm: Crm, tmp_path: Path) -> None:
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
 
 
-def test_ics_uids_stay_when_a_recurring_task_moves_on(crm: Crm) -> None:
+def test_ics_uids_stay_when_a_recurring_task_moves_on(crm: Crm, acme: None) -> None:
     crm("activity", "schedule", "Weekly check-in", "--due", "mon 9:00", "--every", "week")
     before = read_ics(crm("export", "ics", "--no-deals").out)
     crm("activity", "done", "1")
@@ -391,7 +405,7 @@ def test_ics_uids_stay_when_a_recurring_task_moves_on(crm: Crm) -> None:
     assert new.decoded("DTSTART") - old.decoded("DTSTART") == timedelta(weeks=1)
 
 
-def test_ics_todos_follow_rfc5545_as_the_corpora_do(crm: Crm) -> None:
+def test_ics_todos_follow_rfc5545_as_the_corpora_do(crm: Crm, acme: None) -> None:
     """Tasks as VTODO carry what RFC 5545's own to-do example (biweekly's copy) carries;
     recurring events carry what khal's recurring events carry."""
     example = CORPORA / "biweekly_ical" / "rfc5545-example4.ics"
@@ -415,7 +429,7 @@ def test_ics_todos_follow_rfc5545_as_the_corpora_do(crm: Crm) -> None:
     assert "TZID" in khal["DTSTART"].params and "TZID" in event["DTSTART"].params
 
 
-def test_every_corpus_calendar_parses_and_ours_round_trips(crm: Crm) -> None:
+def test_every_corpus_calendar_parses_and_ours_round_trips(crm: Crm, acme: None) -> None:
     """Our output parses as strictly as the corpora files that icalendar reads, and
     re-serialising it changes nothing."""
     if not CORPORA.exists():
@@ -429,7 +443,7 @@ def test_every_corpus_calendar_parses_and_ours_round_trips(crm: Crm) -> None:
     assert all(len(line.encode()) <= 75 for line in text.splitlines())
 
 
-def test_birthdays_from_the_cli_come_up_once(crm: Crm) -> None:
+def test_birthdays_from_the_cli_come_up_once(crm: Crm, acme: None) -> None:
     crm("contact", "edit", "li.wei@acme.example", "--birthday", "1980-11-25")
     crm("contact", "add", "Nobody Known", "--birthday", "11-23")
     bad = crm("contact", "add", "Wrong Day", "--birthday", "2026-02-30", ok=False)
@@ -446,15 +460,13 @@ def test_birthdays_from_the_cli_come_up_once(crm: Crm) -> None:
     assert crm("remind", "--all-owners", "--min-amount", "1000000").out == ""
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_remind_through_sqlalchemy_on_each_backend(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server database (or any URL) goes through SQLAlchemy's DB-API connection: the same
     reminders, delivered once."""
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", MONDAY)
-    crm = Crm()
-    crm("init")  # only `crm init` makes a named database
     crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00")
     crm("contact", "add", "Dee", "--birthday", "1990-11-24")
     assert crm("remind").out == (
@@ -481,14 +493,14 @@ def test_remind_through_sqlalchemy_on_each_backend(
     ],
 )
 def test_plain_options_are_read_without_pydantic_and_refused_clearly(
-    crm: Crm, args: tuple[str, ...], message: str
+    crm: Crm, acme: None, args: tuple[str, ...], message: str
 ) -> None:
     ran = crm(*args, ok=False)
     assert ran.code == 2
     assert message in ran.err and ran.err.count("\n") == 1
 
 
-def test_birthdays_in_the_agenda_and_the_calendar_file(crm: Crm) -> None:
+def test_birthdays_in_the_agenda_and_the_calendar_file(crm: Crm, acme: None) -> None:
     crm("contact", "edit", "li.wei@acme.example", "--birthday", "1980-11-25")
     crm("contact", "add", "Leap Day", "--birthday", "02-29")
     crm("activity", "schedule", "Old follow-up", "--due", "2026-11-20 10:00")

@@ -109,7 +109,7 @@ def test_next_occurrence_skips_what_was_missed_and_ends_with_the_rule() -> None:
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def team(db: Database) -> Database:
     """Ann and Bob (reps); Carla at Acme; a big deal of Ann's and a small one of Bob's."""
     with session_scope(db, write=True) as s:
         users.create_user(s, data=UserCreate(name="Ann Lee"), currency="EUR")
@@ -136,9 +136,9 @@ def alert_of(s: Session, activity_id: int) -> datetime | None:
     return found.alert_at
 
 
-def test_alert_time_follows_due_lead_snooze_and_done(crm: Database) -> None:
+def test_alert_time_follows_due_lead_snooze_and_done(team: Database) -> None:
     due = NOW + timedelta(hours=2)
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         row = schedule(s, due_at=due, remind_minutes=15)
         assert alert_of(s, row.id) == due - timedelta(minutes=15)
         activities.snooze_activity(s, ref=row.id, until=NOW + timedelta(hours=3), now=NOW)
@@ -152,8 +152,8 @@ def test_alert_time_follows_due_lead_snooze_and_done(crm: Database) -> None:
         assert alert_of(s, row.id) is None
 
 
-def test_snooze_refuses_the_past_and_done_activities(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_snooze_refuses_the_past_and_done_activities(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = schedule(s, due_at=NOW)
         with pytest.raises(InvalidInput, match="future"):
             activities.snooze_activity(s, ref=row.id, until=NOW - timedelta(minutes=1), now=NOW)
@@ -162,8 +162,8 @@ def test_snooze_refuses_the_past_and_done_activities(crm: Database) -> None:
             activities.snooze_activity(s, ref=row.id, until=NOW + timedelta(hours=1), now=NOW)
 
 
-def test_done_recurring_activity_schedules_the_next_one(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_done_recurring_activity_schedules_the_next_one(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = schedule(
             s,
             subject="Weekly check-in",
@@ -190,8 +190,8 @@ def test_done_recurring_activity_schedules_the_next_one(crm: Database) -> None:
         assert sorted(a.done_at is None for a in series) == [False, False, True]
 
 
-def test_a_rule_that_ends_schedules_nothing_more(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_a_rule_that_ends_schedules_nothing_more(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = schedule(s, due_at=NOW, rrule="FREQ=DAILY;COUNT=1")
         done = activities.complete_activity(s, ref=row.id, now=NOW)
         assert activities.next_in_series(s, done) is None
@@ -211,10 +211,10 @@ def options(**changes: Any) -> reminders.RemindOptions:
 
 
 @pytest.fixture
-def due(crm: Database) -> Database:
+def due(team: Database) -> Database:
     """#1 overdue (Ann), #2 reminder time come (Ann, due in 10 min, 15 min lead), #3 due
     tomorrow (Bob), #4 done, #5 snoozed overdue (Ann)."""
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         schedule(s, subject="Overdue call", due_at=NOW - timedelta(days=2), contact="Carla Diaz")
         schedule(s, subject="Send quote", due_at=NOW + timedelta(minutes=10), remind_minutes=15)
         schedule(s, owner="Bob Stone", subject="Tomorrow", due_at=NOW + timedelta(days=1))
@@ -222,7 +222,7 @@ def due(crm: Database) -> Database:
         activities.complete_activity(s, ref=done.id, now=NOW)
         snoozed = schedule(s, subject="Snoozed", due_at=NOW - timedelta(hours=1))
         activities.snooze_activity(s, ref=snoozed.id, until=NOW + timedelta(hours=2), now=NOW)
-    return crm
+    return team
 
 
 def test_due_tasks_are_overdue_or_due_and_skip_done_and_snoozed(due: Database) -> None:
@@ -303,8 +303,8 @@ def test_overlapping_runs_deliver_each_reminder_once(tmp_path: Path) -> None:
     assert sorted(len(d) for d in delivered) == [0, 40]
 
 
-def test_large_deals_closing_overdue_or_quiet(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_large_deals_closing_overdue_or_quiet(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         ann = resolve_user(s, "Ann Lee")
         opened = NOW - timedelta(days=40)
         for title, amount, close in (
@@ -333,7 +333,7 @@ def test_large_deals_closing_overdue_or_quiet(crm: Database) -> None:
             actor=ann,
             now=NOW - timedelta(days=1),
         )
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         found = reminders.large_deals(sql, options())
         assert [(r.id, r.title, r.reasons) for r in found] == [
             (3, "Far off and quiet", ("stale",)),
@@ -358,15 +358,15 @@ def test_large_deals_closing_overdue_or_quiet(crm: Database) -> None:
         )
 
 
-def test_a_deal_is_alerted_again_only_when_something_changes(crm: Database) -> None:
+def test_a_deal_is_alerted_again_only_when_something_changes(team: Database) -> None:
     """Closing soon, once; overdue once more; quiet again after new activity, once more."""
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         ann = resolve_user(s, "Ann Lee")
         data = DealCreate(title="Big", amount_minor=20_000_00, expected_close=date(2026, 11, 27))
         deals.create_deal(s, data=data, currency="EUR", actor=ann, now=NOW - timedelta(days=2))
 
     def deliver(now: datetime) -> list[tuple[str, ...]]:
-        with dbapi(crm) as sql, sql.writing():
+        with dbapi(team) as sql, sql.writing():
             found = reminders.large_deals(sql, options(now=now))
             return [r.reasons for r in reminders.claim(sql, found, now)]
 
@@ -375,7 +375,7 @@ def test_a_deal_is_alerted_again_only_when_something_changes(crm: Database) -> N
     assert deliver(at("2026-11-28 08:00")) == [("overdue",)]
     assert deliver(at("2026-11-29 08:00")) == []
     assert deliver(at("2026-12-10 08:00")) == [("overdue", "stale")]  # quiet since 21 Nov
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         activities.log_activity(
             s,
             data=ActivityCreate(kind=ActivityKind.call, subject="Chased", deal=1),
@@ -385,18 +385,18 @@ def test_a_deal_is_alerted_again_only_when_something_changes(crm: Database) -> N
         assert s.get(Deal, 1).last_activity_at == at("2026-12-10 09:00")  # type: ignore[union-attr]
     assert deliver(at("2026-12-20 08:00")) == []
     assert deliver(at("2026-12-25 08:00")) == [("overdue", "stale")]  # quiet again
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         deals.update_deal(
             s, ref=1, data=DealUpdate(expected_close=date(2027, 1, 2)), now=at("2026-12-26 08:00")
         )
     assert deliver(at("2026-12-27 08:00")) == [("closing", "stale")]
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         again = reminders.large_deals(sql, options(now=at("2026-12-27 08:00"), delivered_too=True))
         assert [r.id for r in again] == [1]
 
 
-def test_last_activity_follows_logs_moves_and_deletes(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_last_activity_follows_logs_moves_and_deletes(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         for title in ("One", "Two"):
             deals.create_deal(s, data=DealCreate(title=title), currency="EUR", actor=None, now=NOW)
         first = activities.log_activity(
@@ -429,8 +429,8 @@ def test_last_activity_follows_logs_moves_and_deletes(crm: Database) -> None:
         assert last(1) is None
 
 
-def test_care_dates_in_the_coming_days(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_care_dates_in_the_coming_days(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         contacts.create_contact(s, data=ContactCreate(name="Leap Year"), region="US")
         contacts.create_contact(s, data=ContactCreate(name="Next Year"), region="US")
         for contact_id, kind, month, day, year in (
@@ -440,7 +440,7 @@ def test_care_dates_in_the_coming_days(crm: Database) -> None:
             (3, "birthday", 11, 22, None),
         ):
             s.add(ContactDate(contact_id=contact_id, kind=kind, month=month, day=day, year=year))
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         found = reminders.care_dates(sql, options())
         assert [(r.title, r.day, r.key) for r in found] == [
             ("Carla Diaz: anniversary", date(2026, 11, 23), "care:1:anniversary:2026-11-23"),
@@ -455,15 +455,15 @@ def test_care_dates_in_the_coming_days(crm: Database) -> None:
 # --- agenda and calendar -----------------------------------------------------------------
 
 
-def test_agenda_lists_overdue_and_the_window_with_repeats(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_agenda_lists_overdue_and_the_window_with_repeats(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         schedule(s, subject="Old", due_at=NOW - timedelta(days=20))
         schedule(s, subject="Earlier today", due_at=NOW - timedelta(hours=1))
         schedule(s, subject="Daily stand-up", due_at=NOW + timedelta(hours=1), rrule="FREQ=DAILY")
         schedule(s, owner="Bob Stone", subject="Bob's", due_at=NOW + timedelta(days=2))
         schedule(s, subject="Next month", due_at=NOW + timedelta(days=40))
     start = at("2026-11-23 00:00")
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         week = agenda.agenda(sql, start=start, end=start + timedelta(days=7), now=NOW, tz=UTC)
         assert [i.subject for i in week.overdue] == ["Old", "Earlier today"]
         assert week.overdue_total == 2
@@ -501,10 +501,10 @@ def test_agenda_lists_overdue_and_the_window_with_repeats(crm: Database) -> None
         }
 
 
-def test_calendar_days_are_local_days(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_calendar_days_are_local_days(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         schedule(s, subject="Late call", due_at=at("2026-11-24 23:30", BERLIN))
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         counts = agenda.day_counts(sql, first=date(2026, 11, 1), last=date(2026, 11, 30), tz=BERLIN)
         assert counts == {date(2026, 11, 24): 1}  # 22:30 UTC, still the 24th in Berlin
         assert (
@@ -517,8 +517,8 @@ def dates_of(s: Session) -> list[tuple[int, str, int, int, int | None]]:
     return [(d.contact_id, d.kind, d.month, d.day, d.year) for d in s.exec(query)]
 
 
-def test_birthdays_in_custom_fields_are_remembered_days(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_birthdays_in_custom_fields_are_remembered_days(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         made = contacts.create_contact(
             s,
             data=ContactCreate(name="Dora", custom={"birthday": "19800412", "size": "L"}),
@@ -545,7 +545,7 @@ def test_birthdays_in_custom_fields_are_remembered_days(crm: Database) -> None:
             )
 
 
-def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
+def test_imported_birthdays_are_remembered_days(team: Database) -> None:
     from tinycrm.services.imports import ImportOptions, ImportRow, OnDuplicate
     from tinycrm.services.imports.people import import_contacts
 
@@ -555,7 +555,7 @@ def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
             for n, (name, email, bday) in enumerate(values)
         ]
 
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         import_contacts(
             s,
             rows=rows(("Eve", "eve@x.example", "1990-02-03"), ("Fay", "fay@x.example", "soon")),
@@ -574,11 +574,11 @@ def test_imported_birthdays_are_remembered_days(crm: Database) -> None:
         assert dates_of(s) == [(2, "birthday", 2, 4, None)]
 
 
-def test_imported_activities_remind_and_date_their_deal(crm: Database) -> None:
+def test_imported_activities_remind_and_date_their_deal(team: Database) -> None:
     from tinycrm.services.imports import ImportOptions, ImportRow, undo_batch
     from tinycrm.services.imports.deals import import_activities
 
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         deals.create_deal(s, data=DealCreate(title="Anvils"), currency="EUR", actor=None, now=NOW)
         rows = [
             ImportRow(
@@ -610,11 +610,11 @@ def test_imported_activities_remind_and_date_their_deal(crm: Database) -> None:
         assert deal is not None
         s.refresh(deal)
         assert deal.last_activity_at == at("2026-11-20 10:00")
-    with dbapi(crm) as sql:
+    with dbapi(team) as sql:
         assert [(r.kind, r.title) for r in reminders.due_tasks(sql, options())] == [
             ("overdue", "Send it")
         ]
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         assert result.batch_id is not None
         undo_batch(s, batch_id=result.batch_id, now=NOW)
         deal = s.get(Deal, 1)

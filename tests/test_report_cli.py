@@ -13,14 +13,19 @@ from tests.test_reports import populate
 from tinycrm.db.store import Database
 
 
+@pytest.fixture(autouse=True)
+def pipeline(db: Database) -> Database:
+    """Every test here reads the pipeline of tests.test_reports."""
+    return populate(db)
+
+
 @pytest.fixture
-def crm(db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    populate(db)
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_TIMEZONE", "Europe/Paris")
-    return Crm()
+def cli_env() -> dict[str, str]:
+    return {
+        "CRM_NOW": "2026-11-23T09:30:00+00:00",
+        "CRM_CURRENCY": "EUR",
+        "CRM_TIMEZONE": "Europe/Paris",
+    }
 
 
 def test_funnel_json_has_raw_numbers(crm: Crm) -> None:

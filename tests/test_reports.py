@@ -51,7 +51,7 @@ def deal(s: Session, owner: str, minor: int, at: datetime, *moves: tuple[str, da
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def pipeline(db: Database) -> Database:
     return populate(db)
 
 
@@ -98,8 +98,8 @@ def funnel_of(db: Database, period: reports.Period, **kw: str) -> dict[str, tupl
     }  # fmt: skip
 
 
-def test_funnel_all_time_counts_each_deal_once_per_stage(crm: Database) -> None:
-    assert funnel_of(crm, reports.ALL_TIME) == {
+def test_funnel_all_time_counts_each_deal_once_per_stage(pipeline: Database) -> None:
+    assert funnel_of(pipeline, reports.ALL_TIME) == {
         "lead": (6, 290_000, 1, 30_000, 4, 4 / 6, 1),
         "contacted": (2, 150_000, 0, 0, 1, 0.5, 0),
         "qualified": (1, 100_000, 0, 0, 1, 1.0, 0),
@@ -109,20 +109,20 @@ def test_funnel_all_time_counts_each_deal_once_per_stage(crm: Database) -> None:
     }
 
 
-def test_funnel_period_edges_are_local_midnights(crm: Database) -> None:
-    found = funnel_of(crm, Q4_PARIS)
+def test_funnel_period_edges_are_local_midnights(pipeline: Database) -> None:
+    found = funnel_of(pipeline, Q4_PARIS)
     assert {k: v[0] for k, v in found.items()} == {
         "lead": 4, "contacted": 2, "qualified": 1, "negotiation": 0, "won": 3, "lost": 1,
     }  # fmt: skip
     assert found["won"][1] == 170_000  # D5 won at 00:30 on 1 October in Paris
     in_utc = reports.calendar_period("quarter", today=date(2026, 11, 23), tz=UTC)
-    assert funnel_of(crm, in_utc)["won"][:2] == (2, 100_000)  # ...but 30 September in UTC
+    assert funnel_of(pipeline, in_utc)["won"][:2] == (2, 100_000)  # ...but 30 September in UTC
 
 
-def test_funnel_owner_and_empty_period(crm: Database) -> None:
-    assert funnel_of(crm, reports.ALL_TIME, owner="cy")["won"] == (1, 0, 1, 0, None, None, 1)
+def test_funnel_owner_and_empty_period(pipeline: Database) -> None:
+    assert funnel_of(pipeline, reports.ALL_TIME, owner="cy")["won"] == (1, 0, 1, 0, None, None, 1)
     empty = reports.date_range(date(2025, 1, 1), date(2025, 1, 31), PARIS)
-    assert set(funnel_of(crm, empty).values()) == {
+    assert set(funnel_of(pipeline, empty).values()) == {
         (0, 0, 0, 0, 0, None, 0),
         (0, 0, 0, 0, None, None, 0),
     }
@@ -134,8 +134,8 @@ def conversion_of(db: Database, period: reports.Period) -> dict[str, tuple]:
     return {r.stage: (r.entered, r.moved_on, r.lost, r.rate, r.median_days) for r in rows}
 
 
-def test_conversion_all_time(crm: Database) -> None:
-    assert conversion_of(crm, reports.ALL_TIME) == {
+def test_conversion_all_time(pipeline: Database) -> None:
+    assert conversion_of(pipeline, reports.ALL_TIME) == {
         "lead": (6, 4, 1, 4 / 6, 2.5),  # visits of 1, 2, 1, 3, 10 and 10 days
         "contacted": (2, 1, 1, 0.5, 1.0),  # D2 went back to lead and came again: once
         "qualified": (1, 1, 0, 1.0, 3.0),
@@ -143,8 +143,8 @@ def test_conversion_all_time(crm: Database) -> None:
     }
 
 
-def test_conversion_in_a_period_counts_entries_in_it(crm: Database) -> None:
-    assert conversion_of(crm, Q4_PARIS)["lead"] == (4, 3, 0, 0.75, 1.5)
+def test_conversion_in_a_period_counts_entries_in_it(pipeline: Database) -> None:
+    assert conversion_of(pipeline, Q4_PARIS)["lead"] == (4, 3, 0, 0.75, 1.5)
 
 
 def test_conversion_counts_the_way_a_deal_left_each_stage(db: Database) -> None:
@@ -200,8 +200,8 @@ def figures(row: reports.RepRow) -> tuple:
             row.other_currency)  # fmt: skip
 
 
-def test_performance_per_rep_and_team_in_a_paris_quarter(crm: Database) -> None:
-    found = perf(crm, Q4_PARIS)
+def test_performance_per_rep_and_team_in_a_paris_quarter(pipeline: Database) -> None:
+    found = perf(pipeline, Q4_PARIS)
     assert {r.name: figures(r) for r in found.reps} == {
         "Ann": (2, 1, 170_000, 2 / 3, 85_000, 8.0, 0, 900_000, 170_000 / 900_000, 0),
         "Bob": (0, 0, 0, None, None, None, 1, None, None, 0),  # closed nothing: no rate
@@ -211,27 +211,27 @@ def test_performance_per_rep_and_team_in_a_paris_quarter(crm: Database) -> None:
                                    170_000 / 900_000, 1)  # fmt: skip
 
 
-def test_performance_quota_scales_to_the_period(crm: Database) -> None:
+def test_performance_quota_scales_to_the_period(pipeline: Database) -> None:
     october = reports.date_range(date(2026, 10, 1), date(2026, 10, 31), PARIS)
-    ann = perf(crm, october, owner="ann")
+    ann = perf(pipeline, october, owner="ann")
     assert [r.name for r in ann.reps] == ["Ann"]
     assert (ann.reps[0].quota_minor, ann.reps[0].won_minor) == (300_000, 170_000)
     year = reports.calendar_period("year", today=date(2026, 11, 23), tz=PARIS)
-    assert perf(crm, year).reps[0].quota_minor == 3_600_000
-    assert (perf(crm, year).reps[0].won, perf(crm, year).reps[0].lost) == (2, 2)
+    assert perf(pipeline, year).reps[0].quota_minor == 3_600_000
+    assert (perf(pipeline, year).reps[0].won, perf(pipeline, year).reps[0].lost) == (2, 2)
     ten_days = reports.date_range(date(2026, 10, 1), date(2026, 10, 10), PARIS)
     assert ten_days.months == Fraction(120, 365)
-    assert perf(crm, ten_days).reps[0].quota_minor == 98_630  # 9,000.00 × (10×12/365) ÷ 3
+    assert perf(pipeline, ten_days).reps[0].quota_minor == 98_630  # 9,000.00 × (10×12/365) ÷ 3
 
 
-def test_performance_sort_and_empty_period(crm: Database) -> None:
-    q4 = perf(crm, Q4_PARIS, sort="-won_amount,name")
+def test_performance_sort_and_empty_period(pipeline: Database) -> None:
+    q4 = perf(pipeline, Q4_PARIS, sort="-won_amount,name")
     assert [r.name for r in q4.reps] == ["Ann", "Bob", "Cy"]
-    assert [r.name for r in perf(crm, Q4_PARIS, sort="-win_rate").reps] == ["Cy", "Ann", "Bob"]
+    assert [r.name for r in perf(pipeline, Q4_PARIS, sort="-win_rate").reps] == ["Cy", "Ann", "Bob"]
     q1 = reports.calendar_period("quarter", today=date(2026, 2, 1), tz=PARIS)
-    assert figures(perf(crm, q1).team) == (0, 0, 0, None, None, None, 0, 900_000, 0.0, 0)
+    assert figures(perf(pipeline, q1).team) == (0, 0, 0, None, None, None, 0, 900_000, 0.0, 0)
     with pytest.raises(InvalidInput, match="unknown field"):
-        perf(crm, q1, sort="size")
+        perf(pipeline, q1, sort="size")
 
 
 def test_forecast_buckets_by_expected_close_month(db: Database) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clihelp import Crm
+from tests.conftest import sqlite_only
 
 NOUNS = ("companies", "contacts", "deals", "activities")
 
@@ -113,15 +114,14 @@ def exported(crm: Crm, noun: str) -> list[dict[str, str]]:
     return [{k: v for k, v in r.items() if k not in ("id", "deal")} for r in rows]
 
 
+@sqlite_only
 def test_every_noun_survives_export_and_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     monkeypatch.setenv("CRM_PHONE_REGION", "FR")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "first.db"))
-    first = Crm()
-    first("init")  # only `crm init` makes a named database
+    first = crm
     build(first)
     files = {}
     for noun in NOUNS:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.clihelp import Crm
+from tests.conftest import sqlite_only
 
 COMMANDS = [
     ("deal", "list"),
@@ -67,8 +68,9 @@ def test_an_empty_file_becomes_a_new_database(tmp_path: Path) -> None:
     assert "Li Wei" in crm("--db", str(path), "contact", "list").out
 
 
+@sqlite_only
 def test_remind_killed_while_printing_prints_the_same_reminders_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    crm: Crm, tmp_path: Path
 ) -> None:
     """At least once after a crash: a run killed with its output half written has recorded
     nothing, so the next run prints every reminder (none is lost)."""
@@ -77,9 +79,7 @@ def test_remind_killed_while_printing_prints_the_same_reminders_again(
     import subprocess
     import sys
 
-    db = tmp_path / "crm.db"
-    monkeypatch.setenv("CRM_DB", str(db))
-    Crm()("init")
+    db = tmp_path / "crm.db"  # the `crm` fixture's
     conn = sqlite3.connect(db)
     due = "2026-11-20 09:00:00.000000"
     conn.executemany(

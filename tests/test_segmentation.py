@@ -96,7 +96,7 @@ def populate(db: Database) -> dict[str, int]:
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def customers(db: Database) -> Database:
     populate(db)
     return db
 
@@ -111,8 +111,8 @@ def _abc(
 # --- ABC -------------------------------------------------------------------------------------
 
 
-def test_segmentation_abc_classes_by_revenue_received(crm: Database) -> None:
-    found = _abc(crm)
+def test_segmentation_abc_classes_by_revenue_received(customers: Database) -> None:
+    found = _abc(customers)
     assert (found.total_minor, found.customers) == (1_000_000, 5)
     assert [(c.cls, c.customers, c.revenue_minor) for c in found.classes] == [
         ("A", 2, 800_000), ("B", 2, 160_000), ("C", 1, 40_000),
@@ -129,19 +129,19 @@ def test_segmentation_abc_classes_by_revenue_received(crm: Database) -> None:
     assert [c.cumulative_share for c in found.listed] == [0.5, 0.8, 0.9, 0.96, 1.0]
 
 
-def test_segmentation_abc_the_customer_crossing_a_line_stays_above_it(crm: Database) -> None:
+def test_segmentation_abc_the_customer_crossing_a_line_stays_above_it(customers: Database) -> None:
     # A = 60%: Beta starts at 50% and ends at 80%, so it is still A; B = next 15% (to 75%).
-    found = _abc(crm, a=60)
+    found = _abc(customers, a=60)
     assert [(c.name, c.cls) for c in found.listed] == [
         ("Acme", "A"), ("Beta", "A"), ("Solo Trader", "C"), ("Gamma", "C"), ("Delta", "C"),
     ]  # fmt: skip
-    found = _abc(crm, a=70, b=15)
+    found = _abc(customers, a=70, b=15)
     assert [c.cls for c in found.listed] == ["A", "A", "B", "C", "C"]
 
 
-def test_segmentation_abc_period_and_currency(crm: Database) -> None:
+def test_segmentation_abc_period_and_currency(customers: Database) -> None:
     q3q4 = reports.date_range(date(2026, 7, 1), date(2026, 12, 31), PARIS)
-    found = _abc(crm, q3q4)
+    found = _abc(customers, q3q4)
     assert [(c.name, c.revenue_minor, c.cls) for c in found.listed] == [
         ("Acme", 400_000, "A"), ("Beta", 300_000, "A"), ("Gamma", 60_000, "B"),
     ]  # fmt: skip
@@ -150,17 +150,17 @@ def test_segmentation_abc_period_and_currency(crm: Database) -> None:
 
 @pytest.mark.parametrize(("a", "b", "field"), [(0, 15, "--a"), (100, 0, "--a"), (80, 21, "--b"),
                                                (80, -1, "--b")])  # fmt: skip
-def test_segmentation_abc_bad_thresholds(crm: Database, a: int, b: int, field: str) -> None:
+def test_segmentation_abc_bad_thresholds(customers: Database, a: int, b: int, field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        _abc(crm, a=a, b=b)
+        _abc(customers, a=a, b=b)
     assert caught.value.field == field
 
 
 # --- RFM -------------------------------------------------------------------------------------
 
 
-def test_segmentation_rfm_scores_and_segments(crm: Database) -> None:
-    with session_scope(crm, write=False) as s:
+def test_segmentation_rfm_scores_and_segments(customers: Database) -> None:
+    with session_scope(customers, write=False) as s:
         found = segments.rfm(s, period=reports.ALL_TIME, today=TODAY, currency="EUR", listing=True)
     assert found.as_of == TODAY
     rows = {c.name: (c.recency_days, c.frequency, c.monetary_minor, c.r, c.f, c.m, c.segment)
@@ -186,9 +186,9 @@ def test_segmentation_rfm_scores_and_segments(crm: Database) -> None:
     assert len(found.segments) == 11 and found.customers == 5
 
 
-def test_segmentation_rfm_as_of_the_period_end(crm: Database) -> None:
+def test_segmentation_rfm_as_of_the_period_end(customers: Database) -> None:
     h1 = reports.date_range(date(2026, 1, 1), date(2026, 6, 30), UTC)
-    with session_scope(crm, write=False) as s:
+    with session_scope(customers, write=False) as s:
         found = segments.rfm(s, period=h1, today=TODAY, currency="EUR", listing=True)
     assert found.as_of == date(2026, 6, 30)
     assert [(c.name, c.recency_days, c.r, c.f, c.m) for c in found.listed] == [
@@ -210,8 +210,8 @@ def _retention(db: Database, kind: str, first: date, last: date) -> list[tuple[o
     ]  # fmt: skip
 
 
-def test_segmentation_retention_by_quarter(crm: Database) -> None:
-    assert _retention(crm, "quarter", date(2025, 7, 15), date(2026, 11, 23)) == [
+def test_segmentation_retention_by_quarter(customers: Database) -> None:
+    assert _retention(customers, "quarter", date(2025, 7, 15), date(2026, 11, 23)) == [
         ("2025-Q3", 0, 0, 0, 1, 1.0, 0.0, 0, None),
         ("2025-Q4", 1, 0, 0, 0, None, None, 60_000, 60_000),
         ("2026-Q1", 0, 0, 0, 1, 1.0, 0.0, 0, None),
@@ -222,33 +222,33 @@ def test_segmentation_retention_by_quarter(crm: Database) -> None:
     ]
 
 
-def test_segmentation_retention_by_month_and_year(crm: Database) -> None:
-    assert _retention(crm, "month", date(2026, 9, 1), date(2026, 11, 30)) == [
+def test_segmentation_retention_by_month_and_year(customers: Database) -> None:
+    assert _retention(customers, "month", date(2026, 9, 1), date(2026, 11, 30)) == [
         ("2026-09", 1, 0, 0, 1, 1.0, 0.0, 200_000, 200_000),
         ("2026-10", 0, 0, 0, 1, 1.0, 0.0, 0, None),
         ("2026-11", 3, 0, 2, 0, None, None, 500_000, 166_667),
     ]
-    assert _retention(crm, "year", date(2025, 1, 1), date(2026, 1, 1)) == [
+    assert _retention(customers, "year", date(2025, 1, 1), date(2026, 1, 1)) == [
         ("2025", 1, 0, 1, 0, None, None, 100_000, 100_000),
         ("2026", 5, 0, 5, 1, 1.0, 0.0, 900_000, 180_000),
     ]
 
 
-def test_segmentation_retention_default_span_and_bad_input(crm: Database) -> None:
+def test_segmentation_retention_default_span_and_bad_input(customers: Database) -> None:
     assert segments.default_span("quarter", TODAY) == (date(2025, 1, 1), TODAY)
     assert segments.default_span("month", TODAY) == (date(2025, 12, 1), TODAY)
     assert segments.default_span("year", TODAY) == (date(2022, 1, 1), TODAY)
     with pytest.raises(InvalidInput):
-        _retention(crm, "week", TODAY, TODAY)
+        _retention(customers, "week", TODAY, TODAY)
     with pytest.raises(InvalidInput):
-        _retention(crm, "month", TODAY, date(2026, 1, 1))
+        _retention(customers, "month", TODAY, date(2026, 1, 1))
 
 
 # --- lifecycle -------------------------------------------------------------------------------
 
 
-def test_segmentation_lifecycle_tags(crm: Database) -> None:
-    with session_scope(crm, write=False) as s:
+def test_segmentation_lifecycle_tags(customers: Database) -> None:
+    with session_scope(customers, write=False) as s:
         ids = {c.full_name: c.id for c in s.exec(select(Contact))}
         cos = {c.name: c.id for c in s.exec(select(Company))}
         found = segments.lifecycles(
@@ -263,8 +263,8 @@ def test_segmentation_lifecycle_tags(crm: Database) -> None:
     }  # fmt: skip
 
 
-def test_segmentation_lifecycle_moves_with_today(crm: Database) -> None:
-    with session_scope(crm, write=False) as s:
+def test_segmentation_lifecycle_moves_with_today(customers: Database) -> None:
+    with session_scope(customers, write=False) as s:
         acme = s.exec(select(Company).where(Company.name == "Acme")).one().id
         assert acme is not None
         later = segments.lifecycles(s, today=date(2027, 6, 1), company_ids=[acme])
@@ -284,9 +284,9 @@ def test_segmentation_lifecycle_moves_with_today(crm: Database) -> None:
     ],
 )
 def test_segmentation_lifecycle_condition_filters(
-    crm: Database, tag: str, contacts: list[str], companies: list[str]
+    customers: Database, tag: str, contacts: list[str], companies: list[str]
 ) -> None:
-    with session_scope(crm, write=False) as s:
+    with session_scope(customers, write=False) as s:
         where = segments.lifecycle_condition(tag, today=TODAY)
         found = s.exec(select(Contact.full_name).where(where).order_by(Contact.full_name)).all()
         on = segments.lifecycle_condition(tag, today=TODAY, on="company")
@@ -303,7 +303,7 @@ def test_segmentation_lifecycle_condition_rejects_unknown_tag() -> None:
 
 
 @pytest.fixture
-def cli(crm: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
+def cli(customers: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
     monkeypatch.setenv("CRM_DATABASE_URL", db_url)
     monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
     monkeypatch.setenv("CRM_CURRENCY", "EUR")

@@ -30,7 +30,7 @@ LATER = NOW + timedelta(days=3)
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def book(db: Database) -> Database:
     """Ann (a rep); Acme with Carla; Globex with Dan; Eve with no company; deal #1 with Carla
     at Acme, deal #2 with no contact at Globex."""
     with session_scope(db, write=True) as s:
@@ -62,15 +62,15 @@ def schedule(s: Session, **fields: Any) -> activities.ActivityRow:
     return activities.schedule_activity(s, data=ActivityCreate(**fields), actor=None)
 
 
-def test_log_activity_happens_now_by_default(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_log_activity_happens_now_by_default(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = log(s, actor="ann", kind=ActivityKind.meeting, subject=" Kick-off ", body=" Agenda ")
     assert (row.id, row.kind, row.subject, row.body) == (1, "meeting", "Kick-off", "Agenda")
     assert (row.done_at, row.due_at, row.at, row.owner) == (NOW, None, NOW, "Ann Lee")
 
 
-def test_log_activity_at_a_given_time_for_another_owner(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_log_activity_at_a_given_time_for_another_owner(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = log(s, actor="ann", done_at=EARLIER, owner="bob")
     assert (row.done_at, row.owner) == (EARLIER, "Bob Stone")
 
@@ -87,15 +87,15 @@ def test_log_activity_at_a_given_time_for_another_owner(crm: Database) -> None:
     ],
 )
 def test_subject_comes_from_the_first_line_of_the_note(
-    crm: Database, kind: ActivityKind, subject: str, body: str | None, expected: str
+    book: Database, kind: ActivityKind, subject: str, body: str | None, expected: str
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(book, write=True) as s:
         row = log(s, kind=kind, subject=subject, body=body)
     assert row.subject == expected
 
 
-def test_subject_from_the_first_line_is_trimmed(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_subject_from_the_first_line_is_trimmed(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = log(s, kind=ActivityKind.note, subject="", body="Called Ann   \nShe wants a demo")
     assert row.subject == "Called Ann"
 
@@ -116,9 +116,9 @@ def test_subject_from_the_first_line_is_trimmed(crm: Database) -> None:
     ],
 )
 def test_links_are_denormalised(
-    crm: Database, links: dict[str, Any], expected: tuple[str | None, str | None, int | None]
+    book: Database, links: dict[str, Any], expected: tuple[str | None, str | None, int | None]
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(book, write=True) as s:
         row = log(s, **links)
     assert (row.contact, row.company, row.deal_id) == expected
 
@@ -131,43 +131,43 @@ def test_links_are_denormalised(
         ({"company": "Initech"}, "company not found: 'Initech'"),
     ],
 )
-def test_unknown_links_are_refused(crm: Database, links: dict[str, Any], message: str) -> None:
-    with pytest.raises(NotFound, match=f"^{message}$"), session_scope(crm, write=True) as s:
+def test_unknown_links_are_refused(book: Database, links: dict[str, Any], message: str) -> None:
+    with pytest.raises(NotFound, match=f"^{message}$"), session_scope(book, write=True) as s:
         log(s, **links)
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         assert activities.list_activities(s) == []
 
 
-def test_schedule_needs_a_due_time(crm: Database) -> None:
-    with pytest.raises(InvalidInput) as caught, session_scope(crm, write=True) as s:
+def test_schedule_needs_a_due_time(book: Database) -> None:
+    with pytest.raises(InvalidInput) as caught, session_scope(book, write=True) as s:
         schedule(s, contact="Carla Diaz")
     assert caught.value.message == "due: a scheduled activity needs a due time"
     assert caught.value.field == "due"
 
 
-def test_schedule_then_complete(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_schedule_then_complete(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = schedule(s, due_at=LATER, deal=1)
         assert (row.due_at, row.done_at, row.at, row.deal) == (LATER, None, LATER, "Anvils")
         done = activities.complete_activity(s, ref=row.id, now=NOW)
         assert (done.due_at, done.done_at, done.at) == (LATER, NOW, NOW)
-    with pytest.raises(Conflict) as caught, session_scope(crm, write=True) as s:
+    with pytest.raises(Conflict) as caught, session_scope(book, write=True) as s:
         activities.complete_activity(s, ref=row.id, now=LATER)
     assert caught.value.message == f"activity #{row.id} is already done"
     assert caught.value.exit_code == 3
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         assert activities.get_activity(s, ref=row.id).done_at == NOW
 
 
-def test_complete_a_logged_activity_is_a_conflict(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_complete_a_logged_activity_is_a_conflict(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = log(s)
-    with pytest.raises(Conflict), session_scope(crm, write=True) as s:
+    with pytest.raises(Conflict), session_scope(book, write=True) as s:
         activities.complete_activity(s, ref=row.id, now=LATER)
 
 
-def test_timelines_are_newest_first(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_timelines_are_newest_first(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         log(s, subject="old call", contact="Carla Diaz", done_at=EARLIER)
         schedule(s, subject="next week", contact="Carla Diaz", due_at=LATER)
         log(s, subject="deal note", deal=1, done_at=NOW - timedelta(hours=1))
@@ -180,7 +180,7 @@ def test_timelines_are_newest_first(crm: Database) -> None:
         "company": {"company_id": 1},
         "deal": {"deal_id": 1},
     }
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         found = {
             name: [a.subject for a in activities.list_activities(s, **filters)]
             for name, filters in timelines.items()
@@ -211,19 +211,19 @@ def test_timelines_are_newest_first(crm: Database) -> None:
     ],
 )
 def test_list_activities_filters(
-    crm: Database, filters: dict[str, Any], expected: list[str]
+    book: Database, filters: dict[str, Any], expected: list[str]
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(book, write=True) as s:
         log(s, subject="old call", done_at=EARLIER)
         log(s, subject="meeting", kind=ActivityKind.meeting)
         schedule(s, subject="next week", due_at=LATER, owner="bob")
         schedule(s, subject="overdue task", due_at=EARLIER - timedelta(days=1))
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         assert [a.subject for a in activities.list_activities(s, **filters)] == expected
 
 
-def test_update_activity(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_update_activity(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         row = schedule(s, due_at=LATER, contact="Eve Adams")
         row = activities.update_activity(
             s, ref=row.id, data=ActivityUpdate(subject="Send quote", due_at=NOW, deal=2)
@@ -231,7 +231,7 @@ def test_update_activity(crm: Database) -> None:
     assert (row.subject, row.due_at) == ("Send quote", NOW)
     assert (row.deal, row.company, row.contact) == ("Rockets", "Globex", "Eve Adams")
     with pytest.raises(InvalidInput, match="^subject: must not be empty"):
-        with session_scope(crm, write=True) as s:
+        with session_scope(book, write=True) as s:
             activities.update_activity(s, ref=row.id, data=ActivityUpdate(subject="  "))
 
 
@@ -272,23 +272,23 @@ LINKED = {
     ],
 )
 def test_delete_sole_activities(
-    crm: Database, gone: dict[str, list[int]], deleted: list[str]
+    book: Database, gone: dict[str, list[int]], deleted: list[str]
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(book, write=True) as s:
         for subject, links in LINKED.items():
             s.add(Activity(kind=ActivityKind.note, subject=subject, done_at=NOW, **links))
         s.flush()
         activities.delete_sole_activities(s, **gone)
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         left = s.exec(select(Activity.subject).order_by(col(Activity.id))).all()
     assert left == [subject for subject in LINKED if subject not in deleted]
 
 
-def test_delete_activity(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_delete_activity(book: Database) -> None:
+    with session_scope(book, write=True) as s:
         first, second = log(s, subject="first"), log(s, subject="second")
         assert activities.delete_activity(s, ref=first.id).subject == "first"
-    with session_scope(crm, write=False) as s:
+    with session_scope(book, write=False) as s:
         assert [a.id for a in activities.list_activities(s)] == [second.id]
         with pytest.raises(NotFound, match="^activity not found: 1$"):
             activities.get_activity(s, ref=first.id)

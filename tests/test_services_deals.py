@@ -34,7 +34,7 @@ T2 = NOW + timedelta(days=2, hours=3)
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def team(db: Database) -> Database:
     """Two reps, Acme with Carla, and Globex."""
     with session_scope(db, write=True) as s:
         for name in ("Ann Lee", "Bob Stone"):
@@ -67,15 +67,15 @@ def history(db: Database, deal_id: int) -> list[StageChangeRow]:
         return deals.get_deal(s, ref=deal_id).history
 
 
-def test_create_deal_records_where_it_starts(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_create_deal_records_where_it_starts(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = new_deal(s, amount_minor=1_250_050, expected_close=date(2026, 12, 31))
     assert (row.id, row.title, row.stage, row.status) == (1, "Big order", "lead", "open")
     assert row.amount == Money(1_250_050, "EUR")
     assert (row.owner, row.company, row.contact) == ("Ann Lee", None, None)
     assert (row.created_at, row.stage_since, row.closed_at) == (NOW, NOW, None)
     assert row.expected_close == date(2026, 12, 31)
-    assert history(crm, 1) == [StageChangeRow(NOW, None, "lead", "Ann Lee")]
+    assert history(team, 1) == [StageChangeRow(NOW, None, "lead", "Ann Lee")]
 
 
 @pytest.mark.parametrize(
@@ -87,9 +87,9 @@ def test_create_deal_records_where_it_starts(crm: Database) -> None:
     ],
 )
 def test_create_deal_links(
-    crm: Database, fields: dict[str, str], company: str, contact: str | None, owner: str
+    team: Database, fields: dict[str, str], company: str, contact: str | None, owner: str
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         row = new_deal(s, **fields)
     assert (row.company, row.contact, row.owner) == (company, contact, owner)
 
@@ -97,17 +97,17 @@ def test_create_deal_links(
 @pytest.mark.parametrize(
     ("currency", "expected"), [(None, "EUR"), ("usd", "USD"), (" jpy ", "JPY")]
 )
-def test_create_deal_currency(crm: Database, currency: str | None, expected: str) -> None:
-    with session_scope(crm, write=True) as s:
+def test_create_deal_currency(team: Database, currency: str | None, expected: str) -> None:
+    with session_scope(team, write=True) as s:
         row = new_deal(s, amount_minor=500, currency=currency)
     assert row.amount == Money(500, expected)
 
 
-def test_create_deal_at_a_closed_stage_closes_it(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_create_deal_at_a_closed_stage_closes_it(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = new_deal(s, stage="WON", actor=None)
     assert (row.stage, row.status, row.closed_at, row.owner) == ("won", "won", NOW, None)
-    assert history(crm, row.id) == [StageChangeRow(NOW, None, "won", None)]
+    assert history(team, row.id) == [StageChangeRow(NOW, None, "won", None)]
 
 
 @pytest.mark.parametrize(
@@ -119,11 +119,11 @@ def test_create_deal_at_a_closed_stage_closes_it(crm: Database) -> None:
         ({"stage": "closing"}, "stage"),
     ],
 )
-def test_create_deal_rejects_bad_input(crm: Database, fields: dict[str, Any], field: str) -> None:
-    with pytest.raises(InvalidInput) as caught, session_scope(crm, write=True) as s:
+def test_create_deal_rejects_bad_input(team: Database, fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as caught, session_scope(team, write=True) as s:
         new_deal(s, **fields)
     assert caught.value.field == field
-    with session_scope(crm, write=False) as s:
+    with session_scope(team, write=False) as s:
         assert s.exec(select(func.count()).select_from(Deal)).one() == 0
         assert s.exec(select(func.count()).select_from(StageChange)).one() == 0
 
@@ -150,42 +150,42 @@ MOVES = {
     ],
 )
 def test_moves_are_recorded(
-    crm: Database,
+    team: Database,
     move: str,
     stage: str,
     status: str,
     closed_at: datetime | None,
     reason: str | None,
 ) -> None:
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         new_deal(s)
         row = MOVES[move](s, user(s, "bob"))
     assert (row.stage, row.status, row.stage_since) == (stage, status, T1)
     assert (row.closed_at, row.lost_reason) == (closed_at, reason)
-    assert history(crm, 1) == [
+    assert history(team, 1) == [
         StageChangeRow(NOW, None, "lead", "Ann Lee"),
         StageChangeRow(T1, "lead", stage, "Bob Stone"),
     ]
 
 
-def test_reopening_a_lost_deal_clears_its_closing(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_reopening_a_lost_deal_clears_its_closing(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s)
         deals.lose_deal(s, ref=1, reason="no budget", actor=user(s, "ann"), now=T1)
         row = deals.move_deal(s, ref=1, stage="qualified", actor=user(s, "bob"), now=T2)
     assert (row.stage, row.status) == ("qualified", "open")
     assert (row.closed_at, row.lost_reason) == (None, None)
-    assert [(h.at, h.from_stage, h.to_stage, h.by) for h in history(crm, 1)] == [
+    assert [(h.at, h.from_stage, h.to_stage, h.by) for h in history(team, 1)] == [
         (NOW, None, "lead", "Ann Lee"),
         (T1, "lead", "lost", "Ann Lee"),
         (T2, "lost", "qualified", "Bob Stone"),
     ]
-    with session_scope(crm, write=False) as s:
+    with session_scope(team, write=False) as s:
         assert [d.title for d in deals.list_deals(s)] == ["Big order"]  # open again
 
 
-def test_winning_after_losing_clears_the_reason(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_winning_after_losing_clears_the_reason(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s)
         deals.lose_deal(s, ref=1, reason="no budget", actor=None, now=T1)
         row = deals.win_deal(s, ref=1, actor=None, now=T2)
@@ -209,13 +209,13 @@ def test_winning_after_losing_clears_the_reason(crm: Database) -> None:
     ],
     ids=["move-to-own-stage", "win-twice"],
 )
-def test_moving_to_the_current_stage_is_refused(crm: Database, action: Any, message: str) -> None:
-    with session_scope(crm, write=True) as s:
+def test_moving_to_the_current_stage_is_refused(team: Database, action: Any, message: str) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s)
-    with pytest.raises(Conflict) as caught, session_scope(crm, write=True) as s:
+    with pytest.raises(Conflict) as caught, session_scope(team, write=True) as s:
         action(s)
     assert caught.value.message == message
-    assert [h.to_stage for h in history(crm, 1)] == ["lead"]
+    assert [h.to_stage for h in history(team, 1)] == ["lead"]
 
 
 @pytest.mark.parametrize(
@@ -227,12 +227,12 @@ def test_moving_to_the_current_stage_is_refused(crm: Database, action: Any, mess
         ("contacted", -1, "lead"),
     ],
 )
-def test_step_deal(crm: Database, start: str, step: int, expected: str) -> None:
-    with session_scope(crm, write=True) as s:
+def test_step_deal(team: Database, start: str, step: int, expected: str) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s, stage=start)
         row = deals.step_deal(s, ref=1, step=step, actor=None, now=T1)
     assert (row.stage, row.status) == (expected, "open")
-    assert [(h.from_stage, h.to_stage) for h in history(crm, 1)] == [
+    assert [(h.from_stage, h.to_stage) for h in history(team, 1)] == [
         (None, start),
         (start, expected),
     ]
@@ -247,19 +247,19 @@ def test_step_deal(crm: Database, start: str, step: int, expected: str) -> None:
         ("lost", -1, "deal #1 is lost, not open; move it by name"),
     ],
 )
-def test_step_deal_edges(crm: Database, start: str, step: int, message: str) -> None:
-    with session_scope(crm, write=True) as s:
+def test_step_deal_edges(team: Database, start: str, step: int, message: str) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s, stage=start)
-    with pytest.raises(Conflict) as caught, session_scope(crm, write=True) as s:
+    with pytest.raises(Conflict) as caught, session_scope(team, write=True) as s:
         deals.step_deal(s, ref=1, step=step, actor=None, now=T1)
     assert caught.value.message == message
-    assert len(history(crm, 1)) == 1
+    assert len(history(team, 1)) == 1
 
 
 @pytest.fixture
-def pipeline(crm: Database) -> Database:
+def pipeline(team: Database) -> Database:
     """Five deals: three open (two Ann's), one won, one lost."""
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         for title, amount, owner, stage, close in [
             ("Anvils", 50_000, "ann", "lead", date(2026, 12, 15)),
             ("Rockets", 900_000, "bob", "qualified", date(2026, 12, 1)),
@@ -278,7 +278,7 @@ def pipeline(crm: Database) -> Database:
             )
         deals.win_deal(s, ref=4, actor=None, now=T1)
         deals.lose_deal(s, ref=5, reason="price", actor=None, now=T2)
-    return crm
+    return team
 
 
 @pytest.mark.parametrize(
@@ -364,10 +364,10 @@ def test_delete_deal_deletes_its_history(pipeline: Database) -> None:
         assert changes == [1, 2, 3, 5, 5]
 
 
-def test_search_finds_a_deal_by_its_exact_title(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_search_finds_a_deal_by_its_exact_title(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         new_deal(s, title="Straßenbau")
-    with session_scope(crm, write=False) as s:
+    with session_scope(team, write=False) as s:
         assert [d.title for d in deals.list_deals(s, search="Straßenbau")] == ["Straßenbau"]
 
 
@@ -384,13 +384,13 @@ def test_sqlite_search_ignores_case_of_non_ascii_letters(tmp_path: Path) -> None
         db.engine.dispose()
 
 
-def test_stage_history_never_runs_backwards(crm: Database) -> None:
+def test_stage_history_never_runs_backwards(team: Database) -> None:
     """Time in stage and conversion come from the history: a move dated before the last
     change (a skewed clock on another machine) is refused, and nothing is recorded."""
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         deal = new_deal(s, title="Clock")
         deals.move_deal(s, ref=deal.id, stage="qualified", actor=None, now=T1)
     with pytest.raises(InvalidInput, match=r"^time: before deal #1's last stage change"):
-        with session_scope(crm, write=True) as s:
+        with session_scope(team, write=True) as s:
             deals.win_deal(s, ref=1, actor=None, now=NOW + timedelta(hours=1))
-    assert [h.to_stage for h in history(crm, 1)] == ["lead", "qualified"]
+    assert [h.to_stage for h in history(team, 1)] == ["lead", "qualified"]

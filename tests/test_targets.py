@@ -145,14 +145,7 @@ def test_campaign_on_add_edit_and_show(book: Database) -> None:
 # The CLI
 
 
-@pytest.fixture
-def crm(book: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    monkeypatch.setenv("CRM_DATABASE_URL", db_url)
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30:00+00:00")
-    return Crm()
-
-
-def test_cli_save_list_and_export_a_segment(crm: Crm) -> None:
+def test_cli_save_list_and_export_a_segment(book: Database, crm: Crm) -> None:
     ran = crm(
         "contact", "list", "--country", "FR", "--tag", "vip", "--save-segment", "French VIPs",
         "--format", "csv",
@@ -195,7 +188,7 @@ def test_a_segment_saved_from_the_app_search_box_is_described_and_applied(
     assert [r["company"] for r in found] == ["Acme"] * len(found) and found
 
 
-def test_cli_campaign_on_add_and_edit(crm: Crm) -> None:
+def test_cli_campaign_on_add_and_edit(book: Database, crm: Crm) -> None:
     crm("contact", "add", "Gus", "--campaign", "Webinar")
     assert crm("contact", "show", "Gus", "--format", "json").json()["campaign"] == "Webinar"
     crm("contact", "edit", "Gus", "--campaign", "spring fair")
@@ -206,7 +199,9 @@ def test_cli_campaign_on_add_and_edit(crm: Crm) -> None:
 
 
 @pytest.mark.parametrize("header", ["Campaign", "utm_campaign", "Source Campaign", "市场活动"])
-def test_import_reads_the_campaign_column(crm: Crm, tmp_path: Path, header: str) -> None:
+def test_import_reads_the_campaign_column(
+    book: Database, crm: Crm, tmp_path: Path, header: str
+) -> None:
     source = tmp_path / "people.csv"
     source.write_text(f"Name,Email,{header}\nIda,ida@x.example,webinar\nJo,jo@x.example,\n")
     crm("import", "contacts", str(source))
@@ -215,7 +210,9 @@ def test_import_reads_the_campaign_column(crm: Crm, tmp_path: Path, header: str)
     assert crm("contact", "show", "Jo", "--format", "json").json()["campaign"] is None
 
 
-def test_import_creates_an_unknown_campaign_at_no_cost(crm: Crm, tmp_path: Path) -> None:
+def test_import_creates_an_unknown_campaign_at_no_cost(
+    book: Database, crm: Crm, tmp_path: Path
+) -> None:
     """As deal imports do: the campaign is made (cost 0, to fill in) and counted."""
     source = tmp_path / "people.csv"
     source.write_text("Name,Campaign\nIda,Webinar\nJo,Autumn\nKim,autumn\n")

@@ -31,7 +31,7 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def crm(db: Database) -> Database:
+def team(db: Database) -> Database:
     """Ann and Bob; Carla Diaz at Acme."""
     with session_scope(db, write=True) as s:
         for name in ("Ann Lee", "Bob Stone"):
@@ -56,8 +56,8 @@ def new_ticket(
 # --- opening and the SLA --------------------------------------------------------------------
 
 
-def test_the_due_time_follows_the_priority(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_the_due_time_follows_the_priority(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         ann = resolve_user(s, "ann")
         rows = [
             new_ticket(s, f"P {p}", "2026-11-23T09:30", p, actor=ann)
@@ -88,8 +88,8 @@ def test_sla_hours_from_config_override_the_defaults() -> None:
             tickets.sla_hours(bad)
 
 
-def test_a_ticket_takes_its_contacts_company(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_a_ticket_takes_its_contacts_company(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         row = new_ticket(s, " Invoice wrong ", "2026-11-23T09:30", "high", contact="Carla Diaz")
         with pytest.raises(InvalidInput, match="subject: must not be empty"):
             new_ticket(s, "  ", "2026-11-23T09:30")
@@ -105,8 +105,8 @@ def test_a_ticket_takes_its_contacts_company(crm: Database) -> None:
 # --- the life of a ticket -------------------------------------------------------------------
 
 
-def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
-    with session_scope(crm, write=True) as s:
+def test_assign_comment_resolve_rate_and_reopen(team: Database) -> None:
+    with session_scope(team, write=True) as s:
         new_ticket(s, "Invoice wrong", "2026-11-20T10:00", "high")
         article = kb.add_article(s, title="Credit notes", body="Issue one.", now=NOW)
         assert tickets.assign_ticket(s, ref=1, owner="bob", now=NOW).owner == "Bob Stone"
@@ -115,7 +115,7 @@ def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
         tickets.comment_ticket(s, ref="#1", body="Sent a credit note", now=NOW + timedelta(1))
         with pytest.raises(InvalidInput, match="csat: must be from 1 to 5"):
             tickets.resolve_ticket(s, ref=1, now=NOW, csat=6)
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         done = tickets.resolve_ticket(s, ref=1, now=NOW, article=article.id, csat=4)
         assert (done.state, done.resolved_at, done.csat, done.article) == (
             "resolved", NOW, 4, "Credit notes",
@@ -140,9 +140,9 @@ def test_assign_comment_resolve_rate_and_reopen(crm: Database) -> None:
 
 
 @pytest.fixture
-def desk(crm: Database) -> Database:
+def desk(team: Database) -> Database:
     """Six tickets over September to November 2026 (see the service report tests)."""
-    with session_scope(crm, write=True) as s:
+    with session_scope(team, write=True) as s:
         ann, bob = resolve_user(s, "ann"), resolve_user(s, "bob")
         resolutions = [
             # subject, opened, priority, owner, resolved, csat
@@ -157,7 +157,7 @@ def desk(crm: Database) -> Database:
             row = new_ticket(s, subject, opened, priority, actor=owner)
             if resolved:
                 tickets.resolve_ticket(s, ref=row.id, now=at(resolved), csat=csat)
-    return crm
+    return team
 
 
 def test_lists_put_open_tickets_first_by_due_time(desk: Database) -> None:
@@ -234,15 +234,15 @@ def test_service_per_month_and_per_year(desk: Database) -> None:
 
 
 @pytest.fixture
-def library(crm: Database) -> Database:
-    with session_scope(crm, write=True) as s:
+def library(team: Database) -> Database:
+    with session_scope(team, write=True) as s:
         for title, body in (
             ("Invoice corrections", "Issue a credit note and a new bill."),
             ("Billing address change", "Customers change the invoice address under Settings."),
             ("Password reset", "Use the link on the login page."),
         ):
             kb.add_article(s, title=title, body=body, now=NOW)
-    return crm
+    return team
 
 
 @pytest.mark.parametrize(
@@ -311,14 +311,16 @@ def test_overdue_tickets_are_reminded_once_per_due_time(desk: Database) -> None:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, crm_env: Path, monkeypatch: pytest.MonkeyPatch) -> Crm:
-    """A SQLite file with Ana and Bo, Li Wei at Acme Ltd; `high` tickets due in 8 hours."""
+def cli_env() -> dict[str, str]:
+    return {"CRM_NOW": "2026-11-23T09:30"}
+
+
+@pytest.fixture
+def cli(crm: Crm, crm_env: Path) -> Crm:
+    """`crm` with Ana and Bo, Li Wei at Acme Ltd; `high` tickets due in 8 hours."""
     crm_env.mkdir(parents=True, exist_ok=True)
     (crm_env / "config.toml").write_text("[sla_hours]\nhigh = 8\n", encoding="utf-8")
-    monkeypatch.setenv("CRM_DB", str(tmp_path / "crm.db"))
-    monkeypatch.setenv("CRM_NOW", "2026-11-23T09:30")
-    run = Crm()
-    run("init")  # only `crm init` makes a named database
+    run = crm
     run("user", "add", "Ana Reyes")
     run("user", "add", "Bo Chen")
     run("company", "add", "Acme Ltd")

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, demo_database, make_app, notices, settle
+from tests.tuihelp import ACTOR, database, make_app, notices, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import Deal, DealStatus, Stage, StageChange, User
 from tinycrm.screens.board import BoardScreen
@@ -22,12 +22,6 @@ pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 LEAD_FIRST = 24
 """The first card of the demo's lead column: 'Tablet rollout for site crews' (closes first)."""
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db")
 
 
 def board(app: object) -> BoardScreen:

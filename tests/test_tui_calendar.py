@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tests.tuihelp import database, make_app, notices, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import Activity, ActivityCreate, ActivityKind, User
 from tinycrm.screens.calendar import CalendarScreen
@@ -27,9 +27,9 @@ OVERDUE = 71
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    path = demo_database(tmp_path / "crm.db")
+def demo(demo: Path) -> Path:
+    """The demo, and a weekly pipeline review of Maria's from today at 14:00."""
+    path = demo
     db = database(path)
     with session_scope(db, write=True) as session:
         maria = session.exec(select(User).where(User.name == "Maria Lopez")).one()

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
+from tests.tuihelp import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import Campaign, Contact, ContactCreate, DealCreate
@@ -30,11 +30,11 @@ OLD = NOW - timedelta(days=200)
 
 
 @pytest.fixture
-def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def shop(empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Spring fair (event, 3,000.00, March): three leads, two deals, one won for 12,000.00
     with 5,000.00 paid; Webinar (email, 500.00, from October): one contact, one open deal."""
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    path = tmp_path / "crm.db"
+    path = empty_db
     db = open_database(load_settings(db_path=str(path), currency="USD"))
     with session_scope(db, write=True) as s:
         users.create_user(s, data=UserCreate(name=ACTOR), currency="USD", now=OLD)

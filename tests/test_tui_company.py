@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, make_app, palette, rendered, settle
+from tests.tuihelp import ACTOR, database, make_app, palette, rendered, settle
 from tinycrm.config import load_settings
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import (
@@ -124,9 +124,9 @@ def build(path: Path) -> Firm:
 
 
 @pytest.fixture
-def firm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Firm:
+def firm(empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Firm:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return build(tmp_path / "crm.db")
+    return build(empty_db)
 
 
 # --- the services behind the screen ---------------------------------------------------------

@@ -11,10 +11,9 @@ from sqlmodel import col, select
 from textual.widgets import DataTable, Input
 
 from tests.conftest import NOW
-from tests.test_tui_support import (
+from tests.tuihelp import (
     ACTOR,
     database,
-    demo_database,
     make_app,
     notices,
     rendered,
@@ -29,12 +28,6 @@ from tinycrm.widgets.timeline import Timeline
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db")
 
 
 def names(app: object) -> list[str]:

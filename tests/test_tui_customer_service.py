@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from tests.conftest import NOW
 from tests.test_tui_company import OTHER_USER, Firm, build
-from tests.test_tui_support import ACTOR, database, make_app, palette, rendered, settle
+from tests.tuihelp import ACTOR, database, make_app, palette, rendered, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import Contact, OwnerChange, Ticket, User
 from tinycrm.screens.company import CompanyScreen
@@ -30,9 +30,9 @@ ARTICLES = (
 
 
 @pytest.fixture
-def firm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Firm:
+def firm(empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Firm:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    built = build(tmp_path / "crm.db")
+    built = build(empty_db)
     db = database(built.path)
     with session_scope(db, write=True) as s:
         for title, body in ARTICLES:

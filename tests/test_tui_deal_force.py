@@ -13,24 +13,23 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tests.tuihelp import database, make_app, notices, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import Deal, Order, Payment
 from tinycrm.screens.deal import DealScreen
 from tinycrm.screens.dialogs import ChoiceDialog
 from tinycrm.services.orders import add_payment, create_order
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
 SIZE = (120, 40)
 WON_DEAL = 1  # Fleet tracking for 60 trucks, 48,000.00 USD, won
 HELD = "1 order (10,000.00 USD) and 1 payment (2,500.00 USD) received"
 
 
 @pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def demo(demo: Path) -> Path:
     """The demo with one order on the won deal and one payment on it."""
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    path = demo_database(tmp_path / "crm.db", aftersale=False)
+    path = demo
     db = database(path)
     with session_scope(db, write=True) as s:
         order = create_order(s, deal=WON_DEAL, amount="10000", ordered_on=NOW.date(), now=NOW)

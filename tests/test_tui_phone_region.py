@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW
-from tests.test_tui_support import database, demo_database, make_app, notices, settle
+from tests.tuihelp import database, make_app, notices, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import Contact
 from tinycrm.screens.contact import ContactScreen
 
-pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db", aftersale=False)
+pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,9 @@ from sqlmodel import col, select
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
-from tests.test_tui_support import (
+from tests.tuihelp import (
     ACTOR,
     database,
-    demo_database,
     make_app,
     palette,
     rendered,
@@ -34,16 +33,10 @@ from tinycrm.services.reports.segments import retention, rfm
 from tinycrm.services.tickets import open_ticket
 from tinycrm.tui import CrmApp
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
 SIZE = (120, 40)
 PIETER = 1  # Pieter de Vries, customer of Harbourline Logistics, one won deal
 WON_DEAL = 1  # his: Fleet tracking for 60 trucks
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db", aftersale=False)
 
 
 def set_field(app: CrmApp, key: str, value: str) -> None:

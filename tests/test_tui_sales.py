@@ -10,10 +10,9 @@ import pytest
 from sqlmodel import col, select
 
 from tests.conftest import NOW
-from tests.test_tui_support import (
+from tests.tuihelp import (
     ACTOR,
     database,
-    demo_database,
     make_app,
     notices,
     palette,
@@ -34,17 +33,11 @@ from tinycrm.services.orders import add_payment, create_order
 from tinycrm.services.reports.receivables import receivables
 from tinycrm.tui import CrmApp
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
 SIZE = (120, 40)
 POOL_LEAD = 30  # Aisha Bello: a lead nobody owns
 OWNED_LEAD = 24  # Yuki Tanaka: a lead of 王芳's
 WON_DEAL = 1  # Fleet tracking for 60 trucks, 48,000.00 USD, won
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db", aftersale=False)
 
 
 def errors(app: CrmApp) -> list[str]:

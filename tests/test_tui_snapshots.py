@@ -12,19 +12,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.conftest import NOW
-from tests.test_tui_support import demo_database, make_app, settle
+from tests.tuihelp import make_app, settle
 from tinycrm.screens.company import CompanyScreen
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.deal import DealScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
-    return demo_database(tmp_path / "crm.db")
 
 
 def after(*keys: str, screen: Any = None) -> Callable[[Pilot[None]], Awaitable[None]]:

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input
 
 from tests.clihelp import Crm
 from tests.conftest import NOW
-from tests.test_tui_support import ACTOR, database, make_app, notices, palette, settle
+from tests.tuihelp import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import CompanyCreate, Contact, ContactCreate, OwnerChange, Segment, User
@@ -30,12 +30,12 @@ OLD = NOW - timedelta(days=60)
 
 
 @pytest.fixture
-def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def book(empty_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Acme (software, Paris, FR), Globex (retail, Lyon, FR), Initech (software, Berlin, DE);
     a campaign; customers and prospects, owned leads (one quiet for 60 days) and pool leads."""
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
     monkeypatch.chdir(tmp_path)
-    path = tmp_path / "crm.db"
+    path = empty_db
     db = open_database(load_settings(db_path=str(path), currency="USD"))
     with session_scope(db, write=True) as s:
         for name in (ACTOR, "Ann Lee"):

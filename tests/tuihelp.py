@@ -1,5 +1,6 @@
-"""Shared pieces of the terminal app's tests: a demo database at a fixed moment, the app
-over it, and a way to wait until every database worker has answered."""
+"""Shared pieces of the terminal app's tests (the demo database they start from is the
+`demo` fixture of tests/conftest.py): the app over a database, the notices it showed, and
+a way to wait until every database worker has answered."""
 
 from __future__ import annotations
 
@@ -10,31 +11,14 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from rich.console import Console
-from sqlmodel import delete
 from textual.pilot import Pilot
 
-from tests.conftest import NOW
 from tinycrm.config import load_settings
 from tinycrm.context import AppState
-from tinycrm.db.store import Database, open_database, session_scope
-from tinycrm.models import KbArticle, Order, Payment, Ticket, TicketComment
-from tinycrm.services.demo import load_demo
+from tinycrm.db.store import Database, open_database
 from tinycrm.tui import CrmApp
 
 ACTOR = "Maria Lopez"
-
-
-def demo_database(path: Path, *, aftersale: bool = True) -> Path:
-    """The demo data at NOW; without `aftersale`, no orders, payments, tickets or
-    articles, for tests that count the ones they make themselves."""
-    db = open_database(load_settings(db_path=str(path), currency="USD"))
-    with session_scope(db, write=True) as session:
-        load_demo(session, now=NOW, currency="USD")
-        if not aftersale:
-            for model in (Payment, Order, TicketComment, Ticket, KbArticle):
-                session.execute(delete(model))
-    db.engine.dispose()
-    return path
 
 
 @dataclass(frozen=True)
