@@ -13,16 +13,16 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from tinycrm import __version__, context
 from tinycrm.commands import flags, plain
+from tinycrm.commands.base import App, Group, usage_said
 from tinycrm.errors import CrmError
 
 plain.install()
 
 
-class CrmGroup(TyperGroup):
+class CrmGroup(Group):
     """Runs a command and turns every expected failure into one line and an exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -65,7 +65,7 @@ def _usage_failure(exc: Exception) -> None:
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     ctx = getattr(exc, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    fail(message + hint, getattr(exc, "exit_code", 2))
+    fail(usage_said(message) + hint, getattr(exc, "exit_code", 2))
 
 
 def _reader_went_away() -> None:
@@ -207,6 +207,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("tinycrm.commands.backup", "restore"),
 }
 """Top-level commands: `crm NAME` and where its function lives."""
+SUMMARIES = {
+    "backup": "Write every table to one portable archive (zip of JSON lines).",
+    "restore": "Load a backup into an empty database (SQLite or PostgreSQL).",
+    "import": "Bring records in from CSV, TSV, JSON lines or vCard files.",
+    "export": "Export records as CSV, JSON lines, JSON, vCard or iCalendar.",
+}
+"""What `crm --help` lists for a command whose help starts with a sentence too long for
+one line."""
 _TAKES_VALUE = frozenset({"--db", "--as"})
 
 
@@ -217,7 +225,7 @@ def make_app(only: str | None = None) -> typer.Typer:
     from cron does not pay for the other sixty commands (nor import their modules)."""
     import importlib
 
-    app = typer.Typer(
+    app = App(
         cls=CrmGroup,
         name="crm",
         help="tinycrm: contacts, companies, deals and activities for a small sales team.",
@@ -230,11 +238,13 @@ def make_app(only: str | None = None) -> typer.Typer:
     app.callback()(root)
     for name, (module, attr) in COMMANDS.items():
         if only in (None, name):
-            app.command(name)(getattr(importlib.import_module(module), attr))
+            app.command(name, short_help=SUMMARIES.get(name))(
+                getattr(importlib.import_module(module), attr)
+            )
     for name, where in SUB_APPS.items():
         if only in (None, name):
             sub = importlib.import_module(f"tinycrm.commands.{where}")
-            app.add_typer(sub.app, name=name)
+            app.add_typer(sub.app, name=name, short_help=SUMMARIES.get(name))
     return app
 
 

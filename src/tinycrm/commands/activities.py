@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
-app = typer.Typer(
-    help="Log what happened, schedule what is due, and mark it done.", no_args_is_help=True
-)
+app = App(help="Log what happened, schedule what is due, and mark it done.", no_args_is_help=True)
 
 KINDS = "call, email, meeting, note or task"
 TIMELINE_COLUMNS = ("when", "id", "kind", "subject", "deal", "owner", "state")

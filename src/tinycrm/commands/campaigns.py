@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.commands.reports.options import money_of, report_cell
 from tinycrm.context import state
 
-app = typer.Typer(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
+app = App(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Campaign id or name.")]
 Channel = Annotated[

@@ -7,14 +7,13 @@ from typing import Annotated
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given, key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 from tinycrm.words import plural
 
-app = typer.Typer(
-    help="Companies: add, list, show, edit and remove accounts.", no_args_is_help=True
-)
+app = App(help="Companies: add, list, show, edit and remove accounts.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Company id, name or web domain.")]
 Domain = Annotated[

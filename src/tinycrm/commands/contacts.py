@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given, key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     from tinycrm.services.filters import ContactFilter
 
-app = typer.Typer(help="People: add, list, show, edit and remove contacts.", no_args_is_help=True)
+app = App(help="People: add, list, show, edit and remove contacts.", no_args_is_help=True)
 
 STATUSES = "lead, prospect, customer or inactive"
 Ref = Annotated[str, typer.Argument(help="Contact id, email, or full name.")]

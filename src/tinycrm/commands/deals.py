@@ -7,13 +7,12 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, forcing, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
-app = typer.Typer(
-    help="Deals: add, list, show, move through stages, win, lose.", no_args_is_help=True
-)
+app = App(help="Deals: add, list, show, move through stages, win, lose.", no_args_is_help=True)
 
 DealId = Annotated[int, typer.Argument(help="Deal id.")]
 Amount = Annotated[

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tinycrm.commands.activities import KINDS, _kind
+from tinycrm.commands.base import App
 from tinycrm.commands.contacts import STATUSES, contact_filter
 from tinycrm.context import state
 from tinycrm.errors import InvalidInput
@@ -23,7 +24,7 @@ from tinycrm.words import plural, singular
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-app = typer.Typer(
+app = App(
     help="Export contacts, companies, deals or activities as CSV, JSON lines, JSON or vCard, "
     "with the same filters as `list`, in a form `crm import` reads back.",
     no_args_is_help=True,

@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, TextIO, cast
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import key_values
 from tinycrm.commands.flags import advice
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from tinycrm.formats.read.tabular import Table
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
-app = typer.Typer(
+app = App(
     help="Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines or "
     "vCard files (exports of HubSpot, Pipedrive, Salesforce, Google, Outlook…).",
     no_args_is_help=True,

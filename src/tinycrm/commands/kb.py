@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     pass
 
 
-app = typer.Typer(help="Solution articles: add, search, show, list.", no_args_is_help=True)
+app = App(help="Solution articles: add, search, show, list.", no_args_is_help=True)
 
 ARTICLE_COLUMNS = ("id", "title", "tickets", "updated_at")
 SEARCH_COLUMNS = ("rank", "id", "title", "snippet", "tickets")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 from tinycrm.errors import InvalidInput
@@ -15,7 +16,7 @@ from tinycrm.errors import InvalidInput
 if TYPE_CHECKING:
     from tinycrm.services.leads import Handover
 
-app = typer.Typer(
+app = App(
     help="Leads and the lead pool: claim, assign, qualify, drop, reclaim.", no_args_is_help=True
 )
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm
 from tinycrm.commands.payments import PAYMENT_COLUMNS
 from tinycrm.commands.render import (
@@ -25,7 +26,7 @@ from tinycrm.context import state
 if TYPE_CHECKING:
     from tinycrm.services.orders import OrderRow
 
-app = typer.Typer(help="Orders: what a won deal turned into.", no_args_is_help=True)
+app = App(help="Orders: what a won deal turned into.", no_args_is_help=True)
 
 OrderId = Annotated[int, typer.Argument(help="Order id.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm
 from tinycrm.commands.render import (
     Format,
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     pass
 
 
-app = typer.Typer(help="Payments received against orders.", no_args_is_help=True)
+app = App(help="Payments received against orders.", no_args_is_help=True)
 
 OrderId = Annotated[int, typer.Argument(help="Order id.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]

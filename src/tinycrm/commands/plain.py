@@ -1,11 +1,18 @@
-"""Reading plain option values (text, whole numbers, yes/no, a choice) without Pydantic.
+"""Everything tinycrm takes from Typer beyond its documented API, in one place.
 
-Typer turns each option's text into its annotated type through a Pydantic TypeAdapter,
-and the first one imports Pydantic and builds its schema machinery: about 90 ms, more than
-a whole `crm remind` needs once the file is open. Options of the plain types we use get a
-small converter instead, set on the parameter before Typer builds its own; anything else
-(lists, ranges, files) keeps Typer's. With a Typer whose internals differ, this does
-nothing and everything still works, only slower.
+1. Reading plain option values (text, whole numbers, yes/no, a choice) without Pydantic.
+   Typer turns each option's text into its annotated type through a Pydantic TypeAdapter,
+   and the first one imports Pydantic and builds its schema machinery: about 90 ms, more
+   than a whole `crm remind` needs once the file is open. Neither `parser=` (Typer wraps
+   it in a TypeAdapter too) nor any other public option avoids that, so options of the
+   plain types we use get a small converter, set on the parameter before Typer builds its
+   own; anything else (lists, ranges, files) keeps Typer's.
+2. `TyperGroup` and `TyperCommand`, the classes Typer's `cls=` parameters ask for, which
+   live in `typer.core` rather than in the `typer` namespace.
+
+With a Typer whose internals differ, (1) does nothing and everything still works, only
+slower; `missing()` says what moved, and a test turns that into a loud failure naming the
+Typer version.
 """
 
 from __future__ import annotations
@@ -17,12 +24,44 @@ from enum import Enum
 from typing import Any, Union, get_args, get_origin
 
 from typer import BadParameter
+from typer.core import TyperCommand, TyperGroup
+
+__all__ = ["TESTED_WITH", "TyperCommand", "TyperGroup", "install", "missing"]
+
+TESTED_WITH = "0.29"
+"""The Typer minor release these internals were read from."""
 
 RuntimeParam: Any
 try:
     RuntimeParam = importlib.import_module("typer._coercion").RuntimeParam
 except (ImportError, AttributeError):  # pragma: no cover - another Typer: leave it alone
     RuntimeParam = None
+
+
+def _parameter_base() -> Any:
+    return getattr(importlib.import_module("typer.core"), "_TyperParameter", None)
+
+
+def missing() -> list[str]:
+    """What this module reaches for in Typer and did not find (empty when all is there)."""
+    gone = []
+    if RuntimeParam is None or not hasattr(RuntimeParam, "_coerce_value"):
+        gone.append("typer._coercion.RuntimeParam._coerce_value")
+    base = _parameter_base()
+    if base is None or not hasattr(base, "get_runtime_param"):
+        gone.append("typer.core._TyperParameter.get_runtime_param")
+    elif "_runtime_param" not in getattr(base, "__annotations__", {}):
+        gone.append("typer.core._TyperParameter._runtime_param")
+    try:
+        descriptor = getattr(importlib.import_module("typer._coercion"), "TypeDescriptor", None)
+    except ImportError:  # pragma: no cover - another Typer
+        descriptor = None
+    fields = getattr(descriptor, "__dataclass_fields__", {})
+    for name in ("annotation", "parameter_info", "file_annotation"):
+        if name not in fields:
+            gone.append(f"typer._coercion.TypeDescriptor.{name}")
+    return gone
+
 
 PLAIN = (str, int, bool)
 WHOLE = range(-(2**63), 2**63)
@@ -33,7 +72,7 @@ or a count is refused here, in one line, rather than overflowing deep in the dat
 def install() -> None:
     """Make Typer ask `_plain` first whenever it needs a parameter's converter (the help
     option included, which click makes only when it parses)."""
-    base = getattr(importlib.import_module("typer.core"), "_TyperParameter", None)
+    base = _parameter_base()
     original = getattr(base, "get_runtime_param", None)
     if RuntimeParam is None or original is None or getattr(original, "plain", False):
         return  # pragma: no cover - another Typer, or installed already

@@ -6,15 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import AppState, state
 
 if TYPE_CHECKING:
     from tinycrm.services.tickets import TicketRow
 
-app = typer.Typer(
-    help="Service tickets: open, assign, comment, resolve, rate.", no_args_is_help=True
-)
+app = App(help="Service tickets: open, assign, comment, resolve, rate.", no_args_is_help=True)
 
 PRIORITIES = "urgent, high, normal or low"
 LIST_COLUMNS = ("id", "priority", "subject", "state", "due_at", "owner", "contact", "company",

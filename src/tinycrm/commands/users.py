@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 import typer
 
+from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 from tinycrm.words import plural
 
-app = typer.Typer(help="The team: reps and managers who own records.", no_args_is_help=True)
+app = App(help="The team: reps and managers who own records.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
 Email = Annotated[str | None, typer.Option(help="Email address (at most 320 characters).")]

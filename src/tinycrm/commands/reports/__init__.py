@@ -8,26 +8,27 @@ from __future__ import annotations
 
 import importlib
 
-import typer
+from tinycrm.commands.base import App
 
 REPORTS: dict[str, tuple[str, str | None]] = {
     "funnel": ("sales", None),
     "conversion": ("sales", None),
-    "performance": ("sales", None),
+    "performance": ("sales", "Per rep and for the team: won, lost, win rate, quota attainment."),
     "forecast": ("sales", None),
     "pipeline": ("sales", None),
-    "receivables": ("receivables", None),
-    "campaigns": ("campaigns", None),
+    "receivables": ("receivables", "Money outstanding and overdue per customer or per rep."),
+    "campaigns": ("campaigns", "Per campaign: leads, deals, won revenue, cost and ROI."),
     "segments": ("segments", "Customers by revenue received: ABC classes or RFM."),
     "retention": ("segments", "Active, retained, new and churned customers per period."),
-    "service": ("service", None),
+    "service": ("service", "Service tickets per owner or period: backlog, resolution, CSAT."),
 }
 """`crm report NAME`: the module in this package whose function NAME runs it, and the
-one-line help when the function's docstring is longer than a line."""
+summary `crm report --help` lists when the docstring's first sentence is too long
+for one line."""
 
 
-def _group() -> typer.Typer:
-    group = typer.Typer(
+def _group() -> App:
+    group = App(
         help="Funnel, stage conversion, rep performance, forecast and pipeline reports.",
         no_args_is_help=True,
     )
@@ -37,7 +38,7 @@ def _group() -> typer.Typer:
     return group
 
 
-def __getattr__(name: str) -> typer.Typer:
+def __getattr__(name: str) -> App:
     """`app`, the `crm report` group, made when the command line asks for it, so a command
     that only shares the period options (`from .options import …`) loads no report."""
     if name == "app":
