@@ -154,6 +154,18 @@ def table_of(model: type[SQLModel]) -> Table:
     return cast(Table, inspect(model).local_table)
 
 
+def written_columns(model: type[SQLModel], *, leaving: Iterable[str] = ()) -> tuple[str, ...]:
+    """The columns an import writes into `model`'s table, in table order: every one but those
+    `leaving` to their default (other commands keep them: an alert, a lead's drop reason)."""
+    left = set(leaving)
+    return tuple(c.name for c in table_of(model).columns if c.name not in left)
+
+
+KEPT_ON_UPDATE = frozenset({"id", "custom", "import_batch_id", "created_at", "updated_at"})
+"""Columns an import never overwrites in a record it updates: its id, the import that created
+it and when; custom fields are merged and `updated_at` set on their own."""
+
+
 class BulkWriter:
     """Inserts many rows with explicit ids: DBAPI executemany on SQLite (the fast path the
     design measured), Core executemany elsewhere; values go through SQLAlchemy's own bind

@@ -42,29 +42,16 @@ from tinycrm.services.imports import (
     lookup_rows,
     table_of,
 )
-from tinycrm.services.imports.people import Companies, Pending, Progress, RecordImport, _import
+from tinycrm.services.imports.people import (
+    WRITTEN_COLUMNS,
+    Companies,
+    Pending,
+    Progress,
+    RecordImport,
+    _import,
+)
 from tinycrm.services.imports.prep import Snapshot, Spill, StageRow
 
-DEAL_COLUMNS = (
-    "id",
-    "title",
-    "amount_minor",
-    "currency",
-    "expected_close",
-    "company_id",
-    "contact_id",
-    "owner_id",
-    "campaign_id",
-    "stage_id",
-    "status",
-    "lost_reason",
-    "custom",
-    "external_id",
-    "import_batch_id",
-    "created_at",
-    "updated_at",
-    "closed_at",
-)
 CHANGE_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
 STATUS_WORDS = {
     "open": DealStatus.open,
@@ -119,7 +106,7 @@ class Pipeline:
 
 class DealImport(RecordImport):
     model = Deal
-    columns = DEAL_COLUMNS
+    columns = WRITTEN_COLUMNS["deals"]
     keys = {"external_id": ("external_id", table_of(Deal).c.external_id)}
     also_looked_up = frozenset({"company_id"})
 
@@ -365,23 +352,6 @@ def import_deals(
     )
 
 
-ACTIVITY_COLUMNS = (
-    "id",
-    "kind",
-    "subject",
-    "body",
-    "due_at",
-    "done_at",
-    "contact_id",
-    "company_id",
-    "deal_id",
-    "owner_id",
-    "custom",
-    "external_id",
-    "import_batch_id",
-    "created_at",
-    "alert_at",
-)
 KIND_WORDS = {
     "call": "call",
     "phone": "call",
@@ -411,7 +381,7 @@ class ActivityImport(RecordImport):
     contact and time, so a log re-imported twice adds nothing."""
 
     model = Activity
-    columns = ACTIVITY_COLUMNS
+    columns = WRITTEN_COLUMNS["activities"]
     keys = {"external_id": ("external_id", table_of(Activity).c.external_id)}
 
     def write(self, spill: Spill) -> None:

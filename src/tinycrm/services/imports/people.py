@@ -32,6 +32,7 @@ from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
 from tinycrm.services.imports import (
+    KEPT_ON_UPDATE,
     BulkWriter,
     IdAllocator,
     ImportOptions,
@@ -48,94 +49,37 @@ from tinycrm.services.imports import (
     start_batch,
     table_of,
     write_cache,
+    written_columns,
 )
 from tinycrm.services.imports.match import People, phone_keys
 from tinycrm.services.imports.prep import Prepared, Snapshot, Spill, paused_gc, read_snapshot
 
 Progress = Callable[[int], None]
 
-CONTACT_COLUMNS = (
-    "id",
-    "first_name",
-    "last_name",
-    "full_name",
-    "name_key",
-    "email",
-    "phone",
-    "phone_norm",
-    "title",
-    "status",
-    "source",
-    "notes",
-    "company_id",
-    "owner_id",
-    "campaign_id",
-    "custom",
-    "external_id",
-    "import_batch_id",
-    "created_at",
-    "updated_at",
-)
-COMPANY_COLUMNS = (
-    "id",
-    "name",
-    "name_key",
-    "domain",
-    "industry",
-    "city",
-    "country",
-    "phone",
-    "website",
-    "notes",
-    "owner_id",
-    "custom",
-    "external_id",
-    "import_batch_id",
-    "created_at",
-    "updated_at",
-)
-UPDATABLE = {
-    "contacts": (
-        "first_name",
-        "last_name",
-        "full_name",
-        "name_key",
-        "email",
-        "phone",
-        "phone_norm",
-        "title",
-        "status",
-        "source",
-        "notes",
-        "company_id",
-        "owner_id",
-        "campaign_id",
-        "external_id",
+WRITTEN_COLUMNS = {
+    "contacts": written_columns(Contact, leaving={"drop_reason"}),
+    "companies": written_columns(Company),
+    "deals": written_columns(
+        Deal, leaving={"last_activity_at", "alerted_close", "alerted_overdue", "alerted_quiet"}
     ),
-    "deals": (
-        "title",
-        "amount_minor",
-        "currency",
-        "expected_close",
-        "company_id",
-        "contact_id",
-        "owner_id",
-        "campaign_id",
-        "lost_reason",
-        "external_id",
-    ),
-    "companies": (
-        "domain",
-        "industry",
-        "city",
-        "country",
-        "phone",
-        "website",
-        "notes",
-        "owner_id",
-        "external_id",
+    "activities": written_columns(
+        Activity,
+        leaving={"remind_minutes", "rrule", "snoozed_until", "series_id", "reminded_at"},
     ),
 }
+"""The columns an import writes in a record it creates, by table (`crm export`'s columns are
+another thing: what a file holds, with references by name)."""
+UPDATED_COLUMNS = {
+    table: tuple(c for c in WRITTEN_COLUMNS[table] if c not in KEPT_ON_UPDATE | kept)
+    for table, kept in (
+        ("contacts", set()),
+        ("deals", {"stage_id", "status", "closed_at"}),
+        ("companies", {"name", "name_key"}),
+    )
+}
+"""The columns an import with `on_duplicate=update` fills in, when the row has them, in a
+record already there. Besides `KEPT_ON_UPDATE` it keeps a deal's stage and outcome (their
+history is recorded as they change) and the name a company was matched by."""
 
 STATUS_WORDS = {
     ContactStatus.lead: (
@@ -232,7 +176,9 @@ class Companies:
             if name and keys[name] not in self.known:
                 new.append(self._new(name, keys[name], domain))
         if new:
-            self.writer = self.writer or BulkWriter(self.session, Company, COMPANY_COLUMNS)
+            self.writer = self.writer or BulkWriter(
+                self.session, Company, WRITTEN_COLUMNS["companies"]
+            )
             self.writer.insert(new)
 
     def _new(self, name: str, key: str, domain: str | None) -> dict[str, Any]:
@@ -268,6 +214,7 @@ class RecordImport:
 
     model: type[Contact] | type[Company] | type[Deal] | type[Activity]
     columns: tuple[str, ...]
+    """The columns it writes in a record it creates."""
     keys: dict[str, tuple[str, Any]]
     """duplicate key name -> (the converted value it is read from, the column it is in)"""
     also_looked_up: frozenset[str] = frozenset()
@@ -434,8 +381,8 @@ class RecordImport:
         self, values: dict[str, Any], match: int | None, twin: dict[str, Any] | None
     ) -> None:
         """Fill in what the row has; never blank what is there."""
-        updatable = UPDATABLE[self.model.__tablename__]
-        changes = {k: values[k] for k in updatable if values.get(k) not in (None, "")}
+        updated = UPDATED_COLUMNS[self.model.__tablename__]
+        changes = {k: values[k] for k in updated if values.get(k) not in (None, "")}
         if twin is not None:
             twin.update(changes)
             twin["custom"] = {**twin["custom"], **values["custom"]}
@@ -451,7 +398,7 @@ class RecordImport:
 
 class ContactImport(RecordImport):
     model = Contact
-    columns = CONTACT_COLUMNS
+    columns = WRITTEN_COLUMNS["contacts"]
     keys = {
         "email": ("email", table_of(Contact).c.email),
         "external_id": ("external_id", table_of(Contact).c.external_id),
@@ -594,7 +541,7 @@ class ContactImport(RecordImport):
 
 class CompanyImport(RecordImport):
     model = Company
-    columns = COMPANY_COLUMNS
+    columns = WRITTEN_COLUMNS["companies"]
     keys = {
         "name": ("name_key", table_of(Company).c.name_key),
         "domain": ("domain", table_of(Company).c.domain),
