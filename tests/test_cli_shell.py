@@ -7,7 +7,9 @@ import os
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -50,7 +52,9 @@ def test_import_contracts() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _commands(group: typer.core.TyperGroup, path: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+def _commands(
+    group: typer.core.TyperGroup, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     for name, command in group.commands.items():
         if hasattr(command, "commands"):
             yield from _commands(command, (*path, name))  # type: ignore[arg-type]

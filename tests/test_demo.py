@@ -118,7 +118,11 @@ def test_won_deals_have_orders_and_money_received(demo: Database) -> None:
     ]  # fmt: skip
     assert sum(p.amount_minor for p in payments) == 6_127_000
     assert all(o.ordered_on <= TODAY and p.received_on <= TODAY for o in orders for p in payments)
-    overdue = [o.id for o in orders if o.paid_minor < o.amount_minor and o.due_on < TODAY]
+    overdue = [
+        o.id
+        for o in orders
+        if o.paid_minor < o.amount_minor and o.due_on is not None and o.due_on < TODAY
+    ]
     assert overdue == [4]
 
 
@@ -139,7 +143,9 @@ def test_service_desk_has_resolved_overdue_and_open_tickets(demo: Database) -> N
         ("open", None, None), ("open", None, None), ("open", None, None),
     ]  # fmt: skip
     overdue = [
-        t.subject for t in tickets if t.status == "open" and t.due_at.replace(tzinfo=None) < now
+        t.subject
+        for t in tickets
+        if t.status == "open" and t.due_at is not None and t.due_at.replace(tzinfo=None) < now
     ]
     assert overdue == ["Wi-Fi drops in the east wing"]
     assert brought == {"Spring trade fair": 6, "Partner webinars": 3, "LinkedIn ads": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -43,7 +44,7 @@ def test_email_key(email: str, key: str) -> None:
     assert dupes.email_key(email) == key
 
 
-def add(s: Session, name: str, **fields: object) -> int:
+def add(s: Session, name: str, **fields: Any) -> int:
     return contacts.create_contact(
         s, data=ContactCreate(name=name, **fields), region="FR", now=NOW
     ).row.id

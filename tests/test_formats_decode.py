@@ -7,6 +7,7 @@ import io
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ DIVISIONS = CORPORA / "china_admin_divisions"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")
 
 
-def text_of(data: bytes, **kwargs: str) -> tuple[str, str]:
+def text_of(data: bytes, **kwargs: Any) -> tuple[str, str]:
     decoded = open_text(io.BytesIO(data), name="t.csv", **kwargs)
     return decoded.encoding, "".join(decoded.lines)
 

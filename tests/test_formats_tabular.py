@@ -7,6 +7,7 @@ import io
 import json
 import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora not present")
 
 
-def table(text: str | bytes, **kwargs: str) -> Table:
+def table(text: str | bytes, **kwargs: Any) -> Table:
     data = text.encode() if isinstance(text, str) else text
     return read_table(io.BytesIO(data), name="t.csv", **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ needs_corpora = pytest.mark.skipif(not CORPORA.is_dir(), reason="shared corpora 
 KEYS = ("name", "email", "phone", "company")
 
 
-def cards(text: str | bytes, **kwargs: str) -> list[Record]:
+def cards(text: str | bytes, **kwargs: Any) -> list[Record]:
     data = text.encode() if isinstance(text, str) else text
     return list(read_vcards(io.BytesIO(data), name="c.vcf", **kwargs))
 

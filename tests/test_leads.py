@@ -4,6 +4,7 @@ recorded; services on both backends, and the CLI as cron runs it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
@@ -152,7 +153,7 @@ def test_drop_makes_inactive_with_reason_and_frees_owner(pool: Database) -> None
         assert [r.name for r in leads.list_leads(s)] == ["Li Wei", "Mia Chen"]
 
 
-def log(s: Session, at: datetime, **links: object) -> None:
+def log(s: Session, at: datetime, **links: Any) -> None:
     data = ActivityCreate(kind=ActivityKind.call, subject="call", done_at=at, **links)
     activities.log_activity(s, data=data, actor=None, now=at)
 

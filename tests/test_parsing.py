@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 FRIDAY = date(2026, 11, 27)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # --- dates and times -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -380,8 +380,8 @@ def test_export_ics_reads_back_with_icalendar(crm: Crm, acme: None, tmp_path: Pa
     alarm = weekly.walk("VALARM")[0]
     assert (str(alarm["ACTION"]), alarm.decoded("TRIGGER")) == ("DISPLAY", -timedelta(minutes=15))
     # The rule read back keeps 9:00 Berlin time across the end of summer time (25 Oct).
-    rule = rrulestr(weekly["RRULE"].to_ical().decode(), dtstart=start)
-    after = rule.after(start)
+    rule = rrulestr(cast(bytes, weekly["RRULE"].to_ical()).decode(), dtstart=start)
+    after = cast(datetime, rule.after(start))
     assert (after.hour, after.utcoffset()) == (9, timedelta(hours=1))
     assert start.utcoffset() == timedelta(hours=2)
     meeting = events["activity-2@tinycrm"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
+from typing import Any
 
 import pytest
 import typer
@@ -18,7 +19,7 @@ class Stage(Enum):
     won = "won"
 
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"name": 'Acme "Ltd", Lyon', "amount": Money(123456, "USD"), "due": None,
      "stage": Stage.won, "n": 3},
     {"name": "Ōsaka Shōji", "amount": Money(-5, "JPY"), "due": date(2026, 11, 2), "stage": None,

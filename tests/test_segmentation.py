@@ -249,8 +249,8 @@ def test_segmentation_retention_default_span_and_bad_input(customers: Database) 
 
 def test_segmentation_lifecycle_tags(customers: Database) -> None:
     with session_scope(customers, write=False) as s:
-        ids = {c.full_name: c.id for c in s.exec(select(Contact))}
-        cos = {c.name: c.id for c in s.exec(select(Company))}
+        ids = {c.full_name: c.id for c in s.exec(select(Contact)) if c.id is not None}
+        cos = {c.name: c.id for c in s.exec(select(Company)) if c.id is not None}
         found = segments.lifecycles(
             s, today=TODAY, contact_ids=ids.values(), company_ids=cos.values()
         )

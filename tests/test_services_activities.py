@@ -175,7 +175,7 @@ def test_timelines_are_newest_first(book: Database) -> None:
         schedule(s, subject="overdue", contact="Carla Diaz", due_at=EARLIER - timedelta(days=1))
         log(s, subject="same time, later id", contact="Carla Diaz", done_at=EARLIER)
         log(s, subject="dan", contact="Dan Brown", done_at=NOW)
-    timelines = {
+    timelines: dict[str, dict[str, Any]] = {
         "contact": {"contact_id": 1},
         "company": {"company_id": 1},
         "deal": {"deal_id": 1},
@@ -236,7 +236,7 @@ def test_update_activity(book: Database) -> None:
 
 
 # Which activities go when records are deleted: those whose every link is to a deleted record.
-LINKED = {
+LINKED: dict[str, dict[str, Any]] = {
     "contact 1": {"contact_id": 1},
     "contact 2": {"contact_id": 2},
     "company 1": {"company_id": 1},

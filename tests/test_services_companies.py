@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlmodel import col, func, select
@@ -211,7 +211,9 @@ def test_delete_company_cascade_deletes_deals_and_history(accounts: Database) ->
             ("about ann", {"contact": "Ann Lee"}),  # brings Acme along
             ("about globex", {"company": "Globex"}),
         ]:
-            data = ActivityCreate(kind=ActivityKind.note, subject=subject, **links)
+            data = ActivityCreate(
+                kind=ActivityKind.note, subject=subject, **cast(dict[str, Any], links)
+            )
             activities.log_activity(s, data=data, actor=None, now=NOW)
         s.add(
             Activity(

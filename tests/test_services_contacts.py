@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from tests.conftest import NOW
 from tinycrm.db.store import Database, session_scope
@@ -182,7 +182,12 @@ def crowd(db: Database) -> Database:
         ]
         for name, email, company, owner, status, tags in people:
             data = ContactCreate(
-                name=name, email=email, company=company, owner=owner, status=status, tags=tags
+                name=name,
+                email=email,
+                company=company,
+                owner=owner,
+                status=ContactStatus(status),
+                tags=tags,
             )
             contacts.create_contact(s, data=data, region="US")
     return db
@@ -268,7 +273,9 @@ def test_delete_contact_keeps_deals_and_drops_activities_about_only_them(db: Dat
             ("bob's deal", {"deal": deal.id}),
             ("only ann", {"contact": "Ann Lee"}),
         ]:
-            data = ActivityCreate(kind=ActivityKind.call, subject=subject, **links)
+            data = ActivityCreate(
+                kind=ActivityKind.call, subject=subject, **cast(dict[str, Any], links)
+            )
             activities.log_activity(s, data=data, actor=None, now=NOW)
         assert contacts.delete_contact(s, ref="bob stone").full_name == "Bob Stone"
     with session_scope(db, write=False) as s:
@@ -278,7 +285,7 @@ def test_delete_contact_keeps_deals_and_drops_activities_about_only_them(db: Dat
         left = s.exec(
             select(
                 Activity.subject, Activity.contact_id, Activity.company_id, Activity.deal_id
-            ).order_by(Activity.id)
+            ).order_by(col(Activity.id))
         ).all()
         assert [tuple(r) for r in left] == [
             ("bob and acme", None, 1, None),

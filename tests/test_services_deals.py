@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from tests.conftest import NOW
 from tinycrm.config import load_settings
@@ -360,7 +360,7 @@ def test_delete_deal_deletes_its_history(pipeline: Database) -> None:
     with session_scope(pipeline, write=True) as s:
         assert deals.delete_deal(s, ref=4).title == "Springs"
     with session_scope(pipeline, write=False) as s:
-        changes = s.exec(select(StageChange.deal_id).order_by(StageChange.id)).all()
+        changes = s.exec(select(StageChange.deal_id).order_by(col(StageChange.id))).all()
         assert changes == [1, 2, 3, 5, 5]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from sqlmodel import col, select
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -72,20 +74,20 @@ def shop(empty_db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def rows(app: CrmApp) -> list[list[str]]:
+def rows(app: App[Any]) -> list[list[str]]:
     table: DataTable[str] = app.screen.query_one(DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-def line(app: CrmApp, selector: str) -> str:
-    return app.screen.query_one(selector).render().plain  # type: ignore[attr-defined]
+def line(app: App[Any], selector: str) -> str:
+    return app.screen.query_one(selector).render().plain  # type: ignore[union-attr]
 
 
-def errors(app: CrmApp) -> list[str]:
+def errors(app: App[Any]) -> list[str]:
     return [n.message for n in notices(app) if n.severity == "error"]
 
 
-def campaigns(path: Path) -> list[tuple[object, ...]]:
+def campaigns(path: Path) -> list[tuple[Any, ...]]:
     db = database(path)
     with session_scope(db, write=False) as s:
         found = [
@@ -182,7 +184,7 @@ async def test_add_edit_and_delete_a_campaign(shop: Path) -> None:
     assert dee.campaign_id is None  # the contact stays, with no campaign
 
 
-def typed(app: CrmApp, *keys: str) -> list[str]:
+def typed(app: App[Any], *keys: str) -> list[str]:
     return [app.screen.query_one(f"#field-{key}").value for key in keys]  # type: ignore[attr-defined]
 
 
@@ -222,7 +224,7 @@ async def test_enter_shows_the_campaigns_contacts(shop: Path) -> None:
         screen = pilot.app.screen
         shown = [r[0] for r in rows(pilot.app)]
         status = line(pilot.app, "#contacts-status")
-        pilot.app.action_mode("campaigns")  # the search box has the keys: not "6"
+        cast(CrmApp, pilot.app).action_mode("campaigns")  # the search box has the keys: not "6"
         await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -107,7 +108,7 @@ def build(path: Path) -> Firm:
         add_payment(s, order=late, amount="4000", received_on=date(2026, 11, 5), now=NOW)
         add_payment(s, order=paid, amount="10000", received_on=date(2026, 11, 20), now=NOW)
 
-        def ticket(subject: str, hours: int, **link: str) -> int:
+        def ticket(subject: str, hours: int, **link: Any) -> int:
             opened = NOW - timedelta(hours=hours)
             return open_ticket(s, subject=subject, now=opened, **link).id
 
@@ -322,7 +323,10 @@ def test_totals_owed_are_kept_apart_per_currency() -> None:
     def order(amount: int, paid: int, currency: str, *, late: bool) -> OrderRow:
         left = max(amount - paid, 0)
         money = [Money(m, currency) for m in (amount, paid, left)]
-        return OrderRow(1, 1, "d", "c", None, *money, date(2026, 11, 1), None, late, None)
+        total, received, owed = money
+        return OrderRow(
+            1, 1, "d", "c", None, total, received, owed, date(2026, 11, 1), None, late, None
+        )
 
     rows = [
         order(10_000, 2_500, "USD", late=True),

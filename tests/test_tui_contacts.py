@@ -61,7 +61,7 @@ async def test_contact_list_filters_by_name_company_and_tag(demo: Path) -> None:
         await pilot.press("escape", *"ka")
         await settle(pilot)
         assert names(pilot.app) == ["Kavya Nair"]
-        status = pilot.app.screen.query_one("#contacts-status").render().plain  # type: ignore[attr-defined]
+        status = pilot.app.screen.query_one("#contacts-status").render().plain  # type: ignore[union-attr]
         assert status == "1 contact matching 'ka' · enter opens"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import col, select
+from textual.app import App
 from textual.widgets import OptionList
 
 from tests.conftest import NOW
@@ -31,7 +32,6 @@ from tinycrm.services.kb import add_article
 from tinycrm.services.orders import add_payment, create_order
 from tinycrm.services.reports.segments import retention, rfm
 from tinycrm.services.tickets import open_ticket
-from tinycrm.tui import CrmApp
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
 SIZE = (120, 40)
@@ -39,12 +39,12 @@ PIETER = 1  # Pieter de Vries, customer of Harbourline Logistics, one won deal
 WON_DEAL = 1  # his: Fleet tracking for 60 trucks
 
 
-def set_field(app: CrmApp, key: str, value: str) -> None:
+def set_field(app: App[Any], key: str, value: str) -> None:
     widget: Any = app.screen.query_one(f"#field-{key}")
     widget.value = value
 
 
-def options(app: CrmApp) -> list[str]:
+def options(app: App[Any]) -> list[str]:
     found = app.screen.query_one(OptionList)
     return [str(found.get_option_at_index(i).prompt) for i in range(found.option_count)]
 

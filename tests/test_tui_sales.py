@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
+from textual.app import App
 
 from tests.conftest import NOW
 from tests.tuihelp import (
@@ -40,7 +42,7 @@ OWNED_LEAD = 24  # Yuki Tanaka: a lead of 王芳's
 WON_DEAL = 1  # Fleet tracking for 60 trucks, 48,000.00 USD, won
 
 
-def errors(app: CrmApp) -> list[str]:
+def errors(app: App[Any]) -> list[str]:
     return [n.message for n in notices(app) if n.severity == "error"]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from sqlmodel import col, select
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -16,7 +18,15 @@ from tests.conftest import NOW
 from tests.tuihelp import ACTOR, database, make_app, notices, palette, settle
 from tinycrm.config import load_settings
 from tinycrm.db.store import open_database, session_scope
-from tinycrm.models import CompanyCreate, Contact, ContactCreate, OwnerChange, Segment, User
+from tinycrm.models import (
+    CompanyCreate,
+    Contact,
+    ContactCreate,
+    ContactStatus,
+    OwnerChange,
+    Segment,
+    User,
+)
 from tinycrm.models.user import UserCreate
 from tinycrm.screens.contacts import ContactsScreen
 from tinycrm.services import companies, contacts, users
@@ -62,8 +72,9 @@ def book(empty_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
             contacts.create_contact(
                 s,
                 data=ContactCreate(
-                    name=name, email=email, company=company, tags=tags, status=status,
-                    owner=owner, campaign="Spring fair" if status == "lead" else None,
+                    name=name, email=email, company=company, tags=tags,
+                    status=ContactStatus(status), owner=owner,
+                    campaign="Spring fair" if status == "lead" else None,
                 ),
                 region="FR",
                 now=when,
@@ -72,20 +83,20 @@ def book(empty_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return path
 
 
-def shown(app: CrmApp, column: int = 0) -> list[str]:
+def shown(app: App[Any], column: int = 0) -> list[str]:
     table: DataTable[str] = app.screen.query_one(DataTable)
     return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
-def status(app: CrmApp) -> str:
-    return app.screen.query_one("#contacts-status").render().plain  # type: ignore[attr-defined]
+def status(app: App[Any]) -> str:
+    return app.screen.query_one("#contacts-status").render().plain  # type: ignore[union-attr]
 
 
-def errors(app: CrmApp) -> list[str]:
+def errors(app: App[Any]) -> list[str]:
     return [n.message for n in notices(app) if n.severity == "error"]
 
 
-def messages(app: CrmApp) -> list[str]:
+def messages(app: App[Any]) -> list[str]:
     return [n.message for n in notices(app)]
 
 
@@ -284,19 +295,19 @@ async def test_reclaim_moves_exactly_the_stale_lead(book: Path) -> None:
     async with make_app(book).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "pool: Reclaim stale leads" in palette(pilot.app)
-        pilot.app.action_reclaim()  # from the board: the palette's entry
+        cast(CrmApp, pilot.app).action_reclaim()  # from the board: the palette's entry
         await settle(pilot)
         assert isinstance(pilot.app.screen_stack[0], ContactsScreen)
         await fill(pilot, after="30d")
-        asked = pilot.app.screen.query_one("#moves-list").render().plain  # type: ignore[attr-defined]
-        title = pilot.app.screen.query_one(".dialog-title").render().plain  # type: ignore[attr-defined]
+        asked = pilot.app.screen.query_one("#moves-list").render().plain  # type: ignore[union-attr]
+        title = pilot.app.screen.query_one(".dialog-title").render().plain  # type: ignore[union-attr]
         await pilot.press("enter")  # return 1 to the pool
         await settle(pilot)
         done = messages(pilot.app)[-1]
         await pilot.press("ctrl+l")
         await settle(pilot)
         pool = shown(pilot.app)
-        pilot.app.action_reclaim()
+        cast(CrmApp, pilot.app).action_reclaim()
         await settle(pilot)
         await fill(pilot, after="30d")
         nothing = messages(pilot.app)[-1]
@@ -323,7 +334,7 @@ async def test_reclaim_moves_exactly_the_stale_lead(book: Path) -> None:
 async def test_reclaim_refuses_a_bad_duration(book: Path) -> None:
     async with make_app(book).run_test(size=SIZE) as pilot:
         await open_contacts(pilot)
-        pilot.app.action_reclaim()
+        cast(CrmApp, pilot.app).action_reclaim()
         await settle(pilot)
         await fill(pilot, after="soon")
         refused = errors(pilot.app)

@@ -11,6 +11,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 
 from tinycrm.config import load_settings
@@ -73,6 +74,6 @@ def rendered(widget: object) -> str:
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 
-def palette(app: CrmApp) -> list[str]:
+def palette(app: App[Any]) -> list[str]:
     """The titles the command palette offers on the current screen."""
     return [c.title for c in app.get_system_commands(app.screen)]
