@@ -9,11 +9,13 @@ the others become custom fields `phone_2`, `phone_3`…, as do the extra values 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from tinycrm.errors import InvalidInput
 from tinycrm.formats.read import aliases
@@ -55,7 +57,8 @@ class MappedRow:
     line: int
     values: dict[str, str]
     """Canonical field -> trimmed, non-empty text."""
-    custom: dict[str, str]
+    custom: dict[str, Any]
+    """Custom field -> text, or a JSON line's value as it was (a number, a list, an object)."""
     problem: str | None = None
 
 
@@ -240,20 +243,21 @@ def _check_target(target: str, noun: str) -> str:
 def apply(header_map: HeaderMap, record: Record) -> MappedRow:
     """A record's canonical values and custom fields; empty cells are dropped."""
     values: dict[str, str] = {}
-    custom: dict[str, str] = {}
+    custom: dict[str, Any] = {}
     extras: dict[str, list[str]] = {}
-    fields = header_map.direct
+    fields, typed = header_map.direct, record.typed
     for header, cell in record.values.items():
         target = fields.get(header)
+        if typed and header in typed:
+            _typed(header_map, header, target, typed[header], (values, extras, custom))
+            continue
         text = cell.strip()
         if not text:
             continue
         if target is None:
             _other(header_map, header, text, custom)
-        elif target in values or target in _SPECIAL or MULTI_VALUE in text:
-            _take(values, extras, target, text)
         else:
-            values[target] = text
+            _field(values, extras, target, text)
     if header_map.roles:
         _combine(values, {r: record.values.get(h, "").strip() for h, r in header_map.roles.items()})
     if extras:
@@ -261,12 +265,43 @@ def apply(header_map: HeaderMap, record: Record) -> MappedRow:
     return MappedRow(record.line, values, custom, record.problem or _bad_text(values, custom))
 
 
-def _bad_text(values: dict[str, str], custom: dict[str, str]) -> str | None:
+def _field(values: dict[str, str], extras: dict[str, list[str]], target: str, text: str) -> None:
+    if target in values or target in _SPECIAL or MULTI_VALUE in text:
+        _take(values, extras, target, text)
+    else:
+        values[target] = text
+
+
+def _typed(
+    header_map: HeaderMap,
+    header: str,
+    target: str | None,
+    value: Any,
+    into: tuple[dict[str, str], dict[str, list[str]], dict[str, Any]],
+) -> None:
+    """A JSON line's value that is not text. A list feeds its field item by item (every
+    tag; a second email becomes `email_2`, as a second column would); a custom field keeps
+    the value as it is, so an exported object or number comes back the same."""
+    values, extras, custom = into
+    if target is None:
+        _other(header_map, header, value, custom)
+        return
+    for item in value if isinstance(value, list) else [value]:
+        if item is not None and (text := _json_text(item).strip()):
+            _field(values, extras, target, text)
+
+
+def _json_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _bad_text(values: dict[str, str], custom: dict[str, Any]) -> str | None:
     """Why the row cannot be stored as it is (`notes: holds a NUL character…`), or None:
     the rule of `normalize.bad_character`, for every field and custom field kept."""
-    if "".join((*values.values(), *custom.values(), *custom)).isprintable():
+    kept = [_json_text(v) for v in custom.values()]
+    if "".join((*values.values(), *kept, *custom)).isprintable():
         return None
-    for key, text in (*values.items(), *custom.items()):
+    for key, text in (*values.items(), *zip(custom, kept, strict=True)):
         if reason := bad_character(key):
             return f"column {key!r}: {reason}"
         if reason := bad_character(text):
@@ -274,7 +309,7 @@ def _bad_text(values: dict[str, str], custom: dict[str, str]) -> str | None:
     return None
 
 
-def _other(header_map: HeaderMap, header: str, text: str, custom: dict[str, str]) -> None:
+def _other(header_map: HeaderMap, header: str, text: Any, custom: dict[str, Any]) -> None:
     """A cell of a custom, ignored or part-of-a-field column (the last read by `_combine`).
     A column the map has not seen (a JSON key that came late) is a custom field too."""
     if header in header_map.roles or header in header_map.ignored:

@@ -13,7 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from tinycrm.errors import InvalidInput
@@ -42,6 +42,9 @@ class Record:
     """The 1-based physical line the row starts on (a quoted cell may span several)."""
     values: dict[str, str]
     problem: str | None = None
+    typed: dict[str, Any] = field(default_factory=dict)
+    """A JSON line's values that are not text (lists, objects, numbers, booleans), as read:
+    `values` holds their text, this their shape (a list of tags, a custom field's object)."""
 
 
 @dataclass
@@ -253,8 +256,9 @@ def _json_record(number: int, line: str, headers: list[str], known: set[str]) ->
         return Record(number, {}, f"a JSON {kind}, not an object")
     _add_keys(obj, headers, known)
     values = {key: _cell(value) for key, value in obj.items()}
+    typed = {key: value for key, value in obj.items() if not isinstance(value, str | None)}
     bad = any("\x00" in value for value in values.values())
-    return Record(number, values, "a value contains a NUL character" if bad else None)
+    return Record(number, values, "a value contains a NUL character" if bad else None, typed)
 
 
 def _cell(value: object) -> str:

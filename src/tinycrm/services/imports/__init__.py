@@ -55,7 +55,8 @@ class ImportRow:
 
     line: int
     fields: dict[str, str]
-    custom: dict[str, str] = field(default_factory=dict)
+    custom: dict[str, Any] = field(default_factory=dict)
+    """Text, or a JSON line's value as it was (a number, a list, an object)."""
     problem: str | None = None
     raw: dict[str, str] = field(default_factory=dict)
 

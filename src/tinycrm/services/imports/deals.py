@@ -393,12 +393,7 @@ class ActivityImport(RecordImport):
             self.session.execute(refresh_last_activity(touched[start : start + 10_000]))
 
     def prepare(self, values: list[dict[str, Any]]) -> None:
-        emails = {
-            normalize_email(v["_contact"], field="contact")
-            for v in values
-            if v["_contact"] and "@" in v["_contact"]
-        }
-        by_email = lookup(self.session, table_of(Contact).c.email, emails)
+        people = self._contacts([v["_contact"] for v in values])
         names = {name_key(c["_company"]) for c in values if c["_company"]}
         by_name = lookup(self.session, table_of(Company).c.name_key, names)
         refs = {v["_deal"] for v in values if v["_deal"]}
@@ -406,12 +401,33 @@ class ActivityImport(RecordImport):
         deal_ids.update(lookup(self.session, table_of(Deal).c.external_id, refs))
         for v in values:
             contact = v.pop("_contact")
-            v["contact_id"] = by_email.get((contact or "").strip().lower()) if contact else None
+            v["contact_id"] = people.get(contact) if contact else None
             v["company_id"] = by_name.get(name_key(v["_company"])) if v["_company"] else None
             v["deal_id"] = _deal_id(v.pop("_deal"), deal_ids)
             v.pop("_company")
             if v["deal_id"] is not None:
                 self.touched.add(v["deal_id"])
+
+    def _contacts(self, refs: list[str | None]) -> dict[str, int]:
+        """The contacts the rows name, by email, else by full name (as `crm export` names
+        them); one lookup of each kind per chunk."""
+        emails = {r: normalize_email(r, field="contact") for r in refs if r and "@" in r}
+        names = {r: name_key(r) for r in refs if r and "@" not in r}
+        contacts = table_of(Contact).c
+        by_email = lookup(self.session, contacts.email, emails.values())
+        by_name = lookup(self.session, contacts.name_key, names.values())
+        found = {r: by_email.get(e) for r, e in emails.items()}
+        found.update((r, by_name.get(k)) for r, k in names.items())
+        return {r: i for r, i in found.items() if i is not None}
+
+    def _update(
+        self, values: dict[str, Any], match: int | None, twin: dict[str, Any] | None
+    ) -> None:
+        """As for any record, but what a new activity is given when the row says nothing
+        (its kind, its subject, a done time) leaves the one already there as it is."""
+        for key in values.pop("_defaulted"):
+            values[key] = None
+        super()._update(values, match, twin)
 
     def key_values(self, values: dict[str, Any]) -> list[tuple[str, Any]]:
         at = values["done_at"] or values["due_at"]
@@ -462,6 +478,15 @@ class ActivityImport(RecordImport):
             f.get("created_at"),
         )
         values.pop("updated_at")
+        values["_defaulted"] = [
+            key
+            for key, given in (
+                ("kind", f.get("kind")),
+                ("subject", f.get("subject")),
+                ("done_at", f.get("done_at") or f.get("due_at")),
+            )
+            if not given
+        ]
         return values
 
 

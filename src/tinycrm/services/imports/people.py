@@ -75,11 +75,14 @@ UPDATED_COLUMNS = {
         ("contacts", set()),
         ("deals", {"stage_id", "status", "closed_at"}),
         ("companies", {"name", "name_key"}),
+        ("activities", {"alert_at"}),
     )
 }
 """The columns an import with `on_duplicate=update` fills in, when the row has them, in a
 record already there. Besides `KEPT_ON_UPDATE` it keeps a deal's stage and outcome (their
-history is recorded as they change) and the name a company was matched by."""
+history is recorded as they change), the name a company was matched by, and an activity's
+alert time (the ORM works it out again from the due time and the reminder state other
+commands keep, which an import never writes)."""
 
 STATUS_WORDS = {
     ContactStatus.lead: (
@@ -391,7 +394,8 @@ class RecordImport:
             assert record is not None
             record.sqlmodel_update(changes)
             record.custom = {**record.custom, **values["custom"]}
-            record.updated_at = self.options.now
+            if "updated_at" in self.columns:
+                record.updated_at = self.options.now
             self.session.add(record)
         self.result.updated += 1
 
