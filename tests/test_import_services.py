@@ -10,7 +10,16 @@ from sqlmodel import func, select
 from tests.conftest import NOW
 from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Conflict
-from tinycrm.models import Company, Contact, ContactTag, Deal, ImportBatch, StageChange, UserCreate
+from tinycrm.models import (
+    Company,
+    Contact,
+    ContactCreate,
+    ContactTag,
+    Deal,
+    ImportBatch,
+    StageChange,
+    UserCreate,
+)
 from tinycrm.services import activities, contacts, deals, users
 from tinycrm.services.imports import (
     ImportOptions,
@@ -179,7 +188,7 @@ def test_dry_run_counts_and_writes_nothing(db: Database) -> None:
 def test_undo_removes_what_the_import_created_not_what_it_updated(db: Database) -> None:
     with session_scope(db, write=True) as s:
         contacts.create_contact(
-            s, data=contacts.ContactCreate(name="Old", email="old@x.example"), region="FR"
+            s, data=ContactCreate(name="Old", email="old@x.example"), region="FR"
         )
     data = rows({"email": "old@x.example", "title": "Chief"}, {"name": "New", "company": "Initech"})
     result, _ = run(db, import_contacts, data, on_duplicate=OnDuplicate.update)
@@ -295,8 +304,7 @@ def test_deals_import_twice_creates_nothing(team: Database) -> None:
         (
             {"title": "X", "stage": "nowhere"},
             "stage",
-            "unknown stage 'nowhere' (one of: lead, "
-            "contacted, qualified, negotiation, won, lost)",
+            "unknown stage 'nowhere' (one of: lead, contacted, qualified, negotiation, won, lost)",
         ),
         ({"title": "X", "amount": "-5"}, "amount", "amount: must not be negative: '-5'"),
         ({"title": "X", "status": "maybe"}, "status", "unknown status 'maybe' (open, won or lost)"),

@@ -362,7 +362,7 @@ def test_a_deal_added_won_with_a_past_close_date_closed_that_day(
     crm("deal", "add", "Old sale", "--stage", "won", "--close", "2017-04-01", "--amount", "500")
     crm("deal", "add", "New sale", "--stage", "won", "--close", "2027-01-01", "--amount", "70")
 
-    def won(first: str, last: str) -> list[str]:
+    def won(first: str, last: str) -> list[float]:
         args = ("report", "performance", "--from", first, "--to", last, "--format", "json")
         team = crm(*args).json()[-1]
         return [team["won"], team["won_amount"]]

@@ -24,6 +24,7 @@ from tinycrm.models import (
     CompanyCreate,
     ContactCreate,
     ContactDate,
+    ContactUpdate,
     Deal,
     DealCreate,
     DealUpdate,
@@ -528,19 +529,19 @@ def test_birthdays_in_custom_fields_are_remembered_days(team: Database) -> None:
         contacts.update_contact(
             s,
             ref="Carla Diaz",
-            data=contacts.ContactUpdate(custom={"anniversary": "--06-01"}),
+            data=ContactUpdate(custom={"anniversary": "--06-01"}),
             region="US",
         )
         assert dates_of(s) == [(1, "anniversary", 6, 1, None), (2, "birthday", 4, 12, 1980)]
         contacts.update_contact(
-            s, ref="Dora", data=contacts.ContactUpdate(custom={"birthday": ""}), region="US"
+            s, ref="Dora", data=ContactUpdate(custom={"birthday": ""}), region="US"
         )
         assert dates_of(s) == [(1, "anniversary", 6, 1, None)]
         with pytest.raises(InvalidInput, match="birthday"):
             contacts.update_contact(
                 s,
                 ref="Dora",
-                data=contacts.ContactUpdate(custom={"birthday": "31/02"}),
+                data=ContactUpdate(custom={"birthday": "31/02"}),
                 region="US",
             )
 

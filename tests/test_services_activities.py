@@ -22,7 +22,7 @@ from tinycrm.models import (
     UserCreate,
 )
 from tinycrm.services import activities, companies, contacts, deals, users
-from tinycrm.services.activities import State
+from tinycrm.services.filters import State
 from tinycrm.services.refs import resolve_user
 
 EARLIER = NOW - timedelta(days=2)

@@ -116,7 +116,7 @@ def _name(param: Any) -> str:
         return str(param.metavar)
     if param.param_type_name == "argument":
         return str(param.name).upper()
-    longest = max(param.opts, key=len).lstrip("-/")
+    longest: str = max(param.opts, key=len).lstrip("-/")
     return _WORDS.get(longest, longest.upper())
 
 
@@ -175,7 +175,8 @@ def _said(param: Any, value: Any) -> str:
         return "(dynamic)"
     if getattr(param, "is_flag", False) and isinstance(value, bool):
         if param.secondary_opts:
-            return max(param.opts if value else param.secondary_opts, key=len).lstrip("-/")
+            chosen: str = max(param.opts if value else param.secondary_opts, key=len)
+            return chosen.lstrip("-/")
         return "" if not value else str(value)
     return str(value)
 

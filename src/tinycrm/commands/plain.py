@@ -119,7 +119,7 @@ def _plain(param: Any) -> Any:
 if RuntimeParam is not None:
 
     @dataclass(frozen=True)
-    class _Plain(RuntimeParam):
+    class _Plain(RuntimeParam):  # type: ignore[misc]  # Typer's class, untyped here
         target: type
         low: int = WHOLE.start
         high: int = WHOLE.stop - 1

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from tinycrm.config import Settings
 from tinycrm.db.plain_sql import BUSY_TIMEOUT_MS
-from tinycrm.db.revision import HEAD_REVISION
+from tinycrm.db.revision import HEAD_REVISION as HEAD_REVISION  # callers read it here
 from tinycrm.errors import DatabaseError, NoDatabase
 
 if TYPE_CHECKING:
