@@ -148,8 +148,8 @@ def test_segmentation_abc_period_and_currency(customers: Database) -> None:
     assert [(c.cls, c.customers) for c in found.classes] == [("A", 2), ("B", 1), ("C", 0)]
 
 
-@pytest.mark.parametrize(("a", "b", "field"), [(0, 15, "--a"), (100, 0, "--a"), (80, 21, "--b"),
-                                               (80, -1, "--b")])  # fmt: skip
+@pytest.mark.parametrize(("a", "b", "field"), [(0, 15, "a"), (100, 0, "a"), (80, 21, "b"),
+                                               (80, -1, "b")])  # fmt: skip
 def test_segmentation_abc_bad_thresholds(customers: Database, a: int, b: int, field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         _abc(customers, a=a, b=b)
