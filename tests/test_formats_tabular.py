@@ -206,9 +206,19 @@ def test_json_line_keys_after_the_first_thousand_are_added_as_they_come() -> Non
     assert found.headers == ["a", "late"]
 
 
-def test_a_json_array_file_is_a_clear_error() -> None:
-    with pytest.raises(InvalidInput, match="is a JSON array; give JSON lines"):
-        table('[{"a": 1}]')
+def test_a_json_array_is_read_as_its_objects() -> None:
+    found = table('[\n  {"a": "1", "n": 2},\n  {"a": "x", "b": null}\n]\n')
+    assert (found.fmt, found.headers) == ("json", ["a", "n", "b"])
+    assert [(r.line, r.values) for r in found.rows] == [
+        (1, {"a": "1", "n": "2"}),
+        (2, {"a": "x", "b": ""}),
+    ]
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', '[{"a": 1}', '"text"'])
+def test_json_that_is_not_an_array_of_objects_is_a_clear_error(text: str) -> None:
+    with pytest.raises(InvalidInput, match="file: (invalid JSON|is JSON but not an array)"):
+        table(text if text.startswith("[") else text, fmt="json")
 
 
 # Corpora: read or fail clearly ----------------------------------------------------------

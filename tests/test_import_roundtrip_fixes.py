@@ -134,7 +134,7 @@ def contacts(crm: Crm, db_url: str) -> None:
 
 
 @sqlite_only
-@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
 def test_contacts_come_back_byte_for_byte(
     crm: Crm, fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
@@ -143,7 +143,7 @@ def test_contacts_come_back_byte_for_byte(
     path = tmp_path / f"c.{fmt}"
     crm("export", "contacts", "--format", fmt, "-o", str(path))
     first = path.read_bytes()
-    tags = '"tags": ["trade show", "vip"]' if fmt == "jsonl" else ",trade show;vip,"
+    tags = '"tags": ["trade show", "vip"]' if fmt != "csv" else ",trade show;vip,"
     assert tags in first.decode()
 
     monkeypatch.setenv("CRM_DB", str(tmp_path / "second.db"))
@@ -175,8 +175,29 @@ def test_bad_json_cells_are_one_line_and_exit_2(crm: Crm, tmp_path: Path) -> Non
     ran = crm("import", "contacts", str(bad), ok=False)
     assert ran.code == 2
     assert "line 1: tags: holds a NUL character" in ran.err
-    array = tmp_path / "c.json"
-    crm("export", "contacts", "--format", "json", "-o", str(array))
-    ran = crm("import", "contacts", str(array), ok=False)
+    for text, reason in [
+        ('[{"name": "A"},', "invalid JSON: Expecting value (line 1, column 16)"),
+        ('[{"name": "A"}', "invalid JSON: Expecting ',' delimiter (line 1, column 15)"),
+    ]:
+        array = tmp_path / "c.json"
+        array.write_text(text)
+        ran = crm("import", "contacts", str(array), ok=False)
+        assert (ran.code, ran.err.count("\n")) == (2, 1), ran.err
+        assert reason in ran.err
+
+
+def test_a_json_array_of_objects_is_imported_item_by_item(crm: Crm, tmp_path: Path) -> None:
+    """Any JSON array of objects, pretty-printed or not; an item that is not an object is
+    rejected by its number in the array."""
+    path = tmp_path / "in.json"
+    items = [{"name": "A", "tags": ["x"]}, {"name": "B", "email": "b@x.example"}, "oops"]
+    path.write_text(json.dumps(items, indent=4))
+    ran = crm("import", "contacts", str(path), ok=False)
     assert ran.code == 2
-    assert ran.err.count("\n") == 1 and "JSON array" in ran.err
+    assert "line 3: a JSON string, not an object" in ran.err
+    crm("import", "contacts", str(path), "--skip-errors")
+    rows = [json.loads(x) for x in crm("export", "contacts", "--format", "jsonl").out.splitlines()]
+    assert [(r["name"], r["email"], r["tags"]) for r in rows] == [
+        ("A", None, ["x"]),
+        ("B", "b@x.example", []),
+    ]

@@ -156,7 +156,7 @@ def _mapped_rows(
     from tinycrm.services.imports import ImportRow
 
     table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding, replaced=replaced)
-    if table.fmt != "jsonl":
+    if not table.is_json:
         table = _restore_headers(table)
     overrides = parse_overrides(maps or [])
     if table.headers[:2] == list(REJECTS_COLUMNS):  # a rejects file, fixed: not custom fields
@@ -165,7 +165,7 @@ def _mapped_rows(
     if show_mapping:
         _print_mapping(table.headers, header_map)
         return None
-    restore = _restore_cells if table.fmt != "jsonl" else _same
+    restore = _same if table.is_json else _restore_cells
     return (
         ImportRow(
             r.line,

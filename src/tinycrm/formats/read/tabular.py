@@ -20,7 +20,7 @@ from tinycrm.errors import InvalidInput
 from tinycrm.formats.read.decode import Replacements, open_text
 from tinycrm.words import plural
 
-FORMATS = ("auto", "csv", "tsv", "jsonl")
+FORMATS = ("auto", "csv", "tsv", "jsonl", "json")
 DELIMITERS = ",;\t|"
 SNIFF_LINES = 50
 SNIFF_CHARS = 32 * 1024
@@ -54,8 +54,13 @@ class Table:
     encoding: str
     delimiter: str | None
     fmt: str
-    """`csv`, `tsv` or `jsonl`."""
+    """`csv`, `tsv`, `jsonl` or `json` (one array of objects)."""
     rows: Iterator[Record]
+
+    @property
+    def is_json(self) -> bool:
+        """Cells came as JSON values, never through a spreadsheet's formula guard."""
+        return self.fmt in ("jsonl", "json")
 
 
 def read_table(
@@ -66,16 +71,19 @@ def read_table(
     fmt: str = "auto",
     replaced: Replacements | None = None,
 ) -> Table:
-    """The table in a binary stream; `fmt="auto"` reads JSON lines when it starts with `{`.
+    """The table in a binary stream; `fmt="auto"` reads JSON lines when it starts with `{`
+    and a JSON array of objects (what `crm export --format json` writes) when with `[`.
     With `replaced`, bytes that do not fit the encoding are read as U+FFFD and listed there."""
     if fmt not in FORMATS:
-        raise InvalidInput("format", fmt, "unknown format (use csv, tsv or jsonl)")
+        raise InvalidInput("format", fmt, "unknown format (use csv, tsv, jsonl or json)")
     text = open_text(stream, name=name, encoding=encoding, replaced=replaced)
     head, lines = _peek(text.lines, SNIFF_LINES, SNIFF_CHARS)
     if fmt == "auto":
         fmt = _guess_format(head, name)
     if fmt == "jsonl":
         return _jsonl_table(lines, encoding=text.encoding)
+    if fmt == "json":
+        return _json_array_table(lines, name=name, encoding=text.encoding)
     return _csv_table(head, lines, name=name, encoding=text.encoding, tsv=fmt == "tsv")
 
 
@@ -95,9 +103,7 @@ def _peek(
 
 def _guess_format(head: list[str], name: str) -> str:
     first = next((line.lstrip()[:1] for line in head if line.strip()), "")
-    if first == "[":
-        raise InvalidInput("file", name, "is a JSON array; give JSON lines (one object a line)")
-    return "jsonl" if first == "{" else "csv"
+    return {"[": "json", "{": "jsonl"}.get(first, "csv")
 
 
 # CSV ------------------------------------------------------------------------------------
@@ -251,6 +257,10 @@ def _json_record(number: int, line: str, headers: list[str], known: set[str]) ->
         obj = json.loads(line)
     except json.JSONDecodeError as error:
         return Record(number, {}, f"invalid JSON: {error.msg} (column {error.colno})")
+    return _object_record(number, obj, headers, known)
+
+
+def _object_record(number: int, obj: object, headers: list[str], known: set[str]) -> Record:
     if not isinstance(obj, dict):
         kind = _JSON_KINDS.get(type(obj), "value")
         return Record(number, {}, f"a JSON {kind}, not an object")
@@ -259,6 +269,25 @@ def _json_record(number: int, line: str, headers: list[str], known: set[str]) ->
     typed = {key: value for key, value in obj.items() if not isinstance(value, str | None)}
     bad = any("\x00" in value for value in values.values())
     return Record(number, values, "a value contains a NUL character" if bad else None, typed)
+
+
+def _json_array_table(lines: Iterator[str], *, name: str, encoding: str) -> Table:
+    """One JSON array of objects, read whole (a JSON array has no lines to stream by); each
+    object's number in the array stands for its line in messages."""
+    try:
+        items = json.loads("".join(lines))
+    except json.JSONDecodeError as error:
+        reason = f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        raise InvalidInput("file", name, reason) from None
+    if not isinstance(items, list):
+        raise InvalidInput("file", name, "is JSON but not an array of objects")
+    headers: list[str] = []
+    known: set[str] = set()
+    for obj in items:
+        if isinstance(obj, dict):
+            _add_keys(obj, headers, known)
+    rows = (_object_record(n, obj, headers, known) for n, obj in enumerate(items, 1))
+    return Table(headers, encoding, None, "json", rows)
 
 
 def _cell(value: object) -> str:
