@@ -5,6 +5,7 @@ symbolic link at the output)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -612,26 +613,55 @@ def test_text_longer_than_the_server_takes_is_refused_in_one_line(
     assert table_names(PG_URL) == set()
 
 
+ADDED_BY_0009 = {
+    "tables": {"teams", "grants", "audit_log"},
+    "columns": {"version", "team_id", "active", "os_login", "db_login", "recipient_id"},
+}
+"""What migration 0009 added: an archive without it is what a 0008 backup holds."""
+
+
+def as_0008(archive: bytes) -> bytes:
+    """The archive as tinycrm at schema 0008 wrote it: 0009's tables and columns taken out,
+    the manifest's columns, counts and checksums made again."""
+    parts = members(archive)
+    listed = json.loads(parts.pop("manifest.json"))
+    kept = []
+    for entry in listed["tables"]:
+        data = parts.pop(entry["member"])
+        if entry["name"] in ADDED_BY_0009["tables"]:
+            continue
+        names = list(entry["columns"])
+        keep = [i for i, name in enumerate(names) if name not in ADDED_BY_0009["columns"]]
+        rows = [json.loads(line) for line in data.decode().split("\n") if line]
+        text = "".join(
+            json.dumps([row[i] for i in keep], ensure_ascii=False, separators=(",", ":")) + "\n"
+            for row in rows
+        ).encode()
+        parts[entry["member"]] = text
+        entry["columns"] = {names[i]: entry["columns"][names[i]] for i in keep}
+        entry["sha256"] = hashlib.sha256(text).hexdigest()
+        kept.append(entry)
+    listed["tables"], listed["schema_revision"] = kept, "0008"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for member, data in parts.items():
+            zf.writestr(member, data)
+        zf.writestr("manifest.json", json.dumps(listed))
+    return buffer.getvalue()
+
+
 def test_a_backup_of_an_older_schema_is_restored_and_upgraded(
     site: Callable[[str], Site], target: Site, tmp_path: Path, archive: bytes
 ) -> None:
-    """Migration 0008 changed no table (it rewrote SQLite's timestamps in one form), so a
-    0008 backup relabelled 0007 is what a 0007 backup holds."""
-    parts = members(archive)
-    listed = json.loads(parts["manifest.json"])
-    listed["schema_revision"] = "0007"
-    parts["manifest.json"] = json.dumps(listed).encode()
-    with zipfile.ZipFile(tmp_path / "old.zip", "w") as zf:
-        for member, data in parts.items():
-            zf.writestr(member, data)
+    (tmp_path / "old.zip").write_bytes(as_0008(archive))
     ran = target("restore", str(tmp_path / "old.zip"))
-    assert f"schema 0007, upgraded to schema {HEAD_REVISION})" in ran.out
+    assert f"schema 0008, upgraded to schema {HEAD_REVISION})" in ran.out
     assert_same_views(target)
     current = site("current.db")
     current("init")
     refused = current("restore", str(tmp_path / "old.zip"), ok=False)
     assert refused.code == 3
-    assert f"already at schema {HEAD_REVISION!r} and the backup at '0007'" in refused.err
+    assert f"already at schema {HEAD_REVISION!r} and the backup at '0008'" in refused.err
 
 
 # --- the output file -------------------------------------------------------------------------

@@ -24,10 +24,15 @@ from tinycrm.models.deal import (
 from tinycrm.models.lead import OwnerChange
 from tinycrm.models.order import Order, Payment
 from tinycrm.models.reminder import ReminderDelivery
+from tinycrm.models.team import AuditEntry, Grant, Level, Team
 from tinycrm.models.ticket import KbArticle, Ticket, TicketComment, TicketPriority, TicketStatus
 from tinycrm.models.user import QuotaPeriod, Role, User, UserCreate, UserUpdate
 
 __all__ = [
+    "AuditEntry",
+    "Grant",
+    "Level",
+    "Team",
     "Campaign",
     "KbArticle",
     "Order",

@@ -65,6 +65,8 @@ class Activity(ImportedColumns, ActivityColumns, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """The alert time `crm remind` last delivered (equal to `alert_at` once shown)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
 def alert_time(

@@ -74,6 +74,11 @@ class RecordColumns(ImportedColumns):
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Raised by one on every change, so an edit made from a stale read is refused."""
+
+
+VERSION_DOC = "Raised by one on every change, so an edit made from a stale read is refused."
 
 
 M = TypeVar("M", bound=SQLModel)

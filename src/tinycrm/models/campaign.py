@@ -25,6 +25,8 @@ class Campaign(SQLModel, table=True):
     ends_on: date | None = None
     notes: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
 class Segment(SQLModel, table=True):

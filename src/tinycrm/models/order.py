@@ -37,6 +37,8 @@ class Order(SQLModel, table=True):
     """Sum of its payments, kept with every payment written."""
     notes: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
 class Payment(SQLModel, table=True):

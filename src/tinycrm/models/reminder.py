@@ -14,4 +14,6 @@ class ReminderDelivery(SQLModel, table=True):
     __tablename__ = "reminder_deliveries"
 
     key: str = Field(primary_key=True, max_length=200)
+    recipient_id: int = Field(default=0, primary_key=True)
+    """The user it was delivered to (0: delivered before reminders were kept per person)."""
     delivered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

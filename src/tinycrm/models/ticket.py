@@ -55,6 +55,8 @@ class Ticket(SQLModel, table=True):
     """The due time `crm remind` last alerted on as overdue."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
 class TicketComment(SQLModel, table=True):

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, String
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import Input, UTCDateTime, utcnow
@@ -13,6 +14,7 @@ class Role(StrEnum):
     admin = "admin"
     manager = "manager"
     rep = "rep"
+    viewer = "viewer"
 
 
 class QuotaPeriod(StrEnum):
@@ -36,6 +38,15 @@ class User(UserBase, table=True):
     name_key: str = Field(max_length=200, unique=True)
     email: str | None = Field(default=None, max_length=320, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    team_id: int | None = Field(
+        default=None, foreign_key="teams.id", ondelete="SET NULL", index=True
+    )
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    """False once deactivated: the user keeps their history but can no longer act."""
+    os_login: str | None = Field(default=None, max_length=200, unique=True)
+    """The operating-system login that acts as this user when nobody else is named."""
+    db_login: str | None = Field(default=None, max_length=200, unique=True)
+    """Their PostgreSQL login on the team server."""
 
 
 class UserCreate(UserBase, Input):

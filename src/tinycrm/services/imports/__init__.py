@@ -157,12 +157,15 @@ def table_of(model: type[SQLModel]) -> Table:
 
 def written_columns(model: type[SQLModel], *, leaving: Iterable[str] = ()) -> tuple[str, ...]:
     """The columns an import writes into `model`'s table, in table order: every one but those
-    `leaving` to their default (other commands keep them: an alert, a lead's drop reason)."""
-    left = set(leaving)
+    `leaving` to their default (other commands keep them: an alert, a lead's drop reason).
+    A new record's `version` is always its default, 1."""
+    left = {"version", *leaving}
     return tuple(c.name for c in table_of(model).columns if c.name not in left)
 
 
-KEPT_ON_UPDATE = frozenset({"id", "custom", "import_batch_id", "created_at", "updated_at"})
+KEPT_ON_UPDATE = frozenset(
+    {"id", "custom", "import_batch_id", "created_at", "updated_at", "version"}
+)
 """Columns an import never overwrites in a record it updates: its id, the import that created
 it and when; custom fields are merged and `updated_at` set on their own."""
 

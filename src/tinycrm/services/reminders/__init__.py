@@ -388,7 +388,7 @@ def _claim_ticket(sql: Sql, r: Reminder, now: datetime) -> int:
 def _claim_key(sql: Sql, r: Reminder, now: datetime) -> int:
     return sql.run(
         "INSERT INTO reminder_deliveries (key, delivered_at) VALUES (:key, :at) "
-        "ON CONFLICT (key) DO NOTHING",
+        "ON CONFLICT (key, recipient_id) DO NOTHING",
         key=r.key,
         at=now,
     )
