@@ -317,12 +317,13 @@ def cli_env() -> dict[str, str]:
 
 @pytest.fixture
 def cli(crm: Crm, crm_env: Path) -> Crm:
-    """`crm` with Ana and Bo, Li Wei at Acme Ltd; `high` tickets due in 8 hours."""
+    """`crm` with Ana (a rep) and Bo (who manages the desk), Li Wei at Acme Ltd; `high`
+    tickets due in 8 hours."""
     crm_env.mkdir(parents=True, exist_ok=True)
     (crm_env / "config.toml").write_text("[sla_hours]\nhigh = 8\n", encoding="utf-8")
     run = crm
     run("user", "add", "Ana Reyes")
-    run("user", "add", "Bo Chen")
+    run("user", "add", "Bo Chen", "--role", "manager")
     run("company", "add", "Acme Ltd")
     run("contact", "add", "Li Wei", "--email", "li.wei@acme.example", "--company", "Acme Ltd")
     return run

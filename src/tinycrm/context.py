@@ -21,13 +21,17 @@ if TYPE_CHECKING:
     from tinycrm.db.store import Database
     from tinycrm.models import User
     from tinycrm.money import Money
+    from tinycrm.services.access import Actor
 
 
 @dataclass
 class AppState:
     db_path: str | None = None
     as_user: str | None = None
+    source: str = "cli"
+    """Where changes come from, for the audit log: cli, app, import, cron or restore."""
     _db: Database | None = field(default=None, repr=False)
+    _access: tuple[Actor | None] | None = field(default=None, repr=False)
 
     @cached_property
     def settings(self) -> Settings:
@@ -53,10 +57,41 @@ class AppState:
 
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Session]:
+        """A session held to the acting user's grants (`services.access`); unrestricted
+        when nobody is acting."""
         from tinycrm.db.store import session_scope
 
-        with session_scope(self.database(), write=write) as session:
+        info = {"actor": self.access()}
+        with session_scope(self.database(), write=write, info=info) as session:
             yield session
+
+    def access(self) -> Actor | None:
+        """Whom this run acts for, with their grants: the user named by --as, CRM_USER or
+        the config, else the one whose OS login this is; None when nobody is."""
+        if self._access is None:
+            from tinycrm.db.store import session_scope
+            from tinycrm.services.access import load_actor
+
+            with session_scope(self.database(), write=False) as session:
+                user = self._acting_user(session)
+                self._access = (load_actor(session, user, source=self.source),) if user else (None,)
+        return self._access[0]
+
+    def _acting_user(self, session: Session) -> User | None:
+        ref = self.me
+        user: User | None
+        if ref:
+            from tinycrm.services.refs import resolve_user
+
+            try:
+                user = resolve_user(session, ref)
+            except CrmError as exc:
+                raise CrmError(exc.message, field="acting user") from None
+        else:
+            user = _os_user(session)
+        if user is not None and not user.active:
+            raise CrmError(f"{user.name} is deactivated and can no longer act", field="acting user")
+        return user
 
     @cached_property
     def tz(self) -> tzinfo:
@@ -83,16 +118,11 @@ class AppState:
         return self.as_user or self.settings.user or None
 
     def actor(self, session: Session) -> User | None:
-        """The acting user from --as, CRM_USER or the config file; None when unset."""
-        ref = self.me
-        if not ref:
-            return None
-        from tinycrm.services.refs import resolve_user
+        """The acting user (see `access`) as a row of `session`; None when nobody acts."""
+        from tinycrm.models import User
 
-        try:
-            return resolve_user(session, ref)
-        except CrmError as exc:
-            raise CrmError(exc.message, field="acting user") from None
+        acting = self.access()
+        return None if acting is None else session.get(User, acting.user_id)
 
     def when(self, text: str | None, field: str) -> datetime | None:
         """A moment typed by the user; a bare date is the start of that day in their zone."""
@@ -169,3 +199,18 @@ def state() -> AppState:
 
 def describe(db: Database) -> str:
     return str(db.sqlite_path or db.engine.url.render_as_string(hide_password=True))
+
+
+def _os_user(session: Session) -> User | None:
+    """The user mapped to the OS login running tinycrm (`crm user edit ana --os-login ana`)."""
+    import getpass
+
+    from sqlmodel import select
+
+    from tinycrm.models import User
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        return None
+    return session.scalars(select(User).where(User.os_login == login)).first()

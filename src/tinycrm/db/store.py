@@ -106,10 +106,13 @@ def _sqlite_on_begin(conn: Any) -> None:
 
 
 @contextmanager
-def session_scope(db: Database, *, write: bool) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls everything back on any error."""
+def session_scope(
+    db: Database, *, write: bool, info: dict[str, Any] | None = None
+) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls everything back on any error;
+    `info` is kept on it (`info["actor"]`: whom it acts for, see `services.access`)."""
     bind = db.engine.execution_options(crm_write=True) if write else db.engine
-    session = Session(bind=bind, expire_on_commit=False)
+    session = Session(bind=bind, expire_on_commit=False, info=info)
     event.listen(session, "before_flush", _refuse_bad_text)
     try:
         yield session
