@@ -195,6 +195,7 @@ SUB_APPS = {
     "import": "imports",
     "export": "exports",
     "report": "reports",
+    "server": "server",
 }
 """Command groups: `crm NAME …` and the module in tinycrm.commands whose `app` it is."""
 COMMANDS: dict[str, tuple[str, str]] = {

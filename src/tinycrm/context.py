@@ -87,8 +87,10 @@ class AppState:
                 user = resolve_user(session, ref)
             except CrmError as exc:
                 raise CrmError(exc.message, field="acting user") from None
+            if (mine := _login_user(session)) is not None and mine.id != user.id:
+                raise NotYourLogin(mine, user)
         else:
-            user = _os_user(session)
+            user = _login_user(session) or _os_user(session)
         if user is not None and not user.active:
             raise CrmError(f"{user.name} is deactivated and can no longer act", field="acting user")
         return user
@@ -199,6 +201,32 @@ def state() -> AppState:
 
 def describe(db: Database) -> str:
     return str(db.sqlite_path or db.engine.url.render_as_string(hide_password=True))
+
+
+class NotYourLogin(CrmError):
+    """On the team server a person's own login acts as them and nobody else (exit 4)."""
+
+    exit_code = 4
+
+    def __init__(self, mine: User, named: User) -> None:
+        super().__init__(
+            f"this connection is {mine.name}'s database login ({mine.db_login}): "
+            f"it cannot act as {named.name}",
+            field="acting user",
+        )
+
+
+def _login_user(session: Session) -> User | None:
+    """On PostgreSQL, the user whose database login this connection is (`users.db_login`):
+    row-level security holds the connection to that user's grants, so the app does too."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from tinycrm.models import User
+
+    return session.scalars(select(User).where(User.db_login == func.current_user())).first()
 
 
 def _os_user(session: Session) -> User | None:

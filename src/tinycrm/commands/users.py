@@ -20,6 +20,20 @@ Role = Annotated[str | None, typer.Option(help="admin, manager or rep.")]
 Quota = Annotated[
     str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, 12k/month.")
 ]
+DbLogin = Annotated[
+    str | None,
+    typer.Option(
+        "--login",
+        help="Their own PostgreSQL login on the team server (made there, in the crm_user "
+        "group; see crm server init).",
+    ),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the login's password from standard input's first line."
+    ),
+]
 
 COLUMNS = ("id", "name", "email", "role", "quota", "quota_period", "open_deals")
 
@@ -51,16 +65,32 @@ def add(
     email: Email = None,
     role: Role = None,
     quota: Quota = None,
+    login: DbLogin = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a user."""
     from tinycrm.models import UserCreate
-    from tinycrm.services import users
+    from tinycrm.services import server, users
 
     st = state()
     data = UserCreate(name=name, **_changes(email, role, quota))
+    password = _password() if password_stdin else None
     with st.session(write=True) as session:
         row = users.create_user(session, data=data, currency=st.settings.currency, now=st.now())
-    done(f"user #{row.id} added: {row.name}")
+        if login is not None:
+            server.give_login(session, user_id=row.id, login=login, password=password)
+    done(f"user #{row.id} added: {row.name}" + (f" (login {login.strip()})" if login else ""))
+
+
+def _password() -> str:
+    import sys
+
+    from tinycrm.errors import InvalidInput
+
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise InvalidInput("--password-stdin", None, "standard input held no password")
+    return line
 
 
 @app.command("list")
