@@ -34,6 +34,7 @@ from tinycrm.models import (
     Stage,
     StageChange,
     StageKind,
+    Team,
     Ticket,
     User,
     UserCreate,
@@ -154,6 +155,7 @@ def test_service_desk_has_resolved_overdue_and_open_tickets(demo: Database) -> N
 def test_team_is_a_manager_and_three_reps_with_quarterly_quotas(demo: Database) -> None:
     with session_scope(demo, write=False) as session:
         users = list(session.exec(select(User).order_by(col(User.id))))
+        sales = session.exec(select(Team)).one()
 
     assert [(u.name, u.role) for u in users] == [
         ("Maria Lopez", "manager"), ("Daniel Okafor", "rep"), ("王芳", "rep"),
@@ -162,6 +164,7 @@ def test_team_is_a_manager_and_three_reps_with_quarterly_quotas(demo: Database) 
     assert [u.quota_minor for u in users] == [6_000_000, 9_000_000, 8_000_000, 7_500_000]
     assert {u.quota_period for u in users} == {"quarter"}
     assert all(u.email and u.email.endswith("@brightdesk.example") for u in users)
+    assert sales.name == "Sales" and {u.team_id for u in users} == {sales.id}
 
 
 def test_companies_and_contacts_are_varied_and_valid(demo: Database) -> None:

@@ -191,6 +191,8 @@ SUB_APPS = {
     "ticket": "tickets",
     "kb": "kb",
     "user": "users",
+    "team": "teams",
+    "role": "roles",
     "stage": "stages",
     "import": "imports",
     "export": "exports",

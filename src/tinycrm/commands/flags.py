@@ -24,9 +24,11 @@ FLAGS = {
     "months": "--months",
     "order amount": "--amount",
     "payment amount": "--amount",
+    "os login": "--os-login",
     "payment date": "--date",
     "period": "--period",
     "remind": "--remind",
+    "reassign to": "--reassign-to",
     "repeat rule": "--rrule",
     "segment": "--save-segment",
     "sort keys": "--sort",
@@ -44,6 +46,7 @@ HINTS = {
     "cascade": "; use --cascade to delete them with it",
     "create owners": " (use --create-owners)",
     "database": " (use --db PATH)",
+    "reassign to": " (use --reassign-to USER)",
     "stage map": " (or map it with --stage-map)",
 }
 """What would let a change through (an error's `use`) -> the advice the command line adds."""

@@ -10,13 +10,22 @@ from tinycrm.commands.base import App
 from tinycrm.commands.common import confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
-from tinycrm.words import plural
+from tinycrm.words import counted, plural
 
-app = App(help="The team: reps and managers who own records.", no_args_is_help=True)
+app = App(
+    help="Users: who owns records, their role and team, and who can act.", no_args_is_help=True
+)
 
 Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
 Email = Annotated[str | None, typer.Option(help="Email address (at most 320 characters).")]
-Role = Annotated[str | None, typer.Option(help="admin, manager or rep.")]
+Role = Annotated[str | None, typer.Option(help="admin, manager, rep or viewer.")]
+Team = Annotated[
+    str | None, typer.Option(help="Team name or id (see crm team list); '' for no team.")
+]
+OsLogin = Annotated[
+    str | None,
+    typer.Option("--os-login", help="OS login that acts as this user; '' for none."),
+]
 Quota = Annotated[
     str | None, typer.Option(help="Sales target per period, e.g. 50000/quarter, 12k/month.")
 ]
@@ -35,7 +44,7 @@ PasswordStdin = Annotated[
     ),
 ]
 
-COLUMNS = ("id", "name", "email", "role", "quota", "quota_period", "open_deals")
+COLUMNS = ("id", "name", "email", "role", "team", "active", "quota", "quota_period", "open_deals")
 
 
 def _changes(email: str | None, role: str | None, quota: str | None) -> dict[str, Any]:
@@ -48,7 +57,7 @@ def _changes(email: str | None, role: str | None, quota: str | None) -> dict[str
         try:
             values["role"] = RoleEnum(role.strip().lower())
         except ValueError:
-            raise InvalidInput("--role", role, "must be admin, manager or rep") from None
+            raise InvalidInput("--role", role, "must be admin, manager, rep or viewer") from None
     if quota is not None:
         st = state()
         values["quota_minor"], values["quota_period"] = parse_quota(
@@ -65,18 +74,23 @@ def add(
     email: Email = None,
     role: Role = None,
     quota: Quota = None,
+    team: Team = None,
+    os_login: OsLogin = None,
     login: DbLogin = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Add a user."""
+    """Add a user (only a role that may create users)."""
     from tinycrm.models import UserCreate
     from tinycrm.services import server, users
 
     st = state()
     data = UserCreate(name=name, **_changes(email, role, quota))
+    placement = users.Placement(team=team, os_login=os_login)
     password = _password() if password_stdin else None
     with st.session(write=True) as session:
-        row = users.create_user(session, data=data, currency=st.settings.currency, now=st.now())
+        row = users.create_user(
+            session, data=data, currency=st.settings.currency, now=st.now(), placement=placement
+        )
         if login is not None:
             server.give_login(session, user_id=row.id, login=login, password=password)
     done(f"user #{row.id} added: {row.name}" + (f" (login {login.strip()})" if login else ""))
@@ -95,7 +109,7 @@ def _password() -> str:
 
 @app.command("list")
 def list_(fmt: FormatOption = Format.table) -> None:
-    """List users with their quotas and open deals."""
+    """List users with their role, team, whether active, quotas and open deals."""
     from tinycrm.services import users
 
     st = state()
@@ -122,6 +136,8 @@ def edit(
     email: Email = None,
     role: Role = None,
     quota: Quota = None,
+    team: Team = None,
+    os_login: OsLogin = None,
 ) -> None:
     """Change a user; only the options given change."""
     from tinycrm.models import UserUpdate
@@ -129,8 +145,11 @@ def edit(
 
     st = state()
     data = UserUpdate(**given(name=name), **_changes(email, role, quota))
+    placement = users.Placement(team=team, os_login=os_login)
     with st.session(write=True) as session:
-        row = users.update_user(session, ref=ref, data=data, currency=st.settings.currency)
+        row = users.update_user(
+            session, ref=ref, data=data, currency=st.settings.currency, placement=placement
+        )
     done(f"user #{row.id} updated: {row.name}")
 
 
@@ -154,3 +173,39 @@ def rm(
     with st.session(write=True) as session:
         users.delete_user(session, ref=str(row.id))
     done(f"user #{row.id} deleted: {row.name}")
+
+
+@app.command("deactivate")
+def deactivate(
+    ref: Ref,
+    reassign_to: Annotated[
+        str | None,
+        typer.Option(
+            "--reassign-to",
+            metavar="USER",
+            help="Who takes over their open deals, leads, open tasks and open tickets.",
+        ),
+    ] = None,
+) -> None:
+    """Deactivate someone who leaves: they can no longer act; their history stays theirs."""
+    from tinycrm.services import users
+
+    st = state()
+    with st.session(write=True) as session:
+        gone = users.deactivate_user(
+            session, ref=ref, reassign_to=reassign_to, actor=st.actor(session), now=st.now()
+        )
+    moved = counted(gone.moved)
+    handed = f"; to {gone.to}: {moved}" if moved else ""
+    done(f"user #{gone.id} deactivated: {gone.name}{handed}")
+
+
+@app.command("activate")
+def activate(ref: Ref) -> None:
+    """Let a deactivated user act again."""
+    from tinycrm.services import users
+
+    st = state()
+    with st.session(write=True) as session:
+        row = users.activate_user(session, ref=ref)
+    done(f"user #{row.id} activated: {row.name}")

@@ -40,7 +40,8 @@ from tinycrm.services.contacts import create_contact
 from tinycrm.services.deals import DealRow, create_deal, lose_deal, move_deal, win_deal
 from tinycrm.services.demo import team
 from tinycrm.services.demo.trade import add_campaigns, add_orders, add_service_desk
-from tinycrm.services.users import create_user
+from tinycrm.services.teams import create_team
+from tinycrm.services.users import Placement, create_user
 
 REFUSAL = "database already has data; demo data goes into a new database"
 _REGION = "US"  # every demo phone number has its country code, so this is never used
@@ -108,10 +109,13 @@ def _count(session: Session, model: type[SQLModel]) -> int:
 
 
 def _add_users(demo: _Demo) -> None:
+    """The team's people, all in one team: Sales."""
+    sales = create_team(demo.session, name=team.TEAM, now=demo.now - _HISTORY)
     for key, name, email, role, quota in team.USERS:
         data = UserCreate(name=name, email=email, role=role, quota_minor=quota * demo.unit,
                           quota_period=QuotaPeriod.quarter)  # fmt: skip
-        row = create_user(demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY)
+        row = create_user(demo.session, data=data, currency=demo.currency, now=demo.now - _HISTORY,
+                          placement=Placement(team=str(sales.id)))  # fmt: skip
         demo.users[key] = demo.session.get_one(User, row.id)
 
 

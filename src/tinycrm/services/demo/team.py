@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from tinycrm.models import Role
 
+TEAM = "Sales"
+"""The one team the demo's people are in."""
+
 # key, name, email, role, quarterly quota in major units of the currency
 USERS = (
     ("maria", "Maria Lopez", "maria.lopez@brightdesk.example", Role.manager, 60_000),
