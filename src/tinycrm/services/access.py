@@ -18,13 +18,30 @@ owner and unrestricted: on one SQLite file, whoever holds the file can read it a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import event, false, inspect, or_, select, true
+from sqlalchemy import (
+    Column,
+    CompoundSelect,
+    Engine,
+    Select,
+    Table,
+    event,
+    false,
+    inspect,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import Alias
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel import col
 
 from tinycrm.errors import CrmError
@@ -43,6 +60,10 @@ from tinycrm.models import (
     TicketComment,
     User,
 )
+from tinycrm.services.reach import narrower, owners_reached
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 OWNED: dict[str, type[Any]] = {
     "contacts": Contact,
@@ -103,6 +124,30 @@ class Actor:
     def may(self, obj: str, action: str) -> bool:
         """Whether the role has any grant at all for the action (a report, an import)."""
         return self.level(obj, action) is not Level.none
+
+    def owner_ids(self, obj: str, action: str = "read") -> frozenset[int] | None:
+        """The owner ids the grant reaches (None: everyone's), for plain SQL (`reach`)."""
+        return owners_reached(
+            self.level(obj, action),
+            user_id=self.user_id,
+            team_id=self.team_id,
+            members=self.team_members,
+        )
+
+    def reach(self) -> dict[str, frozenset[int] | None]:
+        """What the user reads of each owned object, as owner ids (see `services.reach`)."""
+        return {obj: self.owner_ids(obj) for obj in OWNED}
+
+    def narrowed(self, obj: str, action: str) -> Actor:
+        """The actor reading for `obj` `action` (`reports read`, `deals export`): each owned
+        object's read grant no wider than that grant (a report's own level; each object's
+        export level), so a rep's report sums their own records, a manager's their team's."""
+        grants = dict(self.grants)
+        for owned in OWNED:
+            by = self.grants.get((obj if obj == "reports" else owned, action), Level.none)
+            read = self.grants.get((owned, "read"), Level.none)
+            grants[(owned, "read")] = Level(narrower(read, by))
+        return replace(self, grants=grants)
 
 
 def load_actor(session: Session, user: User, *, source: str = "cli") -> Actor:
@@ -177,6 +222,79 @@ def _within_read_scope(state: ORMExecuteState) -> None:
     if actor is None or not state.is_select or state.execution_options.get("crm_unscoped"):
         return
     state.statement = state.statement.options(*_read_criteria(actor))
+    state.update_execution_options(crm_scoped=True)
+
+
+# --- reading outside the ORM: Core statements on the session's connection -------------------
+
+FOLLOWERS: dict[type[Any], tuple[str, str]] = {
+    StageChange: ("deals", "deal_id"),
+    Payment: ("orders", "order_id"),
+    TicketComment: ("tickets", "ticket_id"),
+}
+"""Rows that belong to a record and follow its read scope: the object and the column."""
+
+
+@event.listens_for(Session, "after_begin")
+def _carry_actor(session: Session, _transaction: Any, connection: Connection) -> None:
+    """Core statements run on the session's connection (`session.connection().execute`)
+    see whom the session acts for, as it is when they run (`reading_for` narrows it)."""
+    connection.execution_options(crm_session_info=session.info)
+
+
+@event.listens_for(Engine, "before_execute", retval=True)
+def _core_within_read_scope(
+    conn: Connection, statement: Any, multiparams: Any, params: Any, options: Any
+) -> tuple[Any, Any, Any]:
+    info = conn.get_execution_options().get("crm_session_info")
+    found = info.get("actor") if info is not None else None
+    actor = found if isinstance(found, Actor) else None
+    if (
+        actor is not None
+        and isinstance(statement, Select | CompoundSelect)
+        and not {"crm_unscoped", "crm_scoped"} & {*options, *statement.get_execution_options()}
+    ):
+        statement = scoped(actor, statement)
+    return statement, multiparams, params
+
+
+def scoped(actor: Actor, statement: Any) -> Any:
+    """`statement` (a Core SELECT) with every owned table in it, and every alias of one,
+    replaced by the rows of it the actor may read; the ORM's queries get this from
+    `with_loader_criteria`, Core ones (reports, orders, campaigns…) from here."""
+    tables = {t: obj for obj, model in OWNED.items() if (t := model.__table__) is not None}
+    followers = {model.__table__: how for model, how in FOLLOWERS.items()}
+    subs: dict[Any, Any] = {}
+
+    def within(source: Any) -> Any:
+        table = source.element if isinstance(source, Alias) else source
+        if table in tables:
+            obj = tables[table]
+            if actor.level(obj, "read") is Level.all:
+                return None
+            return select(source).where(owner_condition(actor, obj, source.c.owner_id))
+        if table in followers:
+            obj, column = followers[table]
+            if actor.level(obj, "read") is Level.all:
+                return None
+            parent = OWNED[obj].__table__
+            ids = select(parent.c.id).where(owner_condition(actor, obj, parent.c.owner_id))
+            return select(source).where(source.c[column].in_(ids))
+        return None
+
+    def replace(element: Any, **_kw: Any) -> Any:
+        source = element.table if isinstance(element, Column) else element
+        if not isinstance(source, Table | Alias):
+            return None
+        if source not in subs:
+            query = within(source)
+            subs[source] = None if query is None else query.subquery()
+        sub = subs[source]
+        if sub is None:
+            return None
+        return sub if element is source else sub.corresponding_column(element)
+
+    return replacement_traverse(statement, {}, replace)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -231,6 +349,48 @@ def require(session: Session, obj: str, action: str) -> None:
     actor = actor_of(session)
     if actor is not None and not actor.may(obj, action):
         raise Forbidden(actor, obj, action, "")
+
+
+@contextmanager
+def reading_for(session: Session, obj: str, action: str) -> Iterator[None]:
+    """Within the block, the session reads as `obj` `action` allows (`reports read`: each
+    report's figures; `deals export`: an export): refused at once (Forbidden) for a role
+    with no grant at all, then every query of the block, ORM or Core, is held to the
+    narrower of the record's read grant and that grant (`Actor.narrowed`)."""
+    require(session, obj, action)
+    actor = actor_of(session)
+    if actor is None:
+        yield
+        return
+    session.info["actor"] = actor.narrowed(obj, action)
+    try:
+        yield
+    finally:
+        session.info["actor"] = actor
+
+
+def reads_for(obj: str, action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A service (its first argument the session) that reads as `reading_for` says."""
+
+    def wrap(service: Callable[P, R]) -> Callable[P, R]:
+        @wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            session = args[0] if args else kwargs["session"]
+            assert isinstance(session, Session)
+            with reading_for(session, obj, action):
+                result = service(*args, **kwargs)
+            if isinstance(result, Iterator):  # an export's rows, read as they are taken
+                return cast(R, _iterate_for(session, obj, action, result))
+            return result
+
+        return run
+
+    return wrap
+
+
+def _iterate_for(session: Session, obj: str, action: str, rows: Iterator[Any]) -> Iterator[Any]:
+    with reading_for(session, obj, action):
+        yield from rows
 
 
 def is_admin(actor: Actor | None) -> bool:

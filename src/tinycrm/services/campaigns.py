@@ -24,6 +24,7 @@ from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput
 from tinycrm.models import Campaign, Contact, Deal, DealStatus, Order, Payment
 from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_campaign
 from tinycrm.services.reports.aggregates import round_half_up, sum_if
@@ -231,6 +232,7 @@ def _grouped(session: Session, query: Any, ids: list[int]) -> dict[int, list[int
     return {r[0]: [int(x) for x in r[1:]] for r in session.connection().execute(query)}
 
 
+@access.reads_for("reports", "read")
 def campaign_report(
     session: Session,
     *,

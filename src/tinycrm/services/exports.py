@@ -33,6 +33,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money
+from tinycrm.services import access
 from tinycrm.services.contacts import tags_of
 from tinycrm.services.filters import (
     ActivityFilter,
@@ -112,6 +113,7 @@ def _contact_ref() -> ColumnElement[Any]:
 # returns a generator of rows in id order.
 
 
+@access.reads_for("contacts", "export")
 def export_contacts(
     session: Session, *, filters: ContactFilter, page_size: int = PAGE_SIZE
 ) -> Iterator[Row]:
@@ -142,6 +144,7 @@ def export_contacts(
     return _rows(conn, query, col(Contact.id), page_size, with_tags)
 
 
+@access.reads_for("companies", "export")
 def export_companies(
     session: Session, *, filters: CompanyFilter, page_size: int = PAGE_SIZE
 ) -> Iterator[Row]:
@@ -169,6 +172,7 @@ def export_companies(
     return _rows(conn, query, col(Company.id), page_size, plain)
 
 
+@access.reads_for("deals", "export")
 def export_deals(
     session: Session, *, filters: DealFilter, page_size: int = PAGE_SIZE
 ) -> Iterator[Row]:
@@ -196,6 +200,7 @@ def export_deals(
     return _rows(conn, query, col(Deal.id), page_size, with_money)
 
 
+@access.reads_for("activities", "export")
 def export_activities(
     session: Session, *, filters: ActivityFilter, page_size: int = PAGE_SIZE
 ) -> Iterator[Row]:

@@ -144,6 +144,11 @@ class RowError(CrmError):
         self.column = column
 
 
+WHOLE = {"crm_unscoped": True}
+"""The import's own bookkeeping (ids, row counts, matching) reads the whole table, beyond
+the importing user's read scope: ids must not collide and a match must find the row."""
+
+
 def chunks(rows: Iterable[ImportRow], size: int = CHUNK) -> Iterator[list[ImportRow]]:
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -231,7 +236,8 @@ def deferred_indexes(session: Session, model: type[SQLModel], *, keep: set[str])
     import (rejected rows, --dry-run) leaves them as they were."""
     conn = session.connection()
     table = table_of(model)
-    rows = session.execute(select(func.count()).select_from(table)).scalar_one()
+    rows = session.execute(select(func.count()).select_from(table).execution_options(**WHOLE))
+    rows = rows.scalar_one()
     if conn.dialect.name != "sqlite" or rows > FEW_ROWS:
         yield
         return
@@ -278,7 +284,8 @@ class IdAllocator:
         self.postgres = session.connection().dialect.name == "postgresql"
         if self.postgres:
             session.execute(text(f"LOCK TABLE {self.table.name} IN EXCLUSIVE MODE"))
-        self.next = (session.execute(select(func.max(self.table.c.id))).scalar() or 0) + 1
+        top = session.execute(select(func.max(self.table.c.id)).execution_options(**WHOLE))
+        self.next = (top.scalar() or 0) + 1
 
     def take(self) -> int:
         self.next += 1
@@ -316,6 +323,7 @@ def lookup(session: Session, column: Any, keys: Iterable[Any]) -> dict[Any, int]
             rows: Iterable[Any] = raw.execute(sql, part)
         else:
             query = select(column, table.c.id).where(column.in_(part)).order_by(table.c.id)
+            query = query.execution_options(**WHOLE)
             rows = session.execute(query)
         for key, row_id in rows:
             found.setdefault(key, row_id)
@@ -344,6 +352,7 @@ def lookup_rows(
             rows: Iterable[Any] = raw.execute(sql, part)
         else:
             query = select(column, *columns).where(column.in_(part)).order_by(table.c.id)
+            query = query.execution_options(**WHOLE)
             rows = session.execute(query)
         for key, *row in rows:
             found.setdefault(key, []).append(tuple(row))

@@ -28,6 +28,7 @@ from tinycrm.models import (
     Deal,
 )
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
+from tinycrm.services import access
 from tinycrm.services.campaigns import ImportCampaigns
 from tinycrm.services.contacts import date_rows
 from tinycrm.services.filters import normalize_tags
@@ -599,6 +600,7 @@ def _import(
     """Convert every row first, with no lock held; then write them in the session's
     transaction, which begins (and, on SQLite, takes the write lock) only then."""
     noun = job_type.model.__tablename__
+    access.require(session, noun, "import")
     result = ImportResult(noun=noun, source=source)
     with Spill() as spill, paused_gc():
         job = job_type(session, options, result, read_snapshot(session))

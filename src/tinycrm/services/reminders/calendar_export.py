@@ -28,6 +28,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money
+from tinycrm.services import access
 
 PRODID = f"-//tinycrm//tinycrm {__version__}//EN"
 LENGTH = {ActivityKind.meeting: timedelta(hours=1)}
@@ -46,6 +47,7 @@ class IcsOptions:
     """Contacts' birthdays and other remembered days, as yearly all-day events."""
 
 
+@access.reads_for("activities", "export")
 def build_calendar(session: Session, opts: IcsOptions) -> tuple[Calendar, int]:
     """The calendar and how many components it holds."""
     cal = Calendar()

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
+from tinycrm.services import access
 from tinycrm.services.reports.aggregates import ratio_of
 from tinycrm.services.reports.customer_payments import (
     PAYMENTS,
@@ -98,6 +99,7 @@ def _abc_ranked(period: Period, currency: str, a: int, b: int) -> Any:
     return select(windowed, cls.label("cls")).subquery("ranked")
 
 
+@access.reads_for("reports", "read")
 def abc(
     session: Session,
     *,
@@ -243,6 +245,7 @@ def _rfm_scored(period: Period, currency: str, as_of: date) -> Any:
     return select(scores, _segment(scores.c.r, fm).label("segment")).subquery("scored")
 
 
+@access.reads_for("reports", "read")
 def rfm(
     session: Session,
     *,

@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
+from tinycrm.services import access
 from tinycrm.services.reports.customer_payments import (
     COMPANIES,
     CONTACTS,
@@ -87,6 +88,7 @@ def _tags_of(session: Session, today: date, customer: Any, ids: Iterable[int],
     return found
 
 
+@access.reads_for("reports", "read")
 def lifecycles(
     session: Session,
     *,

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from tinycrm.dates import earlier
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, Stage, StageChange
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     in_currency,
@@ -45,6 +46,7 @@ class ForecastRow:
     other_currency: int
 
 
+@access.reads_for("reports", "read")
 def forecast(
     session: Session, *, today: date, months: int, currency: str, owner: str | None = None
 ) -> list[ForecastRow]:
@@ -115,6 +117,7 @@ class PipelineRow:
     other_currency: int
 
 
+@access.reads_for("reports", "read")
 def pipeline(
     session: Session,
     *,

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Company, Contact, Order, Payment, User
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import sum_if
 
@@ -52,6 +53,7 @@ class Receivables:
     total: ReceivableRow
 
 
+@access.reads_for("reports", "read")
 def receivables(session: Session, *, as_of: date, currency: str, by: str) -> Receivables:
     """Outstanding and overdue money per customer (`by="customer"`) or per rep (`"rep"`),
     as of the end of `as_of`, largest outstanding first."""

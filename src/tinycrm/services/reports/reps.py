@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, User
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     days_of,
@@ -101,6 +102,7 @@ def _rep(
     )
 
 
+@access.reads_for("reports", "read")
 def performance(
     session: Session,
     *,

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session
 
 from tinycrm.errors import EndsBeforeStart, InvalidInput
+from tinycrm.services import access
 from tinycrm.services.reports.aggregates import ratio_of, round_half_up
 from tinycrm.services.reports.customer_payments import RECEIVED_SCAN, payments_by_customer
 from tinycrm.services.reports.periods import QUOTA_MONTHS, calendar_period
@@ -66,6 +67,7 @@ def _half_up(value: Fraction) -> int:
     return round_half_up(value) if value >= 0 else -round_half_up(-value)
 
 
+@access.reads_for("reports", "read")
 def retention(
     session: Session,
     *,

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Ticket, User
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_user
 from tinycrm.services.reports.aggregates import median_per, seconds_between, sum_if
@@ -56,6 +57,7 @@ class ServiceReport:
 SERVICE_BY = ("owner", "month", "quarter", "year")
 
 
+@access.reads_for("reports", "read")
 def service_report(
     session: Session,
     *,

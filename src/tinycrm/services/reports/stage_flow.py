@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlmodel import Session
 
 from tinycrm.models import Deal, Stage, StageChange
+from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     days_of,
@@ -46,6 +47,7 @@ class FunnelRow:
     other_currency: int
 
 
+@access.reads_for("reports", "read")
 def funnel(
     session: Session, *, period: Period, currency: str, owner: str | None = None
 ) -> list[FunnelRow]:
@@ -171,6 +173,7 @@ def _stays(session: Session, period: Period, owner_id: int | None) -> dict[int, 
     return dict(session.connection().execute(median_per(stays, "from_stage_id")).all())
 
 
+@access.reads_for("reports", "read")
 def conversion(
     session: Session, *, period: Period, owner: str | None = None
 ) -> list[ConversionRow]:

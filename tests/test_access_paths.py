@@ -1,0 +1,187 @@
+"""No side path leaks a record: reports, exports, reminders, the agenda, duplicates and
+search show a rep their own records, a manager their team's, and an unrestricted run all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.clihelp import Crm
+
+REPS = {"ana": 100, "bo": 200, "cy": 400}
+"""Each rep's won deal, in whole euros; their open deal is worth ten times as much."""
+
+
+@pytest.fixture
+def team(crm: Crm, fresh_db: str) -> Crm:
+    """North: Ana and Bo (reps), Mia (manager); South: Cy (rep). Each rep has a company,
+    a contact, a won deal with an order half paid, an open deal, a task and a ticket."""
+    for name, role in (("Ana", "rep"), ("Bo", "rep"), ("Cy", "rep"), ("Mia", "manager")):
+        crm("user", "add", name, "--role", role)
+    crm("user", "add", "Val", "--role", "viewer")
+    engine = create_engine(fresh_db)
+    with engine.begin() as conn:
+        for team_id, name in ((1, "North"), (2, "South")):
+            conn.execute(
+                text("INSERT INTO teams (id, name, name_key, created_at) VALUES (:i, :n, :k, :t)"),
+                {"i": team_id, "n": name, "k": name.lower(), "t": "2026-01-01 00:00:00+00:00"},
+            )
+        conn.execute(text("UPDATE users SET team_id = 1 WHERE name IN ('Ana', 'Bo', 'Mia')"))
+        conn.execute(text("UPDATE users SET team_id = 2 WHERE name = 'Cy'"))
+    engine.dispose()
+    for n, (rep, amount) in enumerate(REPS.items()):
+        won = 2 * n + 1
+        who = ("--owner", rep)
+        crm("company", "add", f"{rep} co", *who)
+        crm(
+            "contact",
+            "add",
+            f"{rep} person",
+            "--email",
+            f"{rep}@x.com",
+            "--company",
+            f"{rep} co",
+            "--birthday",
+            "11-24",
+            *who,
+        )
+        crm("deal", "add", f"{rep} won", "--amount", str(amount), "--contact", f"{rep}@x.com", *who)
+        crm(
+            "deal",
+            "add",
+            f"{rep} open",
+            "--amount",
+            str(10 * amount),
+            "--close",
+            "+3d",
+            "--contact",
+            f"{rep}@x.com",
+            *who,
+        )
+        crm("deal", "won", str(won))
+        crm("order", "add", "--deal", str(won), "--date", "2026-10-20", "--due", "2026-11-01")
+        crm(
+            "payment",
+            "add",
+            "--order",
+            str(n + 1),
+            "--amount",
+            str(amount // 2),
+            "--date",
+            "2026-11-10",
+        )
+        crm(
+            "activity",
+            "schedule",
+            f"call {rep}",
+            "--due",
+            "today 15:00",
+            "--contact",
+            f"{rep}@x.com",
+            *who,
+        )
+        crm(
+            "ticket",
+            "open",
+            f"{rep} ticket",
+            "--contact",
+            f"{rep}@x.com",
+            "--due",
+            "2026-11-22 10:00",
+            *who,
+        )
+    return crm
+
+
+def out(crm: Crm, *args: str) -> Any:
+    return crm(*args, "-f", "json").json()
+
+
+WHO = {"rep": ("--as", "ana"), "manager": ("--as", "mia"), "unrestricted": ()}
+
+
+def report(crm: Crm, who: str, name: str, *args: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = crm(*WHO[who], "report", name, *args, "-f", "json").json()
+    return rows
+
+
+def first(rows: list[dict[str, Any]], key: str, value: Any) -> dict[str, Any]:
+    return next(r for r in rows if r[key] == value)
+
+
+@pytest.mark.parametrize(
+    ("who", "won", "won_amount", "open_amount", "owed", "tickets", "revenue"),
+    [
+        ("rep", 1, 100.0, 1000.0, 50.0, 1, 50.0),
+        ("manager", 2, 300.0, 3000.0, 150.0, 2, 150.0),
+        ("unrestricted", 3, 700.0, 7000.0, 350.0, 3, 350.0),
+    ],
+)
+def test_every_report_sums_only_what_the_user_may_read(
+    team: Crm,
+    who: str,
+    won: int,
+    won_amount: float,
+    open_amount: float,
+    owed: float,
+    tickets: int,
+    revenue: float,
+) -> None:
+    funnel = first(report(team, who, "funnel"), "stage", "lead")
+    assert (funnel["reached"], funnel["now_amount"]) == (2 * won, open_amount)
+    assert first(report(team, who, "conversion"), "stage", "lead")["entered"] == 2 * won
+    total = first(report(team, who, "performance"), "name", "team")
+    assert (total["won"], total["won_amount"]) == (won, won_amount)
+    month = first(report(team, who, "forecast"), "bucket", "2026-11")
+    assert (month["deals"], month["amount"]) == (won, open_amount)
+    lead = first(report(team, who, "pipeline"), "stage", "lead")
+    assert (lead["deals"], lead["amount"], lead["weighted"]) == (won, open_amount, won_amount)
+    owing = first(report(team, who, "receivables"), "name", "total")
+    assert (owing["orders"], owing["outstanding"]) == (won, owed)
+    quarter = first(report(team, who, "retention"), "period", "2026-Q4")
+    assert (quarter["active"], quarter["revenue"]) == (won, revenue)
+    service = first(report(team, who, "service"), "owner", "total")
+    assert (service["open"], service["overdue"]) == (tickets, tickets)
+    abc = report(team, who, "segments", "--by", "abc")
+    assert sum(r["customers"] for r in abc) == won
+
+
+@pytest.mark.parametrize(
+    ("who", "reps"),
+    [("rep", ["ana"]), ("manager", ["ana", "bo"]), ("unrestricted", ["ana", "bo", "cy"])],
+)
+def test_exports_follow_the_export_grant(team: Crm, who: str, reps: list[str]) -> None:
+    deals = team(*WHO[who], "export", "deals", "-f", "json").json()
+    assert sorted(d["title"] for d in deals) == sorted(
+        f"{r} {s}" for r in reps for s in ("won", "open")
+    )
+    tasks = team(*WHO[who], "export", "activities", "-f", "json").json()
+    assert sorted(a["subject"] for a in tasks) == [f"call {r}" for r in reps]
+
+
+@pytest.mark.parametrize(
+    ("who", "reps"),
+    [("rep", ["ana", "bo"]), ("manager", ["ana", "bo"]), ("unrestricted", ["ana", "bo", "cy"])],
+)
+def test_contacts_are_read_by_the_team_in_search_and_export(
+    team: Crm, who: str, reps: list[str]
+) -> None:
+    found = team(*WHO[who], "contact", "list", "-q", "person", "-f", "json").json()
+    assert sorted(c["name"] for c in found) == [f"{r} person" for r in reps]
+    exported = team(*WHO[who], "export", "contacts", "-f", "json").json()
+    assert sorted(c["name"] for c in exported) == [f"{r} person" for r in reps]
+
+
+def test_a_role_with_no_grant_is_refused_where_the_work_starts(team: Crm, tmp_path: Any) -> None:
+    rows = tmp_path / "people.csv"
+    rows.write_text("name,email\nNew Person,new@x.com\n")
+    refused = team("--as", "val", "import", "contacts", str(rows), ok=False)
+    assert (refused.code, refused.err) == (
+        4,
+        "crm: error: not allowed: import contacts (role viewer has contacts import: none)\n",
+    )
+    refused = team("--as", "val", "export", "deals", ok=False)
+    assert refused.code == 4
+    assert "not allowed: export deals (role viewer has deals export: none)" in refused.err
