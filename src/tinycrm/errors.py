@@ -109,6 +109,26 @@ class Conflict(CrmError):
     exit_code = 3
 
 
+class Changed(Conflict):
+    """An edit made from a stale read: the record changed since it was read (its version
+    moved on), so applying the edit would overwrite someone else's change unseen."""
+
+    def __init__(self, record: str, *, version: int | None = None, read: int | None = None) -> None:
+        self.record = record
+        self.version = version
+        self.read = read
+        at = f" (now version {version}, you read {read})" if version is not None else ""
+        super().__init__(
+            f"{record} was changed by someone else since you read it{at}; show it again and retry"
+        )
+
+
+def check_version(record: str, version: int, expected: int | None) -> None:
+    """Refuse an edit meant for version `expected` of a record now at `version`."""
+    if expected is not None and version != expected:
+        raise Changed(record, version=version, read=expected)
+
+
 class NeedsForce(Conflict):
     """A change that would take other records with it, or leave them behind: refused unless
     the caller forces it. `what` says how things stand and `forced` what forcing does, so

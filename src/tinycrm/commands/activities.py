@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm, given
+from tinycrm.commands.common import IfVersion, confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
@@ -264,12 +264,15 @@ def show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Show one activity."""
+    from tinycrm.models import Activity
     from tinycrm.services import activities
+    from tinycrm.services.refs import by_id
 
     st = state()
     with st.session(write=False) as session:
         row = activities.get_activity(session, ref=activity_id)
-    emit_record(timeline_row(row, st.now()), fmt, st.tz)
+        version = by_id(session, Activity, activity_id, "activity").version
+    emit_record({**timeline_row(row, st.now()), "version": version}, fmt, st.tz)
 
 
 @app.command("edit")
@@ -288,6 +291,7 @@ def edit(
     remind: Remind = None,
     every: Every = None,
     rrule: Rrule = None,
+    if_version: IfVersion = None,
 ) -> None:
     """Change an activity; only the options given change."""
     from tinycrm.models import ActivityUpdate
@@ -309,7 +313,7 @@ def edit(
         )
     )
     with st.session(write=True) as session:
-        row = activities.update_activity(session, ref=activity_id, data=data)
+        row = activities.update_activity(session, ref=activity_id, data=data, version=if_version)
     done(f"activity #{row.id} updated: {row.subject}")
 
 

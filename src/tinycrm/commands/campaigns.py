@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm, given
+from tinycrm.commands.common import IfVersion, confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.commands.reports.options import money_of, report_cell
 from tinycrm.context import state
@@ -82,12 +82,14 @@ def list_(channel: Channel = None, fmt: FormatOption = Format.table) -> None:
 def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     """Show a campaign with its figures (leads, deals, won, revenue, ROI)."""
     from tinycrm.services import campaigns
+    from tinycrm.services.refs import resolve_campaign
 
     st = state()
     with st.session(write=False) as session:
         row = campaigns.get_campaign(session, ref=ref)
         figures = campaigns.campaign_figures(session, campaign_id=row.id)
-    emit_record({**as_row(row), **figures_row(figures, fmt)}, fmt, st.tz)
+        version = resolve_campaign(session, str(row.id)).version
+    emit_record({**as_row(row), **figures_row(figures, fmt), "version": version}, fmt, st.tz)
 
 
 @app.command("edit")
@@ -99,6 +101,7 @@ def edit(
     start: Starts = None,
     end: Ends = None,
     notes: Notes = None,
+    if_version: IfVersion = None,
 ) -> None:
     """Change a campaign; only the options given change ('' clears a date or text)."""
     from tinycrm.services import campaigns
@@ -113,7 +116,7 @@ def edit(
         for key, text, option in (("starts_on", start, "--from"), ("ends_on", end, "--to")):
             if text is not None:
                 changes[key] = st.day(text, option)
-        row = campaigns.update_campaign(session, ref=ref, changes=changes)
+        row = campaigns.update_campaign(session, ref=ref, changes=changes, version=if_version)
     done(f"campaign #{row.id} updated: {row.name}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,16 @@ from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
     pass
+
+IfVersion = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version",
+        help="Change it only if it is still at this version (shown by `show --format json`); "
+        "else exit 3, nothing changed.",
+    ),
+]
+"""For scripts: a change meant for the version they read is refused once it moved on."""
 
 
 def key_values(pairs: list[str] | None, field: str = "--field") -> dict[str, Any] | None:

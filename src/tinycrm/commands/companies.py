@@ -8,7 +8,7 @@ import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm, given, key_values
+from tinycrm.commands.common import IfVersion, confirm, given, key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 from tinycrm.words import plural
@@ -140,6 +140,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         website=detail.website,
         notes=detail.notes,
         custom=detail.custom,
+        version=detail.version,
     )
     now = st.now()
     emit_record(
@@ -170,6 +171,7 @@ def edit(
     owner: Owner = None,
     note: Note = None,
     field: Fields = None,
+    if_version: IfVersion = None,
 ) -> None:
     """Change a company; only the options given change."""
     from tinycrm.models import CompanyUpdate
@@ -191,7 +193,9 @@ def edit(
         )
     )
     with st.session(write=True) as session:
-        company = companies.update_company(session, ref=ref, data=data, now=st.now()).row
+        company = companies.update_company(
+            session, ref=ref, data=data, now=st.now(), version=if_version
+        ).row
     done(f"company #{company.id} updated: {company.name}")
 
 

@@ -8,7 +8,7 @@ import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm, given, key_values
+from tinycrm.commands.common import IfVersion, confirm, given, key_values
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 from tinycrm.words import counted
@@ -312,6 +312,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         notes=detail.notes,
         custom=detail.custom,
         updated_at=detail.updated_at,
+        version=detail.version,
     )
     emit_record(
         fields,
@@ -351,6 +352,7 @@ def edit(
     note: Note = None,
     field: Fields = None,
     birthday: Birthday = None,
+    if_version: IfVersion = None,
 ) -> None:
     """Change a contact; only the options given change."""
     from tinycrm.models import ContactUpdate
@@ -378,7 +380,7 @@ def edit(
     )
     with st.session(write=True) as session:
         contact = contacts.update_contact(
-            session, ref=ref, data=data, region=_region(), now=st.now()
+            session, ref=ref, data=data, region=_region(), now=st.now(), version=if_version
         )
     done(f"contact #{contact.row.id} updated: {contact.row.name}")
     _kept_as_typed(phone, contact.phone_normalized)

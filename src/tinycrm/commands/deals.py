@@ -8,7 +8,7 @@ import typer
 
 from tinycrm.commands.activities import TIMELINE_COLUMNS, timeline_row
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm, forcing, given
+from tinycrm.commands.common import IfVersion, confirm, forcing, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
@@ -181,7 +181,7 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
         timeline = activities.list_activities(session, deal_id=deal_id)
     now = st.now()
     emit_record(
-        {**_list_row(detail.row, now), "campaign": detail.campaign},
+        {**_list_row(detail.row, now), "campaign": detail.campaign, "version": detail.version},
         fmt,
         st.tz,
         sections={
@@ -208,6 +208,7 @@ def edit(
         str | None, typer.Option(help="Why it was lost (at most 500 characters).")
     ] = None,
     campaign: Campaign = None,
+    if_version: IfVersion = None,
 ) -> None:
     """Change a deal; only the options given change (use `deal move` for the stage)."""
     from tinycrm.models import DealUpdate
@@ -230,19 +231,26 @@ def edit(
                 expected_close=st.day(close, "--close"),
             )
         )
-        row = deals.update_deal(session, ref=deal_id, data=data, now=st.now())
+        row = deals.update_deal(session, ref=deal_id, data=data, now=st.now(), version=if_version)
     done(f"deal #{row.id} updated: {row.title}")
 
 
 @app.command("move")
 def move(
     deal_id: DealId,
-    stage: Annotated[str, typer.Argument(help="Stage to move to (see `crm stage list`).")],
+    stage: Annotated[
+        str,
+        typer.Argument(
+            help="Stage to move to (see `crm stage list`), or next or back: the open stage "
+            "after or before the deal's own."
+        ),
+    ],
     reason: Annotated[
         str | None,
         typer.Option(help="Why, when moving to a lost stage (optional; at most 500 characters)."),
     ] = None,
     force: Force = False,
+    if_version: IfVersion = None,
 ) -> None:
     """Move a deal to a stage; the move is recorded with time and user.
 
@@ -252,26 +260,44 @@ def move(
 
     st = state()
     with st.session(write=True) as session, forcing():
-        row = deals.move_deal(
-            session,
-            ref=deal_id,
-            stage=stage,
-            actor=st.actor(session),
-            now=st.now(),
-            reason=reason,
-            force=force,
-        )
+        step = _STEPS.get(stage.strip().casefold())
+        if step is not None and not deals.stage_named(session, stage):
+            row = deals.step_deal(
+                session,
+                ref=deal_id,
+                step=step,
+                actor=st.actor(session),
+                now=st.now(),
+                version=if_version,
+            )
+        else:
+            row = deals.move_deal(
+                session,
+                ref=deal_id,
+                stage=stage,
+                actor=st.actor(session),
+                now=st.now(),
+                reason=reason,
+                force=force,
+                version=if_version,
+            )
     done(f"deal #{row.id} moved to {row.stage}: {row.title}")
 
 
+_STEPS = {"next": 1, "back": -1}
+"""`deal move 4 next`: a stage by its place, unless a stage has that name."""
+
+
 @app.command("won")
-def won(deal_id: DealId) -> None:
+def won(deal_id: DealId, if_version: IfVersion = None) -> None:
     """Mark a deal won."""
     from tinycrm.services import deals
 
     st = state()
     with st.session(write=True) as session:
-        row = deals.win_deal(session, ref=deal_id, actor=st.actor(session), now=st.now())
+        row = deals.win_deal(
+            session, ref=deal_id, actor=st.actor(session), now=st.now(), version=if_version
+        )
     done(f"deal #{row.id} won: {row.title} ({row.amount})")
 
 
@@ -283,6 +309,7 @@ def lost(
         typer.Option(help="Why it was lost, e.g. price (optional). At most 500 characters."),
     ] = None,
     force: Force = False,
+    if_version: IfVersion = None,
 ) -> None:
     """Mark a deal lost, with or without a reason.
 
@@ -300,6 +327,7 @@ def lost(
             actor=st.actor(session),
             now=st.now(),
             force=force,
+            version=if_version,
         )
     done(f"deal #{row.id} lost: {row.title}" + (f" ({row.lost_reason})" if row.lost_reason else ""))
 

@@ -89,13 +89,16 @@ def list_(
 @app.command("show")
 def show(order_id: OrderId, fmt: FormatOption = Format.table) -> None:
     """Show an order with its payments."""
+    from tinycrm.models import Order
     from tinycrm.services import orders
+    from tinycrm.services.refs import by_id
 
     st = state()
     with st.session(write=False) as session:
         detail = orders.get_order(session, ref=order_id, today=st.today())
+        version = by_id(session, Order, order_id, "order").version
     emit_record(
-        {**_order(detail.row), "notes": detail.row.notes},
+        {**_order(detail.row), "notes": detail.row.notes, "version": version},
         fmt,
         st.tz,
         sections={"payments": ([as_row(p) for p in detail.payments], PAYMENT_COLUMNS)},

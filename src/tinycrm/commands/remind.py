@@ -110,6 +110,7 @@ def remind(
             stale_after_days=stale,
             care_within_days=care_within,
             delivered_too=show_all,
+            recipient_id=reminders.recipient(sql, st.me, _login()),
         )
         found = reminders.collect(sql, opts)
         if dry_run:
@@ -117,12 +118,22 @@ def remind(
             _print(shown, fmt, st.tz, now)
         else:
             with sql.writing():
-                fresh = reminders.claim(sql, found, now)
+                fresh = reminders.claim(sql, found, now, recipient=opts.recipient_id)
                 shown = found if show_all else fresh
                 _print(shown, fmt, st.tz, now)
                 sys.stdout.flush()
     if shown and exit_code:
         raise typer.Exit(1)
+
+
+def _login() -> str | None:
+    """The OS login running this (mapped to a user with `crm user edit NAME --os-login`)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 @contextmanager

@@ -207,14 +207,17 @@ def list_(
 @app.command("show")
 def show(ticket_id: TicketId, fmt: FormatOption = Format.table) -> None:
     """A ticket with its comments."""
+    from tinycrm.models import Ticket
     from tinycrm.services import tickets
+    from tinycrm.services.refs import by_id
 
     st = state()
     with st.session(write=False) as session:
         row = tickets.get_ticket(session, ref=ticket_id, now=st.now())
         comments = tickets.ticket_comments(session, ref=ticket_id)
+        version = by_id(session, Ticket, ticket_id, "ticket").version
     emit_record(
-        as_row(row),
+        as_row(row, version=version),
         fmt,
         st.tz,
         sections={"comments": ([as_row(c) for c in comments], COMMENT_COLUMNS)},

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from tinycrm.config import Settings
 from tinycrm.db.plain_sql import BUSY_TIMEOUT_MS
 from tinycrm.db.revision import HEAD_REVISION as HEAD_REVISION  # callers read it here
-from tinycrm.errors import DatabaseError, NoDatabase
+from tinycrm.errors import Changed, DatabaseError, NoDatabase
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -114,10 +115,14 @@ def session_scope(
     bind = db.engine.execution_options(crm_write=True) if write else db.engine
     session = Session(bind=bind, expire_on_commit=False, info=info)
     event.listen(session, "before_flush", _refuse_bad_text)
+    event.listen(session, "before_flush", _note_versioned)
     try:
         yield session
         if write:
             session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise stale_edit(session, exc) from None
     except SQLAlchemyDatabaseError as exc:
         session.rollback()
         raise _operational_error(db, exc) from exc
@@ -140,6 +145,37 @@ def _refuse_bad_text(session: Session, _context: object, _instances: object) -> 
             key = attr.key
             if key in state.dict and (state.pending or state.attrs[key].history.added):
                 check_text(state.dict[key], field=key)
+
+
+def _note_versioned(session: Session, _context: object, _instances: object) -> None:
+    """Which versioned records this flush changes, so a stale one can be named."""
+    noted = [
+        (state.mapper.local_table.name, state.identity[0])
+        for state in map(inspect, (*session.dirty, *session.deleted))
+        if state.mapper.version_id_col is not None and state.identity
+    ]
+    session.info["versioned"] = noted
+
+
+RECORD_NOUNS = {
+    "contacts": "contact",
+    "companies": "company",
+    "deals": "deal",
+    "activities": "activity",
+    "orders": "order",
+    "tickets": "ticket",
+    "campaigns": "campaign",
+}
+
+
+def stale_edit(session: Session, exc: StaleDataError) -> Changed:
+    """SQLAlchemy's StaleDataError (an UPDATE or DELETE matched no row at the version read)
+    as a Conflict naming the record: `deal #4 was changed by someone else …`."""
+    message = str(exc)
+    for table, ident in session.info.get("versioned", ()):
+        if f"'{table}'" in message:
+            return Changed(f"{RECORD_NOUNS.get(table, table)} #{ident}")
+    return Changed("a record")
 
 
 @contextmanager

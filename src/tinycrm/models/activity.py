@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Index, String, event, func, inspect, select, update
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import ImportedColumns, Input, UTCDateTime, utcnow
+from tinycrm.models.base import ImportedColumns, Input, UTCDateTime, Versioned, utcnow
 from tinycrm.models.deal import Deal
 
 
@@ -47,7 +47,7 @@ class ActivityColumns(ActivityBase):
     owner_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
-class Activity(ImportedColumns, ActivityColumns, table=True):
+class Activity(Versioned, ImportedColumns, ActivityColumns, table=True):
     """A past activity has `done_at`; a scheduled one has `due_at` and no `done_at` yet."""
 
     __tablename__ = "activities"

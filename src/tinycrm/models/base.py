@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, event, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, declared_attr
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -69,7 +69,18 @@ class ImportedColumns(SQLModel):
     """The import that created it (imports it only updated leave it alone)."""
 
 
-class RecordColumns(ImportedColumns):
+class Versioned:
+    """A table whose `version` SQLAlchemy checks on every ORM update and delete: it writes
+    `version + 1` where the row still has the version it was read at, and raises
+    StaleDataError when the row changed since (the session turns that into a Conflict)."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        table: Any = cls.__table__  # type: ignore[attr-defined]
+        return {"version_id_col": table.c.version}
+
+
+class RecordColumns(Versioned, ImportedColumns):
     """An imported record's columns, and when it was created and last changed."""
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import UTCDateTime, Versioned, utcnow
 
 
-class Campaign(SQLModel, table=True):
+class Campaign(Versioned, SQLModel, table=True):
     """A marketing activity with a cost; contacts and deals it brought in point at it."""
 
     __tablename__ = "campaigns"

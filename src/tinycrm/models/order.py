@@ -5,10 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import UTCDateTime, Versioned, utcnow
 
 
-class Order(SQLModel, table=True):
+class Order(Versioned, SQLModel, table=True):
     """What the customer owes for (part of) a deal; a won deal may have several."""
 
     __tablename__ = "orders"

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import UTCDateTime, Versioned, utcnow
 
 
 class TicketPriority(StrEnum):
@@ -22,7 +22,7 @@ class TicketStatus(StrEnum):
     resolved = "resolved"
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Versioned, SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "due_at", "reminded_at"),

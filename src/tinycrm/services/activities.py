@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tinycrm.db.query import check_limit
-from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import (
     Activity,
     ActivityCreate,
@@ -192,8 +192,12 @@ def snooze_activity(
     return get_activity(session, ref=activity.id)
 
 
-def update_activity(session: Session, *, ref: object, data: ActivityUpdate) -> ActivityRow:
+def update_activity(
+    session: Session, *, ref: object, data: ActivityUpdate, version: int | None = None
+) -> ActivityRow:
+    """Change what `data` sets; refused when `version` is given and the activity is at another."""
     activity = by_id(session, Activity, ref, "activity")
+    check_version(f"activity #{activity.id}", activity.version, version)
     changes = data.model_dump(exclude_unset=True)
     if {"deal", "contact", "company"} & changes.keys():
         links = _links(session, data)

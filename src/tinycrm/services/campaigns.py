@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
-from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput
+from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput, check_version
 from tinycrm.models import Campaign, Contact, Deal, DealStatus, Order, Payment
 from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
@@ -108,9 +108,13 @@ def _channel(text: str | None) -> str | None:
     return " ".join(text.lower().split()) or None if text else None
 
 
-def update_campaign(session: Session, *, ref: str, changes: dict[str, Any]) -> CampaignRow:
-    """Change the given fields (keys of `EDITABLE`); a None value clears an optional one."""
+def update_campaign(
+    session: Session, *, ref: str, changes: dict[str, Any], version: int | None = None
+) -> CampaignRow:
+    """Change the given fields (keys of `EDITABLE`); a None value clears an optional one.
+    Refused when `version` is given and the campaign is at another."""
     campaign = resolve_campaign(session, ref)
+    check_version(f"campaign #{campaign.id}", campaign.version, version)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput("field", ", ".join(sorted(unknown)), "not a campaign field")

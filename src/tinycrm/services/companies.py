@@ -11,7 +11,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from tinycrm.db.query import check_limit, order_by
-from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import Company, CompanyCreate, CompanyUpdate, Contact, Deal, DealStatus, User
 from tinycrm.models.base import utcnow, validated
 from tinycrm.money import Money
@@ -46,6 +46,8 @@ class CompanyDetail:
     custom: dict[str, Any]
     deals: int
     """All its deals, open or closed."""
+    version: int = 1
+    """Raised by one on every change: an edit meant for another is refused."""
 
 
 def web_domain(text: str | None) -> str | None:
@@ -96,9 +98,16 @@ def create_company(
 
 
 def update_company(
-    session: Session, *, ref: str, data: CompanyUpdate, now: datetime | None = None
+    session: Session,
+    *,
+    ref: str,
+    data: CompanyUpdate,
+    now: datetime | None = None,
+    version: int | None = None,
 ) -> CompanyDetail:
+    """Change what `data` sets; refused when `version` is given and the company is at another."""
     company = resolve_company(session, ref)
+    check_version(f"company #{company.id}", company.version, version)
     changes = _cleaned(data.model_dump(exclude_unset=True))
     if "name" in changes:
         changes["name"] = _checked_name(session, changes["name"], skip=company.id)
@@ -210,7 +219,9 @@ def get_company(session: Session, *, ref: str) -> CompanyDetail:
     assert company.id is not None
     row = list_companies(session, ids=[company.id])[0]
     deals = session.exec(select(func.count()).where(Deal.company_id == company.id)).one()
-    return CompanyDetail(row, company.phone, company.website, company.notes, company.custom, deals)
+    return CompanyDetail(
+        row, company.phone, company.website, company.notes, company.custom, deals, company.version
+    )
 
 
 @dataclass(frozen=True)

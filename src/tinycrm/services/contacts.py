@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.dates import format_day_of_year, parse_day_of_year
 from tinycrm.db.query import check_limit, order_by
-from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import (
     Campaign,
     Company,
@@ -73,6 +73,8 @@ class ContactDetail:
     updated_at: datetime
     campaign: str | None = None
     drop_reason: str | None = None
+    version: int = 1
+    """Raised by one on every change: an edit meant for another is refused."""
 
 
 DATE_FIELDS = ("birthday", "anniversary")
@@ -180,8 +182,11 @@ def update_contact(
     data: ContactUpdate,
     region: str,
     now: datetime | None = None,
+    version: int | None = None,
 ) -> ContactDetail:
+    """Change what `data` sets; refused when `version` is given and the contact is at another."""
     contact = resolve_contact(session, ref)
+    check_version(f"contact #{contact.id}", contact.version, version)
     changes = data.model_dump(exclude_unset=True)
     if {"name", "first_name", "last_name"} & changes.keys():
         first = changes.pop("first_name", contact.first_name)
@@ -317,4 +322,5 @@ def get_contact(session: Session, *, ref: str) -> ContactDetail:
         contact.updated_at,
         campaign.name if campaign else None,
         contact.drop_reason,
+        contact.version,
     )

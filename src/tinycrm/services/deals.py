@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.dates import day_start
 from tinycrm.db.query import check_limit, order_by
-from tinycrm.errors import Conflict, InvalidInput
+from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import (
     Campaign,
     Company,
@@ -26,7 +26,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money, check_currency, decimals
-from tinycrm.normalize import clean
+from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.deal_orders import check_deleting, check_leaving_won, delete_orders
 from tinycrm.services.filters import DealFilter, deal_filters
@@ -75,6 +75,8 @@ class DealDetail:
     history: list[StageChangeRow]
     campaign: str | None = None
     """The campaign the deal came from."""
+    version: int = 1
+    """Raised by one on every change: an edit or a move meant for another is refused."""
 
 
 _STATUS_OF = {
@@ -173,12 +175,16 @@ def move_deal(
     now: datetime,
     reason: str | None = None,
     force: bool = False,
+    version: int | None = None,
 ) -> DealRow:
     """Move a deal to any stage; a won/lost stage closes it, an open stage reopens it. A won
-    deal with orders leaves won only when forced (see `tinycrm.services.deal_orders`)."""
+    deal with orders leaves won only when forced (see `tinycrm.services.deal_orders`).
+
+    Every move and edit here is refused (`Changed`) when `version` is given and the deal
+    is at another, or when the deal changed between this session's read and its write."""
     return _move(
         session,
-        resolve_deal(session, ref),
+        _deal(session, ref, version),
         resolve_stage(session, stage),
         actor=actor,
         now=now,
@@ -187,9 +193,11 @@ def move_deal(
     )
 
 
-def win_deal(session: Session, *, ref: object, actor: User | None, now: datetime) -> DealRow:
+def win_deal(
+    session: Session, *, ref: object, actor: User | None, now: datetime, version: int | None = None
+) -> DealRow:
     target = stage_of_kind(session, StageKind.won)
-    return _move(session, resolve_deal(session, ref), target, actor=actor, now=now)
+    return _move(session, _deal(session, ref, version), target, actor=actor, now=now)
 
 
 def lose_deal(
@@ -200,18 +208,27 @@ def lose_deal(
     actor: User | None,
     now: datetime,
     force: bool = False,
+    version: int | None = None,
 ) -> DealRow:
     """Mark a deal lost; a won one with orders only when forced (its orders stay)."""
     target = stage_of_kind(session, StageKind.lost)
-    deal = resolve_deal(session, ref)
+    deal = _deal(session, ref, version)
     return _move(session, deal, target, actor=actor, now=now, reason=reason, force=force)
 
 
 def step_deal(
-    session: Session, *, ref: object, step: int, actor: User | None, now: datetime
+    session: Session,
+    *,
+    ref: object,
+    step: int,
+    actor: User | None,
+    now: datetime,
+    version: int | None = None,
 ) -> DealRow:
-    """Move an open deal to the next (`step=1`) or previous (`step=-1`) open stage."""
-    deal = resolve_deal(session, ref)
+    """Move an open deal to the next (`step=1`) or previous (`step=-1`) open stage. The
+    stage it moves from is the one read here: should another session move the deal first,
+    the write finds the deal's version moved on and the step is refused, never repeated."""
+    deal = _deal(session, ref, version)
     stages = list(
         session.exec(
             select(Stage).where(Stage.kind == StageKind.open).order_by(col(Stage.position))
@@ -225,6 +242,19 @@ def step_deal(
         edge = "last" if step > 0 else "first"
         raise Conflict(f"deal #{deal.id} is already at the {edge} open stage")
     return _move(session, deal, stages[index], actor=actor, now=now)
+
+
+def stage_named(session: Session, name: str) -> bool:
+    """Whether a stage has this name (so `next` may be a stage's name, not a step)."""
+    found = session.exec(select(Stage.id).where(Stage.name_key == name_key(name))).first()
+    return found is not None
+
+
+def _deal(session: Session, ref: object, version: int | None) -> Deal:
+    """The deal `ref` names, refused when it is not at `version` (when given)."""
+    deal = resolve_deal(session, ref)
+    check_version(f"deal #{deal.id}", deal.version, version)
+    return deal
 
 
 def _move(
@@ -254,8 +284,11 @@ def _move(
     return get_deal(session, ref=deal.id).row
 
 
-def update_deal(session: Session, *, ref: object, data: DealUpdate, now: datetime) -> DealRow:
-    deal = resolve_deal(session, ref)
+def update_deal(
+    session: Session, *, ref: object, data: DealUpdate, now: datetime, version: int | None = None
+) -> DealRow:
+    """Change what `data` sets; refused when `version` is given and the deal is at another."""
+    deal = _deal(session, ref, version)
     changes = data.model_dump(exclude_unset=True)
     if "title" in changes:
         changes["title"] = _title(changes["title"])
@@ -395,6 +428,7 @@ def get_deal(session: Session, *, ref: object) -> DealDetail:
         deal.contact_id,
         stage_history(session, deal.id),
         campaign.name if campaign else None,
+        deal.version,
     )
 
 

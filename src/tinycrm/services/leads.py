@@ -124,7 +124,11 @@ def list_leads(
 
 
 def _lead(session: Session, ref: str) -> Contact:
+    """The lead `ref` names, its row locked until the change commits (PostgreSQL: of two
+    people claiming it at once, the second waits, then reads who owns it now; SQLite's write
+    lock already serialises them)."""
     contact = resolve_contact(session, ref)
+    session.refresh(contact, with_for_update=True)
     if contact.status != ContactStatus.lead:
         inactive = contact.status == ContactStatus.inactive
         status = "inactive" if inactive else f"a {contact.status}"  # a prospect, a customer
@@ -354,7 +358,7 @@ def _release(session: Session, found: list[Stale], *, actor: User | None, now: d
             session.execute(
                 update(model)
                 .where(col(model.id).in_(ids[start : start + 900]))
-                .values(owner_id=None, updated_at=now)
+                .values(owner_id=None, updated_at=now, version=col(model.version) + 1)
             )
 
 

@@ -7,14 +7,22 @@ sqlite3, so these queries are plain SQL over a DB-API connection (`Sql`): stdlib
 for a SQLite file, and the connection SQLAlchemy holds when the caller already has one
 (PostgreSQL, the TUI). The SQL is the portable subset both backends read the same way.
 
-Each reminder is delivered once. The record remembers what was last delivered (an
-activity the alert time it was shown for, a deal the close date and quiet spell it was
-alerted on, a ticket the due time it was overdue for, a care reminder a row in
-`reminder_deliveries`), so the queries leave out what
-was already shown and a quiet morning run reads only index entries. `claim()` marks what
-it shows with a compare-and-set inside one write transaction and keeps only the reminders
-it marked; the caller prints, then commits. Two overlapping runs queue on the write lock,
-and the second finds every mark already set.
+Each reminder is delivered once to each person. A run acts for someone (the acting user
+running `crm remind`, whoever's reminders it shows: a manager's `--all-owners` run is the
+manager's) or for nobody (recipient 0). For nobody, the record remembers what was last
+delivered (an activity the alert time it was shown for, a deal the close date and quiet
+spell it was alerted on, a ticket the due time it was overdue for, a care reminder a row in
+`reminder_deliveries`), so the queries leave out what was already shown and a quiet
+morning run reads only index entries. For a person, each delivery is a row in
+`reminder_deliveries` under their id. What was delivered to nobody (the marks, and ledger
+rows of recipient 0, all that was delivered before reminders were kept per person) counts
+as delivered to everyone, so nothing is repeated after the upgrade.
+
+`claim()` marks what it shows inside one write transaction and keeps only the reminders it
+marked; the caller prints, then commits. A mark is a compare-and-set or an
+`INSERT … ON CONFLICT DO NOTHING`: of two overlapping runs for the same person (two
+machines running cron at the same minute), the second waits for the first's commit (the
+write lock on SQLite, the row's unique key on PostgreSQL) and finds the mark already set.
 """
 
 from __future__ import annotations
@@ -72,6 +80,20 @@ class RemindOptions:
     care_within_days: int = 7
     delivered_too: bool = False
     """Also what earlier runs delivered (`--all`)."""
+    recipient_id: int = 0
+    """Whom this run delivers to: the acting user's id; 0 when nobody acts."""
+
+
+def recipient(sql: Sql, me: str | None, login: str | None) -> int:
+    """The user a run delivers to: the one `me` names (--as, CRM_USER, the config), else the
+    one whose OS login is `login`; 0 when nobody is."""
+    if me:
+        return find_owner(sql, me)[0]
+    if login:
+        found = sql.rows("SELECT id FROM users WHERE os_login = :login", login=login)
+        if found:
+            return int(found[0][0])
+    return 0
 
 
 def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
@@ -245,12 +267,8 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 about=company,
             )
         )
-    if found and not opts.delivered_too:
-        marks = ", ".join(f":k{i}" for i in range(len(found)))
-        keys = {f"k{i}": r.key for i, r in enumerate(found)}
-        query = f"SELECT key FROM reminder_deliveries WHERE key IN ({marks})"
-        delivered = {row[0] for row in sql.rows(query, **keys)}
-        found = [r for r in found if r.key not in delivered]
+    if not opts.delivered_too:
+        found = undelivered(sql, found, opts.recipient_id)
     return sorted(found, key=lambda r: (r.day or today, r.id))
 
 
@@ -330,17 +348,70 @@ def collect(
         "care": care_dates,
     }
     found = [r for name in sections for r in finders[name](sql, opts)]
+    if opts.recipient_id and not opts.delivered_too:
+        found = undelivered(sql, found, opts.recipient_id, kinds=_MARKED)
     order = {k: i for i, k in enumerate(("overdue", "due", "upcoming", "deal", "ticket", "care"))}
     return sorted(found, key=lambda r: order[r.kind])
 
 
-def claim(sql: Sql, reminders: Sequence[Reminder], now: datetime) -> list[Reminder]:
-    """Mark each reminder delivered; returns those no other run marked first.
+_MARKED = frozenset({"overdue", "due", "upcoming", "deal", "ticket"})
+"""The kinds whose record carries the mark of a delivery to nobody."""
+
+
+def delivery_key(r: Reminder) -> str:
+    """The ledger key of the occurrence `r` is: a deal's names the close date and quiet
+    spell it alerts on, so a new close date is news again."""
+    if r.kind != "deal":
+        return r.key
+    close, overdue, quiet = _deal_marks(r)
+    since = f"{quiet:%Y%m%dT%H%M%S}" if quiet else ""
+    return f"deal:{r.id}:{close}:{overdue}:{since}"
+
+
+def undelivered(
+    sql: Sql, found: list[Reminder], recipient: int, *, kinds: Iterable[str] = ("care",)
+) -> list[Reminder]:
+    """`found` without the reminders of `kinds` already delivered to `recipient` or to
+    everyone (recipient 0)."""
+    checked = {delivery_key(r) for r in found if r.kind in kinds}
+    delivered: set[str] = set()
+    listed = sorted(checked)
+    for start in range(0, len(listed), 500):
+        part = listed[start : start + 500]
+        marks = ", ".join(f":k{i}" for i in range(len(part)))
+        query = (
+            f"SELECT key FROM reminder_deliveries WHERE key IN ({marks}) "
+            "AND recipient_id IN (0, :recipient)"
+        )
+        keys = {f"k{i}": key for i, key in enumerate(part)}
+        delivered |= {row[0] for row in sql.rows(query, recipient=recipient, **keys)}
+    return [r for r in found if r.kind not in kinds or delivery_key(r) not in delivered]
+
+
+def claim(
+    sql: Sql, reminders: Sequence[Reminder], now: datetime, *, recipient: int = 0
+) -> list[Reminder]:
+    """Mark each reminder delivered to `recipient` (0: nobody acting); returns those no
+    other run marked first.
 
     Call inside `sql.writing()`; the marks become visible when it commits. Each mark is a
-    compare-and-set against what was read, so of two runs that read the same reminder only
-    the first to write keeps it."""
+    compare-and-set against what was read, or a ledger row that only the first run to
+    write gets, so of two runs that read the same reminder only the first keeps it."""
+    if recipient:
+        return [r for r in reminders if _claim_for(sql, r, now, recipient) == 1]
     return [r for r in reminders if _CLAIMS[r.kind](sql, r, now) == 1]
+
+
+def _claim_for(sql: Sql, r: Reminder, now: datetime, recipient: int) -> int:
+    if r.kind == "deal" and _deal_marks(r) == r.marks:
+        return 0  # nothing new (shown with --all only)
+    return sql.run(
+        "INSERT INTO reminder_deliveries (key, recipient_id, delivered_at) "
+        "VALUES (:key, :recipient, :at) ON CONFLICT (key, recipient_id) DO NOTHING",
+        key=delivery_key(r),
+        recipient=recipient,
+        at=now,
+    )
 
 
 def _claim_activity(sql: Sql, r: Reminder, now: datetime) -> int:
@@ -352,12 +423,20 @@ def _claim_activity(sql: Sql, r: Reminder, now: datetime) -> int:
     )
 
 
-def _claim_deal(sql: Sql, r: Reminder, now: datetime) -> int:
+def _deal_marks(r: Reminder) -> tuple[Any, ...]:
+    """What a deal's marks become once `r` is delivered: the close date and quiet spell
+    alerted on (the old ones for a reason not given)."""
     close, overdue, quiet = r.marks
     new_close, new_overdue = close, overdue
     if {"closing", "overdue"} & set(r.reasons):
         new_close, new_overdue = r.day, "overdue" in r.reasons
     new_quiet = r.last_activity if "stale" in r.reasons else quiet
+    return new_close, new_overdue, new_quiet
+
+
+def _claim_deal(sql: Sql, r: Reminder, now: datetime) -> int:
+    close, overdue, quiet = r.marks
+    new_close, new_overdue, new_quiet = _deal_marks(r)
     if (new_close, new_overdue, new_quiet) == (close, overdue, quiet):
         return 0  # nothing new (shown with --all only)
     return sql.run(
