@@ -247,9 +247,16 @@ def test_sqlite_to_server_and_back_gives_the_same_reports(
     assert_same_views(target)
     assert_same_views(back)
     second = (tmp_path / "second.zip").read_bytes()
+    log = "tables/audit_log.jsonl"
     tables = {k: v for k, v in members(first.stdout_bytes).items() if k != "manifest.json"}
-    assert tables == {k: v for k, v in members(second).items() if k != "manifest.json"}
-    assert counts(back.url) == counts(source.url) == counts(target.url)
+    again = {k: v for k, v in members(second).items() if k != "manifest.json"}
+    # Each restore appends one entry to the audit log; every other row comes back as it was.
+    assert again.pop(log).startswith(tables.pop(log))
+    assert tables == again
+    logged = counts(source.url).pop("audit_log")
+    restored_counts = [counts(url) for url in (source.url, target.url, back.url)]
+    assert [c.pop("audit_log") for c in restored_counts] == [logged, logged + 1, logged + 2]
+    assert restored_counts[0] == restored_counts[1] == restored_counts[2]
 
 
 def test_a_restored_database_goes_on_with_new_ids_and_its_own_schema(
@@ -373,11 +380,18 @@ def test_values_round_trip_exactly(db_url: str, tmp_path: Path) -> None:
     assert _rows(db.engine) == rows
     db.engine.dispose()
     again, before = members(second.getvalue()), members(first.getvalue())
-    assert again.pop("manifest.json").replace(b'"postgresql"', b'"sqlite"') == before.pop(
-        "manifest.json"
-    )
-    assert again == before
+    again["manifest.json"] = again["manifest.json"].replace(b'"postgresql"', b'"sqlite"')
+    # The restore appended its one audit entry; everything else is the first backup's.
+    assert without_log(again) == without_log(before)
     assert rows["deals"][0][0:2] == ("big", 2**62 + 1)
+
+
+def without_log(parts: dict[str, bytes]) -> dict[str, Any]:
+    """An archive's members but the audit log, which each restore appends to."""
+    kept: dict[str, Any] = {k: v for k, v in parts.items() if "audit_log" not in k}
+    manifest = json.loads(kept.pop("manifest.json"))
+    manifest["tables"] = [t for t in manifest["tables"] if t["name"] != "audit_log"]
+    return {**kept, "manifest.json": manifest}
 
 
 def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -494,7 +508,7 @@ def test_restore_into_a_database_with_data_is_refused_and_changes_nothing(
     refused = target("restore", str(tmp_path / "b.zip"), ok=False)
     assert (refused.code, refused.out) == (3, "")
     assert refused.err == (
-        "crm: error: the database already holds data (7 stages, 1 user): "
+        "crm: error: the database already holds data (7 stages, 1 audit_log, 1 user): "
         "restore into an empty one\n"
     )
     assert target.raw("backup", "-o", "-").stdout_bytes == before
@@ -506,7 +520,9 @@ def test_restore_takes_a_database_crm_init_made_but_not_one_with_other_stages(
     source("backup", "-o", str(tmp_path / "b.zip"))
     target("init")
     target("restore", str(tmp_path / "b.zip"))
-    assert counts(target.url) == counts(source.url)
+    restored, before = counts(target.url), counts(source.url)
+    assert restored.pop("audit_log") == before.pop("audit_log") + 1  # the restore's entry
+    assert restored == before
 
     other = site("other.db")
     other("init")
@@ -555,7 +571,7 @@ def _damage(name: str, archive: bytes) -> bytes:
 DAMAGES = {
     "garbage": "not a tinycrm backup (not a zip archive, or a damaged one)",
     "truncated": "not a tinycrm backup (not a zip archive, or a damaged one)",
-    "bad crc": "damaged: tables/companies.jsonl: Bad CRC-32",
+    "bad crc": "damaged: tables/audit_log.jsonl: Bad CRC-32",
     "edited row": "damaged: tables/deals.jsonl does not match its checksum",
     "count": "damaged: tables/payments.jsonl holds",
     "extra member": "damaged: tables/extra.jsonl is not listed in manifest.json",

@@ -198,6 +198,7 @@ SUB_APPS = {
     "export": "exports",
     "report": "reports",
     "server": "server",
+    "audit": "audit",
 }
 """Command groups: `crm NAME …` and the module in tinycrm.commands whose `app` it is."""
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -58,10 +58,12 @@ class AppState:
     @contextmanager
     def session(self, *, write: bool) -> Iterator[Session]:
         """A session held to the acting user's grants (`services.access`); unrestricted
-        when nobody is acting."""
+        when nobody is acting. Its changes are logged (`services.audit`) as the acting
+        user's, from `source`, at `now()`."""
+        import tinycrm.services.audit  # noqa: F401  (its hooks log every change)
         from tinycrm.db.store import session_scope
 
-        info = {"actor": self.access()}
+        info = {"actor": self.access(), "source": self.source, "clock": self.now}
         with session_scope(self.database(), write=write, info=info) as session:
             yield session
 

@@ -59,6 +59,7 @@ class CrmApp(App[None]):
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
+        state.source = "app"  # what the audit log says the app's changes came from
 
     def action_mode(self, mode: str) -> None:
         self.switch_mode(mode)

@@ -74,7 +74,18 @@ def restore_backup(db: Database, source: IO[bytes], *, name: str) -> Restored:
         upgrade(db)
         with db.engine.execution_options(crm_write=True).begin() as conn:
             rebuild_fulltext(conn)
+    _log_restore(db, archive.manifest, name=name)
     return Restored(archive.manifest, upgraded=revision != HEAD_REVISION)
+
+
+def _log_restore(db: Database, manifest: Manifest, *, name: str) -> None:
+    """The audit log says the database was restored, from which backup, with how much."""
+    from tinycrm.services import audit
+
+    taken = f"{manifest.taken_at:%Y-%m-%d %H:%M} UTC"
+    note = f"backup {name} of {taken}, schema {manifest.revision}"
+    with db.engine.execution_options(crm_write=True).begin() as conn:
+        audit.record_restore(conn, rows=manifest.rows, tables=len(manifest.members), note=note)
 
 
 def _migrations() -> Config:

@@ -35,6 +35,7 @@ from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
 from tinycrm.normalize import name_key, normalize_email
+from tinycrm.services import audit
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -418,6 +419,7 @@ class Owners:
 
 def start_batch(session: Session, *, noun: str, source: str, options: ImportOptions) -> int:
     batch = ImportBatch(noun=noun, source=source, started_at=options.now, actor_id=options.actor_id)
+    audit.quiet(session)  # one entry for the batch (`finish`), not one per row
     session.add(batch)
     session.flush()
     assert batch.id is not None
@@ -437,6 +439,11 @@ def finish(session: Session, result: ImportResult, options: ImportOptions) -> Im
     batch.skipped, batch.rejected = result.skipped, result.rejected
     session.add(batch)
     session.flush()
+    counts = {"created": result.created, "updated": result.updated, "skipped": result.skipped}
+    counts |= {"rejected": result.rejected, **result.also_created}
+    audit.record_batch(
+        session, noun=result.noun, batch_id=result.batch_id, counts=counts, note=result.source
+    )
     result.written = True
     return result
 
@@ -489,6 +496,7 @@ def undo_batch(session: Session, *, batch_id: int, now: datetime) -> dict[str, i
         activities.c.import_batch_id == batch_id, activities.c.deal_id.is_not(None)
     )
     deal_ids = sorted(set(session.execute(touched).scalars()))
+    audit.quiet(session)  # one entry for the undo, below
     counts: dict[str, int] = {}
     for model in _CREATED_BY:
         table = table_of(model)
@@ -499,6 +507,9 @@ def undo_batch(session: Session, *, batch_id: int, now: datetime) -> dict[str, i
     session.execute(
         update(ImportBatch).where(col(ImportBatch.id) == batch_id).values(undone_at=now)
     )
+    changes: dict[str, list[Any]] = {"batch": [batch_id, None]}
+    changes |= {table: [n, 0] for table, n in counts.items() if n}
+    audit.record(session, object=batch.noun, action="undo import", changes=changes)
     return counts
 
 
