@@ -59,3 +59,11 @@ def test_a_rep_takes_a_pool_deal_but_deletes_nothing_they_do_not_own(shop: Crm) 
     refused = shop("--as", "ana", "contact", "rm", "Sam Ode", "--yes", ok=False)
     assert refused.code == 4
     assert "not allowed: delete contacts owned by someone else" in refused.err
+
+
+def test_the_app_refuses_to_start_for_someone_who_is_not_there(shop: Crm) -> None:
+    ran = shop("--as", "nobody", "tui", ok=False)
+    assert (ran.code, ran.err) == (
+        2,
+        "crm: error: acting user (--as / CRM_USER): user not found: 'nobody'\n",
+    )

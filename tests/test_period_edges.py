@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 from tests.conftest import NOW, sqlite_only
 from tinycrm.config import load_settings
 from tinycrm.dates import day_start
-from tinycrm.db.store import Database, open_database, session_scope
+from tinycrm.db.store import Database, downgrade, open_database, session_scope
 from tinycrm.models import ActivityCreate, ActivityKind, DealCreate
 from tinycrm.services import activities, deals
 from tinycrm.services.imports import ImportOptions, ImportRow
@@ -266,6 +266,7 @@ def test_upgrade_rewrites_old_timestamps_in_the_canonical_form(tmp_path: Path) -
     moments = [edge + timedelta(microseconds=d) for d in (-1, 0, 0, 0, 0, 1)]
     written = write_deals(db, [(m, "orm") for m in moments], tz)
     write_tickets_and_calls(db, moments)
+    downgrade(db, revision="0008")  # 0008 changed no table: a 0008 database is a 0007 one
     db.engine.dispose()
     raw = sqlite3.connect(path)
     ids = [r[0] for r in raw.execute("SELECT id FROM deals ORDER BY id")]

@@ -23,6 +23,7 @@ from tinycrm.models import (
     ContactCreate,
     ContactStatus,
     DealCreate,
+    Role,
     Ticket,
     UserCreate,
 )
@@ -64,8 +65,8 @@ class Firm:
 def build(path: Path) -> Firm:
     db = open_database(load_settings(db_path=str(path), currency="USD"))
     with session_scope(db, write=True) as s:
-        for name in (ACTOR, OTHER_USER):
-            create_user(s, data=UserCreate(name=name), currency="USD", now=NOW)
+        for name, role in ((ACTOR, Role.manager), (OTHER_USER, Role.rep)):  # as in the demo
+            create_user(s, data=UserCreate(name=name, role=role), currency="USD", now=NOW)
         firm = create_company(
             s,
             data=CompanyCreate(

@@ -148,6 +148,7 @@ def root(
 def _run_tui() -> None:
     state = context.state()
     state.database()  # a database that is not there is refused before the screen changes
+    state.access()  # and so is an acting user who is not there, or deactivated
     from tinycrm.tui import run
 
     run(state)

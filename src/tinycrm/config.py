@@ -146,3 +146,24 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in values.items() if k in known}, extra=extra)
     except TypeError as exc:  # pragma: no cover - dataclass signature errors
         raise CrmError(f"config file {path}: {exc}") from None
+
+
+def remember(key: str, value: str) -> Path:
+    """Set a top-level `key = "value"` in the config file, keeping everything else in it
+    (the app remembers who you are this way); the file is made if there is none."""
+    import json
+    import re
+
+    path = config_path()
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}"  # a TOML basic string
+    pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", re.MULTILINE)
+    first_table = re.search(r"^\[", text, re.MULTILINE)
+    found = pattern.search(text)
+    if found and (first_table is None or found.start() < first_table.start()):
+        text = text[: found.start()] + line + text[found.end() :]
+    else:
+        text = line + "\n" + text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

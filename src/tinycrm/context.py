@@ -79,6 +79,10 @@ class AppState:
                 self._access = (load_actor(session, user, source=self.source),) if user else (None,)
         return self._access[0]
 
+    def forget_access(self) -> None:
+        """Pick the acting user again (the app, once someone says who they are)."""
+        self._access = None
+
     def _acting_user(self, session: Session) -> User | None:
         ref = self.me
         user: User | None

@@ -17,11 +17,12 @@ from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.campaigns import CampaignsScreen
 from tinycrm.screens.contacts import ContactsScreen, contact_list
-from tinycrm.screens.dialogs import HelpScreen
+from tinycrm.screens.dialogs import ChoiceDialog, HelpScreen
 from tinycrm.screens.reports import ReportsScreen
 
 if TYPE_CHECKING:
     from tinycrm.context import AppState
+    from tinycrm.services.access import Actor
 
 MODE_TITLES = {
     "board": "Pipeline board",
@@ -60,6 +61,46 @@ class CrmApp(App[None]):
         super().__init__()
         self.state = state
         state.source = "app"  # what the audit log says the app's changes came from
+
+    def on_mount(self) -> None:
+        from tinycrm.errors import CrmError
+
+        try:
+            acting = self._show_who()
+        except CrmError as exc:  # a named user that is not there: each action says so too
+            self.notify(exc.message, severity="error")
+            return
+        if acting is None and (names := self._people()):
+            self.push_screen(ChoiceDialog("Who are you?", names), self._chosen)
+
+    def _people(self) -> list[str]:
+        """The active users to pick from, when nobody is named and there are any."""
+        from sqlmodel import col, select
+
+        from tinycrm.models import User
+
+        with self.state.session(write=False) as session:
+            found = session.scalars(select(User.name).where(col(User.active)).order_by(User.name))
+            return list(found)
+
+    def _chosen(self, name: str | None) -> None:
+        """Act as the chosen user from now on, and remember them (the config's `user`), so
+        the app asks only once."""
+        if name is None:
+            return
+        from tinycrm.config import remember
+
+        self.state.as_user = name
+        self.state.forget_access()
+        remember("user", name)
+        self._show_who()
+        if callable(reload := getattr(self.screen, "reload", None)):
+            reload()
+
+    def _show_who(self) -> Actor | None:
+        acting = self.state.access()
+        self.title = f"tinycrm · {acting.name} ({acting.role})" if acting else "tinycrm"
+        return acting
 
     def action_mode(self, mode: str) -> None:
         self.switch_mode(mode)

@@ -272,7 +272,18 @@ def ensure_schema(db: Database) -> None:
 
 
 def upgrade(db: Database, *, revision: str = "head", config: Config | None = None) -> None:
-    """Run the migrations up to `revision` in one transaction.
+    """Run the migrations up to `revision` in one transaction (see `_migrate`)."""
+    _migrate(db, "upgrade", revision, config)
+
+
+def downgrade(db: Database, *, revision: str) -> None:
+    """Undo the migrations after `revision`, in one transaction: what a database written by
+    that older tinycrm looked like (tests of upgrades start from one)."""
+    _migrate(db, "downgrade", revision, None)
+
+
+def _migrate(db: Database, step: str, revision: str, config: Config | None) -> None:
+    """Run the migrations one way (`upgrade` or `downgrade`) to `revision`, in one transaction.
 
     On SQLite, foreign keys are not enforced while migrating: a migration that rebuilds a
     table (copy, drop, rename) would otherwise fire ON DELETE rules and empty or unlink the
@@ -288,9 +299,9 @@ def upgrade(db: Database, *, revision: str = "head", config: Config | None = Non
         try:
             with conn.begin():
                 config.attributes["connection"] = conn
-                command.upgrade(config, revision)
+                getattr(command, step)(config, revision)
                 if raw is not None and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
-                    raise DatabaseError("the upgrade would break references; nothing was changed")
+                    raise DatabaseError(f"the {step} would break references; nothing was changed")
         finally:
             if raw is not None:
                 raw.execute("PRAGMA foreign_keys = ON")
