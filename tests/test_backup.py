@@ -115,13 +115,18 @@ FILLED_VIEWS: dict[str, str] = {}
 def assert_same_views(other: Site, *, teamless: bool = False) -> None:
     """Every view of `other` is the filled database's, byte for byte; full-text search
     finds the same articles (SQLite's index and PostgreSQL's search word their snippets
-    differently). `teamless`: `other` came from a backup older than teams, so its users
-    are in none."""
+    differently). `teamless`: `other` came from a backup older than teams and versions, so
+    its users are in none and its records start again at version 1."""
     first, second = dict(FILLED_VIEWS), other.views()
     if teamless:
         for views in (first, second):
             users = json.loads(views["user list"])
             views["user list"] = json.dumps([{**u, "team": None} for u in users])
+            for key in [k for k in views if k.endswith(" show 1")]:
+                shown = json.loads(views[key])
+                if isinstance(shown, dict):
+                    shown.pop("version", None)
+                    views[key] = json.dumps(shown, ensure_ascii=False)
     if not other.url.startswith("sqlite"):
         found = [[hit["id"] for hit in json.loads(v.pop(SEARCH))] for v in (first, second)]
         assert found[0] == found[1] == [5]

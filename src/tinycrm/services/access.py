@@ -9,7 +9,7 @@ does not exist for the user ("deal not found: 12"); a change outside the grants 
 `Forbidden` line naming the permission (exit 4).
 
 Levels: `own` is what the user owns, and what nobody owns (the pool: read, claimed and
-worked on, never deleted);
+worked on, but deleted only at `team` and above);
 `team` adds what the members of the user's team own (for someone in no team: everything,
 the company being the team); `all` is everything. A session with no
 actor (no acting user was named, or tinycrm's own work such as migrations) is the file's
@@ -115,8 +115,8 @@ class Actor:
             return True
         if level is Level.none:
             return False
-        if owner_id is None:  # the pool: read, taken (assign), worked on; never deleted
-            return reading or action != "delete"
+        if owner_id is None:  # the pool: read, taken, worked on; deleted by a team's manager
+            return reading or action != "delete" or level is Level.team
         if owner_id == self.user_id:
             return True
         return level is Level.team and owner_id in self.team_members
