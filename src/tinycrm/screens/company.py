@@ -1,6 +1,7 @@
 """One company: its fields, people, deals, orders with what is owed, the tickets of the
-company and its people, and the activities about it; its contacts and deals open from
-here, and its tickets are handled as in contact detail (contact_actions)."""
+company and its people, the activities about it and its History (the audit log); its
+contacts and deals open from here, and its tickets are handled as in contact detail
+(contact_actions)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ from tinycrm.screens.contact import tickets_table
 from tinycrm.screens.contact_actions import ServiceActions, number
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.screens.record import Stale
 from tinycrm.widgets.format import figure
+from tinycrm.widgets.history import AuditHistory
 from tinycrm.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.services.activities import ActivityRow
+    from tinycrm.services.audit import EntryRow
     from tinycrm.services.companies import CompanyDetail, Owed
     from tinycrm.services.contacts import ContactRow
     from tinycrm.services.deals import DealRow
@@ -46,6 +50,7 @@ class CompanyView:
     owed: list[Owed]
     tickets: list[TicketRow]
     timeline: list[ActivityRow]
+    audit: list[EntryRow]
 
 
 def owed_table(totals: list[Owed]) -> Table | str:
@@ -77,6 +82,7 @@ def custom_change(text: str) -> dict[str, str]:
 
 class CompanyScreen(ServiceActions):
     NOUN = "company"
+    AUDIT = "companies"
     NOUNS: ClassVar[dict[str, str]] = {**ServiceActions.NOUNS, "contact.open": "contact"}
     BINDINGS = [
         Binding("c", "open_contact", "Open", show=False, id="contact.open"),
@@ -103,6 +109,8 @@ class CompanyScreen(ServiceActions):
                 yield Static("", id=f"company-{part}", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
             yield Timeline(id="company-timeline")
+            yield Static("History", classes="section-title")
+            yield AuditHistory(id="company-audit")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -111,6 +119,9 @@ class CompanyScreen(ServiceActions):
 
     def link(self) -> dict[str, Any]:
         return {"company": str(self.company_id)}
+
+    def record_id(self) -> int:
+        return self.company_id
 
     def ticket_link(self) -> dict[str, Any]:
         return {"company": str(self.company_id)}
@@ -137,6 +148,7 @@ class CompanyScreen(ServiceActions):
             order_totals(orders),
             list_tickets(session, now=st.now(), status="all", company=ref, limit=20),
             list_activities(session, company_id=self.company_id, limit=200),
+            self.history(session),
         )
 
     def _show(self, view: CompanyView) -> None:
@@ -155,6 +167,7 @@ class CompanyScreen(ServiceActions):
         self.refresh_bindings()
         timeline = self.query_one("#company-timeline", Timeline)
         timeline.show(view.timeline, tz=st.tz, now=st.now())
+        self.show_history(view.audit)
 
     def _listed(self, part: str, rows: list[tuple[str, str]], total: int) -> None:
         """Rows of a section, saying how many more there are than it shows."""
@@ -206,14 +219,24 @@ class CompanyScreen(ServiceActions):
         initial = {k: str(current.get(k, getattr(d.row, k, None)) or "") for k in EDITED}
         fields = [Field(k, k.capitalize(), v) for k, v in initial.items()]
         fields.append(Field("custom", "Custom field", placeholder="key=value (key= removes it)"))
-        self.ask(FormDialog(f"Edit {d.row.name}", fields), partial(self._save_edit, initial))
+        form = FormDialog(f"Edit {d.row.name}", fields)
+        self.ask(form, partial(self._save_edit, form, initial, d.version))
 
-    def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
+    def _save_edit(
+        self,
+        form: FormDialog,
+        initial: dict[str, str],
+        version: int | None,
+        values: dict[str, str] | None,
+    ) -> None:
+        """Save what the form changed, refused when the company is no longer at the
+        `version` the form was filled from (see `overtaken`)."""
         from tinycrm.models import CompanyUpdate
         from tinycrm.services.companies import update_company
 
         if values is None:
             return
+        typed = dict(values)
         custom = values.pop("custom", "")
         changed: dict[str, Any] = {k: v or None for k, v in values.items() if v != initial[k]}
         if not changed and not custom:
@@ -224,6 +247,16 @@ class CompanyScreen(ServiceActions):
             if custom:
                 changed["custom"] = custom_change(custom)
             data = CompanyUpdate(**changed)
-            return update_company(session, ref=str(self.company_id), data=data, now=st.now())
+            ref = str(self.company_id)
+            return update_company(session, ref=ref, data=data, now=st.now(), version=version)
 
-        self.db(job, lambda d: self._done(f"saved {d.row.name}"), write=True)
+        def done(result: CompanyDetail | Stale) -> None:
+            if isinstance(result, Stale):
+                again = form.again(typed)
+                self.overtaken(
+                    result, lambda v: self.ask(again, partial(self._save_edit, again, initial, v))
+                )
+            else:
+                self._done(f"saved {result.row.name}")
+
+        self.db(self.guarded(job), done, write=True)

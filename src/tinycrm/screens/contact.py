@@ -1,7 +1,7 @@
 """One contact: fields (with lifecycle and campaign), company, their deals, orders and
-tickets, and their activity timeline; leads claimed, assigned, qualified or dropped from
-here, and the contact's company opened (tickets, the knowledge base, deals opened and
-duplicates merged: contact_actions)."""
+tickets, their activity timeline and History (the audit log); leads claimed, assigned,
+qualified or dropped from here, and the contact's company opened (tickets, the knowledge
+base, deals opened and duplicates merged: contact_actions)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ from textual.widgets import Footer, Header, Static
 from tinycrm.screens.contact_actions import ContactActions, number
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.screens.record import Stale
 from tinycrm.widgets.format import local
+from tinycrm.widgets.history import AuditHistory
 from tinycrm.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.services.activities import ActivityRow
+    from tinycrm.services.audit import EntryRow
     from tinycrm.services.contacts import ContactDetail
     from tinycrm.services.deals import DealRow
     from tinycrm.services.orders import OrderRow
@@ -44,6 +47,7 @@ class ContactView:
     lifecycle: str | None
     orders: list[OrderRow]
     tickets: list[TicketRow]
+    audit: list[EntryRow]
 
 
 def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
@@ -65,6 +69,7 @@ def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
 
 class ContactScreen(ContactActions):
     NOUN = "contact"
+    AUDIT = "contacts"
     NOUNS: ClassVar[dict[str, str]] = {
         **ContactActions.NOUNS,
         **{f"lead.{a}": "lead" for a in LEAD_ACTIONS},
@@ -94,6 +99,8 @@ class ContactScreen(ContactActions):
             yield Static("", id="contact-tickets", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
             yield Timeline(id="contact-timeline")
+            yield Static("History", classes="section-title")
+            yield AuditHistory(id="contact-audit")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -102,6 +109,9 @@ class ContactScreen(ContactActions):
 
     def link(self) -> dict[str, Any]:
         return {"contact": str(self.contact_id)}
+
+    def record_id(self) -> int:
+        return self.contact_id
 
     def reload(self) -> None:
         self.db(self._fetch, self._show, group="contact", exclusive=True)
@@ -122,9 +132,9 @@ class ContactScreen(ContactActions):
         tag = lifecycles(session, today=today, contact_ids=[self.contact_id])
         orders = list_orders(session, today=today, contact=ref)
         tickets = list_tickets(session, now=st.now(), status="all", contact=ref, limit=20)
-        return ContactView(
-            detail, deals, timeline, tag.contacts.get(self.contact_id), orders, tickets
-        )
+        lifecycle = tag.contacts.get(self.contact_id)
+        audit = self.history(session)
+        return ContactView(detail, deals, timeline, lifecycle, orders, tickets, audit)
 
     def _show(self, view: ContactView) -> None:
         self.view = view
@@ -154,6 +164,7 @@ class ContactScreen(ContactActions):
         self.refresh_bindings()
         timeline = self.query_one("#contact-timeline", Timeline)
         timeline.show(view.timeline, tz=st.tz, now=st.now())
+        self.show_history(view.audit)
 
     def action_edit(self) -> None:
         if self.view is None:
@@ -171,9 +182,18 @@ class ContactScreen(ContactActions):
             Field(k, k.capitalize(), v, choices=STATUSES if k == "status" else ())
             for k, v in initial.items()
         ]
-        self.ask(FormDialog(f"Edit {c.name}", fields), partial(self._save_edit, initial))
+        form = FormDialog(f"Edit {c.name}", fields)
+        self.ask(form, partial(self._save_edit, form, initial, self.view.detail.version))
 
-    def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
+    def _save_edit(
+        self,
+        form: FormDialog,
+        initial: dict[str, str],
+        version: int | None,
+        values: dict[str, str] | None,
+    ) -> None:
+        """Save what the form changed, refused when the contact is no longer at the
+        `version` the form was filled from (see `overtaken`)."""
         from tinycrm.models import ContactUpdate
         from tinycrm.normalize import phone_region
         from tinycrm.services.contacts import update_contact
@@ -192,16 +212,23 @@ class ContactScreen(ContactActions):
                 data=ContactUpdate(**changed),
                 region=phone_region(st.settings.region, field="phone_region"),
                 now=st.now(),
+                version=version,
             )
             return detail.row.name, bool(changed.get("phone")) and not detail.phone_normalized
 
-        def saved(result: tuple[str, bool]) -> None:
+        def saved(result: tuple[str, bool] | Stale) -> None:
+            if isinstance(result, Stale):
+                again = form.again(values)
+                self.overtaken(
+                    result, lambda v: self.ask(again, partial(self._save_edit, again, initial, v))
+                )
+                return
             name, as_typed = result
             kept = "; its phone is kept as typed, without +country" if as_typed else ""
             self.notify(f"saved {name}{kept}")
             self.reload()
 
-        self.db(job, saved, write=True)
+        self.db(self.guarded(job), saved, write=True)
 
     def is_lead(self) -> bool:
         return self.view is not None and self.view.detail.row.status == "lead"

@@ -1,6 +1,6 @@
 """One deal: its fields, company, stage history, its orders with what is paid and owed,
-the company's other deals and the timeline; orders and payments are added from here, and
-the deal's contact or company opened."""
+the company's other deals, the timeline and its History (the audit log); orders and
+payments are added from here, and the deal's contact or company opened."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
-from tinycrm.screens.record import RecordScreen
+from tinycrm.screens.record import RecordScreen, Stale
 from tinycrm.widgets.format import figure, local
+from tinycrm.widgets.history import AuditHistory
 from tinycrm.widgets.timeline import Timeline
 from tinycrm.words import plural
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
     from tinycrm.errors import NeedsForce
     from tinycrm.services.activities import ActivityRow
+    from tinycrm.services.audit import EntryRow
     from tinycrm.services.deals import DealDetail, DealRow
     from tinycrm.services.orders import OrderRow, PaymentRow
 
@@ -36,6 +38,7 @@ class DealView:
     related: list[DealRow]
     timeline: list[ActivityRow]
     orders: list[OrderRow]
+    audit: list[EntryRow]
 
 
 def fields_table(rows: list[tuple[str, str]]) -> Table:
@@ -78,6 +81,7 @@ def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
 
 class DealScreen(RecordScreen):
     NOUN = "deal"
+    AUDIT = "deals"
     NOUNS: ClassVar[dict[str, str]] = {"order.pay": "order"}
     BINDINGS = [
         Binding(
@@ -121,6 +125,8 @@ class DealScreen(RecordScreen):
             yield Static("", id="deal-related", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
             yield Timeline(id="deal-timeline")
+            yield Static("History", classes="section-title")
+            yield AuditHistory(id="deal-audit")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -129,6 +135,9 @@ class DealScreen(RecordScreen):
 
     def link(self) -> dict[str, Any]:
         return {"deal": self.deal_id}
+
+    def record_id(self) -> int:
+        return self.deal_id
 
     def reload(self) -> None:
         self.db(self._fetch, self._show, group="deal", exclusive=True)
@@ -148,7 +157,7 @@ class DealScreen(RecordScreen):
             ][:20]
         timeline = list_activities(session, deal_id=self.deal_id, limit=200)
         orders = list_orders(session, today=self.state.today(), deal=self.deal_id)
-        return DealView(detail, related, timeline, orders)
+        return DealView(detail, related, timeline, orders, self.history(session))
 
     def _show(self, view: DealView) -> None:
         self.view = view
@@ -178,6 +187,7 @@ class DealScreen(RecordScreen):
         related = [(f"#{r.id}", deal_line(r)) for r in view.related]
         self.query_one("#deal-related", Static).update(fields_table(related) if related else "—")
         self.query_one("#deal-timeline", Timeline).show(view.timeline, tz=st.tz, now=now)
+        self.show_history(view.audit)
 
     def action_step(self, step: int) -> None:
         from tinycrm.services.deals import step_deal
@@ -346,9 +356,18 @@ class DealScreen(RecordScreen):
         }
         labels = {"title": "Title", "amount": "Amount", "close": "Expected close"}
         fields = [Field(k, labels.get(k, k.capitalize()), v) for k, v in initial.items()]
-        self.ask(FormDialog(f"Edit deal #{d.id}", fields), partial(self._save_edit, initial))
+        form = FormDialog(f"Edit deal #{d.id}", fields)
+        self.ask(form, partial(self._save_edit, form, initial, self.view.detail.version))
 
-    def _save_edit(self, initial: dict[str, str], values: dict[str, str] | None) -> None:
+    def _save_edit(
+        self,
+        form: FormDialog,
+        initial: dict[str, str],
+        version: int | None,
+        values: dict[str, str] | None,
+    ) -> None:
+        """Save what the form changed, refused when the deal is no longer at the `version`
+        the form was filled from (see `overtaken`)."""
         from tinycrm.models import DealUpdate
         from tinycrm.services.deals import update_deal
 
@@ -369,6 +388,16 @@ class DealScreen(RecordScreen):
             if "close" in changed:
                 update["expected_close"] = st.day(changed.pop("close"), "expected close")
             update.update({k: v or None for k, v in changed.items()})
-            return update_deal(session, ref=self.deal_id, data=DealUpdate(**update), now=st.now())
+            data = DealUpdate(**update)
+            return update_deal(session, ref=self.deal_id, data=data, now=st.now(), version=version)
 
-        self.db(job, lambda row: self._changed("saved"), write=True)
+        def done(result: DealRow | Stale) -> None:
+            if isinstance(result, Stale):
+                again = form.again(values)
+                self.overtaken(
+                    result, lambda v: self.ask(again, partial(self._save_edit, again, initial, v))
+                )
+            else:
+                self._changed("saved")
+
+        self.db(self.guarded(job), done, write=True)

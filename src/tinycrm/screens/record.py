@@ -1,21 +1,40 @@
-"""What deal and contact detail share: logging and scheduling activities about the record."""
+"""What deal, contact and company detail share: logging and scheduling activities about the
+record, its History panel, and an edit form that someone else's save overtook."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.binding import Binding
 
+from tinycrm.errors import Changed
 from tinycrm.screens.base import CrmScreen
-from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.widgets.format import local
+from tinycrm.widgets.history import AuditHistory, entry_line
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.services.audit import EntryRow
+
+T = TypeVar("T")
+
 LOGGED = ("call", "email", "meeting", "note")
 SCHEDULED = ("task", "call", "meeting", "email")
+RELOAD, KEEP = "Reload", "Keep editing"
+
+
+@dataclass(frozen=True)
+class Stale:
+    """An edit refused because the record changed since its form was filled in: the
+    refusal, the record's latest audit entry (who changed what), if the reader may see one."""
+
+    error: Changed
+    last: EntryRow | None
 
 
 class RecordScreen(CrmScreen):
@@ -27,7 +46,13 @@ class RecordScreen(CrmScreen):
         Binding("s", "schedule", "Schedule follow-up", id="record.schedule"),
         Binding("e", "edit", "Edit", id="record.edit"),
         Binding("r", "reload", "Reload", show=False, id="record.reload"),
+        Binding("h", "history", "History", show=False, id="record.history"),
     ]
+    AUDIT = ""
+    """The audit log's object for this record (`deals`); its id is `record_id()`."""
+
+    def record_id(self) -> int:
+        raise NotImplementedError
 
     def link(self) -> dict[str, Any]:
         """`ActivityCreate` fields that tie an activity to this record."""
@@ -38,6 +63,52 @@ class RecordScreen(CrmScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def action_history(self) -> None:
+        """Scroll the History panel into view."""
+        panel = self.query_one(AuditHistory)
+        panel.scroll_visible(top=True, animate=False)
+
+    def history(self, session: Session) -> list[EntryRow]:
+        from tinycrm.services.audit import history
+
+        return history(session, object=self.AUDIT, record_id=self.record_id())
+
+    def show_history(self, rows: list[EntryRow]) -> None:
+        self.query_one(AuditHistory).show(rows, tz=self.state.tz)
+
+    def guarded(self, job: Callable[[Session], T]) -> Callable[[Session], T | Stale]:
+        """`job`, an edit made with the version its form read: refused (`Changed`) when
+        someone saved since, it changes nothing and answers who changed what instead."""
+
+        def run(session: Session) -> T | Stale:
+            try:
+                return job(session)
+            except Changed as error:  # refused before writing anything
+                latest = self.history(session)
+                return Stale(error, latest[0] if latest else None)
+
+        return run
+
+    def overtaken(self, stale: Stale, keep: Callable[[int | None], object]) -> None:
+        """Say who changed the record since its form was read and what they changed; offer
+        to reload it (the form's edit dropped) or to keep editing, the form back as typed
+        and saved over the record as it is now (`keep(version)`)."""
+        last, error = stale.last, stale.error
+        said = f"{error.record} was changed by someone else since you opened the form"
+        if last is not None:
+            who = last.user or last.login or "someone else"
+            when = local(last.at, self.state.tz)
+            said = f"{error.record} was changed by {who} at {when}: {entry_line(last)}"
+        said += ". Your edit is not saved yet."
+
+        def answered(choice: str | None) -> None:
+            if choice == KEEP:
+                keep(error.version)
+            else:
+                self.reload()
+
+        self.app.push_screen(ChoiceDialog(said, [RELOAD, KEEP]), answered)
 
     def extra_commands(self) -> list[tuple[str, Callable[[], object]]]:
         """Palette entries beyond the key bindings: one per kind of activity to log."""
