@@ -236,7 +236,9 @@ def test_reassigning_needs_the_assign_grant_over_the_owner_before(server: Server
         assert conn.execute("UPDATE deals SET title = 'renamed' WHERE id = %s", [ana]).rowcount == 1
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="assign deals"):
             conn.execute("UPDATE deals SET owner_id = %s WHERE id = %s", [bob_id, ana])
+    pool = _deal(server, "Pool deal")
     with server.connect("Mia") as conn:  # a manager reassigns within the team
+        assert conn.execute("DELETE FROM deals WHERE id = %s", [pool]).rowcount == 1
         assert (
             conn.execute("UPDATE deals SET owner_id = %s WHERE id = %s", [bob_id, ana]).rowcount
             == 1

@@ -194,8 +194,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
   )
   SELECT CASE lvl.level
     WHEN 'all' THEN ARRAY(SELECT id FROM users) || 0
-    WHEN 'team' THEN ARRAY(SELECT id FROM users WHERE team_id = (SELECT team_id FROM me))
-      || CASE WHEN act = 'delete' THEN '{{}}'::integer[] ELSE '{{0}}' END
+    WHEN 'team' THEN ARRAY(SELECT id FROM users WHERE team_id = (SELECT team_id FROM me)) || 0
     WHEN 'own' THEN ARRAY(SELECT id FROM me)
       || CASE WHEN act = 'delete' THEN '{{}}'::integer[] ELSE '{{0}}' END
     ELSE '{{}}'::integer[]
@@ -205,9 +204,10 @@ $fn$
 """
 """The owners (user ids; 0 for nobody: the pool) whose records the login `who` reaches for
 `obj` `act`, as `services.access.Actor.reaches` decides: `own` is theirs and the pool's
-(never the pool's for delete), `team` adds their team's members (for someone in no team,
-everyone), `all` is everyone. A deactivated person reaches nothing; the owner role reaches
-everything; the cron role reads and marks everything (its table privileges narrow it)."""
+(never the pool's for delete), `team` adds their team's members' and the pool's for delete
+too (for someone in no team: everyone's), `all` is everyone's. A deactivated person reaches
+nothing; the owner role reaches everything; the cron role reads and marks everything (its
+table privileges narrow it)."""
 
 ASSIGN = """
 CREATE OR REPLACE FUNCTION crm_check_assign() RETURNS trigger
