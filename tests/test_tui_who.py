@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from tests.tuihelp import settle
 from tinycrm.context import AppState
@@ -28,7 +29,7 @@ def nobody(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return config
 
 
-def open_deals_on_the_board(app: CrmApp) -> int:
+def open_deals_on_the_board(app: App[None]) -> int:
     assert isinstance(app.screen, BoardScreen)
     return sum(column.count for column in app.screen.query(BoardColumn))
 
