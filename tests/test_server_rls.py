@@ -309,3 +309,92 @@ def test_the_cron_role_reads_and_marks_reminders_and_nothing_more(server: Server
             conn.execute("UPDATE deals SET title = 'cron was here' WHERE id = %s", [deal])
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM deals")
+
+
+def _sql_entries(srv: Server, obj: str, record: int) -> list[Any]:
+    return srv.sql(
+        "SELECT source, login, user_name, action, changes::text FROM audit_log "
+        "WHERE object = :o AND record_id = :r AND source = 'sql' ORDER BY id",
+        o=obj,
+        r=record,
+    )
+
+
+def test_changes_made_outside_tinycrm_are_logged_by_the_server(server: Server) -> None:
+    ana = _deal(server, "Ana's deal")
+    admin = make_url(ADMIN_URL)
+    with psycopg.connect(
+        host=admin.host or "127.0.0.1",
+        port=admin.port or 5432,
+        dbname=admin.database,
+        user=admin.username,
+        autocommit=True,
+    ) as conn:
+        conn.execute("UPDATE deals SET amount_minor = 300000, version = version + 1 "
+                     "WHERE id = %s", [ana])  # fmt: skip
+        conn.execute("UPDATE deals SET updated_at = now() WHERE id = %s", [ana])
+        added = conn.execute(
+            "INSERT INTO teams (name, name_key, created_at) "
+            "VALUES ('North', 'north', now()) RETURNING id"
+        ).fetchone()
+        conn.execute("DELETE FROM teams WHERE id = %s", [added[0]])
+    login = str(admin.username)
+    (edited,) = _sql_entries(server, "deals", ana)
+    assert edited[:4] == ("sql", login, None, "edit")
+    assert json.loads(edited[4]) == {"amount_minor": [100000, 300000]}
+    created, deleted = _sql_entries(server, "teams", added[0])
+    assert (created[3], deleted[3]) == ("create", "delete")
+    assert json.loads(created[4]) == {"name": [None, "North"]}
+    assert json.loads(deleted[4]) == {"name": ["North", None]}
+    with server.connect("Ana") as conn:
+        conn.execute("UPDATE deals SET title = 'Ana''s big deal' WHERE id = %s", [ana])
+        conn.execute("UPDATE deals SET status = 'won' WHERE id = %s", [ana])
+    renamed, won = _sql_entries(server, "deals", ana)[1:]
+    assert renamed[:4] == ("sql", server.logins["Ana"], "Ana", "edit")
+    assert json.loads(renamed[4]) == {"title": ["Ana's deal", "Ana's big deal"]}
+    assert (won[3], json.loads(won[4])) == ("win", {"status": ["open", "won"]})
+    with server.connect("Ana") as conn:  # the server's entries are read like tinycrm's
+        seen = conn.execute("SELECT count(*) FROM audit_log WHERE record_id = %s AND "
+                            "object = 'deals' AND source = 'sql'", [ana]).fetchone()  # fmt: skip
+        assert seen == (3,)
+    server.crm("server", "init")  # re-run: one trigger each, still
+    with server.connect("Bob") as conn:
+        conn.execute("UPDATE deals SET title = 'Bob''s renamed' WHERE title = 'Bob''s deal'")
+    assert len(_sql_entries(server, "deals", _deal(server, "Bob's renamed"))) == 1
+
+
+def test_a_change_through_crm_is_logged_once_by_tinycrm(server: Server) -> None:
+    ana = _deal(server, "Ana's deal")
+    start = server.sql("SELECT max(id) FROM audit_log")[0][0]
+    server.crm("deal", "edit", str(ana), "--amount", "2000", who="Ana")
+    server.crm("deal", "add", "Fresh", who="Ana")
+    server.crm("import", "contacts", "-", stdin="full_name\nIvy Import\n")
+    fresh = _deal(server, "Fresh")
+    found = server.sql(
+        "SELECT object, record_id, action, source FROM audit_log WHERE id > :s ORDER BY id",
+        s=start,
+    )
+    assert found == [
+        ("deals", ana, "edit", "cli"),
+        ("deals", fresh, "create", "cli"),
+        ("contacts", None, "import", "import"),
+    ]
+
+
+def test_a_rep_cannot_forge_or_remove_the_servers_entries(server: Server) -> None:
+    ana = _deal(server, "Ana's deal")
+    with server.connect("Ana") as conn:
+        conn.execute("UPDATE deals SET title = 'quietly' WHERE id = %s", [ana])
+        conn.execute(
+            "INSERT INTO audit_log (at, login, source, object, record_id, action, changes) "
+            "VALUES (now(), 'postgres', 'sql', 'deals', %s, 'edit', '{}')",
+            [ana],
+        )
+        for statement in ("UPDATE audit_log SET login = 'bob'", "DELETE FROM audit_log"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        with pytest.raises(psycopg.errors.Error):
+            conn.execute("SELECT crm_log_sql()")
+    logins = {row[1] for row in _sql_entries(server, "deals", ana)}
+    assert logins == {server.logins["Ana"]}
+    assert len(_sql_entries(server, "deals", ana)) == 2

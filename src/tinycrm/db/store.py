@@ -56,9 +56,12 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(f"database URL is not valid: {url!r}") from exc
     if parsed.get_backend_name() != "sqlite":
         try:
-            return create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # missing driver, unknown dialect
             raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", _pg_on_begin)
+        return engine
     path = sqlite_file(url)
     if path is not None:
         _create_private_file(path)
@@ -104,6 +107,17 @@ def _sqlite_on_begin(conn: Any) -> None:
     # first, whatever the busy timeout. Reading sessions stay deferred and never block writers.
     write = conn.get_execution_options().get("crm_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+MARK = "tinycrm.source"
+"""The PostgreSQL setting that marks a transaction as tinycrm's: the team server's audit
+triggers (`services.server`) log only changes made without it, tinycrm logging its own."""
+
+
+def _pg_on_begin(conn: Any) -> None:
+    # Every transaction tinycrm opens on PostgreSQL (sessions, imports' bulk writes, restores,
+    # migrations) says so, for as long as it lasts (set_config's is_local).
+    conn.exec_driver_sql(f"SELECT set_config('{MARK}', 'tinycrm', true)")
 
 
 @contextmanager

@@ -13,7 +13,12 @@ that apply the grants `services.access` applies in the app: one function,
 `crm_reach(login, object, action)`, answers the owners whose records a login reaches
 (`0` standing for nobody's: the pool), and each policy asks it once per statement from a
 scalar subquery. Everything here is re-runnable: roles and grants that exist are kept,
-functions and policies are replaced.
+functions, policies and triggers are replaced.
+
+Changes made outside tinycrm are logged too: a row trigger on each audited table appends
+an audit entry (source `sql`, the login that made the change) for every row a statement
+creates, edits or deletes, unless tinycrm made it (tinycrm marks each of its transactions,
+see `db.store`, and logs its own changes, see `services.audit`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel, col, select
 
+from tinycrm.db.store import MARK
 from tinycrm.errors import CrmError, InvalidInput
+from tinycrm.services.audit import AUDITED, SKIPPED
 
 OWNER = "crm_owner"
 PEOPLE = "crm_user"
@@ -240,10 +247,63 @@ $fn$
 """An audit entry written by a person carries the login that wrote it, whatever it says."""
 
 
+LOG = """
+CREATE OR REPLACE FUNCTION crm_log_sql() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp SET TimeZone = 'UTC'
+AS $fn$
+DECLARE
+  skipped CONSTANT text[] := {skipped};
+  was jsonb := CASE WHEN TG_OP = 'INSERT' THEN '{{}}' ELSE to_jsonb(OLD) - skipped END;
+  now_ jsonb := CASE WHEN TG_OP = 'DELETE' THEN '{{}}' ELSE to_jsonb(NEW) - skipped END;
+  whole jsonb := CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END;
+  who text := COALESCE(NULLIF(current_setting('role', true), 'none'), session_user);
+  act text := CASE TG_OP WHEN 'INSERT' THEN 'create' WHEN 'UPDATE' THEN 'edit' ELSE 'delete' END;
+  diff jsonb;
+BEGIN
+  IF COALESCE(current_setting({mark}, true), '') <> '' THEN
+    RETURN NULL;
+  END IF;
+  SELECT COALESCE(jsonb_object_agg(k, jsonb_build_array(
+           COALESCE(was -> k, 'null'), COALESCE(now_ -> k, 'null'))), '{{}}')
+    INTO diff
+    FROM (SELECT key AS k FROM jsonb_each(was) UNION SELECT key FROM jsonb_each(now_)) keys
+   WHERE COALESCE(was -> k, 'null') IS DISTINCT FROM COALESCE(now_ -> k, 'null')
+     AND (TG_OP = 'UPDATE' OR COALESCE(was -> k, now_ -> k) <> '{{}}');
+  IF TG_OP = 'UPDATE' AND diff = '{{}}' THEN
+    RETURN NULL;
+  END IF;
+  IF TG_TABLE_NAME = 'deals' AND TG_OP = 'UPDATE' THEN
+    IF diff ? 'status' AND now_ ->> 'status' IN ('won', 'lost') THEN
+      act := CASE now_ ->> 'status' WHEN 'won' THEN 'win' ELSE 'lose' END;
+    ELSIF diff ? 'stage_id' OR diff ? 'status' THEN
+      act := 'move';
+    END IF;
+  END IF;
+  INSERT INTO audit_log (at, user_id, user_name, login, source, object, record_id, action,
+                         changes, note)
+  SELECT clock_timestamp(), u.id, u.name, who, 'sql', TG_TABLE_NAME, (whole ->> 'id')::integer,
+         act, diff::json,
+         CASE WHEN TG_TABLE_NAME = 'grants' THEN concat_ws(' ', whole ->> 'role',
+           whole ->> 'object', whole ->> 'action') END
+    FROM (SELECT) one LEFT JOIN users u ON u.db_login = who;
+  RETURN NULL;
+END
+$fn$
+"""
+"""A row of an audited table created, edited or deleted by anyone but tinycrm (which marks
+its transactions and logs its own changes): one audit entry, source `sql`, naming the login
+that made the change (the caller's role: the function runs as the owner, to append to the
+log whatever the caller may write) and its user, with the changed columns' old and new
+values, leaving out those `services.audit` leaves out. An edit of those alone logs nothing."""
+
+
 def _functions(conn: Connection, schema: str) -> None:
+    skipped = "ARRAY[" + ", ".join(_literal(c) for c in sorted(SKIPPED)) + "]::text[]"
     for body in (REACH, ASSIGN, STAMP):
         conn.exec_driver_sql(body.format(schema=quoted(schema)))
-    for fn in ("crm_reach(name, text, text)", "crm_check_assign()", "crm_stamp_login()"):
+    conn.exec_driver_sql(LOG.format(schema=quoted(schema), skipped=skipped, mark=_literal(MARK)))
+    functions = ("crm_reach(name, text, text)", "crm_check_assign()", "crm_stamp_login()")
+    for fn in (*functions, "crm_log_sql()"):
         conn.exec_driver_sql(f"ALTER FUNCTION {fn} OWNER TO {OWNER}")
         conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
         conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {fn} TO {PEOPLE}, {CRON}")
@@ -358,6 +418,12 @@ def _policies(conn: Connection, table: str) -> None:
         conn.exec_driver_sql(
             f"CREATE TRIGGER crm_assign BEFORE UPDATE OF owner_id ON {q} FOR EACH ROW "
             f"EXECUTE FUNCTION crm_check_assign({_literal(table)})"
+        )
+    if table in AUDITED:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS crm_log_sql ON {q}")
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER crm_log_sql AFTER INSERT OR UPDATE OR DELETE ON {q} "
+            "FOR EACH ROW EXECUTE FUNCTION crm_log_sql()"
         )
     if table == "audit_log":
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS crm_stamp_login ON {q}")
