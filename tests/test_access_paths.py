@@ -3,6 +3,7 @@ search show a rep their own records, a manager their team's, and an unrestricted
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -185,3 +186,128 @@ def test_a_role_with_no_grant_is_refused_where_the_work_starts(team: Crm, tmp_pa
     refused = team("--as", "val", "export", "deals", ok=False)
     assert refused.code == 4
     assert "not allowed: export deals (role viewer has deals export: none)" in refused.err
+
+
+REMIND = ("remind", "--dry-run", "--within", "12h", "--min-amount", "500", "-f", "json")
+"""What is due by 21:30 today: each rep's task, open deal (closing in 3 days), ticket and
+their contact's birthday tomorrow."""
+
+
+def reminded(crm: Crm, who: tuple[str, ...], *args: str) -> list[tuple[str, str, str]]:
+    found = crm(*who, *REMIND, *args).out
+    return [(r["type"], r["title"], r["owner"]) for r in json.loads(found or "[]")]
+
+
+def due_of(rep: str) -> list[tuple[str, str, str]]:
+    owner = rep.capitalize()
+    return [
+        ("upcoming", f"call {rep}", owner),
+        ("deal", f"{rep} open", owner),
+        ("ticket", f"{rep} ticket", owner),
+        ("care", f"{rep} person: birthday", owner),
+    ]
+
+
+def by_kind(found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """In the order `crm remind` lists them: large deals the largest first."""
+    order = ("upcoming", "deal", "ticket", "care")
+    return sorted(
+        found, key=lambda r: (order.index(r[0]), r[0] == "deal" and -REPS[r[1][:-5]], r[1])
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "all_owners", "own"),
+    [
+        ("rep", ["ana"], ["ana"]),
+        ("manager", ["ana", "bo"], []),
+        ("unrestricted", ["ana", "bo", "cy"], ["ana", "bo", "cy"]),
+    ],
+)
+def test_reminders_show_only_what_the_user_may_read(
+    team: Crm, who: str, all_owners: list[str], own: list[str]
+) -> None:
+    everyone = reminded(team, WHO[who], "--all-owners")
+    expected = by_kind([r for rep in all_owners for r in due_of(rep)])
+    if who == "rep":  # contacts are read by the whole team: Bo's customer's birthday too
+        expected.append(("care", "bo person: birthday", "Bo"))
+    assert everyone == expected
+    assert reminded(team, WHO[who]) == by_kind([r for rep in own for r in due_of(rep)])
+
+
+def test_a_rep_cannot_ask_for_anothers_reminders(team: Crm) -> None:
+    assert reminded(team, ("--as", "ana"), "--owner", "cy") == []
+    assert reminded(team, ("--as", "ana"), "--owner", "bo") == [
+        ("care", "bo person: birthday", "Bo")
+    ]
+    assert team("--as", "cy", "remind", "--all-owners").out == (
+        "Overdue tickets (1)\n"
+        "  #3 cy ticket — due yesterday 10:00 · normal · cy person · cy co · Cy\n"
+        "\n"
+        "Care (1)\n"
+        "  cy person: birthday — tomorrow · cy co · Cy\n"
+    )
+
+
+def test_a_managers_run_leaves_each_rep_their_own_reminder(team: Crm) -> None:
+    first = team("--as", "mia", "remind", "--all-owners").out
+    assert first.splitlines()[:3] == [
+        "Overdue tickets (2)",
+        "  #1 ana ticket — due yesterday 10:00 · normal · ana person · ana co · Ana",
+        "  #2 bo ticket — due yesterday 10:00 · normal · bo person · bo co · Bo",
+    ]
+    assert team("--as", "mia", "remind", "--all-owners").out == ""
+    assert team("--as", "ana", "remind").out == (
+        "Overdue tickets (1)\n"
+        "  #1 ana ticket — due yesterday 10:00 · normal · ana person · ana co · Ana\n"
+        "\n"
+        "Care (1)\n"
+        "  ana person: birthday — tomorrow · ana co · Ana\n"
+    )
+
+
+@pytest.fixture
+def late(team: Crm) -> Crm:
+    """Each rep also has a task overdue since Friday."""
+    for rep in REPS:
+        team("activity", "schedule", f"late {rep}", "--due", "2026-11-20 10:00", "--owner", rep)
+    return team
+
+
+def agenda_rows(crm: Crm, who: tuple[str, ...], *args: str) -> list[tuple[str, str, str]]:
+    rows = crm(*who, "agenda", "--all-owners", *args, "-f", "json").json()
+    return [(r["state"], r["subject"], r["owner"]) for r in rows]
+
+
+def agenda_of(reps: list[str]) -> list[tuple[str, str, str]]:
+    late = [("overdue", f"late {rep}", rep.capitalize()) for rep in reps]
+    today = [("due", f"call {rep}", rep.capitalize()) for rep in reps]
+    return late + today
+
+
+@pytest.mark.parametrize(
+    ("who", "reps", "birthdays"),
+    [
+        ("rep", ["ana"], ["ana", "bo"]),
+        ("manager", ["ana", "bo"], ["ana", "bo"]),
+        ("unrestricted", ["ana", "bo", "cy"], ["ana", "bo", "cy"]),
+    ],
+)
+def test_the_agenda_shows_only_what_the_user_may_read(
+    late: Crm, who: str, reps: list[str], birthdays: list[str]
+) -> None:
+    care = [("care", f"{rep} person: birthday", rep.capitalize()) for rep in birthdays]
+    expected = agenda_of(reps) + care
+    assert agenda_rows(late, WHO[who]) == expected
+    assert agenda_rows(late, WHO[who], "--week") == expected
+    csv = late(*WHO[who], "agenda", "--all-owners", "-f", "csv").out.splitlines()
+    assert [line.split(",")[3] for line in csv[1:]] == [r[1] for r in expected]
+    month = late(*WHO[who], "agenda", "--all-owners", "--month").out
+    title = f"November 2026 · {len(reps)} overdue"
+    assert title in month
+    assert f"│ 23  {len(reps)} due" in month
+    assert f"│ 24  {len(birthdays)} due" in month
+    week = late(*WHO[who], "agenda", "--all-owners", "--week").out
+    assert [rep for rep in REPS if f"15:00 call {rep}" in week] == reps
+    listed = late(*WHO[who], "agenda", "--all-owners").out
+    assert [rep for rep in REPS if f"#{list(REPS).index(rep) + 1} call {rep}" in listed] == reps

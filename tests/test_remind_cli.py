@@ -99,10 +99,12 @@ def test_the_morning_cron_run_and_the_next_one(
         "Due now (1)\n"
         "  #1 Call Li about renewal — due today 09:00 · Li Wei · Acme Ltd · Ana Reyes\n"
     )
-    assert crm("remind", "--all-owners").out == (
-        "Overdue (1)\n  #3 Max's task — due yesterday 10:00 · Max Both\n"
+    assert crm("remind", "--all-owners").out == ""  # Max's task is not Ana's (a rep) to read
+    assert crm("--as", "max", "remind", "--all-owners", "--dry-run").out.startswith(
+        "Overdue (2)\n  #2 Old follow-up — due Fri 20 Nov 10:00 (3 days ago) · Ana Reyes\n"
+        "  #3 Max's task — due yesterday 10:00 · Max Both\n"
     )
-    everything = crm("remind", "--all", "--all-owners", "--format", "json").json()
+    everything = crm("--as", "max", "remind", "--all", "--all-owners", "--format", "json").json()
     assert [(r["type"], r["id"]) for r in everything] == [
         ("overdue", 2),
         ("overdue", 3),

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from tests.conftest import NOW
 from tests.tuihelp import database, make_app, notices, settle
 from tinycrm.db.store import session_scope
-from tinycrm.models import Activity, ActivityCreate, ActivityKind, User
+from tinycrm.models import Activity, ActivityCreate, ActivityKind, Grant, Level, User
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.dialogs import HelpScreen
 from tinycrm.screens.reports import ReportsScreen
@@ -196,3 +196,44 @@ async def test_palette_reaches_screen_actions_and_help_lists_keys(demo: Path) ->
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "contact: Search" in titles
+
+
+def set_grant(path: Path, role: str, obj: str, level: str) -> None:
+    db = database(path)
+    with session_scope(db, write=True) as session:
+        found = session.get(Grant, (role, obj, "read"))
+        assert found is not None
+        found.level = Level(level)
+        session.add(found)
+    db.engine.dispose()
+
+
+async def daniels_calendar(path: Path) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    app = make_app(path)
+    app.state.as_user = "Daniel Okafor"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_calendar(pilot)
+        counts = {d.isoformat(): n for d, n in screen.query_one(MonthGrid).counts.items()}
+        return counts, [(i.kind, i.subject, i.about or "") for i in screen.rows]
+
+
+async def test_a_reps_calendar_shows_only_what_their_role_reads(demo: Path) -> None:
+    """Daniel's overdue tasks (and a customer's birthday on the 25th); a contact his role
+    may not read leaves no name or birthday; with no activities to read, nothing is due."""
+    assert await daniels_calendar(demo) == (
+        {"2026-11-18": 1, "2026-11-20": 1, "2026-11-25": 2},
+        [
+            ("task", "Chase the signed order form", "Erik Johansson · Fjord Analytics AB"),
+            ("call", "Call Camille about the revised scope", "Camille Laurent · Lumière Events"),
+        ],
+    )
+    set_grant(demo, "rep", "contacts", "none")
+    assert await daniels_calendar(demo) == (
+        {"2026-11-18": 1, "2026-11-20": 1, "2026-11-25": 1},
+        [
+            ("task", "Chase the signed order form", "Fjord Analytics AB"),
+            ("call", "Call Camille about the revised scope", "Lumière Events"),
+        ],
+    )
+    set_grant(demo, "rep", "activities", "none")
+    assert await daniels_calendar(demo) == ({}, [])

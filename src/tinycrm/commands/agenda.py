@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.remind import connect
+from tinycrm.commands.remind import connect, os_login
 from tinycrm.commands.render import Format, FormatOption, console, emit
 from tinycrm.context import state
 from tinycrm.errors import InvalidInput
@@ -63,7 +63,10 @@ def agenda(
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
-        found = agenda_days(sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id)
+        reach = reminders.reach_of(sql, reminders.recipient(sql, st.me, os_login()))
+        found = agenda_days(
+            sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id, reach=reach
+        )
     if fmt is not Format.table:
         rows = [_row(i, now, tz) for i in found.overdue if i.due_at < found.start]
         emit(rows + [_row(i, now, tz) for i in found.items], fmt, tz, columns=COLUMNS, empty="")

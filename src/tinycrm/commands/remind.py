@@ -100,6 +100,7 @@ def remind(
     now = st.now()
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)
+        me = reminders.recipient(sql, st.me, os_login())
         opts = reminders.RemindOptions(
             now=now,
             tz=st.tz,
@@ -110,7 +111,8 @@ def remind(
             stale_after_days=stale,
             care_within_days=care_within,
             delivered_too=show_all,
-            recipient_id=reminders.recipient(sql, st.me, _login()),
+            recipient_id=me,
+            reach=reminders.reach_of(sql, me),
         )
         found = reminders.collect(sql, opts)
         if dry_run:
@@ -126,7 +128,7 @@ def remind(
         raise typer.Exit(1)
 
 
-def _login() -> str | None:
+def os_login() -> str | None:
     """The OS login running this (mapped to a user with `crm user edit NAME --os-login`)."""
     import getpass
 

@@ -93,14 +93,19 @@ class CalendarScreen(CrmScreen):
     def _fetch(
         self, day: date, first: date, last: date, owner: str | None, session: Session
     ) -> DayView:
+        from tinycrm.services.access import actor_of
         from tinycrm.services.reminders import find_owner
         from tinycrm.services.reminders.agenda import agenda_days, day_counts
 
         st, sql = self.state, session_sql(session)
         tz, now = st.tz, st.now()
         owner_id = find_owner(sql, owner)[0] if owner else None
-        counts = day_counts(sql, first=first, last=last, tz=tz, owner_id=owner_id)
-        found = agenda_days(sql, first=day, last=day, now=now, tz=tz, owner_id=owner_id)
+        actor = actor_of(session)
+        reach = None if actor is None else actor.reach()
+        counts = day_counts(sql, first=first, last=last, tz=tz, owner_id=owner_id, reach=reach)
+        found = agenda_days(
+            sql, first=day, last=day, now=now, tz=tz, owner_id=owner_id, reach=reach
+        )
         overdue = found.overdue if day == st.today() else []
         return DayView(day, counts, overdue, found.overdue_total, found.items)
 

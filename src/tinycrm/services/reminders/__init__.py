@@ -7,6 +7,11 @@ sqlite3, so these queries are plain SQL over a DB-API connection (`Sql`): stdlib
 for a SQLite file, and the connection SQLAlchemy holds when the caller already has one
 (PostgreSQL, the TUI). The SQL is the portable subset both backends read the same way.
 
+Each query keeps to what the acting user may read (`RemindOptions.reach`, loaded by
+`reach_of` with the same rules as `services.access`): a rep's `--all-owners` run lists
+their own tasks, deals and tickets and their team's customers' days, a manager's their
+team's, a run for nobody everything.
+
 Each reminder is delivered once to each person. A run acts for someone (the acting user
 running `crm remind`, whoever's reminders it shows: a manager's `--all-owners` run is the
 manager's) or for nobody (recipient 0). For nobody, the record remembers what was last
@@ -34,6 +39,8 @@ from typing import Any
 
 from tinycrm.dates import earlier
 from tinycrm.db.plain_sql import Sql
+from tinycrm.errors import CrmError
+from tinycrm.services.reach import Reach, owner_sql, owners_reached
 from tinycrm.services.userref import pick_user
 
 # --- what is due ------------------------------------------------------------------------
@@ -82,6 +89,22 @@ class RemindOptions:
     """Also what earlier runs delivered (`--all`)."""
     recipient_id: int = 0
     """Whom this run delivers to: the acting user's id; 0 when nobody acts."""
+    reach: Reach | None = None
+    """What the acting user may read (`reach_of`); None: everything (nobody acts)."""
+
+
+def in_reach(reach: Reach | None, obj: str, column: str) -> str:
+    """A query's condition keeping `column` (an owner id of `obj`) within `reach`."""
+    return owner_sql(column, None if reach is None else reach.get(obj))
+
+
+def joined(reach: Reach | None) -> dict[str, str]:
+    """The conditions for the LEFT JOINs of contacts (`c`) and companies (`co`): a name
+    the user may not read is left out, as the ORM's scoped joins leave it out."""
+    return {
+        "in_contacts": in_reach(reach, "contacts", "c.owner_id"),
+        "in_companies": in_reach(reach, "companies", "co.owner_id"),
+    }
 
 
 def recipient(sql: Sql, me: str | None, login: str | None) -> int:
@@ -106,6 +129,36 @@ def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
     return user.id, user.name
 
 
+READ = ("contacts", "companies", "deals", "activities", "orders", "tickets")
+"""The objects whose records have an owner (`services.access.OWNED`)."""
+
+
+def reach_of(sql: Sql, user_id: int) -> Reach | None:
+    """What user `user_id` may read, from their role's read grants and their team, as
+    `services.access.Actor.reach` gives it; None (everything) for 0, nobody acting."""
+    if not user_id:
+        return None
+    found = sql.rows("SELECT name, role, team_id, active FROM users WHERE id = :id", id=user_id)
+    name, role, team_id, active = found[0]
+    if not active:
+        raise CrmError(f"{name} is deactivated and can no longer act", field="acting user")
+    levels = dict(
+        sql.rows(
+            "SELECT object, level FROM grants WHERE role = :role AND action = 'read'", role=role
+        )
+    )
+    members: frozenset[int] = frozenset()
+    if team_id is not None:
+        ids = sql.rows("SELECT id FROM users WHERE team_id = :team", team=team_id)
+        members = frozenset(int(r[0]) for r in ids)
+    return {
+        obj: owners_reached(
+            levels.get(obj, "none"), user_id=user_id, team_id=team_id, members=members
+        )
+        for obj in READ
+    }
+
+
 @dataclass(frozen=True)
 class _User:
     id: int
@@ -118,9 +171,9 @@ _TASKS = """
 SELECT a.id, a.kind, a.subject, a.due_at, a.alert_at, a.rrule, u.name, c.full_name, co.name
 FROM activities a
 LEFT JOIN users u ON u.id = a.owner_id
-LEFT JOIN contacts c ON c.id = a.contact_id
-LEFT JOIN companies co ON co.id = a.company_id
-WHERE a.done_at IS NULL AND a.alert_at <= :until {new} {owner}
+LEFT JOIN contacts c ON c.id = a.contact_id {in_contacts}
+LEFT JOIN companies co ON co.id = a.company_id {in_companies}
+WHERE a.done_at IS NULL AND a.alert_at <= :until {new} {owner} {mine}
 """
 _NEW_TASK = "AND (a.reminded_at IS NULL OR a.reminded_at <> a.alert_at)"
 
@@ -131,9 +184,13 @@ def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     owner = "AND a.owner_id = :owner" if opts.owner_id is not None else ""
     new = "" if opts.delivered_too else _NEW_TASK
     found = []
-    rows = sql.rows(
-        _TASKS.format(owner=owner, new=new), until=opts.now + opts.within, owner=opts.owner_id
+    query = _TASKS.format(
+        owner=owner,
+        new=new,
+        mine=in_reach(opts.reach, "activities", "a.owner_id"),
+        **joined(opts.reach),
     )
+    rows = sql.rows(query, until=opts.now + opts.within, owner=opts.owner_id)
     rows.sort(key=lambda r: (Sql.moment(r[3]) or opts.now, r[0]))
     for id_, kind, subject, due_at, alert_at, rule, owner_name, contact, company in rows:
         due = Sql.moment(due_at)
@@ -165,9 +222,9 @@ SELECT d.id, d.title, d.amount_minor, d.currency, d.expected_close, {quiet},
        d.alerted_close, d.alerted_overdue, d.alerted_quiet, u.name, co.name, c.full_name
 FROM deals d
 LEFT JOIN users u ON u.id = d.owner_id
-LEFT JOIN companies co ON co.id = d.company_id
-LEFT JOIN contacts c ON c.id = d.contact_id
-WHERE d.status = 'open' AND d.amount_minor >= :min_amount {owner}
+LEFT JOIN companies co ON co.id = d.company_id {in_companies}
+LEFT JOIN contacts c ON c.id = d.contact_id {in_contacts}
+WHERE d.status = 'open' AND d.amount_minor >= :min_amount {owner} {mine}
   AND ((d.expected_close <= :close_by {new_close}) OR ({quiet} < :quiet_before {new_quiet}))
 ORDER BY d.amount_minor DESC, d.id
 """
@@ -189,6 +246,8 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
         owner="AND d.owner_id = :owner" if opts.owner_id is not None else "",
         new_close="" if opts.delivered_too else _NEW_CLOSE,
         new_quiet="" if opts.delivered_too else _NEW_QUIET,
+        mine=in_reach(opts.reach, "deals", "d.owner_id"),
+        **joined(opts.reach),
     )
     found = []
     for row in sql.rows(
@@ -233,8 +292,8 @@ SELECT cd.contact_id, cd.kind, cd.month, cd.day, cd.year, c.full_name, u.name, c
 FROM contact_dates cd
 JOIN contacts c ON c.id = cd.contact_id
 LEFT JOIN users u ON u.id = c.owner_id
-LEFT JOIN companies co ON co.id = c.company_id
-WHERE cd.month IN ({months}) {owner}
+LEFT JOIN companies co ON co.id = c.company_id {in_companies}
+WHERE cd.month IN ({months}) {owner} {mine}
 """
 
 
@@ -248,7 +307,14 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     params = {f"m{i}": m for i, m in enumerate(months)}
     found = []
     for contact_id, kind, month, day_, year, name, owner_name, company in sql.rows(
-        _CARE.format(months=marks, owner=owner), owner=opts.owner_id, **params
+        _CARE.format(
+            months=marks,
+            owner=owner,
+            mine=in_reach(opts.reach, "contacts", "c.owner_id"),
+            in_companies=in_reach(opts.reach, "companies", "co.owner_id"),
+        ),
+        owner=opts.owner_id,
+        **params,
     ):
         when = _next_anniversary(month, day_, today)
         if (when.month, when.day) not in days and _on(when) not in days:
@@ -293,9 +359,9 @@ _TICKETS = """
 SELECT t.id, t.subject, t.priority, t.due_at, u.name, c.full_name, co.name
 FROM tickets t
 LEFT JOIN users u ON u.id = t.owner_id
-LEFT JOIN contacts c ON c.id = t.contact_id
-LEFT JOIN companies co ON co.id = t.company_id
-WHERE t.status = 'open' AND t.due_at < :now {new} {owner}
+LEFT JOIN contacts c ON c.id = t.contact_id {in_contacts}
+LEFT JOIN companies co ON co.id = t.company_id {in_companies}
+WHERE t.status = 'open' AND t.due_at < :now {new} {owner} {mine}
 ORDER BY t.due_at, t.id
 """
 _NEW_TICKET = "AND (t.reminded_at IS NULL OR t.reminded_at <> t.due_at)"
@@ -307,6 +373,8 @@ def overdue_tickets(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     query = _TICKETS.format(
         new="" if opts.delivered_too else _NEW_TICKET,
         owner="AND t.owner_id = :owner" if opts.owner_id is not None else "",
+        mine=in_reach(opts.reach, "tickets", "t.owner_id"),
+        **joined(opts.reach),
     )
     found = []
     for id_, subject, priority, due_at, owner_name, contact, company in sql.rows(

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.services.reminders import RemindOptions, about, care_dates
+from tinycrm.services.reach import Reach
+from tinycrm.services.reminders import RemindOptions, about, care_dates, in_reach, joined
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ SELECT a.id, a.kind, a.subject, a.due_at, u.name, c.full_name, co.name, a.deal_i
        a.rrule, a.snoozed_until
 FROM activities a
 LEFT JOIN users u ON u.id = a.owner_id
-LEFT JOIN contacts c ON c.id = a.contact_id
-LEFT JOIN companies co ON co.id = a.company_id
+LEFT JOIN contacts c ON c.id = a.contact_id {in_contacts}
+LEFT JOIN companies co ON co.id = a.company_id {in_companies}
 WHERE a.done_at IS NULL AND a.due_at >= :start AND a.due_at < :end {owner}
 ORDER BY a.due_at, a.id
 """
@@ -60,13 +61,17 @@ def agenda(
     now: datetime,
     tz: tzinfo,
     owner_id: int | None = None,
+    reach: Reach | None = None,
     overdue_limit: int = 50,
 ) -> Agenda:
-    """Open activities due between `start` and `end`, and those overdue at `now`."""
+    """Open activities due between `start` and `end`, and those overdue at `now`, of
+    what `reach` lets the user read (None: everything)."""
     owner = "AND a.owner_id = :owner" if owner_id is not None else ""
+    owner += " " + in_reach(reach, "activities", "a.owner_id")
+    query = _AGENDA.format(owner=owner, **joined(reach))
     result = Agenda(start=start, end=end)
     first = min(start, now)
-    rows = sql.rows(_AGENDA.format(owner=owner), start=first, end=end, owner=owner_id)
+    rows = sql.rows(query, start=first, end=end, owner=owner_id)
     for row in rows:
         item = _agenda_item(row)
         if item.due_at < now:
@@ -83,27 +88,34 @@ def agenda(
     if overdue_before:
         result.overdue_total += overdue_before
         older = sql.rows(
-            _AGENDA.format(owner=owner).replace("a.due_at >= :start AND ", "")
-            + f" LIMIT {overdue_limit}",
+            query.replace("a.due_at >= :start AND ", "") + f" LIMIT {overdue_limit}",
             end=first,
             owner=owner_id,
         )
         result.overdue = [_agenda_item(r) for r in older] + result.overdue
         del result.overdue[overdue_limit:]
-    result.items.extend(_repeats(sql, start=start, end=end, tz=tz, owner=owner, owner_id=owner_id))
-    result.items.extend(_care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id))
+    result.items.extend(_repeats(sql, start=start, end=end, tz=tz, query=query, owner_id=owner_id))
+    result.items.extend(
+        _care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
+    )
     result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
     return result
 
 
 def _care_days(
-    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner_id: int | None
+    sql: Sql,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    owner_id: int | None,
+    reach: Reach | None,
 ) -> Iterator[AgendaItem]:
     """Birthdays and other remembered days in [start, end), at local midnight."""
     first = start.astimezone(tz).date()
     last = (end - timedelta(microseconds=1)).astimezone(tz).date()
     days = max(0, min((last - first).days, 366))
-    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days)
+    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days, reach=reach)
     for r in care_dates(sql, replace(opts, delivered_too=True)):
         assert r.day is not None
         yield AgendaItem(
@@ -135,12 +147,13 @@ def _agenda_item(row: Sequence[Any], **changes: Any) -> AgendaItem:
 
 
 def _repeats(
-    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, owner: str, owner_id: int | None
+    sql: Sql, *, start: datetime, end: datetime, tz: tzinfo, query: str, owner_id: int | None
 ) -> Iterator[AgendaItem]:
-    """Later occurrences of open recurring activities that fall in [start, end)."""
+    """Later occurrences of open recurring activities that fall in [start, end) (`query`
+    is the agenda's, with its owner and reach)."""
     from tinycrm.services.reminders.recurrence import next_occurrence
 
-    query = _AGENDA.format(owner=owner).replace(
+    query = query.replace(
         "a.due_at >= :start AND a.due_at < :end", "a.rrule IS NOT NULL AND a.due_at < :end"
     )
     for row in sql.rows(query, end=end, owner=owner_id):
@@ -169,6 +182,7 @@ def agenda_days(
     now: datetime,
     tz: tzinfo,
     owner_id: int | None = None,
+    reach: Reach | None = None,
     overdue_limit: int = 50,
 ) -> Agenda:
     """The agenda of the local days `first` to `last`, both included."""
@@ -179,6 +193,7 @@ def agenda_days(
         now=now,
         tz=tz,
         owner_id=owner_id,
+        reach=reach,
         overdue_limit=overdue_limit,
     )
 
@@ -190,12 +205,20 @@ def day_counts(
     last: date,
     tz: tzinfo,
     owner_id: int | None = None,
+    reach: Reach | None = None,
 ) -> dict[date, int]:
     """How many open activities fall due on each local day from `first` to `last`."""
     start = local_midnight(first, tz)
     counts: dict[date, int] = {}
     found = agenda_days(
-        sql, first=first, last=last, now=start, tz=tz, owner_id=owner_id, overdue_limit=0
+        sql,
+        first=first,
+        last=last,
+        now=start,
+        tz=tz,
+        owner_id=owner_id,
+        reach=reach,
+        overdue_limit=0,
     )
     for item in found.items:
         day = item.due_at.astimezone(tz).date()
