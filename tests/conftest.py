@@ -192,6 +192,9 @@ def db_template(templates: Templates) -> Path:
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 """A test of the database on SQLite alone (it reads the file itself, say)."""
+pg_only = pytest.mark.parametrize("backend", BACKENDS[1:])
+"""A test of the database on PostgreSQL alone (row locks across sessions, say): skipped
+without CRM_TEST_DATABASE_URL, like every PostgreSQL test."""
 
 
 @pytest.fixture(params=BACKENDS)

@@ -276,6 +276,29 @@ def test_crm_over_a_reps_login_acts_as_them_and_no_one_else(server: Server) -> N
     assert server.crm("--as", "Ana", "deal", "list", who="Ana").code == 0
 
 
+def test_a_reps_import_takes_ids_nobody_holds_even_where_they_cannot_see(
+    server: Server,
+) -> None:
+    """Row security hides East's contacts and deals from Zed; his import must not give its
+    rows their ids (the largest id he can see is below theirs)."""
+    server.sql("UPDATE contacts SET id = id + 100 WHERE full_name <> 'Zed''s client'")
+    contacts = "full_name,email\nIvy Import,ivy@example.com\nJo Import,jo@example.com\n"
+    ran = server.crm("import", "contacts", "-", who="Zed", stdin=contacts)
+    assert "2 created" in ran.out
+    deals = "title,amount\nZed import,250\n"
+    assert "1 created" in server.crm("import", "deals", "-", who="Zed", stdin=deals).out
+    server.crm("contact", "add", "After Import", who="Ana")
+    owners = server.sql(
+        "SELECT c.full_name, u.name FROM contacts c LEFT JOIN users u ON u.id = c.owner_id "
+        "WHERE c.full_name IN ('Ivy Import', 'Jo Import', 'After Import') ORDER BY c.id"
+    )
+    # rows that name no owner go to the pool, as on SQLite
+    assert owners == [("Ivy Import", None), ("Jo Import", None), ("After Import", "Ana")]
+    assert server.sql("SELECT count(*), count(DISTINCT id) FROM contacts") == [(6, 6)]
+    with server.connect("Zed") as conn:
+        assert _titles(conn) == {"Zed's deal", "Pool deal", "Zed import"}
+
+
 def test_reports_search_and_exports_show_a_rep_nothing_beyond_their_scope(
     server: Server,
 ) -> None:

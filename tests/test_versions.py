@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests.clihelp import Crm
-from tests.conftest import NOW
+from tests.conftest import NOW, pg_only
 from tinycrm.db.store import Database, session_scope
 from tinycrm.errors import Changed, Conflict
 from tinycrm.models import Contact, ContactStatus, Deal, DealCreate, User
@@ -130,8 +130,7 @@ def test_a_change_computed_from_a_stale_read_is_refused_at_the_write(
         assert len(deals.stage_history(session, deal_id)) == 1
 
 
-@pytest.mark.pg
-@pytest.mark.parametrize("backend", ["pg"])
+@pg_only
 def test_two_sessions_stepping_the_same_deal_on_postgresql_move_it_once(db: Database) -> None:
     deal_id = _deal(db)
     later = NOW + timedelta(hours=1)
@@ -146,8 +145,7 @@ def test_two_sessions_stepping_the_same_deal_on_postgresql_move_it_once(db: Data
         assert session.get(Deal, deal_id).version == 2  # type: ignore[union-attr]
 
 
-@pytest.mark.pg
-@pytest.mark.parametrize("backend", ["pg"])
+@pg_only
 def test_two_people_claiming_one_pool_lead_on_postgresql(db: Database) -> None:
     with session_scope(db, write=True) as session:
         for name in ("Ana Ruiz", "Bo Chen"):
@@ -217,8 +215,7 @@ def test_what_was_delivered_to_nobody_counts_as_delivered_to_everyone(tasks: Crm
     assert _shown(tasks, "--as", "mia", "--all-owners") == []
 
 
-@pytest.mark.pg
-@pytest.mark.parametrize("backend", ["pg"])
+@pg_only
 def test_two_machines_running_cron_for_one_person_deliver_once(db: Database) -> None:
     from tinycrm.db.store import dbapi
     from tinycrm.services import reminders

@@ -40,6 +40,7 @@ def agenda(
     The list groups by owner when several own what is listed; --week lays the week out in
     seven columns, --month shows a month grid with how much is due each day."""
     from tinycrm.services import reminders
+    from tinycrm.services.reach import reach_of
     from tinycrm.services.reminders.agenda import agenda_days
 
     st = state()
@@ -63,7 +64,7 @@ def agenda(
     with connect(st) as sql:
         ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
-        reach = reminders.reach_of(sql, reminders.recipient(sql, st.me, os_login()))
+        reach = reach_of(sql, reminders.recipient(sql, st.me, os_login()))
         found = agenda_days(
             sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id, reach=reach
         )

@@ -83,6 +83,7 @@ def remind(
     sends no mail."""
     from tinycrm.dates import parse_duration
     from tinycrm.services import reminders
+    from tinycrm.services.reach import reach_of
 
     st = state()
     if owner and all_owners:
@@ -112,7 +113,7 @@ def remind(
             care_within_days=care_within,
             delivered_too=show_all,
             recipient_id=me,
-            reach=reminders.reach_of(sql, me),
+            reach=reach_of(sql, me),
         )
         found = reminders.collect(sql, opts)
         if dry_run:

@@ -1,6 +1,6 @@
 """Whose records a grant reaches, as owner ids, with no SQLAlchemy: the plain-SQL paths
 (`crm remind`, `crm agenda`, the calendar) filter on these. `services.access.Actor` gives
-them for a session's user; `services.reminders` loads them with plain SQL for cron.
+them for a session's user; `reach_of` loads them with plain SQL for cron.
 
 A reach is `None` (everyone's records) or a set of owner ids; a non-empty set also covers
 what nobody owns (the pool), an empty one covers nothing (a grant of `none`).
@@ -9,6 +9,9 @@ what nobody owns (the pool), an empty one covers nothing (a grant of `none`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from tinycrm.db.plain_sql import Sql
+from tinycrm.errors import CrmError
 
 LEVELS = ("none", "own", "team", "all")
 """The grant levels, narrowest first."""
@@ -41,3 +44,47 @@ def owner_sql(column: str, reached: frozenset[int] | None) -> str:
         return "AND 1 = 0"
     ids = ", ".join(str(int(i)) for i in sorted(reached))
     return f"AND ({column} IS NULL OR {column} IN ({ids}))"
+
+
+def in_reach(reach: Reach | None, obj: str, column: str) -> str:
+    """A query's condition keeping `column` (an owner id of `obj`) within `reach`."""
+    return owner_sql(column, None if reach is None else reach.get(obj))
+
+
+def joined(reach: Reach | None) -> dict[str, str]:
+    """The conditions for the LEFT JOINs of contacts (`c`) and companies (`co`): a name
+    the user may not read is left out, as the ORM's scoped joins leave it out."""
+    return {
+        "in_contacts": in_reach(reach, "contacts", "c.owner_id"),
+        "in_companies": in_reach(reach, "companies", "co.owner_id"),
+    }
+
+
+READ = ("contacts", "companies", "deals", "activities", "orders", "tickets")
+"""The objects whose records have an owner (`services.access.OWNED`)."""
+
+
+def reach_of(sql: Sql, user_id: int) -> Reach | None:
+    """What user `user_id` may read, from their role's read grants and their team, as
+    `services.access.Actor.reach` gives it; None (everything) for 0, nobody acting."""
+    if not user_id:
+        return None
+    found = sql.rows("SELECT name, role, team_id, active FROM users WHERE id = :id", id=user_id)
+    name, role, team_id, active = found[0]
+    if not active:
+        raise CrmError(f"{name} is deactivated and can no longer act", field="acting user")
+    levels = dict(
+        sql.rows(
+            "SELECT object, level FROM grants WHERE role = :role AND action = 'read'", role=role
+        )
+    )
+    members: frozenset[int] = frozenset()
+    if team_id is not None:
+        ids = sql.rows("SELECT id FROM users WHERE team_id = :team", team=team_id)
+        members = frozenset(int(r[0]) for r in ids)
+    return {
+        obj: owners_reached(
+            levels.get(obj, "none"), user_id=user_id, team_id=team_id, members=members
+        )
+        for obj in READ
+    }

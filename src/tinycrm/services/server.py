@@ -379,13 +379,14 @@ def _rows(visible: str, writable: str) -> dict[str, tuple[str, str | None, str |
 
 def _audit_visible() -> str:
     """An audit entry is read by whoever may read the record it is about; one about anything
-    else (users, campaigns, an import) by admins and by the login that made it."""
+    else (users, campaigns, an import, a whole table) by admins and by the login that made
+    it."""
+    mine = f"login = current_user OR {may('users', 'edit')}"
     arms = " ".join(
-        f"WHEN '{t}' THEN EXISTS (SELECT FROM {t} r WHERE r.id = record_id) "
-        f"WHEN '{one}' THEN EXISTS (SELECT FROM {t} r WHERE r.id = record_id)"
+        f"WHEN object IN ('{t}', '{one}') THEN EXISTS (SELECT FROM {t} r WHERE r.id = record_id)"
         for t, one in SINGULAR.items()
     )
-    return f"CASE object {arms} ELSE login = current_user OR {may('users', 'edit')} END"
+    return f"CASE WHEN record_id IS NULL THEN {mine} {arms} ELSE {mine} END"
 
 
 def _policies(conn: Connection, table: str) -> None:

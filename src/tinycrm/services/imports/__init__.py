@@ -276,30 +276,37 @@ def write_cache(session: Session) -> Iterator[None]:
 
 class IdAllocator:
     """Ids for new rows of one table, allocated while this transaction holds the write lock
-    (SQLite: BEGIN IMMEDIATE; PostgreSQL: the table is locked, and its sequence is moved
-    past the new ids when the import ends)."""
+    (SQLite: BEGIN IMMEDIATE, after the largest id; PostgreSQL: the table is locked, ids come
+    after both the largest id and the table's sequence, which is moved past them when the
+    import ends). The sequence too, not only the largest id the importer can see: on the
+    team server row-level security hides other people's rows, and their ids must not be
+    taken again."""
 
     def __init__(self, session: Session, model: type[SQLModel]) -> None:
         self.session = session
         self.table = table_of(model)
         self.postgres = session.connection().dialect.name == "postgresql"
+        self.sequence = f"pg_get_serial_sequence('{self.table.name}', 'id')"
         if self.postgres:
             session.execute(text(f"LOCK TABLE {self.table.name} IN EXCLUSIVE MODE"))
         top = session.execute(select(func.max(self.table.c.id)).execution_options(**WHOLE))
-        self.next = (top.scalar() or 0) + 1
+        self.next: int = (top.scalar() or 0) + 1
+        if self.postgres:
+            issued = session.execute(text(f"SELECT nextval({self.sequence})")).scalar_one()
+            self.issued = int(issued)
+            self.next = max(self.next, self.issued)
 
     def take(self) -> int:
         self.next += 1
         return self.next - 1
 
     def finish(self) -> None:
-        if self.postgres:
-            name = self.table.name
+        """Move the sequence past the ids taken: by drawing them from it, which a login may
+        (setval would need a grant that lets anyone move it back)."""
+        if self.postgres and self.next - 1 > self.issued:
             self.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"GREATEST((SELECT max(id) FROM {name}), 1))"
-                )
+                text(f"SELECT max(nextval({self.sequence})) FROM generate_series(1, :n)"),
+                {"n": self.next - 1 - self.issued},
             )
 
 

@@ -8,9 +8,9 @@ for a SQLite file, and the connection SQLAlchemy holds when the caller already h
 (PostgreSQL, the TUI). The SQL is the portable subset both backends read the same way.
 
 Each query keeps to what the acting user may read (`RemindOptions.reach`, loaded by
-`reach_of` with the same rules as `services.access`): a rep's `--all-owners` run lists
-their own tasks, deals and tickets and their team's customers' days, a manager's their
-team's, a run for nobody everything.
+`services.reach.reach_of` with the same rules as `services.access`): a rep's
+`--all-owners` run lists their own tasks, deals and tickets and their team's customers'
+days, a manager's their team's, a run for nobody everything.
 
 Each reminder is delivered once to each person. A run acts for someone (the acting user
 running `crm remind`, whoever's reminders it shows: a manager's `--all-owners` run is the
@@ -39,8 +39,7 @@ from typing import Any
 
 from tinycrm.dates import earlier
 from tinycrm.db.plain_sql import Sql
-from tinycrm.errors import CrmError
-from tinycrm.services.reach import Reach, owner_sql, owners_reached
+from tinycrm.services.reach import Reach, in_reach, joined
 from tinycrm.services.userref import pick_user
 
 # --- what is due ------------------------------------------------------------------------
@@ -93,20 +92,6 @@ class RemindOptions:
     """What the acting user may read (`reach_of`); None: everything (nobody acts)."""
 
 
-def in_reach(reach: Reach | None, obj: str, column: str) -> str:
-    """A query's condition keeping `column` (an owner id of `obj`) within `reach`."""
-    return owner_sql(column, None if reach is None else reach.get(obj))
-
-
-def joined(reach: Reach | None) -> dict[str, str]:
-    """The conditions for the LEFT JOINs of contacts (`c`) and companies (`co`): a name
-    the user may not read is left out, as the ORM's scoped joins leave it out."""
-    return {
-        "in_contacts": in_reach(reach, "contacts", "c.owner_id"),
-        "in_companies": in_reach(reach, "companies", "co.owner_id"),
-    }
-
-
 def recipient(sql: Sql, me: str | None, login: str | None) -> int:
     """The user a run delivers to: the one `me` names (--as, CRM_USER, the config), else the
     one whose OS login is `login`; 0 when nobody is."""
@@ -127,36 +112,6 @@ def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
     ]
     user = pick_user(users, ref)
     return user.id, user.name
-
-
-READ = ("contacts", "companies", "deals", "activities", "orders", "tickets")
-"""The objects whose records have an owner (`services.access.OWNED`)."""
-
-
-def reach_of(sql: Sql, user_id: int) -> Reach | None:
-    """What user `user_id` may read, from their role's read grants and their team, as
-    `services.access.Actor.reach` gives it; None (everything) for 0, nobody acting."""
-    if not user_id:
-        return None
-    found = sql.rows("SELECT name, role, team_id, active FROM users WHERE id = :id", id=user_id)
-    name, role, team_id, active = found[0]
-    if not active:
-        raise CrmError(f"{name} is deactivated and can no longer act", field="acting user")
-    levels = dict(
-        sql.rows(
-            "SELECT object, level FROM grants WHERE role = :role AND action = 'read'", role=role
-        )
-    )
-    members: frozenset[int] = frozenset()
-    if team_id is not None:
-        ids = sql.rows("SELECT id FROM users WHERE team_id = :team", team=team_id)
-        members = frozenset(int(r[0]) for r in ids)
-    return {
-        obj: owners_reached(
-            levels.get(obj, "none"), user_id=user_id, team_id=team_id, members=members
-        )
-        for obj in READ
-    }
 
 
 @dataclass(frozen=True)

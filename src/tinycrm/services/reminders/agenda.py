@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.services.reach import Reach
-from tinycrm.services.reminders import RemindOptions, about, care_dates, in_reach, joined
+from tinycrm.services.reach import Reach, in_reach, joined
+from tinycrm.services.reminders import RemindOptions, about, care_dates
 
 
 @dataclass(frozen=True)
