@@ -1,7 +1,8 @@
 """Several people at once, for real: processes acting as different users move and edit the
 same deals and run their reminders for a few seconds. Nothing is lost: every change that
-was reported done raised its deal's version by exactly one, the stage history is one chain
-(never two moves out of the same stage), and each reminder reached each person once."""
+was reported done raised its deal's version by exactly one and is in the audit log once,
+the stage history is one chain (never two moves out of the same stage), and each reminder
+reached each person once."""
 
 from __future__ import annotations
 
@@ -114,6 +115,10 @@ def test_people_moving_and_editing_the_same_deals_lose_nothing(
         # One chain: each move leaves the stage the previous one entered.
         for before, after in zip(history, history[1:], strict=False):
             assert after["from_stage"] == before["to_stage"]
+        # Every change in the audit log: one entry per change done, none for those refused.
+        logged = crm("audit", "list", "--object", "deals", "--id", str(deal), "--format", "json")
+        actions = Counter(e["action"] for e in logged.json() if e["action"] != "create")
+        assert actions == Counter("edit" if op == "checked" else op for op in done)
         counted["done"] += len(done)
         counted["refused"] += len(refused)
         counted[f"deal {deal}"] = {"version": shown["version"], **Counter(done)}
