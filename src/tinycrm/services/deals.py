@@ -1,4 +1,5 @@
-"""Deals and their moves through the pipeline; every stage change is recorded."""
+"""Deals and their moves through the pipeline; every stage change is recorded, and a won
+deal makes its contact, a prospect until then, a customer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tinycrm.models import (
     Campaign,
     Company,
     Contact,
+    ContactStatus,
     Deal,
     DealCreate,
     DealStatus,
@@ -154,6 +156,8 @@ def _enter(
     deal.lost_reason = clean(reason) if status is DealStatus.lost else None
     deal.updated_at = now
     session.add(deal)
+    if status is DealStatus.won:
+        _promote(session, deal.contact_id, now)
     session.add(
         StageChange(
             deal_id=deal.id,
@@ -164,6 +168,17 @@ def _enter(
         )
     )
     session.flush()
+
+
+def _promote(session: Session, contact_id: int | None, now: datetime) -> None:
+    """A won deal's contact, a prospect until now, becomes a customer: an edit of the
+    contact like any other, so the audit log records it (a lead, an inactive contact or a
+    customer stays as they are)."""
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    if contact is not None and contact.status == ContactStatus.prospect:
+        contact.status = ContactStatus.customer
+        contact.updated_at = now
+        session.add(contact)
 
 
 def move_deal(
