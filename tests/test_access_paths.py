@@ -175,6 +175,46 @@ def test_contacts_are_read_by_the_team_in_search_and_export(
     assert sorted(c["name"] for c in exported) == [f"{r} person" for r in reps]
 
 
+@pytest.mark.parametrize(
+    ("who", "pairs"),
+    [
+        ("rep", [("ana person", "ana twin"), ("bo person", "bo twin")]),
+        ("manager", [("ana person", "ana twin"), ("bo person", "bo twin")]),
+        (
+            "unrestricted",
+            [("ana person", "ana twin"), ("bo person", "bo twin"), ("cy person", "cy twin")],
+        ),
+    ],
+)
+def test_duplicates_pair_only_contacts_the_user_may_read(
+    team: Crm, who: str, pairs: list[tuple[str, str]]
+) -> None:
+    """Each rep's contact has a twin by email; Ana's has a second one at Cy's in the south,
+    which nobody in the north may read: it is no duplicate for them."""
+    for n, rep in enumerate(REPS):
+        team("contact", "edit", f"{rep}@x.com", "--phone", f"+1 415 555 01{n:02}")
+        team("contact", "add", f"{rep} twin", "--phone", f"+1 415 555 01{n:02}", "--owner", rep)
+    team("contact", "add", "ana south", "--phone", "+1 415 555 0100", "--owner", "cy")
+    found = team(*WHO[who], "contact", "dupes", "-f", "json").json()
+    shown = sorted(
+        {(p["keep_name"], p["other_name"]) for p in found if "south" not in p["other_name"]}
+    )
+    assert shown == pairs
+    south = [p for p in found if "south" in p["keep_name"] + p["other_name"]]
+    assert len(south) == (0 if who != "unrestricted" else 2)
+
+
+def test_only_a_user_who_reaches_every_record_backs_up(team: Crm, tmp_path: Any) -> None:
+    for who in ("ana", "mia", "val"):
+        refused = team("--as", who, "backup", "-o", str(tmp_path / f"{who}.zip"), ok=False)
+        assert refused.code == 4
+        assert "of the whole database" in refused.err
+        assert not (tmp_path / f"{who}.zip").exists()
+    team("user", "add", "Root", "--role", "admin")
+    team("--as", "root", "backup", "-o", str(tmp_path / "root.zip"))
+    assert (tmp_path / "root.zip").stat().st_size > 0
+
+
 def test_a_role_with_no_grant_is_refused_where_the_work_starts(team: Crm, tmp_path: Any) -> None:
     rows = tmp_path / "people.csv"
     rows.write_text("name,email\nNew Person,new@x.com\n")

@@ -39,14 +39,18 @@ def backup(
     ] = False,
 ) -> None:
     """Write every table to one portable archive (zip of JSON lines), from a consistent
-    snapshot, while others keep working."""
+    snapshot, while others keep working. It holds every record, so only a user whose grants
+    reach every record (an admin) may make one."""
     from tinycrm.db.store import open_database
+    from tinycrm.services.access import require_everything
     from tinycrm.services.backup.dump import backup_database
 
     st = state()
     now = st.now()
     target = output or f"crm-backup-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.zip"
     with archive_file(target, force=force) as out:
+        with st.session(write=False) as session:
+            require_everything(session)
         db = open_database(st.settings, create=False)
         try:
             manifest = backup_database(db.engine, out, now=now)

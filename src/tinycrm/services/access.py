@@ -351,6 +351,17 @@ def require(session: Session, obj: str, action: str) -> None:
         raise Forbidden(actor, obj, action, "")
 
 
+def require_everything(session: Session) -> None:
+    """Refuse a whole-database copy (`crm backup`) to anyone whose grants do not reach every
+    record: exporting every owned object at `all`, and reading users."""
+    actor = actor_of(session)
+    if actor is None:
+        return
+    for obj, action in [*((o, "export") for o in OWNED), ("users", "read")]:
+        if actor.level(obj, action) is not Level.all:
+            raise Forbidden(actor, obj, action, "of the whole database (a backup holds all)")
+
+
 @contextmanager
 def reading_for(session: Session, obj: str, action: str) -> Iterator[None]:
     """Within the block, the session reads as `obj` `action` allows (`reports read`: each
