@@ -299,6 +299,23 @@ def test_a_reps_import_takes_ids_nobody_holds_even_where_they_cannot_see(
         assert _titles(conn) == {"Zed's deal", "Pool deal", "Zed import"}
 
 
+def test_a_user_restored_without_a_login_gets_one_later(server: Server) -> None:
+    login = f"boss_{uuid.uuid4().hex[:10]}"
+    server.logins["Boss"] = login
+    ran = server.crm("user", "edit", "Boss", "--login", login, "--password-stdin", stdin=PASSWORD)
+    assert f"(login {login})" in ran.out
+    with server.connect("Boss") as conn:
+        assert _titles(conn) == {"Ana's deal", "Bob's deal", "Zed's deal", "Pool deal"}
+
+    def stored() -> Any:  # the server trusts this machine: compare the stored secret
+        return server.sql("SELECT rolpassword FROM pg_authid WHERE rolname = :r", r=login)[0][0]
+
+    before = stored()
+    server.crm("user", "edit", "Boss", "--password-stdin", stdin="another one\n")
+    assert before.startswith("SCRAM-SHA-256$")
+    assert stored() != before
+
+
 def test_reports_search_and_exports_show_a_rep_nothing_beyond_their_scope(
     server: Server,
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.clihelp import Crm
+from tests.conftest import sqlite_only
 
 
 @pytest.fixture
@@ -37,6 +38,19 @@ def test_teams_are_added_listed_and_removed(office: Crm) -> None:
     assert {u["team"] for u in office("user", "list", "-f", "json").json()} == {None}
     gone = office("team", "rm", "Sales", ok=False)
     refused(gone.code, gone.err, 2, "team not found: 'Sales'")
+
+
+@sqlite_only  # on PostgreSQL the login is made (tests/test_server_rls.py)
+def test_a_user_gets_a_login_later_and_a_password_only_on_the_server(office: Crm) -> None:
+    assert office("user", "show", "bo", "-f", "json").json()["login"] is None
+    assert "(login bo_chen)" in office("user", "edit", "bo", "--login", "bo_chen").out
+    assert office("user", "show", "bo", "-f", "json").json()["login"] == "bo_chen"
+    taken = office("user", "edit", "ana", "--login", "bo_chen", ok=False)
+    refused(taken.code, taken.err, 3, "login: user #3 'Bo Chen' already has the login 'bo_chen'")
+    none = office("user", "edit", "mia", "--password-stdin", input="pw\n", ok=False)
+    refused(none.code, none.err, 2, "--password-stdin: Mia Park has no login; give --login")
+    local = office("user", "edit", "bo", "--password-stdin", input="pw\n", ok=False)
+    refused(local.code, local.err, 2, "password: a password is kept by the team server only")
 
 
 def test_user_list_shows_role_team_and_whether_active(office: Crm) -> None:

@@ -138,19 +138,33 @@ def edit(
     quota: Quota = None,
     team: Team = None,
     os_login: OsLogin = None,
+    login: DbLogin = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
-    """Change a user; only the options given change."""
+    """Change a user; only the options given change. `--login` gives someone who has none
+    (say, after the move to the team server) their own login; `--password-stdin` alone sets
+    a new password for the login they have."""
+    from tinycrm.errors import InvalidInput
     from tinycrm.models import UserUpdate
-    from tinycrm.services import users
+    from tinycrm.services import server, users
 
     st = state()
     data = UserUpdate(**given(name=name), **_changes(email, role, quota))
     placement = users.Placement(team=team, os_login=os_login)
+    password = _password() if password_stdin else None
     with st.session(write=True) as session:
         row = users.update_user(
             session, ref=ref, data=data, currency=st.settings.currency, placement=placement
         )
-    done(f"user #{row.id} updated: {row.name}")
+        if login is not None or password is not None:
+            if not (login or row.login):
+                raise InvalidInput(
+                    "--password-stdin", None, f"{row.name} has no login; give --login"
+                )
+            login = server.give_login(
+                session, user_id=row.id, login=login or str(row.login), password=password
+            )
+    done(f"user #{row.id} updated: {row.name}" + (f" (login {login})" if login else ""))
 
 
 @app.command("rm")

@@ -52,6 +52,8 @@ class UserRow:
     open_deals: int
     os_login: str | None
     created_at: datetime
+    login: str | None = None
+    """Their own PostgreSQL login on the team server."""
 
 
 def parse_quota(text: str, *, currency: str, yen: str = "") -> tuple[int, QuotaPeriod]:
@@ -85,6 +87,7 @@ def _user_row(user: User, open_deals: int, currency: str, team: str | None) -> U
         open_deals,
         user.os_login,
         user.created_at,
+        user.db_login,
     )
 
 
