@@ -60,9 +60,42 @@ async def test_contact_list_filters_by_name_company_and_tag(demo: Path) -> None:
         assert names(pilot.app)[0] == "Amelia Clarke"
         await pilot.press("escape", *"ka")
         await settle(pilot)
+        assert names(pilot.app) == ["Kavya Nair", "Yuki Tanaka"]  # anywhere in a word
+        await pilot.press("escape", *"kavya")
+        await settle(pilot)
         assert names(pilot.app) == ["Kavya Nair"]
         status = pilot.app.screen.query_one("#contacts-status").render().plain  # type: ignore[union-attr]
-        assert status == "1 contact matching 'ka' · enter opens"
+        assert status == "1 contact matching 'kavya' · enter opens"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Mesa", ["Emily Tsosie", "Jake Morales", "Ryan Carter"]),  # inside a company name
+        ("yunfan", ["Zhang Min", "李伟", "陈静"]),  # inside an email
+        ("blue SOLAR", ["Emily Tsosie", "Jake Morales", "Ryan Carter"]),  # every word
+        ("mesa vip", []),
+        ("lumiere", ["Camille Laurent", "Hugo Moreau"]),  # Lumière, without its accent
+        ("伟", ["李伟"]),
+        ("0187", ["Emily Tsosie"]),  # inside a phone number
+    ],
+)
+async def test_the_search_box_finds_what_the_command_line_finds(
+    demo: Path, typed: str, expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.clihelp import Crm
+
+    monkeypatch.setenv("CRM_DB", str(demo))
+    monkeypatch.setenv("CRM_USER", ACTOR)
+    listed = Crm()("contact", "list", "-q", typed, "--format", "json", ok=bool(expected)).json()
+    assert [c["name"] for c in listed] == expected
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        pilot.app.screen.query_one(Input).value = typed
+        await settle(pilot)
+        assert names(pilot.app) == expected
 
 
 async def test_log_call_schedule_and_edit_from_contact_detail(demo: Path) -> None:

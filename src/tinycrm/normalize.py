@@ -113,6 +113,32 @@ def name_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+_UNMARKED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+)
+"""Letters that are not a base letter plus an accent in Unicode, folded as readers expect."""
+
+
+def fold(text: str | None) -> str:
+    """`Lumière Café` -> `lumiere cafe`: case, accents and width folded, spaces single, so a
+    search typed without accents finds the name written with them; Chinese text (and other
+    scripts) stays as it is."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        parts = unicodedata.normalize("NFD", folded)
+        unmarked = "".join(c for c in parts if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFC", unmarked).translate(_UNMARKED)
+    return " ".join(folded.split())
+
+
+def search_key(*parts: str | None) -> str:
+    """What a record is searched by: its folded fields, one per line (a search word never
+    holds a line break, so no word matches across two fields)."""
+    return "\n".join(f for f in map(fold, parts) if f)
+
+
 def split_name(full: str) -> tuple[str | None, str | None]:
     """`Li Wei` -> (`Li`, `Wei`); a single word (or a name like 李伟) is a first name only."""
     parts = full.split()

@@ -89,6 +89,19 @@ class RecordColumns(Versioned, ImportedColumns):
     """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
+def searched_by(model: type[SQLModel], *fields: str) -> None:
+    """Keep `model.search_key` (see `normalize.search_key`) from `fields` on every write the
+    ORM makes; bulk writers leave it empty and `services.search.fill_search_keys` fills it."""
+    from tinycrm.normalize import search_key
+
+    def keep(_mapper: Any, _connection: Any, target: Any) -> None:
+        target.search_key = search_key(*(getattr(target, name) for name in fields))
+
+    event.listen(model, "before_insert", keep)
+    event.listen(model, "before_update", keep)
+
+
+SEARCH_DOC = "Its folded name and other fields the search looks in, kept by every write."
 VERSION_DOC = "Raised by one on every change, so an edit made from a stale read is refused."
 
 

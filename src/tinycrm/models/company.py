@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, RecordColumns
+from tinycrm.models.base import Input, RecordColumns, searched_by
 
 
 class CompanyBase(SQLModel):
@@ -30,6 +31,12 @@ class CompanyColumns(CompanyBase):
 
 class Company(RecordColumns, CompanyColumns, table=True):
     __tablename__ = "companies"
+
+    search_key: str | None = Field(default=None, sa_type=Text)
+    """The folded name and domain the search looks in (kept by every write)."""
+
+
+searched_by(Company, "name", "domain")
 
 
 class CompanyCreate(CompanyBase, Input):

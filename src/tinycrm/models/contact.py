@@ -3,10 +3,10 @@
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, RecordColumns
+from tinycrm.models.base import Input, RecordColumns, searched_by
 
 
 class ContactStatus(StrEnum):
@@ -52,6 +52,12 @@ class ContactColumns(ContactBase):
 class Contact(RecordColumns, ContactColumns, table=True):
     __tablename__ = "contacts"
     __table_args__ = (Index("ix_contacts_name_key", "name_key"),)
+
+    search_key: str | None = Field(default=None, sa_type=Text)
+    """The folded name, email and phone the search looks in (kept by every write)."""
+
+
+searched_by(Contact, "full_name", "email", "phone", "phone_norm")
 
 
 class ContactTag(SQLModel, table=True):

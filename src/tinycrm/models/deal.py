@@ -3,10 +3,10 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import Input, RecordColumns, UTCDateTime, utcnow
+from tinycrm.models.base import Input, RecordColumns, UTCDateTime, searched_by, utcnow
 
 
 class StageKind(StrEnum):
@@ -86,6 +86,11 @@ class Deal(RecordColumns, DealColumns, table=True):
     """Whether that alert was for a close date already past."""
     alerted_quiet: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """The quiet-since moment `crm remind` last alerted on (no activity for N days)."""
+    search_key: str | None = Field(default=None, sa_type=Text)
+    """The folded title the search looks in (kept by every write)."""
+
+
+searched_by(Deal, "title")
 
 
 class StageChange(SQLModel, table=True):

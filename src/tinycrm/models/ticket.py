@@ -4,10 +4,10 @@ scores, and the solution articles that resolve them."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import UTCDateTime, Versioned, searched_by, utcnow
 
 
 class TicketPriority(StrEnum):
@@ -57,6 +57,11 @@ class Ticket(Versioned, SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     """Raised by one on every change, so an edit made from a stale read is refused."""
+    search_key: str | None = Field(default=None, sa_type=Text)
+    """The folded subject the search looks in (kept by every write)."""
+
+
+searched_by(Ticket, "subject")
 
 
 class TicketComment(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Contacts: type to search by name, email, company or tag, filter by the fields of a target
+"""Contacts: type to search (every word anywhere in the name, email, phone, company or tags,
+as `crm contact list -q` does: `services.search`), filter by the fields of a target
 list (or a saved segment), or look at the lead pool; pages of rows come from SQL."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 PAGE = 100
 COLUMNS = ("Name", "Company", "Status", "Owner", "Tags", "Email")
 POOL_COLUMNS = ("Name", "Company", "Source", "Campaign", "Created", "Last activity")
-SEARCH_HINT = "type a name, email, company or tag"
+SEARCH_HINT = "type words of a name, email, phone, company or tag"
 POOL_HINT = "the lead pool: leads nobody owns, oldest first (ctrl+l: all contacts)"
 TARGET_ACTIONS = ("filter", "segments", "save_segment", "export")
 """What the lead pool view does not offer: it is one fixed list."""
@@ -331,12 +332,9 @@ class ContactsScreen(TargetScreen):
 def _page(
     wanted: ContactFilter, offset: int, limit: int, today: Any, session: Session
 ) -> list[ContactRow]:
-    from tinycrm.services.board import search_contacts
+    from tinycrm.services.contacts import list_contacts
 
-    text, where = wanted.words or "", replace(wanted, words=None)
-    return search_contacts(
-        session, text=text, wanted=where, limit=limit, offset=offset, today=today
-    )
+    return list_contacts(session, where=wanted, limit=limit, offset=offset, today=today)
 
 
 def _pool_page(offset: int, limit: int, session: Session) -> list[LeadRow]:

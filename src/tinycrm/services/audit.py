@@ -21,8 +21,8 @@ imports only an admin (or an unrestricted session) sees.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -54,6 +54,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.models.base import utcnow
+from tinycrm.money import Money
 from tinycrm.services.access import OWNED, Actor, actor_of, is_admin, owner_condition
 
 AUDITED = frozenset({*OWNED, "payments", "campaigns", "users", "teams", "grants"})
@@ -64,6 +65,7 @@ SKIPPED = frozenset(
     {
         "id",
         "name_key",
+        "search_key",
         "phone_norm",
         "created_at",
         "updated_at",
@@ -282,6 +284,8 @@ class EntryRow:
     note: str | None
     summary: str = ""
     """The changes in one line, stages by name: `stage: Lead → Qualified; title: A → B`."""
+    shown: dict[str, list[Any]] = field(default_factory=dict)
+    """The changes as a person reads them (`readable_changes`), field → [old, new]."""
 
 
 def readable(actor: Actor | None) -> ColumnElement[bool]:
@@ -336,8 +340,8 @@ def list_entries(
         query = query.where(col(AuditEntry.at) < until)
     query = query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit)
     entries = list(session.scalars(query))
-    stages = _stage_names(session) if any(e.object == "deals" for e in entries) else {}
-    return [_row(e, stages) for e in entries]
+    names = _names_for(session, entries)
+    return [_row(e, names) for e in entries]
 
 
 def get_entry(session: Session, *, entry_id: int) -> EntryRow:
@@ -347,7 +351,7 @@ def get_entry(session: Session, *, entry_id: int) -> EntryRow:
     found = session.scalars(query.where(readable(actor_of(session)))).first()
     if found is None:
         raise NotFound("audit entry", entry_id)
-    return _row(found, _stage_names(session) if found.object == "deals" else {})
+    return _row(found, _names_for(session, [found]))
 
 
 def history(session: Session, *, object: str, record_id: int) -> list[EntryRow]:
@@ -355,13 +359,39 @@ def history(session: Session, *, object: str, record_id: int) -> list[EntryRow]:
     return list_entries(session, object=object, record_id=record_id, limit=200)
 
 
-def _stage_names(session: Session) -> dict[int, str]:
-    return {i: n for i, n in session.execute(select(col(Stage.id), col(Stage.name))) if i}
+@dataclass(frozen=True)
+class _Names:
+    """What entries' raw values stand for: stage and user names, and each record's
+    currency (money is stored in minor units)."""
+
+    stages: Mapping[int, str]
+    users: Mapping[int, str]
+    currencies: Mapping[tuple[str, int], str]
 
 
-def _row(entry: AuditEntry, stages: Mapping[int, str]) -> EntryRow:
+MONEY_TABLES = {"deals": Deal, "orders": Order, "payments": Payment}
+
+
+def _names_for(session: Session, entries: list[AuditEntry]) -> _Names:
+    """The names the entries' changes need, in one query per kind."""
+    stages: dict[int, str] = {}
+    if any(e.object == "deals" for e in entries):
+        found = session.execute(select(col(Stage.id), col(Stage.name)))
+        stages = {i: n for i, n in found if i}
+    users = {i: n for i, n in session.execute(select(col(User.id), col(User.name))) if i}
+    currencies: dict[tuple[str, int], str] = {}
+    for obj, model in MONEY_TABLES.items():
+        ids = {e.record_id for e in entries if e.object == obj and e.record_id is not None}
+        if ids:
+            query = select(col(model.id), col(model.currency)).where(col(model.id).in_(ids))
+            currencies.update(((obj, i), c) for i, c in session.execute(query))
+    return _Names(stages, users, currencies)
+
+
+def _row(entry: AuditEntry, names: _Names) -> EntryRow:
     assert entry.id is not None
     changes = dict(entry.changes or {})
+    shown = readable_changes(changes, names, obj=entry.object, record_id=entry.record_id)
     return EntryRow(
         id=entry.id,
         at=entry.at,
@@ -373,20 +403,49 @@ def _row(entry: AuditEntry, stages: Mapping[int, str]) -> EntryRow:
         action=entry.action,
         changes=changes,
         note=entry.note,
-        summary=describe_changes(changes, stages=stages),
+        summary=describe_changes(shown),
+        shown=shown,
     )
 
 
-def describe_changes(
-    changes: Mapping[str, Any], *, stages: Mapping[int, str] | None = None, limit: int = 200
-) -> str:
+def readable_changes(
+    changes: Mapping[str, Any], names: _Names, *, obj: str, record_id: int | None
+) -> dict[str, list[Any]]:
+    """The changes as a person reads them: `stage_id` 3 → `stage` Qualified, `owner_id` 1 →
+    `owner` Ana, `amount_minor` 10000 → `amount` 100.00 USD, times to the minute in UTC."""
+    pairs = {
+        k: (v + [None, None])[:2] if isinstance(v, list) else [None, v] for k, v in changes.items()
+    }
+    currency = pairs.get("currency", [None, None])[1] or names.currencies.get((obj, record_id or 0))
+    shown: dict[str, list[Any]] = {}
+    for key, pair in pairs.items():
+        if key == "stage_id":
+            shown["stage"] = [names.stages.get(v, v) for v in pair]
+        elif key in ("owner_id", "user_id", "assignee_id", "recipient_id"):
+            shown[key.removesuffix("_id")] = [names.users.get(v, v) for v in pair]
+        elif key.endswith("_minor") and currency:
+            money = [str(Money(v, str(currency))) if isinstance(v, int) else v for v in pair]
+            shown[key.removesuffix("_minor")] = money
+        else:
+            shown[key] = [_moment(v) for v in pair]
+    return shown
+
+
+def _moment(value: Any) -> Any:
+    """A time as stored (ISO 8601 with an offset) to the minute in UTC; anything else as is."""
+    if not (isinstance(value, str) and len(value) > 19 and value[10:11] == "T"):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return value if moment.tzinfo is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def describe_changes(shown: Mapping[str, list[Any]], *, limit: int = 200) -> str:
     """`stage: Lead → Qualified; title: Old → New`, for a table cell or a History line."""
     parts = []
-    for key, pair in changes.items():
-        before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        if key == "stage_id" and stages is not None:
-            names: Mapping[Any, Any] = stages
-            key, before, after = "stage", names.get(before, before), names.get(after, after)
+    for key, (before, after) in shown.items():
         if before is None:
             parts.append(f"{key}: {_shown(after)}")
         elif after is None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, union
+from sqlalchemy import func
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -26,13 +26,13 @@ from tinycrm.models import (
 )
 from tinycrm.normalize import name_key
 from tinycrm.services.refs import (
-    escape_like,
     resolve_campaign,
     resolve_company,
     resolve_contact,
     resolve_stage,
     resolve_user,
 )
+from tinycrm.services.search import company_conditions, contact_conditions, deal_conditions
 
 
 class State(StrEnum):
@@ -64,8 +64,8 @@ class ContactFilter:
     lifecycle: str | None = None
     """new, regular, loyal, declining or lost (from payments; see services/segments)."""
     words: str | None = None
-    """What the app's search box holds: a word of the name, the email, the company name or
-    a tag starts with it (each a prefix an index answers, unlike `search`'s substring)."""
+    """What the app's search box holds; searched by the same rule as `search`
+    (`services.search`), kept apart so a saved segment remembers what was typed."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,8 @@ class ActivityFilter:
 def contact_filters(
     session: Session, f: ContactFilter, *, today: date | None = None
 ) -> list[ColumnElement[bool]]:
-    """Needs `companies` joined (the search looks at the company name, and industry, city
-    and country are the company's). `today` dates the lifecycle filter (default: UTC's)."""
+    """Needs `companies` joined (industry, city and country are the company's); the search
+    is `services.search`'s. `today` dates the lifecycle filter (default: UTC's)."""
     where = _place_filters(f.industry, f.city, f.country)
     if f.lifecycle:
         from tinycrm.services.reports.segments import lifecycle_condition
@@ -121,40 +121,9 @@ def contact_filters(
         where.append(col(Contact.company_id) == resolve_company(session, f.company).id)
     if f.owner:
         where.append(col(Contact.owner_id) == resolve_user(session, f.owner).id)
-    if f.search:
-        pattern = f"%{escape_like(name_key(f.search))}%"
-        columns = (Contact.name_key, Contact.email, Company.name_key)
-        where.append(or_(*(col(c).like(pattern, escape="\\") for c in columns)))
-    if f.words and name_key(f.words):
-        where.append(col(Contact.id).in_(matching_ids(f.words)))
+    for text in (f.search, f.words):  # one rule, whichever face typed it
+        where += contact_conditions(session, text)
     return where
-
-
-def _starts(column: Any, prefix: str) -> ColumnElement[bool]:
-    """`column` starts with `prefix`, as an index range (the LIKE keeps it exact)."""
-    return and_(
-        column >= prefix,
-        column < prefix + "\U0010ffff",
-        column.like(f"{escape_like(prefix)}%", escape="\\"),
-    )
-
-
-def matching_ids(text: str) -> Any:
-    """Ids of contacts matching `text` as the app's search box does: each way of matching
-    is a query an index can answer, except a word inside a name, which reads the name
-    index alone."""
-    key = name_key(text)
-    plain = text.strip().casefold()
-    name = col(Contact.name_key)
-    return union(
-        select(col(Contact.id)).where(_starts(name, key)),
-        select(col(Contact.id)).where(name.like(f"% {escape_like(key)}%", escape="\\")),
-        select(col(Contact.id)).where(_starts(col(Contact.email), plain)),
-        select(col(Contact.id))
-        .join(Company, col(Company.id) == col(Contact.company_id))
-        .where(_starts(col(Company.name_key), key)),
-        select(col(ContactTag.contact_id)).where(_starts(col(ContactTag.tag), plain)),
-    )
 
 
 def _place_filters(
@@ -169,19 +138,12 @@ def company_filters(session: Session, f: CompanyFilter) -> list[ColumnElement[bo
     where = _place_filters(f.industry, f.city, f.country)
     if f.owner:
         where.append(col(Company.owner_id) == resolve_user(session, f.owner).id)
-    if f.search:
-        pattern = f"%{escape_like(name_key(f.search))}%"
-        where.append(
-            or_(
-                col(Company.name_key).like(pattern, escape="\\"),
-                col(Company.domain).like(pattern, escape="\\"),
-            )
-        )
+    where += company_conditions(f.search)
     return where
 
 
 def deal_filters(session: Session, f: DealFilter) -> list[ColumnElement[bool]]:
-    """Needs `companies` joined (the search looks at the company name)."""
+    """The search is `services.search`'s (title and company name)."""
     where: list[ColumnElement[bool]] = []
     if f.status is not None:
         where.append(col(Deal.status) == f.status)
@@ -193,15 +155,7 @@ def deal_filters(session: Session, f: DealFilter) -> list[ColumnElement[bool]]:
         where.append(col(Deal.company_id) == resolve_company(session, f.company).id)
     if f.contact:
         where.append(col(Deal.contact_id) == resolve_contact(session, f.contact).id)
-    if f.search:
-        in_title = f"%{escape_like(' '.join(f.search.lower().split()))}%"
-        in_company = f"%{escape_like(name_key(f.search))}%"
-        where.append(
-            or_(
-                func.lower(Deal.title).like(in_title, escape="\\"),
-                col(Company.name_key).like(in_company, escape="\\"),
-            )
-        )
+    where += deal_conditions(f.search)
     return where
 
 

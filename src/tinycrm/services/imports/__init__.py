@@ -36,6 +36,7 @@ from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services import audit
+from tinycrm.services.search import fill_search_keys
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -440,6 +441,7 @@ def finish(session: Session, result: ImportResult, options: ImportOptions) -> Im
         result.written = False
         result.batch_id = None
         return result
+    fill_search_keys(session)  # the rows written in bulk, past the ORM that keeps them
     batch = session.get(ImportBatch, result.batch_id)
     assert batch is not None
     batch.created, batch.updated = result.created, result.updated
