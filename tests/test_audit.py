@@ -66,6 +66,12 @@ def test_a_deal_move_win_and_loss_are_named_for_what_they_are(shop: Crm) -> None
     assert win["changes"]["status"] == ["open", "won"]
     table = shop("--as", "ana", "audit", "list", "--object", "deals", "--id", "1").out
     assert "stage: qualified → won" in table and "stage: lead → qualified" in table
+    # Read as a person reads them: money in its currency, owners by name, times to the minute.
+    assert "amount: 100.00 USD → 150.00 USD" in table
+    assert "closed_at: 2026-11-23 09:30 UTC" in table
+    assert "owner: Ana Ruiz" in table
+    shown = shop("--as", "ana", "audit", "show", str(edit["id"])).out
+    assert "amount   100.00 USD   150.00 USD" in shown
 
 
 def test_a_rep_sees_entries_of_records_they_may_read_and_their_own(shop: Crm) -> None:

@@ -76,7 +76,7 @@ async def test_deal_history_newest_first_with_who_and_what(demo: Path) -> None:
         assert lines == [
             "2026-11-23 09:30 Maria Lopez edit title: Tablet rollout for site crews → Tablets for "
             "site crews",
-            "2026-11-23 09:30 王芳        edit amount_minor: 2100000 → 2500000",
+            "2026-11-23 09:30 王芳        edit amount: 21,000.00 USD → 25,000.00 USD",
         ]
         await pilot.press("h")  # the panel scrolled into view
         await pilot.pause()
@@ -123,8 +123,8 @@ async def test_a_form_overtaken_by_another_save_names_who_and_reloads(demo: Path
         dialog = pilot.app.screen
         assert isinstance(dialog, ChoiceDialog)
         assert dialog.title_text == (
-            "deal #24 was changed by 王芳 at 2026-11-23 09:30: edit amount_minor: "
-            "2100000 → 2500000. Your edit is not saved yet."
+            "deal #24 was changed by 王芳 at 2026-11-23 09:30: edit amount: "
+            "21,000.00 USD → 25,000.00 USD. Your edit is not saved yet."
         )
         assert dialog.choices == ["Reload", "Keep editing"]
         state = as_user(demo, "Maria Lopez")
@@ -143,7 +143,7 @@ async def test_a_form_overtaken_by_another_save_names_who_and_reloads(demo: Path
         assert "#24 Tablet rollout for site crews" in fields
         assert "25,000.00 USD" in fields
         assert history_text(pilot.app)[0] == (
-            "2026-11-23 09:30 王芳 edit amount_minor: 2100000 → 2500000"
+            "2026-11-23 09:30 王芳 edit amount: 21,000.00 USD → 25,000.00 USD"
         )
 
 

@@ -81,8 +81,9 @@ def show(entry_id: EntryId, fmt: FormatOption = Format.table) -> None:
     st = state()
     with st.session(write=False) as session:
         row = audit.get_entry(session, entry_id=entry_id)
-    changes = [{"field": k, "old": _cell(v, 0), "new": _cell(v, 1)} for k, v in row.changes.items()]
-    fields = {k: v for k, v in as_row(row).items() if k not in ("changes", "summary")}
+    readable = row.shown if fmt is Format.table else row.changes
+    changes = [{"field": k, "old": _cell(v, 0), "new": _cell(v, 1)} for k, v in readable.items()]
+    fields = {k: v for k, v in as_row(row).items() if k not in ("changes", "summary", "shown")}
     if fmt in (Format.json, Format.jsonl, Format.csv):
         fields["changes"] = row.changes
     emit_record(fields, fmt, st.tz, sections={"changes": (changes, CHANGE_COLUMNS)})
@@ -103,7 +104,7 @@ def _user(session: Any, ref: str | None) -> tuple[int | None, str | None]:
 
 def _row(row: EntryRow, fmt: Format) -> dict[str, Any]:
     shown = row.changes if fmt is not Format.table else row.summary
-    return as_row(row, changes=shown)
+    return {k: v for k, v in as_row(row, changes=shown).items() if k != "shown"}
 
 
 def _cell(pair: Any, index: int) -> Any:

@@ -369,7 +369,11 @@ class _Names:
     currencies: Mapping[tuple[str, int], str]
 
 
-MONEY_TABLES = {"deals": Deal, "orders": Order, "payments": Payment}
+MONEY_TABLES: dict[str, type[Deal] | type[Order] | type[Payment]] = {
+    "deals": Deal,
+    "orders": Order,
+    "payments": Payment,
+}
 
 
 def _names_for(session: Session, entries: list[AuditEntry]) -> _Names:
@@ -384,7 +388,7 @@ def _names_for(session: Session, entries: list[AuditEntry]) -> _Names:
         ids = {e.record_id for e in entries if e.object == obj and e.record_id is not None}
         if ids:
             query = select(col(model.id), col(model.currency)).where(col(model.id).in_(ids))
-            currencies.update(((obj, i), c) for i, c in session.execute(query))
+            currencies |= {(obj, int(i or 0)): c for i, c in session.execute(query)}
     return _Names(stages, users, currencies)
 
 
