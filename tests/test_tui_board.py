@@ -15,7 +15,7 @@ from tinycrm.db.store import session_scope
 from tinycrm.models import Deal, DealStatus, Stage, StageChange, User
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.deal import DealScreen
-from tinycrm.screens.dialogs import FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, FormDialog
 from tinycrm.widgets.board_column import BoardColumn
 
 pytestmark = pytest.mark.asyncio
@@ -104,10 +104,20 @@ async def test_move_left_of_the_first_stage_is_refused_with_a_notification(demo:
     assert stage_changes(demo, LEAD_FIRST) == []
 
 
-async def test_won_and_lost_with_a_reason(demo: Path) -> None:
+async def test_won_asks_first_and_lost_needs_a_reason(demo: Path) -> None:
     async with make_app(demo).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("w")
+        await settle(pilot)
+        question = pilot.app.screen
+        assert isinstance(question, ChoiceDialog)
+        assert question.title_text == (
+            f"Mark deal #{LEAD_FIRST} 'Tablet rollout for site crews' won? It is in lead now."
+        )
+        await pilot.press("escape")  # not yet: nothing changes
+        await settle(pilot)
+        assert deal(demo, LEAD_FIRST).status == DealStatus.open
+        await pilot.press("w", "enter")  # mark it won
         await settle(pilot)
         assert board(pilot.app).columns[0].border_title == "lead · 2"
         lost = board(pilot.app).columns[0].selected

@@ -90,5 +90,5 @@ async def test_confirming_marks_it_lost_and_keeps_the_orders(demo: Path) -> None
         await settle(pilot)
         notes = [n.message for n in notices(pilot.app)]
         assert _errors(pilot.app) == []
-        assert "marked lost" in notes
+        assert f"deal #{WON_DEAL} marked lost · ctrl+z undoes" in notes
     assert stored(demo) == (("lost", "cancelled"), [1_000_000], [250_000])

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tinycrm.screens.activity import ActivityScreen
+from tinycrm.screens.base import undo_last
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.campaigns import CampaignsScreen
@@ -54,6 +55,9 @@ class CrmApp(App[None]):
         Binding("5", "mode('activity')", show=False, description="Activity", id="app.activity"),
         Binding("6", "mode('campaigns')", show=False, description="Campaigns", id="app.campaigns"),
         Binding("question_mark,f1", "help", "Keys", key_display="?", id="app.help"),
+        Binding(
+            "ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last change", id="app.undo"
+        ),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit"),
     ]
 
@@ -105,6 +109,15 @@ class CrmApp(App[None]):
     def action_mode(self, mode: str) -> None:
         self.switch_mode(mode)
 
+    def action_undo(self) -> None:
+        """Take back the last change while its notice shows; the screen shows it after."""
+
+        def reload() -> None:
+            if callable(reload := getattr(self.screen, "reload", None)):
+                reload()
+
+        undo_last(self, reload)
+
     def action_reclaim(self) -> None:
         """From anywhere: the contact list asks, moves, and shows the list after."""
         contact_list(self).action_reclaim()
@@ -123,7 +136,7 @@ class CrmApp(App[None]):
             sections.append(("in the focused panel", keys))
         if named := [("", title) for title, _ in getattr(screen, "extra_commands", list)()]:
             sections.append(("by name only (ctrl+p)", named))
-        sections.append(("everywhere", self._keys(self) + [("ctrl+p", "Command palette")]))
+        sections.append(("everywhere", self._keys(self)))  # ctrl+p is the app's binding
         return sections
 
     def _keys(self, node: Any, *, own: bool = False) -> list[tuple[str, str]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from time import monotonic
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from weakref import WeakKeyDictionary
 
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.context import AppState
+    from tinycrm.services.undo import Undo
 
 T = TypeVar("T")
 
@@ -81,6 +85,54 @@ def in_app(error: CrmError) -> str:
     return error.said(hints=HINTS)
 
 
+UNDO_SECONDS = 8.0
+"""How long a change's notice shows, and so how long ctrl+z can take it back."""
+
+
+@dataclass(frozen=True)
+class LastChange:
+    undo: Undo
+    until: float
+    """`monotonic()` time after which the change can no longer be undone."""
+
+
+_LAST: WeakKeyDictionary[DOMNode, LastChange] = WeakKeyDictionary()
+"""The app's last undoable change, per app."""
+
+
+def remember_change(node: DOMNode, message: str, undo: Undo | None) -> None:
+    """Say what changed; with `undo`, ctrl+z takes it back while the notice shows. Any
+    change said here replaces the one ctrl+z would have taken back."""
+    app = node.app
+    _LAST.pop(app, None)
+    if undo is None:
+        app.notify(message)
+        return
+    _LAST[app] = LastChange(undo, monotonic() + UNDO_SECONDS)
+    app.notify(f"{message} · ctrl+z undoes", timeout=UNDO_SECONDS)
+
+
+def undo_last(node: DOMNode, done: Callable[[], Any]) -> None:
+    """Take back the app's last change while its notice shows, through the services (so
+    it is checked and recorded like any change); `done` runs after (a screen's reload)."""
+    from tinycrm.services.undo import take_back
+
+    app, last = node.app, _LAST.pop(node.app, None)
+    if last is None or monotonic() > last.until:
+        app.notify("nothing to undo", severity="warning")
+        return
+    state = app_state(node)
+
+    def job(session: Session) -> str:
+        return take_back(session, undo=last.undo, actor=state.actor(session), now=state.now())
+
+    def undone(said: str) -> None:
+        app.notify(f"undone: {said}")
+        done()
+
+    run_db(app, job, undone, write=True, group="undo")
+
+
 class CrmScreen(Screen[None]):
     """A screen of the app; `NOUN` prefixes its actions in the command palette, and `NOUNS`
     (binding id -> noun) names another record an action is about (`lead: Claim`)."""
@@ -110,6 +162,10 @@ class CrmScreen(Screen[None]):
             self, job, done, write=write, group=group, exclusive=exclusive, then=then,
             retry=self._retry,
         )  # fmt: skip
+
+    def changed(self, message: str, undo: Undo | None = None) -> None:
+        """Say what a change did; with `undo`, ctrl+z takes it back while this shows."""
+        remember_change(self, message, undo)
 
     def ask(self, dialog: ModalScreen[Any], answered: Callable[[Any], Any]) -> None:
         """Show a dialog and hand its answer to `answered`. A form comes back, filled in as

@@ -11,11 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
-from tinycrm.screens.base import CrmScreen
+from tinycrm.screens.deal_moves import DealMoves, Outcome, Overtaken, Target
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.services.board import SHOWN
 from tinycrm.widgets.board_column import PAGE, BoardColumn
+from tinycrm.widgets.steady_footer import SteadyFooter
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -39,20 +41,22 @@ class BoardData:
     focus: tuple[int, int] | None = None
 
 
-class BoardScreen(CrmScreen):
+class BoardScreen(DealMoves):
     NOUN = "deal"
     BINDINGS = [
         Binding("left", "column(-1)", "Prev column", show=False, id="board.left"),
         Binding("right", "column(1)", "Next column", show=False, id="board.right"),
         Binding("down,j", "card(1)", "Next card", show=False, id="board.down"),
         Binding("up,k", "card(-1)", "Prev card", show=False, id="board.up"),
-        Binding("g", "edge(-1)", "First card", show=False, id="board.top"),
-        Binding("G", "edge(1)", "Last card", show=False, id="board.bottom"),
+        Binding("g,home", "edge(-1)", "First card", show=False, id="board.top"),
+        Binding("G,end", "edge(1)", "Last card", show=False, id="board.bottom"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="board.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="board.page-down"),
         Binding("enter", "open", "Open", show=False, tooltip="Open deal", id="board.open"),
         Binding(
             "shift+right,greater_than_sign",
             "step(1)",
-            "Next stage",
+            "Next",
             key_display=">",
             tooltip="Move to next stage",
             id="board.move-right",
@@ -60,16 +64,18 @@ class BoardScreen(CrmScreen):
         Binding(
             "shift+left,less_than_sign",
             "step(-1)",
-            "Prev stage",
+            "Prev",
             key_display="<",
             tooltip="Move to previous stage",
             id="board.move-left",
         ),
+        Binding("m", "move", "Move", tooltip="Move to any stage (reopen)", id="board.move"),
         Binding("w", "won", "Won", tooltip="Mark won", id="board.won"),
         Binding("l", "lost", "Lost", tooltip="Mark lost", id="board.lost"),
         Binding("n", "new", "New", tooltip="New deal", id="board.new"),
-        Binding("slash", "search", "Filter", tooltip="Filter by text", id="board.filter"),
-        Binding("o", "owner", "Owner", tooltip="Filter by owner", id="board.owner"),
+        Binding("slash", "search", "Find", tooltip="Filter by text", id="board.filter"),
+        Binding("f", "show", "Show", tooltip="Show open / won / lost / all deals", id="board.show"),
+        Binding("o", "owner", "Owner", show=False, tooltip="Filter by owner", id="board.owner"),
         Binding("r", "reload", "Reload", show=False, id="board.reload"),
         Binding("escape", "clear_filters", "Clear filters", show=False, id="board.clear"),
     ]
@@ -78,6 +84,8 @@ class BoardScreen(CrmScreen):
         super().__init__()
         self.search = ""
         self.owner = ""
+        self.shown = "open"
+        """Which deals the board shows: one of `services.board.SHOWN`."""
         self.columns: list[BoardColumn] = []
         self._debounce: Timer | None = None
 
@@ -86,7 +94,7 @@ class BoardScreen(CrmScreen):
         yield Input(placeholder="filter deals by title or company", id="board-search")
         yield Static("", id="board-status")
         yield Horizontal(id="board-columns")
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Pipeline"
@@ -109,7 +117,7 @@ class BoardScreen(CrmScreen):
     def wanted(self) -> DealFilter:
         from tinycrm.services.board import board_filter
 
-        return board_filter(search=self.search, owner=self.owner)
+        return board_filter(search=self.search, owner=self.owner, status=self.shown)
 
     def reload(self, *, focus_deal: int | None = None, only: set[int] | None = None) -> None:
         """Fetch headers and visible pages in one worker; `focus_deal` puts the cursor on it,
@@ -117,23 +125,35 @@ class BoardScreen(CrmScreen):
         fetch = partial(self._fetch, self.wanted(), self._cursors(), focus_deal, only)
         self.db(fetch, self._show, group="board", exclusive=True)
 
-    def change(
-        self,
-        job: Callable[[Session], object],
-        *,
-        focus_deal: int | None,
-        only: set[int],
-        message: str = "",
+    def apply(
+        self, job: Callable[[Session], Outcome], t: Target, done: Callable[[Outcome], None]
     ) -> None:
-        """Write with `job`, then show the board as it is after it, in one worker."""
-        fetch = partial(self._fetch, self.wanted(), self._cursors(), focus_deal, only)
+        """Write with `job`, then show the board as it is after it, in one worker: the
+        deal's old column and the one it is in now, or all of it when the move was refused
+        (someone else changed the board)."""
+        wanted, cursors, source = self.wanted(), self._cursors(), self._source()
+        outcome: list[Outcome] = []
+
+        def write(session: Session) -> None:
+            outcome.append(job(session))
+
+        def fetch(session: Session) -> BoardData:
+            only = None if isinstance(outcome[0], Overtaken) else source
+            return self._fetch(wanted, cursors, t.deal_id, only, session)
 
         def show(data: BoardData) -> None:
             self._show(data)
-            if message:
-                self.notify(message, timeout=3)
+            done(outcome[0])
 
-        self.db(job, show, write=True, then=fetch, group="board-change")
+        self.db(write, show, write=True, then=fetch, group="board-change")
+
+    def target(self) -> Target | None:
+        column = self.current
+        card = column.selected if column is not None else None
+        if column is None or card is None:
+            self.notify("no deal selected", severity="warning")
+            return None
+        return Target(card.id, card.version, card.title, column.stage_name)
 
     def _cursors(self) -> dict[int, int]:
         return {c.stage_id: c.cursor for c in self.columns}
@@ -212,12 +232,14 @@ class BoardScreen(CrmScreen):
 
     def _show_status(self, data: BoardData) -> None:
         deals = sum(c.count for c in data.columns)
-        parts = [plural(deals, "open deal")]
+        parts = [plural(deals, "deal" if self.shown == "all" else f"{self.shown} deal")]
         if self.search:
             parts.append(f"filter: {self.search!r}")
         if self.owner:
             parts.append(f"owner: {self.owner}")
-        hint = "  (esc clears)" if self.search or self.owner else ""
+        filtered = self.search or self.owner or self.shown != "open"
+        then = SHOWN[(SHOWN.index(self.shown) + 1) % len(SHOWN)]
+        hint = f"  (f shows {then}{', esc clears' if filtered else ''})"
         self.query_one("#board-status", Static).update(" · ".join(parts) + hint)
 
     def _load_page(self, stage_id: int, offset: int, limit: int) -> None:
@@ -266,6 +288,10 @@ class BoardScreen(CrmScreen):
         if (column := self.current) is not None:
             column.cursor = 0 if direction < 0 else max(0, column.count - 1)
 
+    def action_page(self, direction: int) -> None:
+        if (column := self.current) is not None:
+            column.move_cursor(direction * column.page_cards)
+
     def selected_deal(self) -> int | None:
         column = self.current
         card = column.selected if column is not None else None
@@ -288,60 +314,13 @@ class BoardScreen(CrmScreen):
 
         self.app.push_screen(DealScreen(deal_id), lambda _: self.reload())
 
-    def action_step(self, step: int) -> None:
-        from tinycrm.services.deals import step_deal
-
-        if (deal_id := self.selected_deal()) is None:
-            return
-        st, source = self.state, self._source()
-
-        def job(session: Session) -> None:
-            step_deal(session, ref=deal_id, step=step, actor=st.actor(session), now=st.now())
-
-        self.change(job, focus_deal=deal_id, only=source)
-
-    def action_won(self) -> None:
-        from tinycrm.services.deals import win_deal
-
-        if (deal_id := self.selected_deal()) is None:
-            return
-        st = self.state
-
-        def job(session: Session) -> None:
-            win_deal(session, ref=deal_id, actor=st.actor(session), now=st.now())
-
-        self.change(job, focus_deal=None, only=self._source(), message=f"deal #{deal_id} won")
-
-    def action_lost(self) -> None:
-        if (deal_id := self.selected_deal()) is None:
-            return
-        fields = [
-            Field("reason", "Why was it lost?", placeholder="e.g. price, timing", required=True)
-        ]
-        self.ask(
-            FormDialog(f"Mark deal #{deal_id} lost", fields),
-            partial(self._lose, deal_id),
-        )
-
-    def _lose(self, deal_id: int, values: dict[str, str] | None) -> None:
-        from tinycrm.services.deals import lose_deal
-
-        if values is None:
-            return
-        st, reason = self.state, values.get("reason") or None
-
-        def job(session: Session) -> None:
-            lose_deal(session, ref=deal_id, reason=reason, actor=st.actor(session), now=st.now())
-
-        self.change(job, focus_deal=None, only=self._source(), message=f"deal #{deal_id} lost")
-
     def _source(self) -> set[int]:
         column = self.current
         return {column.stage_id} if column is not None else set()
 
     def action_new(self) -> None:
         column = self.current
-        stage = str(column.border_title or "").split(" · ")[0] if column else ""
+        stage = column.stage_name if column else ""
         fields = [
             Field("title", "Title", required=True),
             Field(
@@ -437,11 +416,17 @@ class BoardScreen(CrmScreen):
             search.value = ""
             return
         search.value, search.display = "", False
-        if self.search or self.owner:
+        if self.search or self.owner or self.shown != "open":
             self.search = self.owner = ""
+            self.shown = "open"
             self.reload()
         if self.columns:
             self.columns[0].focus()
+
+    def action_show(self) -> None:
+        """Show the next of open, won, lost and all deals."""
+        self.shown = SHOWN[(SHOWN.index(self.shown) + 1) % len(SHOWN)]
+        self.reload()
 
     def action_reload(self) -> None:
         self.reload()

@@ -15,8 +15,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
-from tinycrm.screens.record import RecordScreen, Stale
+from tinycrm.errors import NeedsForce
+from tinycrm.screens.deal_moves import DealMoves, Outcome, Target
+from tinycrm.screens.deal_orders import OrderForms
+from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.record import Stale
 from tinycrm.widgets.format import figure, local
 from tinycrm.widgets.history import AuditHistory
 from tinycrm.widgets.timeline import Timeline
@@ -25,11 +28,10 @@ from tinycrm.words import plural
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.errors import NeedsForce
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.audit import EntryRow
     from tinycrm.services.deals import DealDetail, DealRow
-    from tinycrm.services.orders import OrderRow, PaymentRow
+    from tinycrm.services.orders import OrderRow
 
 
 @dataclass(frozen=True)
@@ -79,33 +81,39 @@ def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
     return table
 
 
-class DealScreen(RecordScreen):
+class DealScreen(DealMoves, OrderForms):
     NOUN = "deal"
     AUDIT = "deals"
     NOUNS: ClassVar[dict[str, str]] = {"order.pay": "order"}
     BINDINGS = [
+        # Short footer words so every shown key fits 80 columns; the rest are in the help.
+        Binding("a", "log", "Log", tooltip="Log activity", id="record.log"),
+        Binding("s", "schedule", "Follow-up", tooltip="Schedule follow-up", id="record.schedule"),
         Binding(
             "greater_than_sign,shift+right",
             "step(1)",
-            "Next stage",
+            "Next",
             key_display=">",
+            show=False,
             tooltip="Move to next stage",
             id="deal.move-right",
         ),
         Binding(
             "less_than_sign,shift+left",
             "step(-1)",
-            "Prev stage",
+            "Prev",
             key_display="<",
+            show=False,
             tooltip="Move to previous stage",
             id="deal.move-left",
         ),
+        Binding("m", "move", "Move", tooltip="Move to any stage (reopen)", id="deal.move"),
         Binding("w", "won", "Won", tooltip="Mark won", id="deal.won"),
         Binding("l", "lost", "Lost", tooltip="Mark lost", id="deal.lost"),
-        Binding("c", "contact", "Open contact", id="deal.contact"),
-        Binding("g", "company", "Open company", show=False, id="deal.company"),
-        Binding("o", "order", "Add order", id="deal.order"),
-        Binding("p", "pay", "Add payment", id="order.pay"),
+        Binding("c", "contact", "Contact", show=False, tooltip="Open contact", id="deal.contact"),
+        Binding("g", "company", "Company", show=False, tooltip="Open company", id="deal.company"),
+        Binding("o", "order", "Order", show=False, tooltip="Add order", id="deal.order"),
+        Binding("p", "pay", "Pay", show=False, tooltip="Add payment", id="order.pay"),
     ]
 
     def __init__(self, deal_id: int) -> None:
@@ -189,144 +197,32 @@ class DealScreen(RecordScreen):
         self.query_one("#deal-timeline", Timeline).show(view.timeline, tz=st.tz, now=now)
         self.show_history(view.audit)
 
-    def action_step(self, step: int) -> None:
-        from tinycrm.services.deals import step_deal
+    def target(self) -> Target | None:
+        if self.view is None:
+            return None
+        d = self.view.detail
+        return Target(self.deal_id, d.version, d.row.title, d.row.stage)
 
-        st = self.state
-        self.db(
-            lambda s: step_deal(s, ref=self.deal_id, step=step, actor=st.actor(s), now=st.now()),
-            lambda row: self._changed(f"moved to {row.stage}"),
-            write=True,
-        )
+    def apply(
+        self, job: Callable[[Session], Outcome], t: Target, done: Callable[[Outcome], None]
+    ) -> None:
+        def show(outcome: Outcome) -> None:
+            done(outcome)
+            if not isinstance(outcome, NeedsForce):
+                self.reload()
 
-    def action_won(self) -> None:
-        from tinycrm.services.deals import win_deal
-
-        st = self.state
-        self.db(
-            lambda s: win_deal(s, ref=self.deal_id, actor=st.actor(s), now=st.now()),
-            lambda row: self._changed("marked won"),
-            write=True,
-        )
-
-    def action_lost(self) -> None:
-        fields = [
-            Field("reason", "Why was it lost?", placeholder="e.g. price, timing", required=True)
-        ]
-        self.ask(FormDialog(f"Mark deal #{self.deal_id} lost", fields), self._lose)
-
-    def _lose(self, values: dict[str, str] | None, force: bool = False) -> None:
-        """Mark the deal lost; a won deal with orders asks first (see `_ask_force`)."""
-        from tinycrm.errors import NeedsForce
-        from tinycrm.services.deals import lose_deal
-
-        if values is None:
-            return
-        st, reason = self.state, values.get("reason") or None
-
-        def job(s: Session) -> DealRow | NeedsForce:
-            try:
-                return lose_deal(
-                    s, ref=self.deal_id, reason=reason, actor=st.actor(s), now=st.now(),
-                    force=force,
-                )  # fmt: skip
-            except NeedsForce as refused:  # refused before writing anything
-                return refused
-
-        def done(result: DealRow | NeedsForce) -> None:
-            if isinstance(result, Exception):
-                self._ask_force(result, "mark it lost anyway", partial(self._lose, values, True))
-            else:
-                self._changed("marked lost")
-
-        self.db(job, done, write=True)
-
-    def _ask_force(self, refused: NeedsForce, yes: str, forced: Callable[[], object]) -> None:
-        """The services' question when a change needs forcing: how things stand, what forcing
-        does; `forced` runs when the user says `yes`."""
-        question = f"{refused.what[:1].upper()}{refused.what[1:]}. Forced, this {refused.forced}."
-        self.ask(
-            ChoiceDialog(question, [yes, "cancel"]),
-            lambda answer: forced() if answer == yes else None,
-        )
+        self.db(job, show, write=True)
 
     def _changed(self, message: str) -> None:
         self.notify(message)
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pay":
+        if action in ("pay", "edit_order"):
             return self.view is not None and bool(self.view.orders)
         if action == "company":
             return self.view is not None and self.view.detail.company_id is not None
         return True
-
-    def action_order(self) -> None:
-        fields = [
-            Field("amount", "Amount", placeholder="what the deal's orders do not cover yet"),
-            Field("due", "Payment due", placeholder="e.g. +30d, 2026-12-31 (or none)"),
-        ]
-        self.ask(FormDialog(f"Add order to deal #{self.deal_id}", fields), self._order)
-
-    def _order(self, values: dict[str, str] | None) -> None:
-        from tinycrm.services.orders import create_order
-
-        if values is None:
-            return
-        st = self.state
-
-        def job(session: Session) -> OrderRow:
-            return create_order(
-                session,
-                deal=self.deal_id,
-                amount=values.get("amount") or None,
-                ordered_on=st.today(),
-                due_on=st.day(values.get("due") or None, "due"),
-                now=st.now(),
-                yen=st.yen,
-            )
-
-        self.db(job, lambda o: self._changed(f"order #{o.id} added: {o.amount}"), write=True)
-
-    def action_pay(self) -> None:
-        if self.view is None or not self.view.orders:
-            return
-        owing = [o for o in self.view.orders if o.outstanding.minor > 0] or self.view.orders
-        fields = [
-            Field("order", "Order", choices=tuple(f"#{o.id}" for o in owing)),
-            Field(
-                "amount",
-                "Amount received",
-                owing[0].outstanding.plain() if len(owing) == 1 else "",
-                placeholder="at most what the order still owes",
-                required=True,
-            ),
-            Field("date", "Received on", "today"),
-        ]
-        self.ask(FormDialog("Add payment", fields), self._pay)
-
-    def _pay(self, values: dict[str, str] | None) -> None:
-        from tinycrm.services.orders import add_payment
-
-        if values is None:
-            return
-        st = self.state
-
-        def job(session: Session) -> PaymentRow:
-            return add_payment(
-                session,
-                order=int(values["order"].lstrip("#")),
-                amount=values["amount"],
-                received_on=st.day(values.get("date") or None, "date") or st.today(),
-                now=st.now(),
-                yen=st.yen,
-            )
-
-        self.db(
-            job,
-            lambda p: self._changed(f"payment of {p.amount} added to order #{p.order_id}"),
-            write=True,
-        )
 
     def action_contact(self) -> None:
         from tinycrm.screens.contact import ContactScreen

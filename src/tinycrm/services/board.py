@@ -17,6 +17,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import earlier
+from tinycrm.errors import InvalidInput
 from tinycrm.models import (
     Activity,
     Company,
@@ -54,14 +55,36 @@ class BoardCard:
     days_in_stage: int
     stale: bool
     expected_close: date | None
+    stage_id: int = 0
+    version: int = 1
+    """The deal's version when read: a move from the board is refused once it moved on."""
 
 
-def board_filter(*, search: str | None = None, owner: str | None = None) -> DealFilter:
-    return DealFilter(status=DealStatus.open, search=search or None, owner=owner or None)
+SHOWN = ("open", "won", "lost", "all")
+"""What the board can show: open deals (a column per open stage), won or lost ones (the
+won or lost stage's column), or all (every stage)."""
+
+
+def board_filter(
+    *, search: str | None = None, owner: str | None = None, status: str = "open"
+) -> DealFilter:
+    """The board's filter; `status` is one of `SHOWN` (`all`: any status)."""
+    if status not in SHOWN:
+        raise InvalidInput("status", status, f"one of {', '.join(SHOWN)}")
+    shown = None if status == "all" else DealStatus(status)
+    return DealFilter(status=shown, search=search or None, owner=owner or None)
+
+
+def _kinds(wanted: DealFilter) -> list[StageKind]:
+    """The kinds of stage whose columns show the deals `wanted` asks for."""
+    if wanted.status is None:
+        return list(StageKind)
+    return [StageKind(wanted.status)]
 
 
 def board_columns(session: Session, *, wanted: DealFilter) -> list[StageColumn]:
-    """The open stages in order, each with the count and value of its matching open deals."""
+    """The stages the filter's status shows (open ones for open deals), in pipeline order,
+    each with the count and value of its matching deals."""
     query = (
         select(Deal.stage_id, Deal.currency, func.count(), func.sum(Deal.amount_minor))
         .outerjoin(Company, col(Company.id) == col(Deal.company_id))
@@ -74,7 +97,7 @@ def board_columns(session: Session, *, wanted: DealFilter) -> list[StageColumn]:
         counts[stage_id] = counts.get(stage_id, 0) + count
         totals.setdefault(stage_id, []).append(Money(int(total or 0), currency))
     stages = session.exec(
-        select(Stage).where(Stage.kind == StageKind.open).order_by(col(Stage.position))
+        select(Stage).where(col(Stage.kind).in_(_kinds(wanted))).order_by(col(Stage.position))
     )
     return [
         StageColumn(
@@ -87,7 +110,16 @@ def board_columns(session: Session, *, wanted: DealFilter) -> list[StageColumn]:
     ]
 
 
-def _order() -> list[object]:
+def _closed(session: Session, stage_id: int) -> bool:
+    stage = session.get(Stage, stage_id)
+    return stage is not None and stage.kind != StageKind.open
+
+
+def _order(closed: bool) -> list[object]:
+    """Open deals by expected close (undated last), then id; won or lost ones latest
+    closed first."""
+    if closed:
+        return [col(Deal.closed_at).desc().nulls_last(), col(Deal.id).desc()]
     return [col(Deal.expected_close).asc().nulls_last(), col(Deal.id)]
 
 
@@ -101,9 +133,10 @@ def board_cards(
     offset: int,
     limit: int,
 ) -> list[BoardCard]:
-    """A window of a column's open deals, by expected close (undated last), then id.
+    """A window of a column's deals in `_order`.
 
-    A deal is stale when neither an activity was done about it nor did it change stage in
+    A deal is days in its stage since it entered it (closed deals: since they closed). An
+    open deal is stale when neither an activity was done about it nor did it change stage in
     the last `stale_days` days."""
     owner = aliased(User)
     since = (
@@ -124,6 +157,8 @@ def board_cards(
             Deal.currency,
             Deal.expected_close,
             Deal.created_at,
+            Deal.version,
+            Deal.status,
             Company.name,
             owner.name,
             since,
@@ -132,7 +167,7 @@ def board_cards(
         .outerjoin(Company, col(Company.id) == col(Deal.company_id))
         .outerjoin(owner, col(owner.id) == col(Deal.owner_id))
         .where(col(Deal.stage_id) == stage_id, *deal_filters(session, wanted))
-        .order_by(*_order())
+        .order_by(*_order(_closed(session, stage_id)))
         .offset(offset)
         .limit(limit)
     )
@@ -145,6 +180,8 @@ def board_cards(
         currency,
         close,
         created,
+        version,
+        status,
         company,
         owner_name,
         entered,
@@ -160,20 +197,25 @@ def board_cards(
                 owner_name,
                 Money(minor, currency),
                 max(0, (now - entered).days),
-                last < cutoff,
+                status == DealStatus.open and last < cutoff,
                 close,
+                stage_id,
+                version,
             )
         )
     return cards
 
 
 def board_position(session: Session, *, deal_id: int, wanted: DealFilter) -> tuple[int, int] | None:
-    """(stage id, index in its column) of an open deal on the filtered board, or None."""
+    """(stage id, index in its column) of a deal on the filtered board, or None."""
     deal = session.get(Deal, deal_id)
-    if deal is None or deal.status != DealStatus.open:
+    if deal is None:
         return None
     close, ident = col(Deal.expected_close), col(Deal.id)
-    if deal.expected_close is None:
+    if deal.status != DealStatus.open:
+        closed = col(Deal.closed_at)
+        before = or_(closed > deal.closed_at, and_(closed == deal.closed_at, ident > deal_id))
+    elif deal.expected_close is None:
         before = or_(close.is_not(None), and_(close.is_(None), ident < deal_id))
     else:
         before = or_(

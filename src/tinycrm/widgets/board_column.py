@@ -12,6 +12,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,13 +25,20 @@ from tinycrm.widgets.format import short_money
 CARD_HEIGHT = 4
 """Three lines of card and one of space."""
 PAGE = 50
+TITLE_ROOM = 4
+"""Cells of a column's content width its top border's title cannot use (the border's own
+corners are outside it)."""
 
 PageLoader = Callable[[int, int, int], None]
 """(stage id, offset, limit): fetch those cards and call `BoardColumn.put_page` later."""
 
 
 class BoardColumn(ScrollView, can_focus=True):
-    """A stage's open deals; `cursor` is the index of the selected card."""
+    """A stage's deals; `cursor` is the index of the selected card.
+
+    The keys a scrolling container has move the cursor instead (up/down, page up/down,
+    home/end), and left/right are never the column's: the board moves between columns with
+    them, however long a column is."""
 
     COMPONENT_CLASSES = {
         "board-column--card",
@@ -46,6 +54,7 @@ class BoardColumn(ScrollView, can_focus=True):
         border-title-color: $text;
         border-subtitle-color: $text-muted;
         scrollbar-size-vertical: 1;
+        overflow-x: hidden;
         padding: 0;
     }
     BoardColumn:focus { border: round $accent; }
@@ -79,6 +88,7 @@ class BoardColumn(ScrollView, can_focus=True):
         self.stage_id = stage.stage_id
         self.loader = loader
         self.count = 0
+        self.stage_name = stage.name
         self.pages: dict[int, list[BoardCard]] = {}
         self.asked: set[int] = set()
         self.set_stage(stage)
@@ -86,9 +96,9 @@ class BoardColumn(ScrollView, can_focus=True):
     # --- data ---------------------------------------------------------------------------
 
     def set_stage(self, stage: StageColumn) -> None:
-        self.count = stage.count
+        self.count, self.stage_name = stage.count, stage.name
         totals = " + ".join(short_money(m) for m in stage.totals[:2]) or "0"
-        self.border_title = f"{stage.name} · {stage.count}"
+        self.border_title = column_title(stage.name, stage.count, self.size.width)
         self.border_subtitle = totals
         self.virtual_size = Size(self.size.width, self.count * CARD_HEIGHT)
 
@@ -131,6 +141,35 @@ class BoardColumn(ScrollView, can_focus=True):
         if self.count:
             self.cursor = max(0, min(self.count - 1, self.cursor + delta))
 
+    @property
+    def page_cards(self) -> int:
+        """How many whole cards the column shows at once (at least one)."""
+        return max(1, self.scrollable_content_region.height // CARD_HEIGHT)
+
+    def action_scroll_up(self) -> None:
+        self.move_cursor(-1)
+
+    def action_scroll_down(self) -> None:
+        self.move_cursor(1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(-self.page_cards)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.page_cards)
+
+    def action_scroll_home(self) -> None:
+        self.cursor = 0
+
+    def action_scroll_end(self) -> None:
+        self.cursor = max(0, self.count - 1)
+
+    def action_scroll_left(self) -> None:
+        raise SkipAction()  # the board's: the previous column
+
+    def action_scroll_right(self) -> None:
+        raise SkipAction()  # the board's: the next column
+
     def on_focus(self) -> None:
         self.refresh()
 
@@ -139,6 +178,7 @@ class BoardColumn(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.count * CARD_HEIGHT)
+        self.border_title = column_title(self.stage_name, self.count, self.size.width)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -194,3 +234,14 @@ class BoardColumn(ScrollView, can_focus=True):
     def _strip(parts: list[tuple[str, Style]], width: int, fill: Style) -> Strip:
         segments = [Segment(text, style) for text, style in parts]
         return Strip(segments).adjust_cell_length(width, fill)
+
+
+def column_title(name: str, count: int, width: int) -> str:
+    """`name · count`, the name shortened (never the count) to fit a column `width` wide."""
+    count_part = f" · {count}"
+    room = width - TITLE_ROOM - cell_len(count_part)
+    if width <= 0 or cell_len(name) <= room:
+        return name + count_part
+    if room <= 1:
+        return str(count)
+    return set_cell_size(name, room - 1).rstrip() + "…" + count_part
