@@ -208,7 +208,7 @@ async def test_an_order_on_an_open_deal_is_refused_with_a_notification(demo: Pat
         await settle(pilot)
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press(*"500", "enter", "enter")
+        await pilot.press(*"500", "enter")  # enter saves from any field
         await settle(pilot)
         refused = errors(pilot.app)
     assert refused == ["deal #24 is open; only a won deal has orders"]

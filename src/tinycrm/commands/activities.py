@@ -67,13 +67,9 @@ def _repeat(every: str | None, rrule: str | None) -> str | None:
 
 
 def _lead(text: str | None) -> int | None:
-    from tinycrm.dates import parse_duration
+    from tinycrm.services.reminders.recurrence import lead_minutes
 
-    if text is None:
-        return None
-    if text.strip() in ("0", "0m"):
-        return 0
-    return int(parse_duration(text, field="--remind").total_seconds() // 60)
+    return None if text is None else lead_minutes(text, field="--remind")
 
 
 def _kind(text: str) -> Any:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tinycrm.commands.base import App
-from tinycrm.commands.common import confirm
+from tinycrm.commands.common import IfVersion, confirm, given
 from tinycrm.commands.payments import PAYMENT_COLUMNS
 from tinycrm.commands.render import (
     Format,
@@ -66,6 +66,44 @@ def add(
         )
     due_text = f", due {row.due_on}" if row.due_on else ""
     done(f"order #{row.id} added: {row.amount} for deal #{row.deal_id} {row.deal}{due_text}")
+
+
+NONE = ("", "none")
+"""What `--due` says to clear the due date."""
+
+
+@app.command("edit")
+def edit(
+    order_id: OrderId,
+    amount: Annotated[
+        str | None,
+        typer.Option(help="New amount, in the order's currency (not below what is paid)."),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="New order date (not after its first payment).")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="When payment is due ('' or none: no due date).")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text ('' to clear).")] = None,
+    if_version: IfVersion = None,
+) -> None:
+    """Change an order; only the options given change."""
+    from tinycrm.models import OrderUpdate
+    from tinycrm.services import orders
+
+    st = state()
+    cleared = due is not None and due.strip().lower() in NONE
+    data = OrderUpdate(
+        **given(amount=amount, ordered_on=st.day(on, "--date"), notes=notes),
+        **({"due_on": None} if cleared else given(due_on=st.day(due, "--due"))),
+    )
+    with st.session(write=True) as session:
+        row = orders.update_order(
+            session, ref=order_id, data=data, today=st.today(), yen=st.yen, version=if_version
+        )
+    due_text = f", due {row.due_on}" if row.due_on else ", no due date"
+    done(f"order #{row.id} updated: {row.amount} ordered {row.ordered_on}{due_text}")
 
 
 @app.command("list")

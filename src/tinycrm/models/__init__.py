@@ -22,7 +22,7 @@ from tinycrm.models.deal import (
     StageKind,
 )
 from tinycrm.models.lead import OwnerChange
-from tinycrm.models.order import Order, Payment
+from tinycrm.models.order import Order, OrderUpdate, Payment
 from tinycrm.models.reminder import ReminderDelivery
 from tinycrm.models.team import AuditEntry, Grant, Level, Team
 from tinycrm.models.ticket import KbArticle, Ticket, TicketComment, TicketPriority, TicketStatus
@@ -36,6 +36,7 @@ __all__ = [
     "Campaign",
     "KbArticle",
     "Order",
+    "OrderUpdate",
     "OwnerChange",
     "Payment",
     "Segment",

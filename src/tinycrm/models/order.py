@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Input, UTCDateTime, Versioned, utcnow
 
 
 class Order(Versioned, SQLModel, table=True):
@@ -39,6 +39,16 @@ class Order(Versioned, SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     """Raised by one on every change, so an edit made from a stale read is refused."""
+
+
+class OrderUpdate(Input):
+    """What an edit of an order changes (the fields given): the amount as typed (read in
+    the order's currency), the order and due dates (`due_on` None: no due date), notes."""
+
+    amount: str | None = Field(default=None, max_length=100)
+    ordered_on: date | None = None
+    due_on: date | None = None
+    notes: str | None = None
 
 
 class Payment(SQLModel, table=True):

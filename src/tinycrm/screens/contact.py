@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from tinycrm.screens.contact_actions import ContactActions, number
+from tinycrm.screens.contact_form import contact_update, custom_keys, edit_fields
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import Stale
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from tinycrm.services.tickets import TicketRow
     from tinycrm.services.users import UserRow
 
-STATUSES = ("lead", "prospect", "customer", "inactive")
 LEAD_ACTIONS = ("claim", "assign", "qualify", "drop")
 
 
@@ -137,8 +137,10 @@ class ContactScreen(ContactActions):
         return ContactView(detail, deals, timeline, lifecycle, orders, tickets, audit)
 
     def _show(self, view: ContactView) -> None:
+        from tinycrm.services.contacts import DATE_FIELDS
+
         self.view = view
-        st, c = self.state, view.detail.row
+        st, c, custom = self.state, view.detail.row, view.detail.custom
         rows = [
             ("Name", f"{c.name}  (#{c.id})"),
             ("Title", c.title or "—"),
@@ -152,6 +154,7 @@ class ContactScreen(ContactActions):
             ("Campaign", view.detail.campaign or "—"),
             ("Lifecycle", view.lifecycle or "—"),
         ]
+        rows += [(k.capitalize() if k in DATE_FIELDS else k, str(v)) for k, v in custom.items()]
         if view.detail.drop_reason:
             rows.append(("Dropped", view.detail.drop_reason))
         if view.detail.notes:
@@ -169,26 +172,17 @@ class ContactScreen(ContactActions):
     def action_edit(self) -> None:
         if self.view is None:
             return
-        c = self.view.detail.row
-        initial = {
-            "name": c.name,
-            "email": c.email or "",
-            "phone": c.phone or "",
-            "title": c.title or "",
-            "company": c.company or "",
-            "status": c.status,
-        }
-        fields = [
-            Field(k, k.capitalize(), v, choices=STATUSES if k == "status" else ())
-            for k, v in initial.items()
-        ]
-        form = FormDialog(f"Edit {c.name}", fields)
-        self.ask(form, partial(self._save_edit, form, initial, self.view.detail.version))
+        detail = self.view.detail
+        initial, fields = edit_fields(detail)
+        form = FormDialog(f"Edit {detail.row.name}", fields)
+        keys = custom_keys(detail)
+        self.ask(form, partial(self._save_edit, form, initial, keys, detail.version))
 
     def _save_edit(
         self,
         form: FormDialog,
         initial: dict[str, str],
+        keys: list[str],
         version: int | None,
         values: dict[str, str] | None,
     ) -> None:
@@ -198,29 +192,29 @@ class ContactScreen(ContactActions):
         from tinycrm.normalize import phone_region
         from tinycrm.services.contacts import update_contact
 
-        if values is None:
-            return
-        changed: dict[str, Any] = {k: v or None for k, v in values.items() if v != initial[k]}
-        if not changed:
+        if values is None or values == initial:
             return
         st = self.state
 
         def job(session: Session) -> tuple[str, bool]:
+            update = contact_update(initial, values, keys)
             detail = update_contact(
                 session,
                 ref=str(self.contact_id),
-                data=ContactUpdate(**changed),
+                data=update or ContactUpdate(),
                 region=phone_region(st.settings.region, field="phone_region"),
                 now=st.now(),
                 version=version,
             )
-            return detail.row.name, bool(changed.get("phone")) and not detail.phone_normalized
+            as_typed = bool(update and update.phone) and not detail.phone_normalized
+            return detail.row.name, as_typed
 
         def saved(result: tuple[str, bool] | Stale) -> None:
             if isinstance(result, Stale):
                 again = form.again(values)
                 self.overtaken(
-                    result, lambda v: self.ask(again, partial(self._save_edit, again, initial, v))
+                    result,
+                    lambda v: self.ask(again, partial(self._save_edit, again, initial, keys, v)),
                 )
                 return
             name, as_typed = result

@@ -23,8 +23,16 @@ class Field:
     required: bool = False
 
 
+def save_hint(fields: list[Field]) -> str:
+    """How to save: enter in a text field; ctrl+s from a drop-down, where enter opens it."""
+    texts, lists = any(not f.choices for f in fields), any(f.choices for f in fields)
+    save = {(True, False): "enter", (True, True): "enter or ctrl+s"}.get((texts, lists), "ctrl+s")
+    return f"{save} save · tab next field · esc cancel"
+
+
 class FormDialog(ModalScreen[dict[str, str] | None]):
-    """Fields in a column; enter in the last field (or ctrl+s) submits, escape cancels.
+    """Fields in a column, all on one screen: enter in any text field (or ctrl+s from
+    anywhere, a drop-down too, where enter opens it) submits, tab moves on, escape cancels.
 
     The result maps each field's key to its text, trimmed."""
 
@@ -57,8 +65,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                         )
                     else:
                         yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
-            save = "enter" if any(not f.choices for f in self.fields) else "ctrl+s"
-            yield Static(f"{save} save · tab next field · esc cancel", classes="dialog-hint")
+            yield Static(save_hint(self.fields), classes="dialog-hint")
 
     def again(self, values: dict[str, str]) -> FormDialog:
         """The same form, filled in with `values`."""
@@ -91,11 +98,7 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        if inputs and event.input is inputs[-1]:
-            self.action_submit()
-        else:
-            self.focus_next()
+        self.action_submit()
 
     def action_submit(self) -> None:
         values = self.values()

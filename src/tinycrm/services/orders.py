@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from tinycrm.errors import Conflict, InvalidInput, NotFound
-from tinycrm.models import Company, Contact, Deal, DealStatus, Order, Payment, User
+from tinycrm.errors import Conflict, InvalidInput, NotFound, check_version
+from tinycrm.models import Company, Contact, Deal, DealStatus, Order, OrderUpdate, Payment, User
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services.imports import table_of
@@ -209,6 +209,56 @@ def get_order(session: Session, *, ref: object, today: date) -> OrderDetail:
         list_orders(session, today=today, ids=[order.id])[0],
         list_payments(session, order=order.id),
     )
+
+
+def update_order(
+    session: Session,
+    *,
+    ref: object,
+    data: OrderUpdate,
+    today: date,
+    yen: str = "",
+    version: int | None = None,
+) -> OrderRow:
+    """Change what `data` sets: the amount (in the order's currency, never less than is paid),
+    the order date (never after a payment), the due date (never before the order date) and
+    the notes. Refused (`Changed`) when `version` is given and the order is at another."""
+    order = _locked(session, ref)
+    check_version(f"order #{order.id}", order.version, version)
+    changes = data.model_dump(exclude_unset=True)
+    if "amount" in changes:
+        order.amount_minor = _new_amount(order, changes["amount"] or "", yen)
+    if changes.get("ordered_on") is not None:
+        order.ordered_on = _new_date(session, order, changes["ordered_on"])
+    due = changes.get("due_on", order.due_on)
+    if due is not None and due < order.ordered_on:
+        raise InvalidInput("due date", due.isoformat(), f"before the order date {order.ordered_on}")
+    order.due_on = due
+    if "notes" in changes:
+        order.notes = clean(changes["notes"])
+    session.add(order)
+    session.flush()
+    assert order.id is not None
+    return get_order(session, ref=order.id, today=today).row
+
+
+def _new_amount(order: Order, text: str, yen: str) -> int:
+    minor = _amount(text, order.currency, "order amount", yen)
+    if minor < order.paid_minor:
+        paid = Money(order.paid_minor, order.currency)
+        raise InvalidInput("order amount", text, f"less than the {paid} paid on order #{order.id}")
+    return minor
+
+
+def _new_date(session: Session, order: Order, day: date) -> date:
+    first = (
+        session.connection()
+        .execute(select(func.min(PAYMENTS.c.received_on)).where(PAYMENTS.c.order_id == order.id))
+        .scalar()
+    )
+    if first is not None and day > first:
+        raise InvalidInput("order date", day.isoformat(), f"after its first payment, on {first}")
+    return day
 
 
 def delete_order(session: Session, *, ref: object) -> Order:

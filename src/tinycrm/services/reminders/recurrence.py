@@ -12,6 +12,7 @@ from datetime import UTC, datetime, tzinfo
 
 from dateutil.rrule import rrulestr
 
+from tinycrm.dates import parse_duration
 from tinycrm.errors import InvalidInput
 
 _FREQ = {
@@ -61,6 +62,28 @@ def parse_every(text: str, *, field: str = "every") -> str:
     if n < 1 or n > 1000:
         raise InvalidInput(field, text, "the interval must be between 1 and 1000")
     return f"FREQ={freq}" + (f";INTERVAL={n}" if n > 1 else "")
+
+
+NEVER = ("", "never", "none", "no")
+"""What a repeat field says for "does not repeat"."""
+
+
+def repeat_rule(text: str, *, field: str = "repeat") -> str | None:
+    """A repeat as typed in a form: an interval (`2w`, `weekday`, `mon,thu`, see
+    `parse_every`) or an RFC 5545 rule (`FREQ=MONTHLY;BYMONTHDAY=1`); None for never."""
+    words = text.strip()
+    if words.lower() in NEVER:
+        return None
+    if words.upper().startswith(("FREQ=", "RRULE:")):
+        return check_rrule(words, field=field)
+    return parse_every(words, field=field)
+
+
+def lead_minutes(text: str, *, field: str = "remind") -> int:
+    """How long before its due time a reminder goes, in minutes: `15m`, `2h`, `1d`, `0`."""
+    if text.strip() in ("0", "0m"):
+        return 0
+    return int(parse_duration(text, field=field).total_seconds() // 60)
 
 
 def check_rrule(text: str, *, field: str = "repeat rule") -> str:
