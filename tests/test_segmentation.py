@@ -327,10 +327,10 @@ def test_segmentation_cli_abc_json_and_list(cli: Crm) -> None:
 
 def test_segmentation_cli_rfm_table_and_list(cli: Crm) -> None:
     out = cli("report", "segments", "--by", "rfm").out
-    assert "RFM on 2026-11-23, payments all time: 5 customers" in out
+    assert "RFM on 2026-11-23, payments all time: 5 customers — amounts in EUR" in out
     line = next(x for x in out.splitlines() if x.strip().startswith("potential loyalist"))
-    assert re.split(r"\s{2,}", line.strip()) == [
-        "potential loyalist", "R 4–5, FM 2–3", "1", "20.0%", "3,000.00", "EUR",
+    assert re.split(r"\s{2,}", line.strip()) == [  # all in EUR: no currency column
+        "potential loyalist", "R 4–5, FM 2–3", "1", "20.0%", "3,000.00",
     ]  # fmt: skip
     rows = cli("report", "segments", "--by", "rfm", "--list", "--format", "json").json()
     assert rows[-1] == {"customer": "Solo Trader", "kind": "contact", "id": 3,

@@ -83,11 +83,48 @@ class App(typer.Typer):
         super().__init__(**kwargs)
 
     def command(  # type: ignore[override]
-        self, name: str | None = None, **kwargs: Any
+        self, name: str | None = None, *, tabular: bool | None = None, **kwargs: Any
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A command; a `tabular` one (by default a list: a command named in `TABULAR`
+        with a `--format`) also takes `--columns`."""
         if kwargs.get("cls") is None:
             kwargs["cls"] = Command
-        return super().command(name, **kwargs)
+        register = super().command(name, **kwargs)
+
+        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+            wanted = name in TABULAR if tabular is None else tabular
+            if wanted and "fmt" in inspect.signature(func).parameters:
+                register(with_columns(func))
+                return func
+            return register(func)
+
+        return decorate
+
+
+TABULAR = frozenset({"list", "search", "dupes", "segments"})
+"""Commands that print rows, so take `--columns` (each `crm report` says so itself)."""
+
+
+def with_columns(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func` with a `--columns` option, which `emit` reads while it runs."""
+    import functools
+    import typing
+
+    from tinycrm.commands.render import ColumnsOption, choosing
+
+    @functools.wraps(func)
+    def run(*args: Any, columns: str | None = None, **kwargs: Any) -> Any:
+        with choosing(columns):
+            return func(*args, **kwargs)
+
+    sig = inspect.signature(func, eval_str=True)
+    extra = inspect.Parameter(
+        "columns", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ColumnsOption
+    )
+    run.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])  # type: ignore[attr-defined]
+    hints = typing.get_type_hints(func, include_extras=True)
+    run.__annotations__ = {**hints, "columns": ColumnsOption}
+    return run
 
 
 def summary(command: Any) -> str:

@@ -34,7 +34,7 @@ def _group() -> App:
     )
     for name, (module, short) in REPORTS.items():
         command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        group.command(name, short_help=short)(command)
+        group.command(name, short_help=short, tabular=True)(command)
     return group
 
 

@@ -13,6 +13,10 @@ from tinycrm.commands.reports.options import (
 )
 from tinycrm.context import state
 
+CAMPAIGN_DROP = ("ends_on", "starts_on", "channel", "cost_per_lead", "cost_per_won",
+                 "won_amount", "deals")  # fmt: skip
+"""The columns a narrow table hides first: the dates, then the figures that follow from others."""
+
 
 def campaigns(
     start: From = None,
@@ -37,4 +41,5 @@ def campaigns(
         )
     title = f"Campaigns, {span.label if span else 'all time'}"
     shown = [figures_row(f, fmt) for f in [*rows, total]] if rows else []
-    emit(shown, fmt, st.tz, columns=FIGURE_COLUMNS, title=title, empty="no campaigns")
+    emit(shown, fmt, st.tz, columns=FIGURE_COLUMNS, title=title, empty="no campaigns",
+         drop=CAMPAIGN_DROP, one_currency=True)  # fmt: skip

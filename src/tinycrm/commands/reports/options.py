@@ -64,11 +64,16 @@ def report_cell(key: str, value: Any, fmt: Format) -> Any:
 
 
 def show_rows(
-    rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str | None
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[str],
+    title: str | None,
+    drop: Sequence[str] = (),
 ) -> None:
+    """A report's rows; a table narrower than them hides the `drop` columns first."""
     st = state()
     shown = [{k: report_cell(k, r.get(k), fmt) for k in columns} for r in rows]
-    emit(shown, fmt, st.tz, columns=columns, title=title)
+    emit(shown, fmt, st.tz, columns=columns, title=title, drop=drop, one_currency=True)
 
 
 def money_of(minor: int | None, currency: str) -> Any:

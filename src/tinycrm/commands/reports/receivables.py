@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 RECEIVABLE_COLUMNS = ("name", "orders", "outstanding", "overdue_orders", "overdue",
                       "oldest_due", "other_currency", "currency")  # fmt: skip
+RECEIVABLE_DROP = ("overdue_orders", "orders")
 
 
 TABLE_LIMIT = 50
@@ -70,4 +71,5 @@ def receivables(
         title = f"Receivables by {by}, as of {day}"
         if limit is not None and len(found.rows) > limit:
             title += f" (the {limit} largest of {len(found.rows):,}; --limit 0 shows all)"
-        emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=title)
+        emit(rows, fmt, st.tz, columns=RECEIVABLE_COLUMNS, title=title, drop=RECEIVABLE_DROP,
+             one_currency=True)  # fmt: skip

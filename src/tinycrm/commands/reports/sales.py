@@ -32,6 +32,8 @@ from tinycrm.commands.reports.options import (
 
 FUNNEL_COLUMNS = ("stage", "reached", "reached_amount", "now_in_stage", "now_amount",
                   "drop_off", "drop_off_rate", "other_currency", "currency")  # fmt: skip
+FUNNEL_DROP = ("now_amount", "reached_amount", "drop_off")
+"""The columns a narrow table hides first (each report's `*_DROP`), then from the right."""
 
 
 def funnel(
@@ -66,7 +68,7 @@ def funnel(
         )
         for r in found
     ]
-    show_rows(rows, fmt, FUNNEL_COLUMNS, f"Funnel, {span.label}")
+    show_rows(rows, fmt, FUNNEL_COLUMNS, f"Funnel, {span.label}", FUNNEL_DROP)
     if fmt is Format.table and (sys.stdout.isatty() if chart is None else chart):
         _bars([(r.stage, r.reached) for r in found if r.kind != "lost"])
 
@@ -88,6 +90,7 @@ def _bars(items: list[tuple[str, int]], width: int = 50) -> None:
 
 
 CONVERSION_COLUMNS = ("stage", "entered", "moved_on", "lost", "rate", "median_days")
+CONVERSION_DROP = ("median_days", "lost")
 
 
 def conversion(
@@ -106,13 +109,18 @@ def conversion(
     with st.session(write=False) as session:
         found = reports.conversion(session, period=span, owner=owner)
     show_rows(
-        [as_row(r) for r in found], fmt, CONVERSION_COLUMNS, f"Stage conversion, {span.label}"
+        [as_row(r) for r in found],
+        fmt,
+        CONVERSION_COLUMNS,
+        f"Stage conversion, {span.label}",
+        CONVERSION_DROP,
     )
 
 
 PERFORMANCE_COLUMNS = ("name", "won", "lost", "won_amount", "win_rate", "avg_won",
                        "median_cycle_days", "activities", "quota", "attainment",
                        "other_currency", "currency")  # fmt: skip
+PERFORMANCE_DROP = ("median_cycle_days", "avg_won", "activities", "lost", "quota")
 
 
 def performance(
@@ -151,11 +159,12 @@ def performance(
         )
         for r in [*found.reps, found.team]
     ]
-    show_rows(rows, fmt, PERFORMANCE_COLUMNS, f"Performance, {span.label}")
+    show_rows(rows, fmt, PERFORMANCE_COLUMNS, f"Performance, {span.label}", PERFORMANCE_DROP)
 
 
 FORECAST_COLUMNS = ("bucket", "from", "to", "deals", "amount", "weighted",
                     "other_currency", "currency")  # fmt: skip
+FORECAST_DROP = ("from", "to")
 
 
 def forecast(
@@ -185,11 +194,14 @@ def forecast(
         }
         for r in found
     ]
-    show_rows(rows, fmt, FORECAST_COLUMNS, "Forecast of open deals by expected close")
+    show_rows(
+        rows, fmt, FORECAST_COLUMNS, "Forecast of open deals by expected close", FORECAST_DROP
+    )
 
 
 PIPELINE_COLUMNS = ("stage", "probability", "deals", "amount", "weighted", "stalled",
                     "stalled_amount", "other_currency", "currency")  # fmt: skip
+PIPELINE_DROP = ("probability", "stalled_amount")
 
 
 def pipeline(
@@ -223,6 +235,5 @@ def pipeline(
         )
         for r in found
     ]
-    show_rows(
-        rows, fmt, PIPELINE_COLUMNS, f"Open pipeline (stalled: {plural(days, 'day')} untouched)"
-    )
+    title = f"Open pipeline (stalled: {plural(days, 'day')} untouched)"
+    show_rows(rows, fmt, PIPELINE_COLUMNS, title, PIPELINE_DROP)

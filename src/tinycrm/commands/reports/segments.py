@@ -26,7 +26,13 @@ class By(StrEnum):
     rfm = "rfm"
 
 
-def _show(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], title: str) -> None:
+def _show(
+    rows: Sequence[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[str],
+    title: str,
+    drop: Sequence[str] = (),
+) -> None:
     """Shares as percentages in tables; raw values elsewhere."""
     if fmt is Format.table:
         rows = [
@@ -34,15 +40,17 @@ def _show(rows: Sequence[dict[str, Any]], fmt: Format, columns: Sequence[str], t
              for k, v in r.items()}
             for r in rows
         ]  # fmt: skip
-    emit(rows, fmt, state().tz, columns=columns, title=title)
+    emit(rows, fmt, state().tz, columns=columns, title=title, drop=drop, one_currency=True)
 
 
 ABC_COLUMNS = ("class", "customers", "customer_share", "revenue", "revenue_share", "currency")
 ABC_LIST_COLUMNS = ("rank", "customer", "kind", "id", "revenue", "share", "cumulative_share",
                     "class", "currency")  # fmt: skip
+ABC_LIST_DROP = ("kind", "cumulative_share", "rank")
 RFM_COLUMNS = ("segment", "cells", "customers", "share", "revenue", "currency")
 RFM_LIST_COLUMNS = ("customer", "kind", "id", "last_paid", "recency_days", "frequency",
                     "monetary", "r", "f", "m", "segment", "currency")  # fmt: skip
+RFM_LIST_DROP = ("kind", "recency_days", "last_paid")
 
 
 def segments(
@@ -100,7 +108,7 @@ def _show_abc(found: Any, cur: str, fmt: Format, listing: bool) -> None:
             )  # fmt: skip
             for c in found.listed
         ]
-        _show(rows, fmt, ABC_LIST_COLUMNS, title)
+        _show(rows, fmt, ABC_LIST_COLUMNS, title, ABC_LIST_DROP)
         return
     rows = [
         as_row(c, revenue=money_of(c.revenue_minor, cur), currency=cur, **{"class": c.cls})
@@ -122,7 +130,7 @@ def _show_rfm(found: Any, cur: str, fmt: Format, listing: bool) -> None:
             )  # fmt: skip
             for c in found.listed
         ]
-        _show(rows, fmt, RFM_LIST_COLUMNS, title)
+        _show(rows, fmt, RFM_LIST_COLUMNS, title, RFM_LIST_DROP)
         return
     rows = [as_row(s, revenue=money_of(s.revenue_minor, cur), currency=cur) for s in found.segments]
     _show(rows, fmt, RFM_COLUMNS, f"{title}: {plural(found.customers, 'customer')}")
@@ -131,6 +139,7 @@ def _show_rfm(found: Any, cur: str, fmt: Format, listing: bool) -> None:
 RETENTION_COLUMNS = ("period", "from", "to", "active", "retained", "new", "churned",
                      "churn_rate", "retention_rate", "revenue", "avg_revenue",
                      "currency")  # fmt: skip
+RETENTION_DROP = ("from", "to", "avg_revenue", "new")
 
 
 def retention(
@@ -164,4 +173,4 @@ def retention(
         )  # fmt: skip
         for r in found
     ]
-    _show(rows, fmt, RETENTION_COLUMNS, f"Retention by {period}")
+    _show(rows, fmt, RETENTION_COLUMNS, f"Retention by {period}", RETENTION_DROP)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SERVICE_COLUMNS = ("open", "overdue", "opened", "resolved", "resolved_late", "median_hours",
                    "csat", "csat_count")  # fmt: skip
+SERVICE_DROP = ("csat_count", "resolved_late", "opened")
 
 
 def _figure(key: str, value: Any, fmt: Format) -> Any:
@@ -62,4 +63,5 @@ def service(
         {head: r.key, **{k: _figure(k, getattr(r, k), fmt) for k in SERVICE_COLUMNS}}
         for r in [*found.rows, found.total]
     ]
-    emit(rows, fmt, st.tz, columns=columns, title=f"Service by {found.by}, {span.label}")
+    title = f"Service by {found.by}, {span.label}"
+    emit(rows, fmt, st.tz, columns=columns, title=title, drop=SERVICE_DROP)
