@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -88,6 +89,7 @@ class BoardScreen(DealMoves):
         """Which deals the board shows: one of `services.board.SHOWN`."""
         self.columns: list[BoardColumn] = []
         self._debounce: Timer | None = None
+        self._showing = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -141,8 +143,8 @@ class BoardScreen(DealMoves):
             only = None if isinstance(outcome[0], Overtaken) else source
             return self._fetch(wanted, cursors, t.deal_id, only, session)
 
-        def show(data: BoardData) -> None:
-            self._show(data)
+        async def show(data: BoardData) -> None:
+            await self._show(data)
             done(outcome[0])
 
         self.db(write, show, write=True, then=fetch, group="board-change")
@@ -206,29 +208,35 @@ class BoardScreen(DealMoves):
             for p in wanted_pages
         }
 
-    def _show(self, data: BoardData) -> None:
+    async def _show(self, data: BoardData) -> None:
+        """Show what a trip brought; other stages (another view) rebuild the columns, the
+        old ones gone before the new ones come (they share ids: `stage-<id>`)."""
+        async with self._showing:  # one answer at a time: a rebuild awaits
+            await self._rebuild(data)
+            for column, stage in zip(self.columns, data.columns, strict=True):
+                column.set_stage(stage)
+                if stage.stage_id in data.pages:
+                    column.replace_pages(data.pages[stage.stage_id])
+            if data.focus is not None:
+                stage_id, index = data.focus
+                target = next(c for c in self.columns if c.stage_id == stage_id)
+                target.cursor = index
+                target.focus()
+            self._show_status(data)
+
+    async def _rebuild(self, data: BoardData) -> None:
         holder = self.query_one("#board-columns", Horizontal)
         if [c.stage_id for c in self.columns] != [s.stage_id for s in data.columns]:
-            holder.remove_children()
+            await holder.remove_children()
             self.columns = [
                 BoardColumn(
                     s, self._load_page, self.state.settings.currency, id=f"stage-{s.stage_id}"
                 )
                 for s in data.columns
             ]
-            holder.mount_all(self.columns)
+            await holder.mount_all(self.columns)
             if self.columns:
                 self.columns[0].focus()
-        for column, stage in zip(self.columns, data.columns, strict=True):
-            column.set_stage(stage)
-            if stage.stage_id in data.pages:
-                column.replace_pages(data.pages[stage.stage_id])
-        if data.focus is not None:
-            stage_id, index = data.focus
-            target = next(c for c in self.columns if c.stage_id == stage_id)
-            target.cursor = index
-            target.focus()
-        self._show_status(data)
 
     def _show_status(self, data: BoardData) -> None:
         deals = sum(c.count for c in data.columns)

@@ -14,13 +14,18 @@ name, channel, cost, dates and notes, and links the contacts and deals it had ba
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, check_version
 from tinycrm.models import Activity, Contact, Deal, Stage, User
-from tinycrm.services.activities import complete_activity, delete_activity, next_in_series
+from tinycrm.services.activities import (
+    ActivityRow,
+    complete_activity,
+    delete_activity,
+    next_in_series,
+)
 from tinycrm.services.campaigns import create_campaign, delete_campaign
 from tinycrm.services.deals import move_deal
 from tinycrm.services.refs import by_id, resolve_campaign, resolve_deal
@@ -73,14 +78,16 @@ def deal_undo(session: Session, *, before: DealBefore) -> Undo:
     )
 
 
-def complete_undoably(session: Session, *, ref: object, now: datetime, **options: object) -> Undo:
+def complete_undoably(
+    session: Session, *, ref: object, now: datetime, tz: tzinfo = UTC
+) -> tuple[ActivityRow, Undo]:
     """Mark an activity done (`complete_activity`), with how to take it back."""
-    row = complete_activity(session, ref=ref, now=now, **options)  # type: ignore[arg-type]
+    row = complete_activity(session, ref=ref, now=now, tz=tz)
     following = next_in_series(session, row)
     activity = by_id(session, Activity, row.id, "activity")
     follow_up = following.id if following is not None else None
-    said = f"{row.subject} not done"
-    return Undo("done", row.id, activity.version, said, follow_up=follow_up)
+    said = f"{row.subject!r} is not done"
+    return row, Undo("done", row.id, activity.version, said, follow_up=follow_up)
 
 
 def delete_campaign_undoably(session: Session, *, ref: str) -> Undo:
@@ -88,8 +95,8 @@ def delete_campaign_undoably(session: Session, *, ref: str) -> Undo:
     campaign = resolve_campaign(session, ref)
     kept = ("name", "currency", "cost_minor", "channel", "starts_on", "ends_on", "notes")
     snapshot = {name: getattr(campaign, name) for name in kept}
-    contacts = session.exec(select(col(Contact.id)).where(Contact.campaign_id == campaign.id))
-    deals = session.exec(select(col(Deal.id)).where(Deal.campaign_id == campaign.id))
+    contacts = list(session.exec(select(col(Contact.id)).where(Contact.campaign_id == campaign.id)))
+    deals = list(session.exec(select(col(Deal.id)).where(Deal.campaign_id == campaign.id)))
     assert campaign.id is not None
     row = delete_campaign(session, ref=str(campaign.id))
     said = f"campaign {row.name!r} restored"
