@@ -120,7 +120,7 @@ async def test_done_snooze_and_reschedule(demo: Path) -> None:
         (datetime(2026, 11, 23, 14, 0, tzinfo=UTC), NOW),
         (datetime(2026, 11, 30, 14, 0, tzinfo=UTC), None),
     ]
-    assert messages[-1] == "done; next on Mon 30 Nov 14:00"
+    assert messages[-1] == "done; next on Mon 30 Nov 14:00 · ctrl+z undoes"
 
 
 async def test_snooze_sets_the_time_to_remind_again(demo: Path) -> None:

@@ -10,9 +10,20 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import OptionList
 
+from tests.conftest import NOW
 from tests.tuihelp import ACTOR, database, make_app, notices, settle
 from tinycrm.db.store import session_scope
-from tinycrm.models import AuditEntry, Deal, DealStatus, Stage, StageChange, User
+from tinycrm.models import (
+    Activity,
+    AuditEntry,
+    Campaign,
+    Contact,
+    Deal,
+    DealStatus,
+    Stage,
+    StageChange,
+    User,
+)
 from tinycrm.screens import base
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.deal import DealScreen
@@ -237,3 +248,67 @@ async def test_ctrl_z_after_the_notice_is_gone_changes_nothing(
         said = [n.message for n in notices(pilot.app)]
     assert said[-1] == "nothing to undo"
     assert stored(demo, LEAD_FIRST).stage_id == 2
+
+
+async def test_ctrl_z_undoes_a_reminder_marked_done_in_the_calendar(demo: Path) -> None:
+    overdue = 71  # Maria's overdue task, first in today's agenda
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        done = stored_activity(demo, overdue)
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        said = [n.message for n in notices(pilot.app)]
+    assert done == NOW
+    assert stored_activity(demo, overdue) is None
+    assert said[-2:] == [
+        "done: Qualify the website lead · ctrl+z undoes",
+        "undone: 'Qualify the website lead' is not done",
+    ]
+
+
+async def test_ctrl_z_restores_a_deleted_campaign_with_its_contacts_and_deals(demo: Path) -> None:
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        await pilot.press("d", "enter")  # the first row: yes, delete it
+        await settle(pilot)
+        gone = linked(demo, "Spring trade fair")
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        said = [n.message for n in notices(pilot.app)]
+    assert gone is None
+    assert linked(demo, "Spring trade fair") == (3000_00, 6, 5)
+    assert said[-2:] == [
+        "campaign deleted: Spring trade fair · ctrl+z undoes",
+        "undone: campaign 'Spring trade fair' restored",
+    ]
+
+
+def stored_activity(path: Path, activity_id: int) -> object:
+    """When the activity was done (None: not done)."""
+    db = database(path)
+    with session_scope(db, write=False) as session:
+        found = session.get(Activity, activity_id)
+        assert found is not None
+    db.engine.dispose()
+    return found.done_at
+
+
+def linked(path: Path, name: str) -> tuple[int, int, int] | None:
+    """The campaign's cost and how many contacts and deals came from it, if it is there."""
+    db = database(path)
+    with session_scope(db, write=False) as s:
+        found = s.exec(select(Campaign).where(Campaign.name == name)).first()
+        if found is None:
+            db.engine.dispose()
+            return None
+        contacts = s.exec(select(col(Contact.id)).where(Contact.campaign_id == found.id)).all()
+        deals = s.exec(select(col(Deal.id)).where(Deal.campaign_id == found.id)).all()
+        figures = (found.cost_minor, len(contacts), len(deals))
+    db.engine.dispose()
+    return figures

@@ -169,20 +169,25 @@ class CalendarScreen(CrmScreen):
         return item
 
     def action_done(self) -> None:
-        from tinycrm.services.activities import complete_activity, next_in_series
+        from tinycrm.services.activities import next_in_series
+        from tinycrm.services.undo import Undo, complete_undoably
 
         if (item := self.chosen()) is None:
             return
         st = self.state
 
-        def job(session: Session) -> str:
-            row = complete_activity(session, ref=item.id, now=st.now(), tz=st.tz)
+        def job(session: Session) -> tuple[str, Undo]:
+            row, undo = complete_undoably(session, ref=item.id, now=st.now(), tz=st.tz)
             following = next_in_series(session, row)
             if following is not None and following.due_at is not None:
-                return f"done; next on {following.due_at.astimezone(st.tz):%a %d %b %H:%M}"
-            return f"done: {row.subject}"
+                return f"done; next on {following.due_at.astimezone(st.tz):%a %d %b %H:%M}", undo
+            return f"done: {row.subject}", undo
 
-        self.db(job, self._changed, write=True)
+        def done(said: tuple[str, Undo]) -> None:
+            self.changed(*said)  # ctrl+z opens it again while this shows
+            self.reload()
+
+        self.db(job, done, write=True)
 
     def action_snooze(self) -> None:
         if (item := self.chosen()) is None:

@@ -265,13 +265,13 @@ class CampaignsScreen(CrmScreen):
         )
 
     def _delete(self, f: CampaignFigures) -> None:
-        from tinycrm.services.campaigns import delete_campaign
+        from tinycrm.services.undo import Undo, delete_campaign_undoably
 
-        def deleted(row: CampaignRow) -> None:
-            self.notify(f"campaign deleted: {row.name}")
+        def deleted(undo: Undo) -> None:
+            self.changed(f"campaign deleted: {f.name}", undo)  # ctrl+z restores it
             self.reload()
 
-        self.db(lambda session: delete_campaign(session, ref=str(f.id)), deleted, write=True)
+        self.db(lambda s: delete_campaign_undoably(s, ref=str(f.id)), deleted, write=True)
 
     # The contacts a campaign brought in.
 
