@@ -247,7 +247,7 @@ async def test_export_the_list_like_crm_export(book: Path, tmp_path: Path) -> No
         await fill(pilot, path=str(tmp_path / "missing" / "out.csv"))
         refused = errors(pilot.app)
     assert default == "contacts-paris-vips.csv"
-    assert done == "exported 2 contacts to contacts-paris-vips.csv"
+    assert done == f"exported 2 contacts to {tmp_path / 'contacts-paris-vips.csv'}"  # its folder
     written = (tmp_path / "contacts-paris-vips.csv").read_text(encoding="utf-8")
     lines = written.splitlines()
     assert lines[0] == ",".join(CONTACT_COLUMNS)

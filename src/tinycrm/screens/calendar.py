@@ -1,4 +1,8 @@
-"""The reminder calendar: a month of due counts, and the selected day's agenda beside it."""
+"""The reminder calendar: a month of due counts, and the selected day's agenda beside it.
+
+The agenda's What and About columns share the width the day's times and owners leave, so
+they grow with the terminal; a contact's birthday is a day, never overdue; the overdue
+count is of everything overdue now, whatever month is shown."""
 
 from __future__ import annotations
 
@@ -7,9 +11,13 @@ from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from tinycrm.db.store import session_sql
@@ -32,6 +40,42 @@ class DayView:
     items: list[AgendaItem]
 
 
+class AgendaTable(DataTable[Text]):
+    """The day's agenda; says when its width changed, so the columns are shared again."""
+
+    class Resized(Message):
+        pass
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
+
+
+COLUMNS = ("Due", "What", "About", "Owner")
+NARROW = 100
+"""Under this many columns the agenda goes under the month (styles in tui.tcss)."""
+WHAT_SHARE = 0.6
+"""What's share of the width Due and Owner leave; About has the rest (each gives what it
+does not need to the other)."""
+
+
+def clipped(text: Text, width: int) -> Text:
+    """The cell in `width` terminal cells, its styles kept, ending in `…` when cut."""
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
+
+
+def share(room: int, what: int, about: int) -> tuple[int, int]:
+    """Widths of What and About in `room` cells, for texts `what` and `about` wide."""
+    if what + about <= room:
+        return what + (room - what - about), about
+    first = max(room - about, int(room * WHAT_SHARE))
+    first = min(first, what)
+    return first, max(room - first, 0)
+
+
 class CalendarScreen(CrmScreen):
     NOUN = "reminder"
     BINDINGS = [
@@ -52,24 +96,22 @@ class CalendarScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[AgendaItem] = []
+        self.view: DayView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
+        with Horizontal(id="calendar-body"):
             with Vertical(id="calendar-left"):
                 yield MonthGrid(self.state.today(), id="calendar-month")
                 yield Static("", id="calendar-summary", classes="status-line")
             with Vertical(id="calendar-right"):
                 yield Static("", id="calendar-day", classes="section-title")
-                table: DataTable[str] = DataTable(id="calendar-agenda", cursor_type="row")
+                table = AgendaTable(id="calendar-agenda", cursor_type="row")
                 yield table
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Calendar"
-        table: DataTable[str] = self.query_one(DataTable)
-        for name in ("Due", "What", "About", "Owner"):
-            table.add_column(name, key=name.lower())
         self.query_one(MonthGrid).focus()
         self.reload()
 
@@ -110,20 +152,15 @@ class CalendarScreen(CrmScreen):
         return DayView(day, counts, overdue, found.overdue_total, found.items)
 
     def _show(self, view: DayView) -> None:
-        st = self.state
-        self.grid.show_counts(view.counts)
-        table: DataTable[str] = self.query_one(DataTable)
-        keep = table.cursor_row
-        table.clear()
         from tinycrm.services.reminders.agenda import local_midnight
 
+        st = self.state
+        self.view = view
+        self.grid.show_counts(view.counts)
         self.rows = [i for i in view.overdue if i.due_at < local_midnight(view.day, st.tz)]
         self.rows += view.items
-        for item in self.rows:
-            table.add_row(*self._cells(item, view.day))
-        if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
-        title = "today" if view.day == st.today() else f"{view.day:%A %d %B %Y}"
+        self._lay_out()
+        title = "today" if view.day == st.today() else f"{view.day:%a %d %b %Y}"
         self.query_one("#calendar-day", Static).update(
             f"{title} · {len(view.items)} due" + ("" if self.rows else " · nothing due")
         )
@@ -131,17 +168,56 @@ class CalendarScreen(CrmScreen):
         summary = f"{view.overdue_total} overdue · reminders of {whose}"
         self.query_one("#calendar-summary", Static).update(summary)
 
-    def _cells(self, item: AgendaItem, day: date) -> tuple[str, ...]:
+    def _lay_out(self) -> None:
+        """The rows again, in columns as wide as the table is now."""
+        if self.view is None:
+            return
+        table: DataTable[Text] = self.query_one(DataTable)
+        keep = table.cursor_row
+        cells = [self._cells(item, self.view.day) for item in self.rows]
+        widths = self._widths(table, cells)
+        table.clear(columns=True)
+        for name, width in zip(COLUMNS, widths, strict=True):
+            if width:
+                table.add_column(name, key=name.lower(), width=width)
+        for row in cells:
+            table.add_row(*(clipped(c, w) for c, w in zip(row, widths, strict=True) if w))
+        if self.rows:
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
+
+    def _widths(self, table: DataTable[Text], cells: list[tuple[Text, ...]]) -> list[int]:
+        """Due and Owner as wide as their widest cell; What and About share the rest. When
+        they lack room and everything is one person's, the Owner column goes (0)."""
+        natural = [
+            max([cell_len(name), *(row[i].cell_len for row in cells)])
+            for i, name in enumerate(COLUMNS)
+        ]
+        due, what, about, owner = natural
+        room = table.size.width - 2 - 2 * table.cell_padding * len(COLUMNS)  # 2: the scrollbar
+        if what + about > room - due - owner and len({row[3].plain for row in cells}) <= 1:
+            room, owner = room + 2 * table.cell_padding, 0
+        what, about = share(max(room - due - owner, 8), what, about)
+        return [due, what, about, owner]
+
+    def on_agenda_table_resized(self, event: AgendaTable.Resized) -> None:
+        self._lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def _cells(self, item: AgendaItem, day: date) -> tuple[Text, ...]:
         st = self.state
         local = item.due_at.astimezone(st.tz)
-        overdue = item.due_at < st.now()
+        owner = Text((item.owner or "").split(" ")[0])
+        about = Text(item.about or "")
+        if item.care:  # a birthday is a day: no time, never overdue
+            when = "all day" if local.date() == day else f"{local:%d %b}"
+            return Text(when), Text(item.subject), about, owner
         when = f"{local:%d %b %H:%M}" if local.date() != day else f"{local:%H:%M}"
-        what = f"{item.kind}: {item.subject}"
-        if item.recurring:
-            what += " ↻"
-        if overdue:
-            what = f"[red]overdue[/red] {what}"
-        return when, what, item.about or "", (item.owner or "").split(" ")[0]
+        what = Text(f"{item.kind}: {item.subject}" + (" ↻" if item.recurring else ""))
+        if item.due_at < st.now():
+            what = Text.assemble(("overdue", "red"), " ", what)
+        return Text(when), what, about, owner
 
     def on_month_grid_day_changed(self, event: MonthGrid.DayChanged) -> None:
         self.reload()
@@ -150,12 +226,12 @@ class CalendarScreen(CrmScreen):
         self.grid.selected = self.state.today()
 
     def action_item(self, delta: int) -> None:
-        table: DataTable[str] = self.query_one(DataTable)
+        table: DataTable[Text] = self.query_one(DataTable)
         if self.rows:
             table.move_cursor(row=max(0, min(len(self.rows) - 1, table.cursor_row + delta)))
 
     def chosen(self) -> AgendaItem | None:
-        table: DataTable[str] = self.query_one(DataTable)
+        table: DataTable[Text] = self.query_one(DataTable)
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             self.notify("no reminder selected", severity="warning")
             return None

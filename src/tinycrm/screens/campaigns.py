@@ -16,7 +16,7 @@ from tinycrm.money import Money
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import ChoiceDialog, Field
 from tinycrm.screens.filters import LineForm
-from tinycrm.widgets.format import figure
+from tinycrm.widgets.format import clip, figure
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def amount(minor: int | None, currency: str, home: str) -> str:
 
 def cells(f: CampaignFigures, home: str) -> tuple[str, ...]:
     """A campaign's row as the table shows it."""
-    name = f.name if len(f.name) <= NAME_WIDTH else f.name[: NAME_WIDTH - 1] + "…"
+    name = clip(f.name, NAME_WIDTH)  # in terminal cells: 春季展会 takes eight
     return (
         name,
         str(f.leads),
@@ -165,6 +165,15 @@ class CampaignsScreen(CrmScreen):
             return self.rows[table.cursor_row]
         return None
 
+    def picked(self, doing: str) -> CampaignFigures | None:
+        """The highlighted campaign; on the total row, a notice saying why nothing happens."""
+        found = self.highlighted()
+        if found is None and self.rows:
+            self.notify(
+                f"the total row adds up every campaign: pick one to {doing}", severity="warning"
+            )
+        return found
+
     def _detail(self) -> None:
         f = self.highlighted()
         text = detail(f, self.state.settings.currency) if f else ""
@@ -222,7 +231,7 @@ class CampaignsScreen(CrmScreen):
         self.db(job, lambda row: self._changed(f"campaign added: {row.name}", row), write=True)
 
     def action_edit(self) -> None:
-        if (f := self.highlighted()) is None:
+        if (f := self.picked("edit")) is None:
             return
         self.ask(
             LineForm(f"Edit campaign #{f.id}", self._fields(f)),
@@ -256,7 +265,7 @@ class CampaignsScreen(CrmScreen):
         self.reload(select=row.name)
 
     def action_delete(self) -> None:
-        if (f := self.highlighted()) is None:
+        if (f := self.picked("delete")) is None:
             return
         yes = f"delete campaign {f.name!r} (its contacts and deals stay)"
         self.ask(
@@ -279,5 +288,5 @@ class CampaignsScreen(CrmScreen):
         from tinycrm.screens.contacts import contact_list
         from tinycrm.services.filters import ContactFilter
 
-        if (f := self.highlighted()) is not None:
+        if (f := self.picked("see its contacts")) is not None:
             contact_list(self.app).show(ContactFilter(campaign=f.name))

@@ -320,8 +320,9 @@ class TargetScreen(CrmScreen):
         def job(session: Session) -> int:
             return write_contacts(session, path=path, wanted=wanted)
 
-        def written(count: int) -> None:
-            self.notify(f"exported {plural(count, 'contact')} to {path}")
+        def written(count: int) -> None:  # the whole path: the app's folder is not in view
+            where = Path(path).expanduser().resolve()
+            self.notify(f"exported {plural(count, 'contact')} to {where}")
 
         self.db(job, written)
 

@@ -1,8 +1,11 @@
-"""Short text forms for narrow places: `12.5k USD`, `3 days ago`."""
+"""Short text forms for narrow places: `12.5k USD`, `3 days ago`; text cut to a width in
+terminal cells (a Chinese character takes two)."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+
+from rich.cells import cell_len, set_cell_size
 
 from tinycrm.money import Money, decimals
 
@@ -27,3 +30,20 @@ def figure(money: Money, *, code: bool = False) -> str:
 
 def local(moment: datetime | None, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def clip(text: str, width: int) -> str:
+    """`text` in at most `width` terminal cells, ending in `…` when cut."""
+    if cell_len(text) <= width:
+        return text
+    if width < 1:
+        return ""
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """`text` filling exactly `width` cells: cut, or padded with spaces (on the left when
+    `right`-aligned)."""
+    if right and cell_len(text) < width:
+        return " " * (width - cell_len(text)) + text
+    return set_cell_size(text, width)

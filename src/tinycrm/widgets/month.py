@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
@@ -12,6 +13,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from tinycrm.widgets.format import pad
 
 CELL = 6
 """Columns per day: ` 24 3 ` — the day and its count."""
@@ -94,8 +97,11 @@ class MonthGrid(Widget, can_focus=True):
         return [[start + timedelta(days=7 * w + d) for d in range(7)] for w in range(6)]
 
     def render(self) -> RenderResult:
-        text = Text(f"{self.selected:%B %Y}".center(7 * CELL) + "\n", style="bold")
-        text.append("".join(f"{name[:2]:>3}   " for name in calendar.day_abbr) + "\n")
+        title = f"{self.selected:%B %Y}"  # in terminal cells: a month's name may be 十一月
+        left = max(0, (7 * CELL - cell_len(title)) // 2)
+        text = Text(pad(" " * left + title, 7 * CELL) + "\n", style="bold")
+        text.append("".join(pad(name[:2], 3, right=True) + "   " for name in calendar.day_abbr))
+        text.append("\n")
         for week in self.weeks():
             for day in week:
                 text.append_text(self._cell(day))

@@ -70,30 +70,19 @@ def agenda(
     owner += " " + in_reach(reach, "activities", "a.owner_id")
     query = _AGENDA.format(owner=owner, **joined(reach))
     result = Agenda(start=start, end=end)
-    first = min(start, now)
-    rows = sql.rows(query, start=first, end=end, owner=owner_id)
-    for row in rows:
-        item = _agenda_item(row)
-        if item.due_at < now:
-            result.overdue_total += 1
-            if len(result.overdue) < overdue_limit:
-                result.overdue.append(item)
-        if start <= item.due_at < end:
-            result.items.append(item)
-    overdue_before = sql.rows(
-        "SELECT count(*) FROM activities a WHERE a.done_at IS NULL AND a.due_at < :first " + owner,
-        first=first,
+    result.items = [_agenda_item(r) for r in sql.rows(query, start=start, end=end, owner=owner_id)]
+    result.overdue_total = sql.rows(  # as of now, whatever span is shown
+        "SELECT count(*) FROM activities a WHERE a.done_at IS NULL AND a.due_at < :now " + owner,
+        now=now,
         owner=owner_id,
     )[0][0]
-    if overdue_before:
-        result.overdue_total += overdue_before
+    if result.overdue_total and overdue_limit:
         older = sql.rows(
             query.replace("a.due_at >= :start AND ", "") + f" LIMIT {overdue_limit}",
-            end=first,
+            end=now,
             owner=owner_id,
         )
-        result.overdue = [_agenda_item(r) for r in older] + result.overdue
-        del result.overdue[overdue_limit:]
+        result.overdue = [_agenda_item(r) for r in older]
     result.items.extend(_repeats(sql, start=start, end=end, tz=tz, query=query, owner_id=owner_id))
     result.items.extend(
         _care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
