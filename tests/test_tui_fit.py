@@ -177,3 +177,19 @@ def test_wide_screen(key: str, demo: Path, snap_compare: Any) -> None:
     from tests.test_tui_snapshots import after
 
     assert snap_compare(make_app(demo), terminal_size=WIDE, run_before=after(key))
+
+
+def test_bars_line_up_next_to_chinese_stage_names() -> None:
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from tinycrm.widgets.charts import Bars
+
+    out = Console(width=50, file=io.StringIO())
+    out.print(Bars([("谈判", 5, "5 · 1.00"), ("lead", 12, "12 · 100.00")]))
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert [cell_len(line) for line in lines] == [50, 50]
+    starts = [cell_len(line[: line.index("█")]) for line in lines]
+    assert starts == [6, 6]  # 谈判 is four cells wide, like "lead"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.widgets import Static
+
+from tinycrm.widgets.format import pad
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
@@ -29,15 +32,15 @@ class Bars:
         if not self.rows:
             yield Text("nothing to show", style="italic")
             return
-        label_w = max(len(label) for label, _, _ in self.rows)
-        note_w = max(len(note) for _, _, note in self.rows)
+        label_w = max(cell_len(label) for label, _, _ in self.rows)  # cells: 谈判 takes four
+        note_w = max(cell_len(note) for _, _, note in self.rows)
         width = max(4, options.max_width - label_w - note_w - 4)
         largest = max(value for _, value, _ in self.rows)
         for label, value, note in self.rows:
-            line = Text(f"{label:<{label_w}}  ")
+            line = Text(pad(label, label_w) + "  ")
             drawn = bar(value, largest, width)
             line.append(f"{drawn:<{width}}", style=self.style)
-            line.append(f"  {note:>{note_w}}")
+            line.append("  " + pad(note, note_w, right=True))
             yield line
 
 
