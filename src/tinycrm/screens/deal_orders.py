@@ -145,7 +145,7 @@ class OrderForms(RecordScreen):
             "due": str(order.due_on or ""),
             "notes": order.notes or "",
         }
-        labels = {"amount": f"Amount ({order.amount.currency}, paid {order.paid.plain()})"}
+        labels = {"amount": f"Amount ({order.amount.currency}; {order.paid} paid)"}
         labels |= {"date": "Ordered on", "due": "Payment due (empty: none)", "notes": "Notes"}
         fields = [Field(k, labels[k], v) for k, v in initial.items()]
         form = FormDialog(f"Edit order #{order.id} of deal #{self.deal_id}", fields)
@@ -202,7 +202,7 @@ class OrderForms(RecordScreen):
 
 
 def _order_line(o: OrderRow) -> str:
-    return f"#{o.id} {o.amount} ordered {o.ordered_on}, paid {o.paid.plain()}"
+    return f"#{o.id} {o.amount} ordered {o.ordered_on}, {o.paid} paid"
 
 
 def _due(day: Callable[[str | None, str], date | None], text: str) -> date | None:

@@ -158,7 +158,8 @@ class RecordScreen(CrmScreen):
             lines = tuple(choices)
             # the only open follow-up is likely the one answered; of several, the user picks
             chosen = lines[0] if len(lines) == 1 else NO_TASK
-            fields.append(Field("completes", "Complete task", chosen, choices=(*lines, NO_TASK)))
+            # second, in sight at 24 rows: the user sees what saving will also complete
+            fields.insert(1, Field("completes", "Complete task", chosen, choices=(*lines, NO_TASK)))
         self.ask(FormDialog("Log activity", fields), partial(self._save, done=True, tasks=choices))
 
     def action_schedule(self) -> None:
