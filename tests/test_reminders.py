@@ -456,6 +456,23 @@ def test_care_dates_in_the_coming_days(team: Database) -> None:
 # --- agenda and calendar -----------------------------------------------------------------
 
 
+def test_the_overdue_total_is_of_now_whatever_span_is_shown(team: Database) -> None:
+    """A span in the past, today or later: the same overdue count and list (the calendar's
+    month used to change it: a past day missed what fell due after it)."""
+    with session_scope(team, write=True) as s:
+        schedule(s, subject="Old", due_at=NOW - timedelta(days=20))
+        schedule(s, subject="Last week", due_at=NOW - timedelta(days=6))
+        schedule(s, subject="Earlier today", due_at=NOW - timedelta(hours=1))
+        schedule(s, subject="Later", due_at=NOW + timedelta(days=3))
+    seen = set()
+    with dbapi(team) as sql:
+        for days in (-60, -10, 0, 30):
+            start = at("2026-11-23 00:00") + timedelta(days=days)
+            found = agenda.agenda(sql, start=start, end=start + timedelta(days=1), now=NOW, tz=UTC)
+            seen.add((found.overdue_total, tuple(i.subject for i in found.overdue)))
+    assert seen == {(3, ("Old", "Last week", "Earlier today"))}
+
+
 def test_agenda_lists_overdue_and_the_window_with_repeats(team: Database) -> None:
     with session_scope(team, write=True) as s:
         schedule(s, subject="Old", due_at=NOW - timedelta(days=20))
