@@ -6,7 +6,8 @@
 a) board first paint: from starting the app to every column's header and first cards drawn;
 b) move a deal: from the key press (`>` / `<`, alternating) to the board showing the deal in
    its new column with the focus on it;
-c) contact filter: typing a 3-letter prefix into the contact list of 100k contacts, until
+c) move the focus: right, left and down arrows, until the column has drawn the focus;
+d) contact filter: typing a 3-letter prefix into the contact list of 100k contacts, until
    the table shows the matches.
 Runs go round-robin between the small and the big database; medians and the ratio big/small
 are printed. Databases are generated into bench/out/ when missing (CRM_HOME is bench/out/home).
@@ -86,8 +87,8 @@ def watch_paints() -> None:
 
     show = BoardScreen._show
 
-    def shown_at(self: BoardScreen, data: object) -> None:
-        show(self, data)  # type: ignore[arg-type]
+    async def shown_at(self: BoardScreen, data: object) -> None:
+        await show(self, data)  # type: ignore[arg-type]
         APPLIED[0] = time.perf_counter()
 
     BoardScreen._show = shown_at  # type: ignore[method-assign]
@@ -172,6 +173,28 @@ async def moves(path: Path, count: int) -> list[float]:
     return samples
 
 
+async def focus(path: Path, count: int) -> list[float]:
+    """Move the focus one column right, then back left, then one card down, `count` times;
+    each key's latency until the column has drawn the focus."""
+    app = make_app(path)
+    samples = []
+    async with app.run_test(size=(120, 40)) as pilot:  # type: ignore[attr-defined]
+        await until(lambda: board_ready(app))
+        await pilot.pause()
+        screen = app.screen  # type: ignore[attr-defined]
+        for i in range(count):
+            key, target = [("right", 1), ("left", 0), ("down", 0)][i % 3]
+            column = screen.columns[target]
+            cursor = column.cursor + (key == "down")
+            started = time.perf_counter()
+            await pilot.press(key)
+            await until(lambda c=column, n=cursor: screen.focused is c and c.cursor == n)
+            painted = await shown([column.stage_id], started)
+            samples.append(painted - started)
+            await pilot.pause()
+    return samples
+
+
 async def filters(path: Path) -> list[float]:
     from textual.widgets import Input
 
@@ -221,15 +244,19 @@ def main() -> None:
         print(f"{label}: {path.name} has {open_deals(path)} open deals")
     paint: dict[str, list[float]] = {label: [] for label in boards}
     move: dict[str, list[float]] = {label: [] for label in boards}
+    arrows: dict[str, list[float]] = {label: [] for label in boards}
     for round_no in range(args.runs + 1):
         for label, path in boards.items():
             painted = asyncio.run(paint_once(path))
             moved = asyncio.run(moves(path, 4))
+            focused = asyncio.run(focus(path, 9))
             if round_no:  # the first round warms caches and imports
                 paint[label].append(painted)
                 move[label].extend(moved)
+                arrows[label].extend(focused)
     report("board first paint", paint, GOALS["paint"])
     report("move a deal (key press to board showing it)", move, GOALS["move"])
+    report("move the focus (arrow key to the column drawn)", arrows, GOALS["move"])
     run: Callable[[], Awaitable[list[float]]] = lambda: filters(people)  # noqa: E731
     asyncio.run(run())
     report(

@@ -222,6 +222,8 @@ class DealScreen(DealMoves, OrderForms):
             return self.view is not None and bool(self.view.orders)
         if action == "company":
             return self.view is not None and self.view.detail.company_id is not None
+        if action in ("won", "lost"):  # not on a deal that already is
+            return self.view is None or self.view.detail.row.status != action
         return True
 
     def action_contact(self) -> None:
