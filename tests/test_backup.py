@@ -641,9 +641,10 @@ def test_text_longer_than_the_server_takes_is_refused_in_one_line(
 
 ADDED_BY_0009 = {
     "tables": {"teams", "grants", "audit_log"},
-    "columns": {"version", "team_id", "active", "os_login", "db_login", "recipient_id"},
+    "columns": {"version", "team_id", "active", "os_login", "db_login", "recipient_id"}
+    | {"search_key"},  # and 0010
 }
-"""What migration 0009 added: an archive without it is what a 0008 backup holds."""
+"""What migrations 0009 and 0010 added: an archive without it is what a 0008 backup holds."""
 
 
 def as_0008(archive: bytes) -> bytes:

@@ -1,5 +1,6 @@
-"""The Textual app behind `crm tui`: six modes (board, contacts, calendar, reports,
-activity, campaigns), the key help, and a command palette that reaches every action by name."""
+"""The Textual app behind `crm tui`: seven modes (board, contacts, calendar, reports,
+activity, campaigns, companies), the key help, the jump box (ctrl+k) and a command palette
+that reaches every action by name."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from tinycrm.screens.base import undo_last
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.calendar import CalendarScreen
 from tinycrm.screens.campaigns import CampaignsScreen
+from tinycrm.screens.companies import CompaniesScreen
 from tinycrm.screens.contacts import ContactsScreen, contact_list
 from tinycrm.screens.dialogs import ChoiceDialog, HelpScreen
+from tinycrm.screens.jump import JumpScreen, open_hit
 from tinycrm.screens.reports import ReportsScreen
 
 if TYPE_CHECKING:
@@ -32,6 +35,7 @@ MODE_TITLES = {
     "reports": "Reports",
     "activity": "Activity",
     "campaigns": "Campaigns",
+    "companies": "Companies",
 }
 
 
@@ -45,6 +49,7 @@ class CrmApp(App[None]):
         "reports": ReportsScreen,
         "activity": ActivityScreen,
         "campaigns": CampaignsScreen,
+        "companies": CompaniesScreen,
     }
     DEFAULT_MODE = "board"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,6 +59,16 @@ class CrmApp(App[None]):
         Binding("4", "mode('reports')", show=False, description="Reports", id="app.reports"),
         Binding("5", "mode('activity')", show=False, description="Activity", id="app.activity"),
         Binding("6", "mode('campaigns')", show=False, description="Campaigns", id="app.campaigns"),
+        Binding("7", "mode('companies')", show=False, description="Companies", id="app.companies"),
+        Binding(
+            "ctrl+k",
+            "jump",
+            "Jump",
+            show=False,
+            tooltip="Jump to a contact, company, deal or ticket",
+            priority=True,
+            id="app.jump",
+        ),
         Binding("question_mark,f1", "help", "Keys", key_display="?", id="app.help"),
         Binding(
             "ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last change", id="app.undo"
@@ -108,6 +123,10 @@ class CrmApp(App[None]):
 
     def action_mode(self, mode: str) -> None:
         self.switch_mode(mode)
+
+    def action_jump(self) -> None:
+        if not isinstance(self.screen, JumpScreen):
+            self.push_screen(JumpScreen(), partial(open_hit, self))
 
     def action_undo(self) -> None:
         """Take back the last change while its notice shows; the screen shows it after."""

@@ -14,13 +14,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.filters import TargetScreen, describe
 from tinycrm.services.filters import ContactFilter
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.contacts import ContactRow
+    from tinycrm.services.contacts import ContactDetail, ContactRow
     from tinycrm.services.leads import LeadRow
 
 PAGE = 100
@@ -28,6 +29,14 @@ COLUMNS = ("Name", "Company", "Status", "Owner", "Tags", "Email")
 POOL_COLUMNS = ("Name", "Company", "Source", "Campaign", "Created", "Last activity")
 SEARCH_HINT = "type words of a name, email, phone, company or tag"
 POOL_HINT = "the lead pool: leads nobody owns, oldest first (ctrl+l: all contacts)"
+NEW_CONTACT = [
+    Field("name", "Name", required=True),
+    Field("email", "Email"),
+    Field("phone", "Phone"),
+    Field("company", "Company", placeholder="an existing company's name"),
+    Field("title", "Title"),
+    Field("tags", "Tags", placeholder="comma-separated: vip, newsletter"),
+]
 TARGET_ACTIONS = ("filter", "segments", "save_segment", "export")
 """What the lead pool view does not offer: it is one fixed list."""
 
@@ -44,9 +53,9 @@ def contact_list(app: App[Any]) -> ContactsScreen:
 
 class SearchBox(Input):
     """The search box, which has the focus: while it is empty, the keys that switch modes,
-    open the help or start a search (`1`-`6`, `?`, `/`) do that instead of being typed."""
+    open the help or start a search (`1`-`7`, `?`, `/`) do that instead of being typed."""
 
-    PASSED_ON = frozenset("123456?/")
+    PASSED_ON = frozenset("1234567?/")
 
     def passes_on(self, character: str | None) -> bool:
         return not self.value and character in self.PASSED_ON
@@ -63,6 +72,8 @@ class ContactsScreen(TargetScreen):
     NOUN = "contact"
     BINDINGS = [
         Binding("slash", "search", "Search", id="contacts.search"),
+        Binding("ctrl+n", "new", "New", tooltip="New contact", id="contacts.new"),
+        Binding("n", "new", "New", show=False, tooltip="New contact", id="contacts.new-n"),
         Binding("ctrl+l", "pool", "Pool", tooltip="Lead pool on or off", id="contacts.pool"),
         Binding("enter", "open", "Open", show=False, id="contacts.open"),
         Binding(
@@ -311,6 +322,34 @@ class ContactsScreen(TargetScreen):
 
         self.away = True
         self.app.push_screen(ContactScreen(contact_id))
+
+    def action_new(self) -> None:
+        self.ask(FormDialog("New contact", NEW_CONTACT), self._create)
+
+    def _create(self, values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> ContactDetail:
+            from tinycrm.models import ContactCreate
+            from tinycrm.normalize import phone_region
+            from tinycrm.services.contacts import create_contact
+
+            given: dict[str, Any] = {k: v for k, v in values.items() if v and k != "tags"}
+            tags = [t for t in values.get("tags", "").split(",") if t.strip()]
+            data = ContactCreate(**given, tags=tags)
+            if (actor := st.actor(session)) is not None:
+                data.owner = str(actor.id)
+            region = phone_region(st.settings.region, field="phone_region")
+            return create_contact(session, data=data, region=region, now=st.now())
+
+        self.db(job, self._created, write=True)
+
+    def _created(self, contact: ContactDetail) -> None:
+        self.changed(f"contact #{contact.row.id} added: {contact.row.name}")
+        self.load(reset=True)
+        self.open_contact(contact.row.id)
 
     def action_search(self) -> None:
         if self.pool:

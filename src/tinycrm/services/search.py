@@ -133,6 +133,9 @@ class Hit:
     id: int
     title: str
     detail: str
+    opens: tuple[str, int] | None = None
+    """The record whose screen shows it, when not its own (a ticket: its contact's, else
+    its company's)."""
 
 
 def jump(session: Session, *, text: str, limit: int = JUMP_LIMIT) -> list[Hit]:
@@ -199,13 +202,26 @@ def _deals(text: str, session: Session, limit: int) -> list[Hit]:
 
 def _tickets(text: str, session: Session, limit: int) -> list[Hit]:
     query = (
-        select(col(Ticket.id), Ticket.subject, Ticket.status, Company.name)
+        select_rows(
+            col(Ticket.id),
+            col(Ticket.subject),
+            col(Ticket.status),
+            col(Company.name),
+            col(Ticket.contact_id),
+            col(Ticket.company_id),
+        )
         .outerjoin(Company, col(Company.id) == col(Ticket.company_id))
         .where(*ticket_conditions(text))
         .order_by(col(Ticket.id).desc())
         .limit(limit)
     )
     return [
-        Hit("ticket", i or 0, f"#{i} {subject}", " · ".join(p for p in (company, status) if p))
-        for i, subject, status, company in session.exec(query)
+        Hit(
+            "ticket",
+            i,
+            f"#{i} {subject}",
+            " · ".join(p for p in (company, status) if p),
+            ("contact", contact) if contact else ("company", firm) if firm else None,
+        )
+        for i, subject, status, company, contact, firm in session.execute(query)
     ]

@@ -34,9 +34,9 @@ from sqlmodel import Session, SQLModel, col
 from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
-from tinycrm.normalize import name_key, normalize_email
+from tinycrm.normalize import name_key, normalize_email, search_key
 from tinycrm.services import audit
-from tinycrm.services.search import fill_search_keys
+from tinycrm.services.search import SEARCHED, fill_search_keys
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -199,10 +199,14 @@ class BulkWriter:
         names = ", ".join(self.columns)
         marks = ", ".join("?" for _ in self.columns)
         self.sql = f"INSERT INTO {self.table.name} ({names}) VALUES ({marks})"
+        self.searched = SEARCHED.get(model, ()) if "search_key" in self.columns else ()
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        if self.searched:  # what the ORM would have kept, in the same pass
+            for row in rows:
+                row["search_key"] = search_key(*(row.get(f) for f in self.searched))
         if not self.sqlite:
             self.session.execute(self.table.insert(), rows)
             return
@@ -441,7 +445,7 @@ def finish(session: Session, result: ImportResult, options: ImportOptions) -> Im
         result.written = False
         result.batch_id = None
         return result
-    fill_search_keys(session)  # the rows written in bulk, past the ORM that keeps them
+    fill_search_keys(session)  # any row a bulk write left without its key
     batch = session.get(ImportBatch, result.batch_id)
     assert batch is not None
     batch.created, batch.updated = result.created, result.updated
