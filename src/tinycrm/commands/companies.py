@@ -94,7 +94,7 @@ def list_(
     country: Annotated[str | None, typer.Option(help="Only companies in this country.")] = None,
     owner: Owner = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
+        str | None, typer.Option("--search", "-q", help="Words in the name or domain.")
     ] = None,
     sort: Annotated[
         str,

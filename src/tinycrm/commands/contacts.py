@@ -191,7 +191,8 @@ def list_(
         typer.Option(help="Only customers at this stage: new, regular, loyal, declining, lost."),
     ] = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
+        str | None,
+        typer.Option("--search", "-q", help="Words in the name, email, phone, company or tags."),
     ] = None,
     segment: Segment = None,
     save_segment: Annotated[

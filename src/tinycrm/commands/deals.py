@@ -128,7 +128,7 @@ def list_(
     company: Company = None,
     contact: Contact = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the title or company name.")
+        str | None, typer.Option("--search", "-q", help="Words in the title or company name.")
     ] = None,
     sort: Annotated[
         str,

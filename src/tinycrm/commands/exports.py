@@ -71,7 +71,8 @@ def contacts(
     company: Company = None,
     owner: Owner = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the name, email or company.")
+        str | None,
+        typer.Option("--search", "-q", help="Words in the name, email, phone, company or tags."),
     ] = None,
     segment: Annotated[
         str | None,
@@ -115,7 +116,7 @@ def companies(
     country: Annotated[str | None, typer.Option(help="Only this country.")] = None,
     owner: Owner = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the name or domain.")
+        str | None, typer.Option("--search", "-q", help="Words in the name or domain.")
     ] = None,
     fmt: Format = "csv",
     output: Output = "-",
@@ -150,7 +151,7 @@ def deals(
     company: Company = None,
     contact: Contact = None,
     search: Annotated[
-        str | None, typer.Option("--search", "-q", help="Text in the title or company name.")
+        str | None, typer.Option("--search", "-q", help="Words in the title or company name.")
     ] = None,
     fmt: Format = "csv",
     output: Output = "-",
