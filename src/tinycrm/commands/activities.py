@@ -97,8 +97,12 @@ def log(
     note: Note = None,
     at: Annotated[str | None, typer.Option(help="When it happened (default: now).")] = None,
     owner: Owner = None,
+    completes: Annotated[
+        int | None,
+        typer.Option(help="Also mark this scheduled activity done: the follow-up this answers."),
+    ] = None,
 ) -> None:
-    """Log an activity that happened."""
+    """Log an activity that happened (and, with --completes, the follow-up it answers)."""
     from tinycrm.models import ActivityCreate
     from tinycrm.services import activities
 
@@ -117,7 +121,14 @@ def log(
     )
     with st.session(write=True) as session:
         row = activities.log_activity(session, data=data, actor=st.actor(session), now=st.now())
+        if completes is not None:
+            finished = activities.complete_activity(session, ref=completes, now=st.now(), tz=st.tz)
+            following = activities.next_in_series(session, finished)
     done(f"{row.kind} #{row.id} logged: {row.subject}")
+    if completes is not None:
+        done(f"activity #{finished.id} done: {finished.subject}")
+        if following is not None:
+            done(f"next: activity #{following.id} ({_due_text(following, st.tz)})")
 
 
 @app.command("schedule")
