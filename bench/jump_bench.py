@@ -1,12 +1,13 @@
 """One keystroke of the jump box (ctrl+k) and of the contacts search box, on 100k contacts.
 
-    python bench/jump_bench.py [--contacts 100000] [--deals 20000] [--runs 7]
+    python bench/jump_bench.py [--contacts 100000] [--deals 20000] [--runs 7] [--url URL]
 
-Generates its own database with bench/gen.py (kept in bench/out/ for the next run), then
-times the query each keystroke runs: `services.search.jump` (the first 20 contacts,
-companies, deals and tickets matching every word) and the contacts box's first page
-(`list_contacts`, 100 rows), for queries typed letter by letter and for some that match
-many, few or nothing. Prints the median and the worst of `--runs` runs of each, in ms.
+Generates its own database with bench/gen.py (a SQLite file kept in bench/out/ for the next
+run, or, with `--url`, an empty PostgreSQL database it fills), then times the query each
+keystroke runs: `services.search.jump` (the first 20 contacts, companies, deals and tickets
+matching every word) and the contacts box's first page (`list_contacts`, 100 rows), for
+queries typed letter by letter and for some that match many, few or nothing. Prints the
+median and the worst of `--runs` runs of each, in ms.
 """
 
 from __future__ import annotations
@@ -26,19 +27,22 @@ QUERIES = (
 )  # fmt: skip
 
 
-def ensure_db(contacts: int, deals: int) -> Path:
+def ensure_db(contacts: int, deals: int, url: str | None) -> dict[str, str]:
+    """Where the data is, as `load_settings` takes it; generated when not there yet."""
     path = OUT / f"jump-{contacts}x{deals}.db"
-    if path.exists():
-        return path
+    where = {"database_url": url} if url else {"db_path": str(path)}
+    if not url and path.exists():
+        return where
     OUT.mkdir(exist_ok=True)
     sys.path.insert(0, str(HERE))
     import gen
 
-    print(f"generating {path.name} ...", flush=True)
-    argv = ["--db", str(path), "--contacts", str(contacts), "--deals", str(deals)]
-    if gen.main(argv) != 0:
+    print(f"generating {url or path.name} ...", flush=True)
+    argv = ["--url", url] if url else ["--db", str(path)]
+    code = gen.main([*argv, "--contacts", str(contacts), "--deals", str(deals)])
+    if code != 0 and not url:  # on PostgreSQL: refused because already filled, say
         raise SystemExit(f"gen.py could not write {path}")
-    return path
+    return where
 
 
 def timed(run: Callable[[], object], runs: int) -> tuple[float, float, object]:
@@ -55,8 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--url", help="an empty PostgreSQL database (default: a SQLite file)")
     args = parser.parse_args(argv)
-    path = ensure_db(args.contacts, args.deals)
+    where = ensure_db(args.contacts, args.deals, args.url)
 
     from tinycrm.config import load_settings
     from tinycrm.db.store import open_database, session_scope
@@ -64,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     from tinycrm.services.filters import ContactFilter
     from tinycrm.services.search import jump
 
-    db = open_database(load_settings(db_path=str(path)))
-    print(f"{path.name}: {args.contacts:,} contacts, {args.deals:,} deals; median / worst of "
-          f"{args.runs} runs, ms")  # fmt: skip
+    db = open_database(load_settings(**where))
+    print(f"{db.engine.url.database}: {args.contacts:,} contacts, {args.deals:,} deals; "
+          f"median / worst of {args.runs} runs, ms")  # fmt: skip
     print(f"{'query':<14}{'jump box':>20}{'hits':>6}{'contacts box':>22}{'rows':>6}")
     medians: list[float] = []
     with session_scope(db, write=False) as session:
