@@ -107,6 +107,9 @@ async def test_a_refused_contact_brings_the_form_back_as_typed(demo: Path) -> No
         await settle(pilot)
         await pilot.press("ctrl+n")  # from the search box too
         await settle(pilot)
+        await pilot.press("ctrl+k")  # no jumping out of a form
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, FormDialog)
         fill(pilot.app, name="Nobody", company="No Such Company")
         await pilot.press("enter")
         await settle(pilot)

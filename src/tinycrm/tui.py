@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tinycrm.screens.activity import ActivityScreen
 from tinycrm.screens.base import undo_last
@@ -125,7 +125,8 @@ class CrmApp(App[None]):
         self.switch_mode(mode)
 
     def action_jump(self) -> None:
-        if not isinstance(self.screen, JumpScreen):
+        """The jump box over the screen; not over a dialog (a form, the help, itself)."""
+        if not isinstance(self.screen, ModalScreen):
             self.push_screen(JumpScreen(), partial(open_hit, self))
 
     def action_undo(self) -> None:
