@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tinycrm.errors import Changed, NeedsForce
 from tinycrm.screens.base import CrmScreen
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.services.deals import DealRow
+    from tinycrm.services.stages import StageRow
     from tinycrm.services.undo import Undo
 
 CANCEL = "cancel"
@@ -112,7 +113,7 @@ class DealMoves(CrmScreen):
         if (t := self.target()) is None:
             return
 
-        def pick(stages: list[Any]) -> None:
+        def pick(stages: list[StageRow]) -> None:
             names = {self._stage_label(s): s for s in stages if s.name != t.stage}
             dialog = ChoiceDialog(f"Move deal #{t.deal_id} {t.title!r} to", list(names))
             self.ask(dialog, lambda label: self._moved_to(t, names[label]) if label else None)
@@ -120,10 +121,10 @@ class DealMoves(CrmScreen):
         self.db(list_stages, pick)
 
     @staticmethod
-    def _stage_label(stage: Any) -> str:
+    def _stage_label(stage: StageRow) -> str:
         return stage.name if stage.kind == "open" else f"{stage.name} (close as {stage.kind})"
 
-    def _moved_to(self, t: Target, stage: Any) -> None:
+    def _moved_to(self, t: Target, stage: StageRow) -> None:
         from tinycrm.services.deals import move_deal
 
         if stage.kind == "lost":
