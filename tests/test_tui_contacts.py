@@ -78,6 +78,18 @@ async def test_contact_list_filters_by_name_company_and_tag(demo: Path) -> None:
         ("lumiere", ["Camille Laurent", "Hugo Moreau"]),  # Lumière, without its accent
         ("伟", ["李伟"]),
         ("0187", ["Emily Tsosie"]),  # inside a phone number
+        (
+            "VIP",  # a tag, which `-q` missed before
+            [
+                "Amelia Clarke",
+                "Ananya Iyer",
+                "Chinedu Eze",
+                "Pieter de Vries",
+                "Sofia Rossi",
+                "Valentina Gómez",
+                "李伟",
+            ],
+        ),
     ],
 )
 async def test_the_search_box_finds_what_the_command_line_finds(
