@@ -312,3 +312,21 @@ async def test_the_contacts_screen_offers_new_in_its_footer_and_help(demo: Path)
         text = " ".join(str(s.render()) for s in pilot.app.screen.query("*"))
         assert "New contact" in text
         assert "Jump to a contact, company, deal or ticket" in text
+
+
+async def test_seven_and_two_switch_between_the_two_lists_from_their_empty_boxes(
+    demo: Path,
+) -> None:
+    async with make_app(demo).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "7")  # from the contacts box, empty
+        await settle(pilot)
+        assert pilot.app.current_mode == "companies"
+        await pilot.press("2")  # from the companies box, empty
+        await settle(pilot)
+        assert pilot.app.current_mode == "contacts"
+        await pilot.press("7", *"k7")  # with text in the box, 7 is searched for
+        await settle(pilot)
+        assert pilot.app.current_mode == "companies"
+        assert pilot.app.screen.query_one(Input).value == "k7"
+        assert rows(pilot.app) == []
