@@ -94,21 +94,25 @@ def ticket_conditions(text: str | None) -> list[ColumnElement[bool]]:
 
 
 def fill_search_keys(session: Session, *, batch: int = 10_000) -> int:
-    """Write the search key of every row that has none (rows a bulk writer inserted: an
-    import); returns how many."""
+    """Write the search key of every row that has none (a row written past the ORM and
+    without one: imports write theirs, this catches any other); returns how many were
+    tried. Each row is tried once, in id order, so a row the database will not let this
+    login change (row-level security) cannot hold it in a loop."""
     filled = 0
     for model, fields in SEARCHED.items():
         columns = [col(getattr(model, name)) for name in fields]
+        last = 0
         while True:
             rows = session.exec(
                 select(col(model.id), *columns)
-                .where(col(model.search_key).is_(None))
+                .where(col(model.search_key).is_(None), col(model.id) > last)
                 .order_by(col(model.id))
                 .limit(batch)
                 .execution_options(crm_unscoped=True)
             ).all()
             if not rows:
                 break
+            last = rows[-1][0]
             keys = [{"row_id": r[0], "key": search_key(*r[1:])} for r in rows]
             table = model.__table__
             statement = (
