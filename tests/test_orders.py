@@ -295,7 +295,7 @@ def test_a_receivables_table_shows_a_page_and_says_so(
         crm("--db", db, "deal", "won", deal_id)
         crm("--db", db, "order", "add", "--deal", deal_id)
     table = crm("--db", db, "report", "receivables").out
-    assert "(the 1 largest of 2; --limit 0 shows all)" in table
+    assert "(the 1 largest of 2; --limit 0 shows all)" in " ".join(table.split())
     assert "Acme" in table and "Globex" not in table
     every = crm("--db", db, "report", "receivables", "--limit", "0", "-f", "json").json()
     assert [r["name"] for r in every] == ["Acme", "Globex", "total"]

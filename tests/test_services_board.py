@@ -11,8 +11,8 @@ from tinycrm.services.board import (
     board_filter,
     board_position,
     owner_names,
-    search_contacts,
 )
+from tinycrm.services.contacts import list_contacts
 from tinycrm.services.demo import load_demo
 
 
@@ -60,12 +60,12 @@ def test_columns_windows_and_positions(db: Database) -> None:
         assert owner_names(session) == ["Daniel Okafor", "Maria Lopez", "Priya Raman", "王芳"]
 
 
-def test_contact_search_by_words_in_name_email_company_and_tag(db: Database) -> None:
+def test_the_apps_contact_pages_search_words_in_name_email_company_and_tag(db: Database) -> None:
     demo(db)
     with session_scope(db, write=False) as session:
 
         def names(text: str) -> list[str]:
-            return [c.name for c in search_contacts(session, text=text)]
+            return [c.name for c in list_contacts(session, search=text or None, limit=100)]
 
         assert len(names("")) == 30
         assert names("harb") == ["Pieter de Vries", "Ruben Smit", "Sanne Bakker"]
@@ -74,5 +74,5 @@ def test_contact_search_by_words_in_name_email_company_and_tag(db: Database) -> 
         assert names("kavya.n") == ["Kavya Nair"]
         assert len(names("vip")) == 7
         assert names("zzq") == []
-        page = search_contacts(session, text="", limit=5, offset=5)
+        page = list_contacts(session, limit=5, offset=5)
         assert [c.name for c in page] == names("")[5:10]

@@ -146,11 +146,11 @@ def root(
 
 
 def _run_tui() -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):  # else it waits on no keys, at full CPU
-        fail("crm tui needs a terminal: run it in one (scripts and cron use the crm commands)", 2)
     state = context.state()
     state.database()  # a database that is not there is refused before the screen changes
     state.access()  # and so is an acting user who is not there, or deactivated
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):  # else it waits on no keys, at full CPU
+        fail("crm tui needs a terminal: run it in one (scripts and cron use the crm commands)", 2)
     from tinycrm.tui import run
 
     run(state)

@@ -8,7 +8,7 @@ cost follows the screen size and not the number of deals or contacts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_
@@ -21,7 +21,6 @@ from tinycrm.errors import InvalidInput
 from tinycrm.models import (
     Activity,
     Company,
-    Contact,
     Deal,
     DealStatus,
     Stage,
@@ -30,8 +29,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.money import Money
-from tinycrm.services.contacts import ContactRow, tags_of
-from tinycrm.services.filters import ContactFilter, DealFilter, contact_filters, deal_filters
+from tinycrm.services.filters import DealFilter, deal_filters
 
 
 @dataclass(frozen=True)
@@ -234,45 +232,6 @@ def board_position(session: Session, *, deal_id: int, wanted: DealFilter) -> tup
     if not count(col(Deal.id) == deal_id):
         return None  # filtered out
     return deal.stage_id, count(col(Deal.stage_id) == deal.stage_id, before)
-
-
-def search_contacts(
-    session: Session,
-    *,
-    text: str = "",
-    wanted: ContactFilter | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    today: date | None = None,
-) -> list[ContactRow]:
-    """Contacts whose name (any word of it), email, company or a tag starts with `text`,
-    and that match `wanted` (a filter or a saved segment's), ordered by name; paged in SQL.
-    `today` dates a lifecycle filter."""
-    query = (
-        select(Contact, Company.name, User.name)
-        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
-        .outerjoin(User, col(User.id) == col(Contact.owner_id))
-    )
-    where = replace(wanted or ContactFilter(), words=text or None)
-    query = query.where(*contact_filters(session, where, today=today))
-    query = query.order_by(col(Contact.name_key), col(Contact.id)).offset(offset).limit(limit)
-    found = list(session.exec(query))
-    tags = tags_of(session, [c.id for c, _, _ in found if c.id is not None])
-    return [
-        ContactRow(
-            c.id or 0,
-            c.full_name,
-            c.email,
-            c.phone,
-            c.title,
-            company,
-            owner,
-            c.status,
-            tags.get(c.id or 0, []),
-            c.created_at,
-        )
-        for c, company, owner in found
-    ]
 
 
 def owner_names(session: Session) -> list[str]:
