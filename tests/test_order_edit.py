@@ -5,6 +5,7 @@ due date never before the order date; a stale edit refused; every edit in the au
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ def paid(db: Database) -> Database:
     return db
 
 
-def edit(db: Database, version: int | None = None, **fields: object) -> orders.OrderRow:
+def edit(db: Database, version: int | None = None, **fields: Any) -> orders.OrderRow:
     with session_scope(db, write=True) as s:
         return update_order(s, ref=1, data=OrderUpdate(**fields), today=TODAY, version=version)
 
@@ -73,7 +74,7 @@ def test_edit_changes_what_is_given(paid: Database) -> None:
     ],
 )
 def test_edit_refuses_what_breaks_a_rule(
-    paid: Database, fields: dict[str, object], field: str, why: str
+    paid: Database, fields: dict[str, Any], field: str, why: str
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
         edit(paid, **fields)
