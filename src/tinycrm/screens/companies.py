@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.contacts import SearchBox
 from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.record_list import RecordList
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -32,7 +33,7 @@ NEW_COMPANY = [
 ]
 
 
-class CompaniesScreen(CrmScreen):
+class CompaniesScreen(RecordList, CrmScreen):
     NOUN = "companies"
     DEFAULT_CSS = """
     CompaniesScreen #companies-search { margin: 0 1; }
@@ -49,11 +50,8 @@ class CompaniesScreen(CrmScreen):
     def __init__(self) -> None:
         super().__init__()
         self.text = ""
-        self.ids: list[int] = []
-        self.complete = False
         self.asked = 0
         """How many loads were started: only the latest one's answer is shown."""
-        self.away = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,34 +117,10 @@ class CompaniesScreen(CrmScreen):
             self.text = text
             self.load(reset=True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if len(self.ids) == 1:
-            self.open_company(self.ids[0])
-        elif self.ids:
-            self.set_focus(self.query_one(DataTable))
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if not self.complete and event.cursor_row >= len(self.ids) - 10:
-            self.complete = True  # until the next page says otherwise
-            self.load(reset=False)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.open_company(int(event.row_key.value))
-
-    def action_open(self) -> None:
-        table: DataTable[str] = self.query_one(DataTable)
-        if self.ids and 0 <= table.cursor_row < len(self.ids):
-            self.open_company(self.ids[table.cursor_row])
-
-    def open_company(self, company_id: int) -> None:
+    def open_detail(self, record_id: int) -> None:
         from tinycrm.screens.company import CompanyScreen
 
-        self.away = True
-        self.app.push_screen(CompanyScreen(company_id))
-
-    def action_search(self) -> None:
-        self.set_focus(self.query_one(Input))
+        self.app.push_screen(CompanyScreen(record_id))
 
     def action_clear(self) -> None:
         self.query_one(Input).value = ""
@@ -175,7 +149,7 @@ class CompaniesScreen(CrmScreen):
     def _created(self, company: CompanyDetail) -> None:
         self.changed(f"company #{company.row.id} added: {company.row.name}")
         self.reload()
-        self.open_company(company.row.id)
+        self.open_record(company.row.id)
 
 
 def _page(text: str, offset: int, limit: int, session: Session) -> list[CompanyRow]:

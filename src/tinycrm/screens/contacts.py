@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.filters import TargetScreen, describe
+from tinycrm.screens.record_list import RecordList
 from tinycrm.services.filters import ContactFilter
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class SearchBox(Input):
             event.prevent_default()  # not typed, and not stopped: the bindings get it
 
 
-class ContactsScreen(TargetScreen):
+class ContactsScreen(RecordList, TargetScreen):
     NOUN = "contact"
     BINDINGS = [
         Binding("slash", "search", "Search", id="contacts.search"),
@@ -94,13 +95,9 @@ class ContactsScreen(TargetScreen):
         self.saved: tuple[str, ContactFilter] | None = None
         """The segment applied last, and its filter with the search text."""
         self.pool = False
-        self.ids: list[int] = []
-        self.complete = False
         self.asked = 0
         """How many loads were started: only the latest one's answer is shown."""
         self.limit = PAGE
-        self.away = False
-        """A contact was opened from here: the list is read again on return."""
         self.shown: str | None = None
         """The search text whose rows the table shows now (None before the first answer)."""
 
@@ -295,33 +292,10 @@ class ContactsScreen(TargetScreen):
             self.text = text
             self.load(reset=True)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if len(self.ids) == 1:
-            self.open_contact(self.ids[0])  # the one match: nothing to choose
-            return
-        table = self.query_one(DataTable)
-        if table.row_count:
-            self.set_focus(table)  # now: a second enter right after opens the contact
-
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if not self.complete and event.cursor_row >= len(self.ids) - 10:
-            self.complete = True  # until the next page says otherwise
-            self.load(reset=False)
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.open_contact(int(event.row_key.value))
-
-    def action_open(self) -> None:
-        table: DataTable[str] = self.query_one(DataTable)
-        if self.ids and 0 <= table.cursor_row < len(self.ids):
-            self.open_contact(self.ids[table.cursor_row])
-
-    def open_contact(self, contact_id: int) -> None:
+    def open_detail(self, record_id: int) -> None:
         from tinycrm.screens.contact import ContactScreen
 
-        self.away = True
-        self.app.push_screen(ContactScreen(contact_id))
+        self.app.push_screen(ContactScreen(record_id))
 
     def action_new(self) -> None:
         self.ask(FormDialog("New contact", NEW_CONTACT), self._create)
@@ -349,7 +323,7 @@ class ContactsScreen(TargetScreen):
     def _created(self, contact: ContactDetail) -> None:
         self.changed(f"contact #{contact.row.id} added: {contact.row.name}")
         self.load(reset=True)
-        self.open_contact(contact.row.id)
+        self.open_record(contact.row.id)
 
     def action_search(self) -> None:
         if self.pool:
