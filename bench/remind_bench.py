@@ -11,16 +11,29 @@ bench/out/remind-100k.db when missing), as processes run round-robin:
   `crm remind --all-owners --dry-run` (prints every reminder due, thousands of lines) and
   `crm remind --owner "Rep 007" --dry-run` (one rep's morning).
 Then the plan of every reminder query (EXPLAIN QUERY PLAN), flagging a whole-table scan.
+
+    python bench/remind_bench.py --backlog                  # this tree alone
+    python bench/remind_bench.py --backlog --before HEAD~1  # and a commit, side by side
+
+A huge backlog (bench/out/remind-backlog.db: 1.5M activities, 10% of them overdue, and
+200k deals): wall time and peak memory (ru_maxrss of each child) of
+`crm remind --all-owners --dry-run` as jsonl and as text, medians of interleaved runs;
+with --before, the same commands on that commit's src (`git archive` into a temporary
+folder, run through PYTHONPATH) and whether each printed the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -128,7 +141,14 @@ def plans() -> list[str]:
         captured.append((query, params))
         return original(query, **params)
 
+    streamed = sql.stream
+
+    def spy_stream(query: str, **params: object) -> Iterator[tuple[object, ...]]:
+        captured.append((query, params))
+        return streamed(query, **params)
+
     sql.rows = spy  # type: ignore[method-assign]
+    sql.stream = spy_stream  # type: ignore[method-assign]
     owner_id = reminders.find_owner(sql, OWNER)[0]
     for owner in (None, owner_id):
         opts = reminders.RemindOptions(now=now, tz=UTC, owner_id=owner)
@@ -153,11 +173,93 @@ def plans() -> list[str]:
     return lines
 
 
+BACKLOG = OUT / "remind-backlog.db"
+
+
+def ensure_backlog(db: Path, activities: int) -> None:
+    if db.exists():
+        return
+    argv = [sys.executable, str(HERE / "gen.py"), "--db", str(db), "--contacts", "50000"]
+    argv += ["--deals", "200000", "--activities", str(activities), "--now", NOW]
+    print(f"generating {db} ...", flush=True)
+    subprocess.run(argv, env=env(), check=True, stdout=subprocess.DEVNULL)
+
+
+def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
+    """Wall seconds, peak RSS in MB (this child's own ru_maxrss), a digest of what it
+    printed and how many lines."""
+    digest, lines = hashlib.sha256(), 0
+    started = time.perf_counter()
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(1 << 20):
+            digest.update(chunk)
+            lines += chunk.count(b"\n")
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} exited {proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024, digest.hexdigest()[:12], lines
+
+
+def backlog(args: argparse.Namespace) -> int:
+    db = Path(args.db) if args.db else BACKLOG
+    ensure_backlog(db, args.activities)
+    base = {**cli_env(db), "CRM_NOW": NOW, "CRM_TIMEZONE": args.tz}
+    trees: list[tuple[str, dict[str, str]]] = [("now", base)]
+    tmp = tempfile.TemporaryDirectory()
+    if args.before:
+        src = Path(tmp.name) / "before"
+        src.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", args.before, "src"], cwd=HERE.parent, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+        trees.insert(0, (args.before, {**base, "PYTHONPATH": str(src / "src")}))
+    commands = {f: ["remind", "--all-owners", "--dry-run", "-f", f] for f in ("jsonl", "table")}
+    argv = [sys.executable, "-m", "tinycrm"]
+    results: dict[tuple[str, str], list[tuple[float, float, str, int]]] = {}
+    for _ in range(args.runs):  # round-robin, so load on the machine falls on each alike
+        for fmt, cmd in commands.items():
+            for label, child_env in trees:
+                results.setdefault((fmt, label), []).append(run_child([*argv, *cmd], child_env))
+    print(f"{db.name}, CRM_TIMEZONE={args.tz}; medians of {args.runs} runs\n")
+    rows = []
+    for (fmt, label), got in results.items():
+        wall = statistics.median(g[0] for g in got)
+        rss = statistics.median(g[1] for g in got)
+        same = {g[2] for g in got}
+        rows.append(
+            [f"-f {fmt}", label, f"{got[0][3]:,}", f"{wall:.2f}", f"{rss:.0f}", ",".join(same)]
+        )
+    print(
+        table(
+            ["crm remind --all-owners --dry-run", "code", "lines", "s", "peak MB", "sha256"], rows
+        )
+    )
+    if args.before:
+        for fmt in commands:
+            a, b = results[(fmt, args.before)], results[(fmt, "now")]
+            same = {g[2] for g in a} == {g[2] for g in b}
+            ratio = statistics.median(g[0] for g in a) / statistics.median(g[0] for g in b)
+            print(f"-f {fmt}: {ratio:.2f}x faster, output {'identical' if same else 'DIFFERS'}")
+    tmp.cleanup()
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--runs", type=int, default=15)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--backlog", action="store_true", help="time and memory on a huge backlog")
+    p.add_argument("--before", help="with --backlog: also this commit's code, side by side")
+    p.add_argument("--db", help="with --backlog: this database instead of generating one")
+    p.add_argument("--activities", type=int, default=1_500_000, help="with --backlog")
+    p.add_argument("--tz", default="America/New_York", help="with --backlog: CRM_TIMEZONE")
     args = p.parse_args()
+    if args.backlog:
+        return backlog(args)
     ensure_db()
     print(counts())
     print(first_delivery())

@@ -4,6 +4,10 @@ Start-up is the point here: the command reads a SQLite file with the standard li
 (see `tinycrm.services.reminders`) and writes plain text, so a run costs little more than
 `crm --version`. SQLAlchemy is loaded only when the schema needs an upgrade or the
 database is a server.
+
+A huge backlog streams: reminders are read, marked and printed a thousand at a time (the
+text's sections wait in a spooled file until their count is known), and times become local
+with one UTC offset a day (`tinycrm.localtime`), so memory stays flat.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import chain, groupby, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +28,7 @@ from tinycrm.commands.render import Format, FormatOption
 from tinycrm.context import AppState, state
 from tinycrm.errors import InvalidInput
 from tinycrm.formats.write.rows import machine_value
+from tinycrm.localtime import LocalClock
 from tinycrm.words import plural
 
 if TYPE_CHECKING:
@@ -115,16 +121,15 @@ def remind(
             recipient_id=me,
             reach=reach_of(sql, me),
         )
-        found = reminders.collect(sql, opts)
-        if dry_run:
-            shown = found
-            _print(shown, fmt, st.tz, now)
-        else:
-            with sql.writing():
-                fresh = reminders.claim(sql, found, now, recipient=opts.recipient_id)
-                shown = found if show_all else fresh
-                _print(shown, fmt, st.tz, now)
-                sys.stdout.flush()
+        # closed before the connection, also when printing fails
+        with closing(reminders.stream(sql, opts)) as found:
+            if dry_run:
+                shown = _print(found, fmt, st.tz, now)
+            else:
+                with sql.writing():
+                    claimed = _claimed(sql, found, now, opts.recipient_id, show_all=show_all)
+                    shown = _print(claimed, fmt, st.tz, now)
+                    sys.stdout.flush()
     if shown and exit_code:
         raise typer.Exit(1)
 
@@ -169,26 +174,98 @@ def _sqlite_path(st: AppState) -> Path | None:
     return None
 
 
-def _print(found: Sequence[Reminder], fmt: Format, tz: tzinfo, now: datetime) -> None:
-    if fmt in (Format.json, Format.jsonl):
-        records = [_record(r, tz) for r in found]
-        if fmt is Format.json:
-            if found:
-                typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
-        else:
-            for record in records:
-                typer.echo(json.dumps(record, ensure_ascii=False))
-        return
-    if fmt is Format.csv:
+CLAIM_BATCH = 1000
+"""How many reminders are marked delivered at a time, just before they are printed."""
+
+
+def _claimed(
+    sql: Sql, found: Iterator[Reminder], now: datetime, recipient: int, *, show_all: bool
+) -> Iterator[Reminder]:
+    """`found` marked delivered a batch at a time as it is printed (inside the run's one
+    write transaction, so a run that fails commits no mark); without --all only the
+    reminders this run was the first to mark."""
+    from tinycrm.services.reminders import claim
+
+    while batch := list(islice(found, CLAIM_BATCH)):
+        fresh = claim(sql, batch, now, recipient=recipient)
+        yield from (batch if show_all else fresh)
+
+
+def _print(found: Iterable[Reminder], fmt: Format, tz: tzinfo, now: datetime) -> int:
+    """Print `found` as it comes (nothing when it is empty); returns how many."""
+    clock = LocalClock(tz)
+    out = _Out()
+    count = 0
+    if fmt is Format.json:
+        for count, r in enumerate(found, 1):
+            record = json.dumps(_record(r, clock), ensure_ascii=False, indent=2)
+            out.write(("[\n  " if count == 1 else ",\n  ") + record.replace("\n", "\n  "))
+        if count:
+            out.write("\n]\n")
+    elif fmt is Format.jsonl:
+        for r in found:
+            out.write(json.dumps(_record(r, clock), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt is Format.csv:
         from tinycrm.formats.write.csv import CsvWriter
 
-        if found:
-            records = [_record(r, tz) for r in found]
+        records = (_record(r, clock) for r in found)
+        first = next(records, None)
+        if first is not None:
             writer = CsvWriter(sys.stdout)
-            writer.writerow(list(records[0]))
-            writer.writerows([_csv(v) for v in record.values()] for record in records)
-        return
-    typer.echo(render_text(found, tz, now, colour=_colour()), nl=False)
+            writer.writerow(list(first))
+            for row in chain([first], records):
+                writer.writerow([_csv(v) for v in row.values()])
+                count += 1
+    else:
+        count = _print_text(found, clock, now, out, colour=_colour())
+    out.flush()
+    return count
+
+
+class _Out:
+    """stdout through `typer.echo`, a few thousand lines at a time."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            typer.echo("".join(self._parts), nl=False)
+        self._parts, self._size = [], 0
+
+
+def _print_text(
+    found: Iterable[Reminder], clock: LocalClock, now: datetime, out: _Out, *, colour: bool
+) -> int:
+    """`render_text` as the reminders come: each section's lines wait in a spooled file
+    (memory up to a few MB, then disk) until its count, which heads it, is known."""
+    from tempfile import SpooledTemporaryFile
+
+    today = now.astimezone(clock.tz).date()
+    total = 0
+    for kind, group in groupby(found, key=lambda r: r.kind):
+        with SpooledTemporaryFile(max_size=1 << 22, mode="w+", encoding="utf-8") as spool:
+            n = 0
+            for r in group:
+                spool.write("  " + _line(r, clock, today) + "\n")
+                n += 1
+            if total:
+                out.write("\n")
+            title = f"{SECTIONS[kind]} ({n})"
+            out.write((typer.style(title, bold=True) if colour else title) + "\n")
+            spool.seek(0)
+            while chunk := spool.read(1 << 16):
+                out.write(chunk)
+        total += n
+    return total
 
 
 def _colour() -> bool:
@@ -199,19 +276,19 @@ def _csv(value: Any) -> Any:
     return ";".join(value) if isinstance(value, list) else value
 
 
-def _record(r: Reminder, tz: tzinfo) -> dict[str, Any]:
+def _record(r: Reminder, local: Callable[[datetime], datetime]) -> dict[str, Any]:
     return {
         "type": r.kind,
         "id": r.id,
         "title": r.title,
-        "due_at": machine_value(r.at.astimezone(tz)) if r.at else None,
+        "due_at": machine_value(local(r.at)) if r.at else None,
         "date": machine_value(r.day),
         "owner": r.owner,
         "about": r.about,
         "amount": machine_value(_money(r)) if r.amount_minor is not None else None,
         "currency": r.currency,
         "reasons": list(r.reasons),
-        "last_activity": machine_value(r.last_activity.astimezone(tz)) if r.last_activity else None,
+        "last_activity": machine_value(local(r.last_activity)) if r.last_activity else None,
         "repeats": r.recurring,
         "priority": r.priority,
     }
@@ -226,6 +303,7 @@ def _money(r: Reminder) -> Any:
 
 def render_text(found: Sequence[Reminder], tz: tzinfo, now: datetime, *, colour: bool) -> str:
     """Sections of one line per reminder, plain enough for the mail cron sends."""
+    clock = LocalClock(tz)
     today = now.astimezone(tz).date()
     lines: list[str] = []
     for kind, heading in SECTIONS.items():
@@ -236,11 +314,11 @@ def render_text(found: Sequence[Reminder], tz: tzinfo, now: datetime, *, colour:
             lines.append("")
         title = f"{heading} ({len(group)})"
         lines.append(typer.style(title, bold=True) if colour else title)
-        lines.extend("  " + _line(r, tz, today) for r in group)
+        lines.extend("  " + _line(r, clock, today) for r in group)
     return "".join(line + "\n" for line in lines)
 
 
-def _line(r: Reminder, tz: tzinfo, today: date) -> str:
+def _line(r: Reminder, local: Callable[[datetime], datetime], today: date) -> str:
     parts: list[str] = []
     if r.kind == "deal":
         parts.append(str(_money(r)))
@@ -248,14 +326,14 @@ def _line(r: Reminder, tz: tzinfo, today: date) -> str:
             verb = "was expected to close" if r.day < today else "closes"
             parts.append(f"{verb} {_day(r.day, today)}")
         if "stale" in r.reasons and r.last_activity is not None:
-            quiet = (today - r.last_activity.astimezone(tz).date()).days
+            quiet = (today - local(r.last_activity).date()).days
             parts.append(f"no activity for {plural(quiet, 'day')}")
     elif r.kind == "care":
         assert r.day is not None
         parts.append(_day(r.day, today))
     elif r.at is not None:
-        local = r.at.astimezone(tz)
-        parts.append("due " + _day(local.date(), today, at=f"{local:%H:%M}"))
+        due = local(r.at)
+        parts.append("due " + _day(due.date(), today, at=f"{due:%H:%M}"))
     if r.priority:
         parts.append(r.priority)
     if r.recurring:

@@ -39,6 +39,13 @@ class Sql:
         with self._cursor(query, params) as cur:
             return list(cur.fetchall())
 
+    def stream(self, query: str, **params: Any) -> Iterator[tuple[Any, ...]]:
+        """The rows `rows` gives, fetched a batch at a time, so a huge result never sits
+        in memory whole (close the iterator, or read it to the end, to free the cursor)."""
+        with self._cursor(query, params) as cur:
+            while batch := cur.fetchmany(1000):
+                yield from batch
+
     def run(self, query: str, **params: Any) -> int:
         with self._cursor(query, params) as cur:
             return int(cur.rowcount)

@@ -24,7 +24,9 @@ rows of recipient 0, all that was delivered before reminders were kept per perso
 as delivered to everyone, so nothing is repeated after the upgrade.
 
 `claim()` marks what it shows inside one write transaction and keeps only the reminders it
-marked; the caller prints, then commits. A mark is a compare-and-set or an
+marked; the caller prints, then commits. `stream()` reads a huge backlog a batch at a time,
+and `crm remind` claims and prints it a thousand at a time within that one transaction, so
+a run that fails commits no mark. A mark is a compare-and-set or an
 `INSERT … ON CONFLICT DO NOTHING`: of two overlapping runs for the same person (two
 machines running cron at the same minute), the second waits for the first's commit (the
 write lock on SQLite, the row's unique key on PostgreSQL) and finds the mark already set.
@@ -32,9 +34,10 @@ write lock on SQLite, the row's unique key on PostgreSQL) and finds the mark alr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import chain, islice
 from typing import Any
 
 from tinycrm.dates import earlier
@@ -129,47 +132,49 @@ LEFT JOIN users u ON u.id = a.owner_id
 LEFT JOIN contacts c ON c.id = a.contact_id {in_contacts}
 LEFT JOIN companies co ON co.id = a.company_id {in_companies}
 WHERE a.done_at IS NULL AND a.alert_at <= :until {new} {owner} {mine}
+ORDER BY CASE WHEN a.due_at < :now THEN 0 WHEN a.alert_at <= :now THEN 1 ELSE 2 END,
+         COALESCE(a.due_at, :now), a.id
 """
+"""Overdue, then due, then upcoming (the `state` of `_task`), each by due time (none: now)."""
 _NEW_TASK = "AND (a.reminded_at IS NULL OR a.reminded_at <> a.alert_at)"
 
 
 def due_tasks(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     """Open activities whose reminder time has come (or comes within `opts.within`), not
-    yet delivered for that time (all of them with `delivered_too`)."""
+    yet delivered for that time (all of them with `delivered_too`), by due time."""
+    return sorted(_tasks(sql, opts), key=lambda r: (r.at or opts.now, r.id))
+
+
+def _tasks(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
+    """`due_tasks` as they are read: overdue, due, then upcoming, each by due time."""
     owner = "AND a.owner_id = :owner" if opts.owner_id is not None else ""
     new = "" if opts.delivered_too else _NEW_TASK
-    found = []
     query = _TASKS.format(
         owner=owner,
         new=new,
         mine=in_reach(opts.reach, "activities", "a.owner_id"),
         **joined(opts.reach),
     )
-    rows = sql.rows(query, until=opts.now + opts.within, owner=opts.owner_id)
-    rows.sort(key=lambda r: (Sql.moment(r[3]) or opts.now, r[0]))
+    now = opts.now
+    rows = sql.stream(query, until=now + opts.within, now=now, owner=opts.owner_id)
     for id_, kind, subject, due_at, alert_at, rule, owner_name, contact, company in rows:
         due = Sql.moment(due_at)
         alert = Sql.moment(alert_at)
         assert alert is not None
         state = (
-            "overdue"
-            if due is not None and due < opts.now
-            else ("due" if alert <= opts.now else "upcoming")
+            "overdue" if due is not None and due < now else ("due" if alert <= now else "upcoming")
         )
-        found.append(
-            Reminder(
-                kind=state,
-                key=f"activity:{id_}:{alert:%Y%m%dT%H%M%S}",
-                marks=(alert,),
-                id=id_,
-                title=subject if kind == "task" else f"{kind}: {subject}",
-                at=due,
-                owner=owner_name,
-                about=about(contact, company),
-                recurring=rule,
-            )
+        yield Reminder(
+            kind=state,
+            key=f"activity:{id_}:{alert:%Y%m%dT%H%M%S}",
+            marks=(alert,),
+            id=id_,
+            title=subject if kind == "task" else f"{kind}: {subject}",
+            at=due,
+            owner=owner_name,
+            about=about(contact, company),
+            recurring=rule,
         )
-    return found
 
 
 _DEALS = """
@@ -193,7 +198,11 @@ _NEW_QUIET = f"AND (d.alerted_quiet IS NULL OR d.alerted_quiet <> {_QUIET})"
 def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     """Open deals worth at least the threshold that close within N days (or should have
     closed already) or have had no activity for N days, and were not alerted on for that
-    yet (all of them with `delivered_too`)."""
+    yet (all of them with `delivered_too`); the largest first."""
+    return list(_deals(sql, opts))
+
+
+def _deals(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
     today = opts.now.astimezone(opts.tz).date()
     quiet_before = earlier(opts.now, opts.stale_after_days, field="stale after")
     query = _DEALS.format(
@@ -204,8 +213,7 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
         mine=in_reach(opts.reach, "deals", "d.owner_id"),
         **joined(opts.reach),
     )
-    found = []
-    for row in sql.rows(
+    for row in sql.stream(
         query,
         min_amount=opts.min_amount_minor,
         owner=opts.owner_id,
@@ -223,23 +231,20 @@ def large_deals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
             reasons.append("closing")
         if quiet_since is not None and quiet_since < quiet_before:
             reasons.append("stale")
-        found.append(
-            Reminder(
-                kind="deal",
-                key=f"deal:{id_}:" + ":".join(reasons),
-                id=id_,
-                title=title,
-                day=close_day,
-                owner=owner_name,
-                about=about(contact, company),
-                amount_minor=amount,
-                currency=currency,
-                reasons=tuple(reasons),
-                last_activity=quiet_since,
-                marks=(Sql.day(marks[0]), marks[1], Sql.moment(marks[2])),
-            )
+        yield Reminder(
+            kind="deal",
+            key=f"deal:{id_}:" + ":".join(reasons),
+            id=id_,
+            title=title,
+            day=close_day,
+            owner=owner_name,
+            about=about(contact, company),
+            amount_minor=amount,
+            currency=currency,
+            reasons=tuple(reasons),
+            last_activity=quiet_since,
+            marks=(Sql.day(marks[0]), marks[1], Sql.moment(marks[2])),
         )
-    return found
 
 
 _CARE = """
@@ -325,32 +330,32 @@ _NEW_TICKET = "AND (t.reminded_at IS NULL OR t.reminded_at <> t.due_at)"
 def overdue_tickets(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     """Open service tickets past their due time, each delivered once per due time (a new
     due time, after a reopen or an edit, is news again); all of them with `delivered_too`."""
+    return list(_tickets(sql, opts))
+
+
+def _tickets(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
     query = _TICKETS.format(
         new="" if opts.delivered_too else _NEW_TICKET,
         owner="AND t.owner_id = :owner" if opts.owner_id is not None else "",
         mine=in_reach(opts.reach, "tickets", "t.owner_id"),
         **joined(opts.reach),
     )
-    found = []
-    for id_, subject, priority, due_at, owner_name, contact, company in sql.rows(
+    for id_, subject, priority, due_at, owner_name, contact, company in sql.stream(
         query, now=opts.now, owner=opts.owner_id
     ):
         due = Sql.moment(due_at)
         assert due is not None
-        found.append(
-            Reminder(
-                kind="ticket",
-                key=f"ticket:{id_}:{due:%Y%m%dT%H%M%S}",
-                marks=(due,),
-                id=id_,
-                title=subject,
-                at=due,
-                owner=owner_name,
-                about=about(contact, company),
-                priority=priority,
-            )
+        yield Reminder(
+            kind="ticket",
+            key=f"ticket:{id_}:{due:%Y%m%dT%H%M%S}",
+            marks=(due,),
+            id=id_,
+            title=subject,
+            at=due,
+            owner=owner_name,
+            about=about(contact, company),
+            priority=priority,
         )
-    return found
 
 
 def about(contact: str | None, company: str | None) -> str | None:
@@ -364,17 +369,39 @@ def collect(
     sections: Iterable[str] = ("tasks", "deals", "tickets", "care"),
 ) -> list[Reminder]:
     """Everything due, grouped overdue, due, upcoming, deals, tickets, care."""
-    finders: dict[str, Callable[[Sql, RemindOptions], list[Reminder]]] = {
-        "tasks": due_tasks,
-        "deals": large_deals,
-        "tickets": overdue_tickets,
+    return list(stream(sql, opts, sections=sections))
+
+
+def stream(
+    sql: Sql,
+    opts: RemindOptions,
+    *,
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "care"),
+) -> Generator[Reminder, None, None]:
+    """`collect` as it is read, a batch of rows at a time: each query returns its rows in
+    the order they are shown (the tasks' overdue, due and upcoming one after the other), so
+    memory stays flat however large the backlog. The care days (a week of birthdays) are
+    read whole, to be sorted by day.
+
+    The caller may `claim` what it has read while the rest is still being read, on the same
+    connection: SQLite sorts all the tasks before it returns the first, and the deals and
+    tickets a run of equal amount or due time at a time, which a mark never moves a row out
+    of, so no row is returned twice."""
+    finders: dict[str, Callable[[Sql, RemindOptions], Iterable[Reminder]]] = {
+        "tasks": _tasks,
+        "deals": _deals,
+        "tickets": _tickets,
         "care": care_dates,
     }
-    found = [r for name in sections for r in finders[name](sql, opts)]
-    if opts.recipient_id and not opts.delivered_too:
-        found = undelivered(sql, found, opts.recipient_id, kinds=_MARKED)
-    order = {k: i for i, k in enumerate(("overdue", "due", "upcoming", "deal", "ticket", "care"))}
-    return sorted(found, key=lambda r: order[r.kind])
+    wanted = set(sections)
+    found = chain.from_iterable(
+        finders[name](sql, opts) for name in ("tasks", "deals", "tickets", "care") if name in wanted
+    )
+    if not (opts.recipient_id and not opts.delivered_too):
+        yield from found
+        return
+    while batch := list(islice(found, 500)):
+        yield from undelivered(sql, batch, opts.recipient_id, kinds=_MARKED)
 
 
 _MARKED = frozenset({"overdue", "due", "upcoming", "deal", "ticket"})
