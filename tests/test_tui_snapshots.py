@@ -72,3 +72,29 @@ def test_company_detail(demo: Path, snap_compare: Any) -> None:
     assert snap_compare(
         make_app(demo), terminal_size=SIZE, run_before=after(screen=CompanyScreen(1))
     )
+
+
+WIDE = (140, 40)
+"""The wider terminal: the calendar and reports at this size are in test_tui_fit.py, forms
+in test_tui_form_snapshots.py, the companies list and the jump box in
+test_tui_find_snapshots.py."""
+
+
+@pytest.mark.parametrize(
+    ("keys", "screen"),
+    [
+        pytest.param((), None, id="board"),
+        pytest.param(("2",), None, id="contacts"),
+        pytest.param(("5",), None, id="activity"),
+        pytest.param(("6",), None, id="campaigns"),
+        pytest.param(("question_mark",), None, id="help"),
+        pytest.param((), lambda: DealScreen(11), id="deal"),
+        pytest.param((), lambda: ContactScreen(1), id="contact"),
+        pytest.param((), lambda: CompanyScreen(1), id="company"),
+    ],
+)
+def test_wide(
+    keys: tuple[str, ...], screen: Callable[[], Any] | None, demo: Path, snap_compare: Any
+) -> None:
+    shown = screen() if screen is not None else None
+    assert snap_compare(make_app(demo), terminal_size=WIDE, run_before=after(*keys, screen=shown))

@@ -45,6 +45,8 @@ from sqlmodel import col
 from tinycrm.models import (
     AuditEntry,
     Campaign,
+    Company,
+    Contact,
     Deal,
     DealStatus,
     Order,
@@ -367,6 +369,8 @@ class _Names:
     stages: Mapping[int, str]
     users: Mapping[int, str]
     currencies: Mapping[tuple[str, int], str]
+    records: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    """`company_id` and `contact_id` values by name (those the reader may read)."""
 
 
 MONEY_TABLES: dict[str, type[Deal] | type[Order] | type[Payment]] = {
@@ -389,7 +393,16 @@ def _names_for(session: Session, entries: list[AuditEntry]) -> _Names:
         if ids:
             query = select(col(model.id), col(model.currency)).where(col(model.id).in_(ids))
             currencies |= {(obj, int(i or 0)): c for i, c in session.execute(query)}
-    return _Names(stages, users, currencies)
+    records: dict[str, dict[int, str]] = {}
+    for key, table, name in (
+        ("company_id", Company, Company.name),
+        ("contact_id", Contact, Contact.full_name),
+    ):
+        ids = {v for e in entries for v in (e.changes or {}).get(key, []) if isinstance(v, int)}
+        if ids:
+            query = select(col(table.id), col(name)).where(col(table.id).in_(ids))
+            records[key] = {int(i or 0): str(n) for i, n in session.execute(query)}
+    return _Names(stages, users, currencies, records)
 
 
 def _row(entry: AuditEntry, names: _Names) -> EntryRow:
@@ -427,6 +440,8 @@ def readable_changes(
             shown["stage"] = [names.stages.get(v, v) for v in pair]
         elif key in ("owner_id", "user_id", "assignee_id", "recipient_id"):
             shown[key.removesuffix("_id")] = [names.users.get(v, v) for v in pair]
+        elif key in names.records:
+            shown[key.removesuffix("_id")] = [names.records[key].get(v, v) for v in pair]
         elif key.endswith("_minor") and currency:
             money = [str(Money(v, str(currency))) if isinstance(v, int) else v for v in pair]
             shown[key.removesuffix("_minor")] = money
