@@ -77,8 +77,8 @@ def test_a_deal_move_win_and_loss_are_named_for_what_they_are(shop: Crm) -> None
     shop("--as", "ana", "deal", "edit", "1", "--company", "Acme", "--contact", "Li Wei")
     linked = shop("--as", "ana", "audit", "list", "--object", "deals", "--id", "1", "-f", "json")
     assert linked.json()[0]["changes"] == {"company_id": [None, 1], "contact_id": [None, 1]}
-    table = shop("--as", "ana", "audit", "list", "--object", "deals", "--id", "1", "--limit", "1")
-    assert "company: Acme; contact: Li Wei" in table.out
+    latest = shop("--as", "ana", "audit", "list", "--object", "deals", "--id", "1", "--limit", "1")
+    assert "company: Acme; contact: Li Wei" in latest.out
 
 
 def test_a_rep_sees_entries_of_records_they_may_read_and_their_own(shop: Crm) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import typer
 from dateutil.tz import tzlocal
 
 from tests.clihelp import Crm
@@ -116,7 +117,6 @@ def test_a_failed_run_marks_nothing(
 ) -> None:
     """Printing fails after the first batch was marked: the run's one transaction rolls
     back, so the next run prints everything."""
-    from tinycrm.commands import remind
 
     crm("user", "add", "Ana Reyes")
     crm("user", "add", "Bo Lind")
@@ -125,7 +125,7 @@ def test_a_failed_run_marks_nothing(
     backlog_due = crm("remind", "--all-owners", "-f", "jsonl", "--dry-run").out.splitlines()
     assert len(backlog_due) > 1_000  # more than one batch is marked before the failure
     printed: list[str] = []
-    echo = remind.typer.echo
+    echo = typer.echo
 
     def broken(text: str, nl: bool = True) -> None:
         if sum(line.count("\n") for line in printed) > 1_200:
@@ -134,7 +134,7 @@ def test_a_failed_run_marks_nothing(
         echo(text, nl=nl)
 
     with monkeypatch.context() as patched:
-        patched.setattr(remind.typer, "echo", broken)
+        patched.setattr(typer, "echo", broken)
         failed = crm("remind", "--all-owners", "-f", "jsonl", ok=False)
     assert failed.code != 0 and len(failed.out.splitlines()) > 1_000
     assert failed.out.splitlines() == backlog_due[: len(failed.out.splitlines())]
