@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from weakref import WeakKeyDictionary
@@ -39,7 +38,7 @@ def run_db(
     group: str = "db",
     exclusive: bool = False,
     then: Callable[[Session], Any] | None = None,
-    retry: Callable[[], Any] | None = None,
+    retry: Callable[[CrmError], Any] | None = None,
 ) -> Worker[None]:
     """Run `job(session)` in a thread; hand its result to `done` on the event loop.
 
@@ -47,7 +46,7 @@ def run_db(
     in the same thread and `done` gets that result instead: a change and the fresh view of
     it cost one trip. A `CrmError` becomes an error notification; a worker replaced by a
     newer one in the same exclusive group drops its result, so a slow old query never
-    overwrites a newer answer. `retry` runs after a `CrmError` (a form shown again)."""
+    overwrites a newer answer. `retry(error)` runs after a `CrmError` (a form shown again)."""
     app = node.app
     state = app_state(node)
 
@@ -61,7 +60,7 @@ def run_db(
         except CrmError as exc:
             app.call_from_thread(app.notify, in_app(exc), severity="error", timeout=6)
             if retry is not None:
-                app.call_from_thread(retry)
+                app.call_from_thread(retry, exc)
             return
         except Exception as exc:  # a bug must not take the app down with the user's work
             app.call_from_thread(app.notify, f"unexpected error: {exc}", severity="error")
@@ -139,7 +138,7 @@ class CrmScreen(Screen[None]):
 
     NOUN = "app"
     NOUNS: ClassVar[dict[str, str]] = {}
-    _retry: Callable[[], Any] | None = None
+    _retry: Callable[[CrmError], Any] | None = None
     """While a form's answer is handled: how to show that form again, as it was filled in."""
 
     @property
@@ -174,7 +173,11 @@ class CrmScreen(Screen[None]):
 
         def reply(result: Any) -> None:
             if isinstance(dialog, FormDialog) and result is not None:
-                self._retry = partial(self.ask, dialog.again(result), answered)
+
+                def again(exc: CrmError) -> None:
+                    self.ask(dialog.again(result, focus=exc.field), answered)
+
+                self._retry = again
             try:
                 answered(result)
             finally:

@@ -67,10 +67,14 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
                         yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
             yield Static(save_hint(self.fields), classes="dialog-hint")
 
-    def again(self, values: dict[str, str]) -> FormDialog:
-        """The same form, filled in with `values`."""
+    def again(self, values: dict[str, str], focus: str | None = None) -> FormDialog:
+        """The same form, filled in with `values`; the field keyed `focus` (the one a
+        refusal names) takes the focus when there is one, so the fix is typed there
+        rather than over the name."""
         fields = [replace(f, value=values.get(f.key, f.value)) for f in self.fields]
-        return type(self)(self.title_text, fields)
+        form = type(self)(self.title_text, fields)
+        form.first = next((f for f in fields if f.key == focus), form.first)
+        return form
 
     def on_mount(self) -> None:
         if self.first is not None:
