@@ -68,12 +68,13 @@ class FormDialog(ModalScreen[dict[str, str] | None]):
             yield Static(save_hint(self.fields), classes="dialog-hint")
 
     def again(self, values: dict[str, str], focus: str | None = None) -> FormDialog:
-        """The same form, filled in with `values`; the field keyed `focus` (the one a
-        refusal names) takes the focus when there is one, so the fix is typed there
-        rather than over the name."""
+        """The same form, filled in with `values`; the field a refusal names (`focus`: its
+        key, or its label as the message says it) takes the focus when there is one, so
+        the fix is typed there rather than over the first field."""
         fields = [replace(f, value=values.get(f.key, f.value)) for f in self.fields]
         form = type(self)(self.title_text, fields)
-        form.first = next((f for f in fields if f.key == focus), form.first)
+        named = (f for f in fields if focus in (f.key, f.label.lower().rstrip("?")))
+        form.first = next(named, form.first)
         return form
 
     def on_mount(self) -> None:
