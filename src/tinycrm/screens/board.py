@@ -273,6 +273,16 @@ class BoardScreen(DealMoves):
 
         self.db(job, done, group=f"page-{stage_id}-{offset}")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The won view offers no `w` and no steps, the lost view no `l` and no steps: every
+        card there already is (as on the deal screen); `m` still reopens."""
+        closed = self.shown in ("won", "lost")
+        if action == "step":
+            return not closed
+        if action in ("won", "lost"):
+            return self.shown != action
+        return True
+
     # --- focus and cursor ---------------------------------------------------------------
 
     @property
@@ -427,6 +437,7 @@ class BoardScreen(DealMoves):
         if self.search or self.owner or self.shown != "open":
             self.search = self.owner = ""
             self.shown = "open"
+            self.refresh_bindings()
             self.reload()
         if self.columns:
             self.columns[0].focus()
@@ -434,6 +445,7 @@ class BoardScreen(DealMoves):
     def action_show(self) -> None:
         """Show the next of open, won, lost and all deals."""
         self.shown = SHOWN[(SHOWN.index(self.shown) + 1) % len(SHOWN)]
+        self.refresh_bindings()
         self.reload()
 
     def action_reload(self) -> None:

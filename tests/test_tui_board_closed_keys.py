@@ -1,0 +1,45 @@
+"""The board's won and lost views do not offer what every card there already is: `w` on
+the won view asked "Mark deal won? It is in won now." and then silently did nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tuihelp import make_app, notices, settle
+from tinycrm.screens.board import BoardScreen
+from tinycrm.screens.dialogs import ChoiceDialog
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.demo(aftersale=False)]
+
+
+def offered(app: object) -> set[str]:
+    """The board's actions the footer offers now."""
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, BoardScreen)
+    active = screen.active_bindings.values()
+    return {b.binding.action for b in active if b.enabled and b.binding.show}
+
+
+async def test_won_view_offers_no_won_and_no_steps_lost_view_no_lost(demo: Path) -> None:
+    async with make_app(demo).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        open_keys = offered(pilot.app)
+        await pilot.press("f")
+        await settle(pilot)
+        won_keys = offered(pilot.app)
+        await pilot.press("w")
+        await settle(pilot)
+        asked_on_won = isinstance(pilot.app.screen, ChoiceDialog)
+        await pilot.press("f")
+        await settle(pilot)
+        lost_keys = offered(pilot.app)
+        await pilot.press("escape")
+        await settle(pilot)
+        back_keys = offered(pilot.app)
+    assert {"won", "lost", "move", "step(1)", "step(-1)"} <= open_keys
+    assert not {"won", "step(1)", "step(-1)"} & won_keys and {"lost", "move"} <= won_keys
+    assert not asked_on_won and notices(pilot.app) == []
+    assert not {"lost", "step(1)", "step(-1)"} & lost_keys and {"won", "move"} <= lost_keys
+    assert back_keys == open_keys
