@@ -133,8 +133,12 @@ def test_every_report_sums_only_what_the_user_may_read(
     funnel = first(report(team, who, "funnel"), "stage", "lead")
     assert (funnel["reached"], funnel["now_amount"]) == (2 * won, open_amount)
     assert first(report(team, who, "conversion"), "stage", "lead")["entered"] == 2 * won
-    total = first(report(team, who, "performance"), "name", "team")
+    performance = report(team, who, "performance")
+    total = first(performance, "name", "team")
     assert (total["won"], total["won_amount"]) == (won, won_amount)
+    rows = {"rep": ["Ana"], "manager": ["Ana", "Bo", "Mia"]}  # a rep sees no one else's zeros
+    names = sorted(r["name"] for r in performance if r["name"] not in ("team", "(no owner)"))
+    assert names == rows.get(who, ["Ana", "Bo", "Cy", "Mia", "Val"])
     month = first(report(team, who, "forecast"), "bucket", "2026-11")
     assert (month["deals"], month["amount"]) == (won, open_amount)
     lead = first(report(team, who, "pipeline"), "stage", "lead")

@@ -111,8 +111,9 @@ def performance(
     owner: str | None = None,
     sort: str = "name",
 ) -> Performance:
-    """Per user (every user, with or without deals) and for the team: the deals closed in the
-    period and the activities done in it."""
+    """Per user (every user whose deals the reader may read, with or without deals) and for
+    the team: the deals closed in the period and the activities done in it. The team's
+    quota is the sum of the rows shown."""
     owner_id = owner_id_of(session, owner)
     conn = session.connection()
     closed = [DEALS.c.status.in_(("won", "lost")), *within(DEALS.c.closed_at, period)]
@@ -144,6 +145,10 @@ def performance(
     users = select(USERS.c.id, USERS.c.name, USERS.c.quota_minor, USERS.c.quota_period)
     if owner_id is not None:
         users = users.where(USERS.c.id == owner_id)
+    actor = access.actor_of(session)
+    reached = actor.owner_ids("deals") if actor is not None else None
+    if reached is not None:  # a rep's report has their row, a manager's their team's
+        users = users.where(USERS.c.id.in_(sorted(reached)))
     zero = [0, 0, 0, 0, 0]
     reps = []
     for uid, name, quota, quota_period in conn.execute(users):
