@@ -29,6 +29,8 @@ from tinycrm.services import companies, contacts, deals, users
 from tinycrm.services.deals import StageChangeRow
 from tinycrm.services.refs import resolve_user
 
+NAME_IT = "name the stage to move it to"
+
 T1 = NOW + timedelta(days=1)
 T2 = NOW + timedelta(days=2, hours=3)
 
@@ -243,8 +245,8 @@ def test_step_deal(team: Database, start: str, step: int, expected: str) -> None
     [
         ("negotiation", 1, "deal #1 is already at the last open stage"),
         ("lead", -1, "deal #1 is already at the first open stage"),
-        ("won", 1, "deal #1 is won, not open; move it by name"),
-        ("lost", -1, "deal #1 is lost, not open; move it by name"),
+        ("won", 1, "deal #1 is won, not open: only an open deal moves a step; " + NAME_IT),
+        ("lost", -1, "deal #1 is lost, not open: only an open deal moves a step; " + NAME_IT),
     ],
 )
 def test_step_deal_edges(team: Database, start: str, step: int, message: str) -> None:

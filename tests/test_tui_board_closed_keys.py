@@ -43,3 +43,20 @@ async def test_won_view_offers_no_won_and_no_steps_lost_view_no_lost(demo: Path)
     assert not asked_on_won and notices(pilot.app) == []
     assert not {"lost", "step(1)", "step(-1)"} & lost_keys and {"won", "move"} <= lost_keys
     assert back_keys == open_keys
+
+
+async def test_a_won_deal_screen_offers_no_step(demo: Path) -> None:
+    """`<`/`>` move an open deal a stage; a won one said "move it by name", a command-line
+    hint, where the app's way is `m`."""
+    from tinycrm.screens.deal import DealScreen
+
+    async with make_app(demo).run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(DealScreen(3))  # won in the demo
+        await settle(pilot)
+        screen = pilot.app.screen
+        allowed = {a: screen.check_action(a, ()) for a in ("step", "move", "won", "lost")}
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+    assert allowed == {"step": False, "move": True, "won": False, "lost": True}
+    assert notices(pilot.app) == []

@@ -224,6 +224,8 @@ class DealScreen(DealMoves, OrderForms):
             return self.view is not None and self.view.detail.company_id is not None
         if action in ("won", "lost"):  # not on a deal that already is
             return self.view is None or self.view.detail.row.status != action
+        if action == "step":  # a closed deal moves with m, to a stage it names
+            return self.view is None or self.view.detail.row.status == "open"
         return True
 
     def action_contact(self) -> None:

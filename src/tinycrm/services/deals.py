@@ -251,7 +251,10 @@ def step_deal(
     )
     ids = [s.id for s in stages]
     if deal.stage_id not in ids:
-        raise Conflict(f"deal #{deal.id} is {deal.status}, not open; move it by name")
+        raise Conflict(
+            f"deal #{deal.id} is {deal.status}, not open: only an open deal moves a step; "
+            "name the stage to move it to"
+        )
     index = ids.index(deal.stage_id) + step
     if not 0 <= index < len(stages):
         edge = "last" if step > 0 else "first"
