@@ -60,3 +60,24 @@ async def test_a_won_deal_screen_offers_no_step(demo: Path) -> None:
         await settle(pilot)
     assert allowed == {"step": False, "move": True, "won": False, "lost": True}
     assert notices(pilot.app) == []
+
+
+async def test_on_the_all_view_won_on_a_won_card_says_so_and_asks_nothing(demo: Path) -> None:
+    """The all view mixes open, won and lost columns: a won card there still offers `w`,
+    which now says the deal is already won instead of asking and then doing nothing."""
+    async with make_app(demo).run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(3):  # open -> won -> lost -> all
+            await pilot.press("f")
+            await settle(pilot)
+        board = pilot.app.screen
+        assert isinstance(board, BoardScreen) and board.shown == "all"
+        won = next(c for c in board.columns if c.stage_name == "won")
+        won.focus()
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        asked = isinstance(pilot.app.screen, ChoiceDialog)
+    assert not asked
+    said = [n.message for n in notices(pilot.app)]
+    assert len(said) == 1 and said[0].endswith("is already won; m moves it to another stage")

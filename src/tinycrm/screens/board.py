@@ -155,7 +155,7 @@ class BoardScreen(DealMoves):
         if column is None or card is None:
             self.notify("no deal selected", severity="warning")
             return None
-        return Target(card.id, card.version, card.title, column.stage_name)
+        return Target(card.id, card.version, card.title, column.stage_name, card.status)
 
     def _cursors(self) -> dict[int, int]:
         return {c.stage_id: c.cursor for c in self.columns}

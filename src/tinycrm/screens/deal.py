@@ -201,7 +201,7 @@ class DealScreen(DealMoves, OrderForms):
         if self.view is None:
             return None
         d = self.view.detail
-        return Target(self.deal_id, d.version, d.row.title, d.row.stage)
+        return Target(self.deal_id, d.version, d.row.title, d.row.stage, str(d.row.status))
 
     def apply(
         self, job: Callable[[Session], Outcome], t: Target, done: Callable[[Outcome], None]

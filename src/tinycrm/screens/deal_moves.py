@@ -37,6 +37,7 @@ class Target:
     version: int
     title: str
     stage: str
+    status: str = "open"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class DealMoves(CrmScreen):
     def action_won(self) -> None:
         from tinycrm.services.deals import win_deal
 
-        if (t := self.target()) is None:
+        if (t := self.target()) is None or self._already(t, "won"):
             return
         st, yes = self.state, "mark it won"
 
@@ -102,9 +103,16 @@ class DealMoves(CrmScreen):
         )
 
     def action_lost(self) -> None:
-        if (t := self.target()) is None:
+        if (t := self.target()) is None or self._already(t, "lost"):
             return
         self._ask_reason(t, None)
+
+    def _already(self, t: Target, status: str) -> bool:
+        """Say so, rather than ask, when the deal already is won (or lost)."""
+        if t.status != status:
+            return False
+        self.notify(f"deal #{t.deal_id} is already {status}; m moves it to another stage")
+        return True
 
     def action_move(self) -> None:
         """Pick any stage, won and lost included: an open one reopens a closed deal."""

@@ -56,6 +56,7 @@ class BoardCard:
     stage_id: int = 0
     version: int = 1
     """The deal's version when read: a move from the board is refused once it moved on."""
+    status: str = "open"
 
 
 SHOWN = ("open", "won", "lost", "all")
@@ -199,6 +200,7 @@ def board_cards(
                 close,
                 stage_id,
                 version,
+                str(status),
             )
         )
     return cards
