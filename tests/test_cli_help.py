@@ -4,6 +4,7 @@ place tinycrm reaches into Typer's internals failing loudly when an upgrade move
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,16 +103,20 @@ def test_usage_messages_without_choices_are_left_as_they_are() -> None:
     )
 
 
-def test_what_tinycrm_takes_from_typer_internals_is_still_there() -> None:
-    """tinycrm.commands.plain is the only module that reaches past Typer's documented API;
-    when an upgrade moves what it uses, this fails and says what to look at."""
-    gone = plain.missing()
-    assert not gone, (
-        f"Typer {typer.__version__} (tinycrm was written against {plain.TESTED_WITH}) moved "
-        f"{', '.join(gone)}: update tinycrm.commands.plain, or options are read through "
-        "Pydantic again (slower start-up)"
-    )
-    base = plain._parameter_base()
-    assert getattr(base.get_runtime_param, "plain", False), (
-        f"Typer {typer.__version__}: tinycrm.commands.plain.install() did not take effect"
-    )
+def test_plain_options_are_adopted_through_public_apis_only() -> None:
+    """Every plain option of a command is read by tinycrm.commands.plain (no Pydantic);
+    nothing in tinycrm imports a private Typer module."""
+    from typer.main import get_command
+
+    remind = get_command(app).get_command(None, "remind")  # type: ignore[attr-defined]
+    assert remind is not None
+    adopted = {p.name for p in remind.params if plain.adopted(p)}
+    assert {"fmt", "all_owners", "owner", "within", "dry_run"} <= adopted
+    source = Path(plain.__file__).parent.parent
+    private = [
+        str(path.relative_to(source))
+        for path in source.rglob("*.py")
+        if "typer._" in path.read_text(encoding="utf-8")
+        or "_TyperParameter" in path.read_text(encoding="utf-8")
+    ]
+    assert private == []

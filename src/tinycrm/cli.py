@@ -15,11 +15,9 @@ from typing import Annotated, Any
 import typer
 
 from tinycrm import __version__, context
-from tinycrm.commands import flags, plain
+from tinycrm.commands import flags
 from tinycrm.commands.base import App, Group, usage_said
 from tinycrm.errors import CrmError
-
-plain.install()
 
 
 class CrmGroup(Group):

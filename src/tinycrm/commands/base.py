@@ -17,11 +17,14 @@ from typing import Any
 
 import typer
 
-from tinycrm.commands.plain import TyperCommand, TyperGroup
+from tinycrm.commands.plain import TyperCommand, TyperGroup, adopt, adopt_flag
 
 
 class _Pages:
     """Help pages for a command or a group, in click's plain layout."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return adopt_flag(super().get_help_option(ctx))  # type: ignore[misc]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.format_usage(ctx, formatter)  # type: ignore[attr-defined]
@@ -49,11 +52,19 @@ class _Pages:
 
 
 class Command(_Pages, TyperCommand):
-    """A `crm` command."""
+    """A `crm` command; its plain options are read without Pydantic (`plain.adopt`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adopt(self)
 
 
 class Group(_Pages, TyperGroup):
     """A `crm` group: its options, then its commands, each with its summary."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adopt(self)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]

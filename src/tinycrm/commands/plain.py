@@ -1,24 +1,22 @@
-"""Everything tinycrm takes from Typer beyond its documented API, in one place.
+"""Reading plain option values (text, whole numbers, yes/no, a choice) without Pydantic,
+through public APIs only.
 
-1. Reading plain option values (text, whole numbers, yes/no, a choice) without Pydantic.
-   Typer turns each option's text into its annotated type through a Pydantic TypeAdapter,
-   and the first one imports Pydantic and builds its schema machinery: about 90 ms, more
-   than a whole `crm remind` needs once the file is open. Neither `parser=` (Typer wraps
-   it in a TypeAdapter too) nor any other public option avoids that, so options of the
-   plain types we use get a small converter, set on the parameter before Typer builds its
-   own; anything else (lists, ranges, files) keeps Typer's.
-2. `TyperGroup` and `TyperCommand`, the classes Typer's `cls=` parameters ask for, which
-   live in `typer.core` rather than in the `typer` namespace.
-
-With a Typer whose internals differ, (1) does nothing and everything still works, only
-slower; `missing()` says what moved, and a test turns that into a loud failure naming the
-Typer version.
+Typer turns each option's text into its annotated type through a Pydantic TypeAdapter, and
+the first one imports Pydantic and builds its schema machinery: about 90 ms, more than a
+whole `crm remind` needs once the file is open. So each command (`commands.base.Command`
+and `Group`, the classes Typer's public `cls=` asks for) `adopt`s its parameters: one whose
+annotation (read from the command's function with `typing.get_type_hints`) is a plain type
+gets its value through `_Plain` by click's public `Parameter.process_value`; anything else
+(lists, ranges, files, a custom parser), and a required value that is missing, keeps
+Typer's way.
 """
 
 from __future__ import annotations
 
-import importlib
+import inspect
 import types
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Union, get_args, get_origin
@@ -26,42 +24,7 @@ from typing import Any, Union, get_args, get_origin
 from typer import BadParameter
 from typer.core import TyperCommand, TyperGroup
 
-__all__ = ["TESTED_WITH", "TyperCommand", "TyperGroup", "install", "missing"]
-
-TESTED_WITH = "0.29"
-"""The Typer minor release these internals were read from."""
-
-RuntimeParam: Any
-try:
-    RuntimeParam = importlib.import_module("typer._coercion").RuntimeParam
-except (ImportError, AttributeError):  # pragma: no cover - another Typer: leave it alone
-    RuntimeParam = None
-
-
-def _parameter_base() -> Any:
-    return getattr(importlib.import_module("typer.core"), "_TyperParameter", None)
-
-
-def missing() -> list[str]:
-    """What this module reaches for in Typer and did not find (empty when all is there)."""
-    gone = []
-    if RuntimeParam is None or not hasattr(RuntimeParam, "_coerce_value"):
-        gone.append("typer._coercion.RuntimeParam._coerce_value")
-    base = _parameter_base()
-    if base is None or not hasattr(base, "get_runtime_param"):
-        gone.append("typer.core._TyperParameter.get_runtime_param")
-    elif "_runtime_param" not in getattr(base, "__annotations__", {}):
-        gone.append("typer.core._TyperParameter._runtime_param")
-    try:
-        descriptor = getattr(importlib.import_module("typer._coercion"), "TypeDescriptor", None)
-    except ImportError:  # pragma: no cover - another Typer
-        descriptor = None
-    fields = getattr(descriptor, "__dataclass_fields__", {})
-    for name in ("annotation", "parameter_info", "file_annotation"):
-        if name not in fields:
-            gone.append(f"typer._coercion.TypeDescriptor.{name}")
-    return gone
-
+__all__ = ["TyperCommand", "TyperGroup", "adopt", "adopt_flag", "adopted"]
 
 PLAIN = (str, int, bool)
 WHOLE = range(-(2**63), 2**63)
@@ -69,35 +32,62 @@ WHOLE = range(-(2**63), 2**63)
 or a count is refused here, in one line, rather than overflowing deep in the database."""
 
 
-def install() -> None:
-    """Make Typer ask `_plain` first whenever it needs a parameter's converter (the help
-    option included, which click makes only when it parses)."""
-    base = _parameter_base()
-    original = getattr(base, "get_runtime_param", None)
-    if RuntimeParam is None or original is None or getattr(original, "plain", False):
-        return  # pragma: no cover - another Typer, or installed already
-
-    def get_runtime_param(self: Any) -> Any:
-        if self._runtime_param is None:
-            self._runtime_param = _plain(self)
-        return self._runtime_param if self._runtime_param is not None else original(self)
-
-    get_runtime_param.plain = True  # type: ignore[attr-defined]
-    assert base is not None
-    base.get_runtime_param = get_runtime_param
+def adopt(command: Any) -> None:
+    """Read `command`'s plain-typed parameters with `_Plain` (see the module's docstring)."""
+    callback = getattr(command, "callback", None)
+    if callback is None:
+        return
+    try:
+        hints = typing.get_type_hints(inspect.unwrap(callback), include_extras=True)
+    except (NameError, TypeError):  # pragma: no cover - an annotation we cannot resolve
+        return
+    for param in command.params:
+        plain = _plain(hints.get(param.name or ""), param)
+        if plain is not None:
+            param.process_value = _processor(param, plain, param.process_value)
 
 
-def _plain(param: Any) -> Any:
-    descriptor = getattr(param, "type_descriptor", None)
-    if descriptor is None or descriptor.file_annotation is not None:
+def adopt_flag(param: Any) -> Any:
+    """Read a yes/no flag made outside the command's function (click's `--help`) plainly."""
+    if param is not None and not adopted(param):
+        param.process_value = _processor(param, _Plain(bool), param.process_value)
+    return param
+
+
+def adopted(param: Any) -> bool:
+    """Whether `param` is read by `_Plain` (for the tests)."""
+    return getattr(param.process_value, "plain", False) is True
+
+
+def _processor(param: Any, plain: _Plain, typers: Callable[..., Any]) -> Callable[..., Any]:
+    def process_value(ctx: Any, value: Any) -> Any:
+        if value is None and param.required:
+            return typers(ctx, value)  # Typer's own "Missing option" message
+        if value is not None:
+            value = plain.coerce(value, param, ctx)
+        if param.callback is not None:
+            value = param.callback(ctx, param, value)
+        return value
+
+    process_value.plain = True  # type: ignore[attr-defined]
+    return process_value
+
+
+def _plain(annotation: Any, param: Any) -> _Plain | None:
+    if annotation is None or getattr(param, "multiple", False) or param.nargs != 1:
         return None
-    info = descriptor.parameter_info
-    if getattr(info, "parser", None) is not None or getattr(info, "clamp", False):
+    info = None
+    if get_origin(annotation) is typing.Annotated:
+        annotation, *extras = get_args(annotation)
+        info = next((e for e in extras if hasattr(e, "parser")), None)
+    if info is not None and (
+        getattr(info, "parser", None) is not None
+        or getattr(info, "click_type", None) is not None
+        or getattr(info, "clamp", False)
+    ):
         return None
     low, high = getattr(info, "min", None), getattr(info, "max", None)
-    if getattr(param, "multiple", False) or getattr(param, "nargs", 1) != 1:
-        return None
-    target = descriptor.annotation
+    target = annotation
     if get_origin(target) in (Union, types.UnionType):
         args = [a for a in get_args(target) if a is not type(None)]
         if len(args) != 1:
@@ -108,52 +98,50 @@ def _plain(param: Any) -> Any:
     if (low is not None or high is not None) and target is not int:
         return None
     return _Plain(
-        parameter_info=info,
-        annotation=descriptor.annotation,
         target=target,
         low=WHOLE.start if low is None else max(int(low), WHOLE.start),
         high=WHOLE.stop - 1 if high is None else min(int(high), WHOLE.stop - 1),
     )
 
 
-if RuntimeParam is not None:
+@dataclass(frozen=True)
+class _Plain:
+    """Text to the annotated plain type, refused with one line naming the value."""
 
-    @dataclass(frozen=True)
-    class _Plain(RuntimeParam):  # type: ignore[misc]  # Typer's class, untyped here
-        target: type
-        low: int = WHOLE.start
-        high: int = WHOLE.stop - 1
+    target: type
+    low: int = WHOLE.start
+    high: int = WHOLE.stop - 1
 
-        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            target = self.target
-            if isinstance(value, target) and not (target is int and isinstance(value, bool)):
-                return value
-            text = str(value)
-            if target is str:
-                return text
-            if target is int:
-                try:
-                    number = int(text.strip())
-                except ValueError:
-                    message = f"{text!r} is not a whole number"
-                    raise BadParameter(message, ctx=ctx, param=param) from None
-                if number > self.high:
-                    message = f"{text!r} is too large (at most {self.high})"
-                    raise BadParameter(message, ctx=ctx, param=param)
-                if number < self.low:
-                    message = f"{text!r} is too small (at least {self.low})"
-                    raise BadParameter(message, ctx=ctx, param=param)
-                return number
-            if target is bool:
-                word = text.strip().lower()
-                if word in ("1", "true", "yes", "y", "on"):
-                    return True
-                if word in ("0", "false", "no", "n", "off"):
-                    return False
-                raise BadParameter(f"{text!r} is not yes or no", ctx=ctx, param=param)
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        target = self.target
+        if isinstance(value, target) and not (target is int and isinstance(value, bool)):
+            return value
+        text = str(value)
+        if target is str:
+            return text
+        if target is int:
             try:
-                return target(text)
+                number = int(text.strip())
             except ValueError:
-                names = ", ".join(repr(m.value) for m in target)  # type: ignore[attr-defined]
-                message = f"{text!r} is not one of {names}"
+                message = f"{text!r} is not a whole number"
                 raise BadParameter(message, ctx=ctx, param=param) from None
+            if number > self.high:
+                message = f"{text!r} is too large (at most {self.high})"
+                raise BadParameter(message, ctx=ctx, param=param)
+            if number < self.low:
+                message = f"{text!r} is too small (at least {self.low})"
+                raise BadParameter(message, ctx=ctx, param=param)
+            return number
+        if target is bool:
+            word = text.strip().lower()
+            if word in ("1", "true", "yes", "y", "on"):
+                return True
+            if word in ("0", "false", "no", "n", "off"):
+                return False
+            raise BadParameter(f"{text!r} is not yes or no", ctx=ctx, param=param)
+        try:
+            return target(text)
+        except ValueError:
+            names = ", ".join(repr(m.value) for m in target)  # type: ignore[attr-defined]
+            message = f"{text!r} is not one of {names}"
+            raise BadParameter(message, ctx=ctx, param=param) from None
