@@ -12,6 +12,7 @@ from tinycrm.models.contact import (
     ContactTag,
     ContactUpdate,
 )
+from tinycrm.models.contract import Contract, ContractStatus, RenewMode
 from tinycrm.models.deal import (
     Deal,
     DealCreate,
@@ -21,8 +22,12 @@ from tinycrm.models.deal import (
     StageChange,
     StageKind,
 )
+from tinycrm.models.followup import FollowUp
 from tinycrm.models.lead import OwnerChange
+from tinycrm.models.loyalty import PointsEntry, Tier, TierMove
 from tinycrm.models.order import Order, OrderUpdate, Payment
+from tinycrm.models.product import Product
+from tinycrm.models.quote import LineItem, Quote, QuoteStatus
 from tinycrm.models.reminder import ReminderDelivery
 from tinycrm.models.team import AuditEntry, Grant, Level, Team
 from tinycrm.models.ticket import KbArticle, Ticket, TicketComment, TicketPriority, TicketStatus
@@ -34,6 +39,10 @@ __all__ = [
     "Level",
     "Team",
     "Campaign",
+    "FollowUp",
+    "PointsEntry",
+    "Tier",
+    "TierMove",
     "KbArticle",
     "Order",
     "OrderUpdate",
@@ -49,6 +58,13 @@ __all__ = [
     "ActivityKind",
     "ActivityUpdate",
     "Company",
+    "Contract",
+    "ContractStatus",
+    "LineItem",
+    "Product",
+    "Quote",
+    "QuoteStatus",
+    "RenewMode",
     "ImportBatch",
     "CompanyCreate",
     "CompanyUpdate",
