@@ -31,6 +31,7 @@ FLAGS = {
     "reassign to": "--reassign-to",
     "repeat rule": "--rrule",
     "segment": "--save-segment",
+    "sheet": "--sheet",
     "sort keys": "--sort",
     "stage map": "--stage-map",
     "state": "--state",

@@ -22,12 +22,21 @@ if TYPE_CHECKING:
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
 app = App(
-    help="Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines or "
-    "vCard files (exports of HubSpot, Pipedrive, Salesforce, Google, Outlook…).",
+    help="Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines, "
+    "spreadsheets (.xlsx, .xls, .ods) or vCard files (exports of HubSpot, Pipedrive, "
+    "Salesforce, Google, Outlook…).",
     no_args_is_help=True,
 )
 
 File = Annotated[str, typer.Argument(help="The file to read, or - for standard input.")]
+Sheet = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        metavar="NAME",
+        help="The sheet of a workbook (.xlsx, .xls, .ods) to read (default: the first).",
+    ),
+]
 Maps = Annotated[
     list[str] | None,
     typer.Option(
@@ -149,13 +158,13 @@ def _mapped_rows(
     maps: list[str] | None,
     show_mapping: bool,
     replaced: Replacements | None = None,
+    sheet: str | None = None,
 ) -> Iterator[ImportRow] | None:
     """The file's rows, mapped to fields; None when only the mapping was asked for."""
     from tinycrm.formats.read.mapping import IGNORE, apply, map_headers, parse_overrides
-    from tinycrm.formats.read.tabular import read_table
     from tinycrm.services.imports import ImportRow
 
-    table = read_table(cast(BinaryIO, stream), name=path, encoding=encoding, replaced=replaced)
+    table = _table(cast(BinaryIO, stream), path, encoding=encoding, replaced=replaced, sheet=sheet)
     if not table.is_json:
         table = _restore_headers(table)
     overrides = parse_overrides(maps or [])
@@ -176,6 +185,41 @@ def _mapped_rows(
         )
         for r in table.rows
     )
+
+
+def _table(
+    stream: BinaryIO,
+    path: str,
+    *,
+    encoding: str | None,
+    replaced: Replacements | None,
+    sheet: str | None,
+) -> Table:
+    """A workbook's sheet (by the file's suffix, or its first bytes), else a text table."""
+    from tinycrm.errors import InvalidInput
+    from tinycrm.formats.read.sheet import is_workbook, read_sheet
+    from tinycrm.formats.read.tabular import read_table
+
+    if is_workbook(path, _head(stream)):
+        if encoding is not None:
+            raise InvalidInput("--encoding", encoding, f"{path} is a workbook: it has no encoding")
+        return read_sheet(stream, name=path, sheet=sheet)
+    if sheet is not None:
+        raise InvalidInput(
+            "--sheet", sheet, f"{path} is not a workbook (.xlsx, .xls, .ods): it has no sheets"
+        )
+    return read_table(stream, name=path, encoding=encoding, replaced=replaced)
+
+
+def _head(stream: BinaryIO) -> bytes:
+    """The first bytes, left to be read again (a pipe's through its buffer)."""
+    if stream.seekable():
+        at = stream.tell()
+        head = stream.read(8)
+        stream.seek(at)
+        return head
+    peek = getattr(stream, "peek", None)
+    return bytes(peek(8)[:8]) if peek is not None else b""
 
 
 def _restore_cells(values: dict[str, str]) -> dict[str, str]:
@@ -429,6 +473,7 @@ def _import(noun: str, file: str, **kw: Any) -> None:
             maps=kw["maps"],
             show_mapping=kw["show_mapping"],
             replaced=replaced,
+            sheet=kw.get("sheet"),
         )
         if rows is not None:
             run_import(
@@ -453,6 +498,7 @@ def _file_command(noun: str, summary: str) -> None:
 
     def command(
         file: File,
+        sheet: Sheet = None,
         maps: Maps = None,
         show_mapping: ShowMapping = False,
         encoding: Encoding = None,
@@ -467,6 +513,7 @@ def _file_command(noun: str, summary: str) -> None:
         _import(
             noun,
             file=file,
+            sheet=sheet,
             maps=maps,
             show_mapping=show_mapping,
             encoding=encoding,
@@ -486,6 +533,7 @@ def _file_command(noun: str, summary: str) -> None:
 @app.command("contacts")
 def contacts(
     file: File,
+    sheet: Sheet = None,
     maps: Maps = None,
     show_mapping: ShowMapping = False,
     encoding: Encoding = None,
@@ -513,6 +561,7 @@ _file_command("activities", "Import an activity log (calls, emails, meetings, no
 @app.command("deals")
 def deals(
     file: File,
+    sheet: Sheet = None,
     maps: Maps = None,
     show_mapping: ShowMapping = False,
     encoding: Encoding = None,
