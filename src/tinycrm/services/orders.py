@@ -18,9 +18,11 @@ from sqlmodel import Session
 
 from tinycrm.errors import Conflict, InvalidInput, NotFound, check_version
 from tinycrm.models import Company, Contact, Deal, DealStatus, Order, OrderUpdate, Payment, User
+from tinycrm.models.base import utcnow
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services.imports import table_of
+from tinycrm.services.loyalty import payments as loyalty
 from tinycrm.services.refs import (
     by_id,
     optional,
@@ -306,8 +308,11 @@ def add_payment(
     allow_overpay: bool = False,
     now: datetime,
     yen: str = "",
+    today: date | None = None,
 ) -> PaymentRow:
-    """Record money received; more than is outstanding only with `allow_overpay`."""
+    """Record money received; more than is outstanding only with `allow_overpay`. The
+    customer's tier is worked out as of `today` (the user's day; default: the day received)
+    and the payment earns points (`services.loyalty`)."""
     found = _locked(session, order)
     minor = _amount(amount, found.currency, "payment amount", yen)
     outstanding = found.amount_minor - found.paid_minor
@@ -337,18 +342,26 @@ def add_payment(
     session.add(payment)
     session.flush()
     _repay(session, found)
+    loyalty.paid(session, payment=payment, order=found, today=today or received_on, now=now)
     assert payment.id is not None
     return _payment(session, payment.id)
 
 
-def delete_payment(session: Session, *, ref: object) -> PaymentRow:
+def delete_payment(
+    session: Session, *, ref: object, today: date | None = None, now: datetime | None = None
+) -> PaymentRow:
+    """Delete a payment: its points not yet used are taken back and its customer's tier is
+    worked out again as of `today` (default: the day it was received)."""
     payment = by_id(session, Payment, ref, "payment")
     assert payment.id is not None
     row = _payment(session, payment.id)
     order = _locked(session, payment.order_id)
+    day, moment = today or payment.received_on, now or utcnow()
+    loyalty.unpaid(session, payment=payment, order=order, today=day, now=moment)
     session.delete(payment)
     session.flush()
     _repay(session, order)
+    loyalty.recount(session, order=order, cause=f"payment #{row.id} deleted", today=day, now=moment)
     return row
 
 

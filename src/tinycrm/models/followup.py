@@ -1,0 +1,26 @@
+"""Follow-up visits (客户回访): a call scheduled some days after a ticket is resolved, with
+its outcome and the customer's satisfaction."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from tinycrm.models.base import UTCDateTime, utcnow
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_done_due", "done_at", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", ondelete="CASCADE", index=True)
+    due_on: date
+    """The day the call is due; not done by its end, the follow-up is overdue."""
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=1000)
+    satisfaction: int | None = None
+    """1–5, as the customer said on the call."""
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    """Who recorded the call."""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
