@@ -94,13 +94,26 @@ searched_by(Deal, "title")
 
 
 class StageChange(SQLModel, table=True):
-    """One move of a deal between stages; `from_stage_id` is empty when the deal was created."""
+    """One move of a deal between stages; `from_stage_id` is empty when the deal was created.
+
+    It is also the deal's visit to `to_stage_id`: the `left_*`, `stay_seconds` and `*_entry_at`
+    columns are derived from the deal's next changes by `db.stage_visits`, run by every writer
+    of history."""
 
     __tablename__ = "stage_changes"
     __table_args__ = (
         Index("ix_stage_changes_deal_at", "deal_id", "changed_at"),
-        Index("ix_stage_changes_to_at", "to_stage_id", "changed_at"),
         Index("ix_stage_changes_to_deal", "to_stage_id", "deal_id", "changed_at"),
+        Index(
+            "ix_stage_changes_visits",
+            "to_stage_id",
+            "changed_at",
+            "prev_entry_at",
+            "left_to_stage_id",
+            "next_entry_at",
+            "deal_id",
+        ),
+        Index("ix_stage_changes_stays", "to_stage_id", "stay_seconds", "changed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -109,6 +122,16 @@ class StageChange(SQLModel, table=True):
     to_stage_id: int = Field(foreign_key="stages.id")
     changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     changed_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the deal left the stage it entered here (the time of its next change)."""
+    left_to_stage_id: int | None = None
+    """The stage it left for (no foreign key: it is always a later change's `to_stage_id`)."""
+    stay_seconds: int | None = Field(default=None, sa_type=BigInteger)
+    """Whole seconds from entering to leaving, each instant truncated to the second."""
+    prev_entry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The deal's entry into the same stage before this one."""
+    next_entry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """The deal's entry into the same stage after this one."""
 
 
 class DealCreate(DealBase, Input):

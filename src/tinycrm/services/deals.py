@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from tinycrm.dates import day_start
 from tinycrm.db.query import check_limit, order_by
+from tinycrm.db.stage_visits import mark_deal
 from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import (
     Campaign,
@@ -168,6 +169,7 @@ def _enter(
         )
     )
     session.flush()
+    mark_deal(session.connection(), deal.id)
 
 
 def _promote(session: Session, contact_id: int | None, now: datetime) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import day_start, parse_date
+from tinycrm.db.stage_visits import last_change_id, mark_since
 from tinycrm.errors import CrmError
 from tinycrm.models import (
     Activity,
@@ -129,8 +130,11 @@ class DealImport(RecordImport):
         self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
 
     def write(self, spill: Spill) -> None:
+        conn = self.session.connection()
+        before = last_change_id(conn)
         with deferred_indexes(self.session, StageChange, keep=set()):
             super().write(spill)
+        mark_since(conn, before)
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:

@@ -4,27 +4,26 @@ conversion (entered, moved on, lost, median days in the stage)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from tinycrm.models import Deal, Stage, StageChange
+from tinycrm.models import Deal, StageChange
 from tinycrm.services import access
 from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,
-    median_per,
     owner_id_of,
     ratio_of,
-    seconds_between,
     stages_in_order,
     sum_if,
 )
-from tinycrm.services.reports.periods import ALL_TIME, Period, within
+from tinycrm.services.reports.periods import Period, within
 
 DEALS = table_of(Deal)
-STAGES = table_of(Stage)
 CHANGES = table_of(StageChange)
 
 
@@ -106,71 +105,94 @@ class ConversionRow:
     """Median time from entering the stage to leaving it, over the visits that ended."""
 
 
-def _entered(session: Session, period: Period, owner_id: int | None) -> dict[int, int]:
-    """Distinct deals per stage entered in the period (read from the (to, deal) index)."""
-    query = select(CHANGES.c.to_stage_id, func.count(CHANGES.c.deal_id.distinct())).where(
-        *within(CHANGES.c.changed_at, period)
-    )
-    if owner_id is not None:
-        query = query.join(DEALS, DEALS.c.id == CHANGES.c.deal_id).where(
-            DEALS.c.owner_id == owner_id
-        )
-    rows = session.connection().execute(query.group_by(CHANGES.c.to_stage_id))
-    return {stage: int(n) for stage, n in rows}
+def _first_entries(t: Any, period: Period) -> list[ColumnElement[bool]]:
+    """A deal's first entry into a stage in the period: its entry before that one into the
+    same stage (if any) was before the period, so each deal counts once per stage."""
+    first = t.c.prev_entry_at.is_(None)
+    if period.start is not None:
+        first = or_(first, t.c.prev_entry_at < period.start)
+    return [*within(t.c.changed_at, period), first]
 
 
-def _left(session: Session, period: Period, owner_id: int | None) -> dict[int, tuple[int, int]]:
-    """Per open stage, the distinct deals that left it forward, and for a lost stage, after
-    entering it in the period. Every change records the stage it left (`from_stage_id`)."""
-    left, came, went = CHANGES.alias("l"), STAGES.alias("f"), STAGES.alias("t")
-    forward = and_(went.c.kind != "lost", went.c.position > came.c.position)
-    query = (
-        select(
-            left.c.from_stage_id,
-            func.count(case((forward, left.c.deal_id)).distinct()),
-            func.count(case((went.c.kind == "lost", left.c.deal_id)).distinct()),
-        )
-        .join(came, came.c.id == left.c.from_stage_id)
-        .join(went, went.c.id == left.c.to_stage_id)
-        .where(came.c.kind == "open")
-    )
-    if period is not ALL_TIME:
-        entry = CHANGES.alias("e")
-        query = query.where(
-            exists().where(
-                entry.c.to_stage_id == left.c.from_stage_id,
-                entry.c.deal_id == left.c.deal_id,
-                entry.c.changed_at <= left.c.changed_at,
-                *within(entry.c.changed_at, period),
-            )
-        )
-    if owner_id is not None:
-        query = query.join(DEALS, DEALS.c.id == left.c.deal_id).where(DEALS.c.owner_id == owner_id)
-    rows = session.connection().execute(query.group_by(left.c.from_stage_id))
-    return {stage: (int(moved), int(lost)) for stage, moved, lost in rows}
+def _owned(query: Select[Any], t: Any, owner_id: int | None) -> Select[Any]:
+    if owner_id is None:
+        return query
+    return query.join(DEALS, DEALS.c.id == t.c.deal_id).where(DEALS.c.owner_id == owner_id)
 
 
-def _stays(session: Session, period: Period, owner_id: int | None) -> dict[int, float | None]:
-    """Median seconds between entering a stage and leaving it, per stage left, over the
-    visits entered in the period. The entry is the deal's change just before (by time, then
-    id, so imported history made of changes at one instant keeps its order)."""
-    entered_at = func.lag(CHANGES.c.changed_at).over(
-        partition_by=CHANGES.c.deal_id, order_by=[CHANGES.c.changed_at, CHANGES.c.id]
+@dataclass
+class _Flow:
+    entered: int = 0
+    moved_on: int = 0
+    lost: int = 0
+
+
+def _flows(
+    session: Session, period: Period, owner_id: int | None, stages: list[Any]
+) -> dict[int, _Flow]:
+    """Per open stage: the deals that entered it in the period and, of those, the ones that
+    left it forward (to an open or won stage further on) or for a lost stage, at or after
+    that entry. Read from each first entry's visit (`db.stage_visits`); a deal that came back
+    to the stage is settled from all its visits there."""
+    c = CHANGES.c
+    opened = [s for s in stages if s.kind == "open"]
+    lost = [s.id for s in stages if s.kind == "lost"]
+    ahead = {
+        s.id: [t.id for t in stages if t.kind != "lost" and t.position > s.position] for s in opened
+    }
+    forward = or_(
+        false(), *(and_(c.to_stage_id == k, c.left_to_stage_id.in_(v)) for k, v in ahead.items())
     )
-    moves = select(CHANGES.c.from_stage_id, CHANGES.c.changed_at, entered_at.label("entered_at"))
-    if owner_id is not None:
-        moves = moves.join(DEALS, DEALS.c.id == CHANGES.c.deal_id).where(
-            DEALS.c.owner_id == owner_id
-        )
-    m = moves.subquery()
-    stays = (
-        select(
-            m.c.from_stage_id, seconds_between(session, m.c.entered_at, m.c.changed_at).label("v")
-        )
-        .where(m.c.from_stage_id.is_not(None), *within(m.c.entered_at, period))
-        .subquery()
+    once = and_(c.prev_entry_at.is_(None), c.next_entry_at.is_(None))
+    query = select(
+        c.to_stage_id,
+        func.count(),
+        sum_if(and_(once, forward)),
+        sum_if(and_(once, c.left_to_stage_id.in_(lost))),
+    ).where(c.to_stage_id.in_(ahead), *_first_entries(CHANGES, period))
+    conn = session.connection()
+    rows = conn.execute(_owned(query, CHANGES, owner_id).group_by(c.to_stage_id))
+    flows = {stage_id: _Flow(int(n), int(moved), int(gone)) for stage_id, n, moved, gone in rows}
+    f, v = CHANGES.alias("f"), CHANGES.alias("v")
+    again = select(f.c.to_stage_id, f.c.deal_id, v.c.left_to_stage_id).join(
+        v,
+        and_(
+            v.c.deal_id == f.c.deal_id,
+            v.c.to_stage_id == f.c.to_stage_id,
+            v.c.left_at >= f.c.changed_at,
+        ),
     )
-    return dict(session.connection().execute(median_per(stays, "from_stage_id")).all())
+    again = again.where(
+        f.c.to_stage_id.in_(ahead),
+        or_(f.c.prev_entry_at.is_not(None), f.c.next_entry_at.is_not(None)),
+        *_first_entries(f, period),
+    )
+    went: dict[tuple[int, int], set[int]] = {}
+    for stage_id, deal_id, to in conn.execute(_owned(again, f, owner_id)):
+        went.setdefault((stage_id, deal_id), set()).add(to)
+    for (stage_id, _), targets in went.items():
+        flow = flows[stage_id]
+        flow.moved_on += bool(targets.intersection(ahead[stage_id]))
+        flow.lost += bool(targets.intersection(lost))
+    return flows
+
+
+def _stays(
+    session: Session, period: Period, owner_id: int | None, stage_ids: list[int]
+) -> dict[int, float]:
+    """Median seconds in each stage over the visits entered in the period that ended: the
+    middle one or two of the stage's stays, read in order from `ix_stage_changes_stays`."""
+    c = CHANGES.c
+    where = [c.stay_seconds.is_not(None), *within(c.changed_at, period)]
+    conn = session.connection()
+    counts = select(c.to_stage_id, func.count()).where(c.to_stage_id.in_(stage_ids), *where)
+    medians = {}
+    for stage_id, n in conn.execute(_owned(counts, CHANGES, owner_id).group_by(c.to_stage_id)):
+        middle = select(c.stay_seconds).where(c.to_stage_id == stage_id, *where)
+        middle = middle.order_by(c.stay_seconds).offset((n - 1) // 2).limit(2 - n % 2)
+        values = list(conn.execute(_owned(middle, CHANGES, owner_id)).scalars())
+        medians[stage_id] = sum(values) / len(values)
+    return medians
 
 
 @access.reads_for("reports", "read")
@@ -179,17 +201,14 @@ def conversion(
 ) -> list[ConversionRow]:
     """Per open stage: entered, moved on, lost there, conversion rate and median days in it."""
     owner_id = owner_id_of(session, owner)
-    entered = _entered(session, period, owner_id)
-    left = _left(session, period, owner_id)
-    medians = _stays(session, period, owner_id)
+    stages = stages_in_order(session)
+    flows = _flows(session, period, owner_id, stages)
+    opened = [s for s in stages if s.kind == "open"]
+    medians = _stays(session, period, owner_id, [s.id for s in opened])
     rows = []
-    for s in stages_in_order(session):
-        if s.kind != "open":
-            continue
-        came, (moved, lost) = entered.get(s.id, 0), left.get(s.id, (0, 0))
-        rows.append(
-            ConversionRow(
-                s.name, came, moved, lost, ratio_of(moved, came), days_of(medians.get(s.id))
-            )
-        )
+    for s in opened:
+        flow = flows.get(s.id, _Flow())
+        rate = ratio_of(flow.moved_on, flow.entered)
+        stay = days_of(medians.get(s.id))
+        rows.append(ConversionRow(s.name, flow.entered, flow.moved_on, flow.lost, rate, stay))
     return rows
