@@ -7,6 +7,7 @@ import pytest
 
 from tests.clihelp import Crm
 from tests.conftest import sqlite_only
+from tinycrm.services.access import OBJECTS
 
 
 @pytest.fixture
@@ -90,14 +91,17 @@ def test_role_list_and_show_read_the_presets(office: Crm) -> None:
     ]  # fmt: skip
     assert (roles[2]["deals"]["delete"], roles[2]["users"]["read"]) == ("own", "all")
     compact = office("role", "list", "-f", "csv").out.splitlines()
-    assert compact[0] == (
+    assert compact[0].startswith(
         "role,active_users,contacts,companies,deals,activities,orders,tickets,campaigns,"
         "reports,users"
     )
-    assert (
-        compact[3]
-        == "rep,2,toootoo,toootoo,ooooooo,ooooooo,ooooooo,ooooooo,a------,o---o--,a------"
+    assert compact[3].startswith(
+        "rep,2,toootoo,toootoo,ooooooo,ooooooo,ooooooo,ooooooo,a------,o---o--,a------"
     )
+    products = compact[0].split(",").index("products")
+    assert [row.split(",")[products] for row in compact[1:]] == [
+        "aaaaaaa", "aaaaaaa", "a---a--", "a---a--",
+    ]  # fmt: skip  (the catalogue: everyone reads it, admins and managers change it)
     rep = office("role", "show", "rep", "-f", "csv").out.splitlines()
     assert rep[0] == "object,read,create,edit,delete,export,import,assign"
     assert rep[1] == "contacts,team,own,own,own,team,own,own"
@@ -129,8 +133,7 @@ def test_role_set_changes_one_grant_and_holds_from_the_next_command(office: Crm)
         ),
         (
             ("rep", "dealz", "read", "all"),
-            "object: must be one of contacts, companies, deals, activities, orders, tickets, "
-            "campaigns, reports, users: 'dealz'",
+            f"object: must be one of {', '.join(OBJECTS)}: 'dealz'",
         ),
         (
             ("rep", "deals", "steal", "all"),

@@ -49,11 +49,15 @@ from tinycrm.models import (
     Activity,
     Company,
     Contact,
+    Contract,
     Deal,
     Grant,
     Level,
+    LineItem,
     Order,
     Payment,
+    Product,
+    Quote,
     Role,
     StageChange,
     Ticket,
@@ -75,6 +79,8 @@ OWNED: dict[str, type[Any]] = {
 }
 """The objects whose records have an owner, and their tables."""
 OBJECTS = (*OWNED, "campaigns", "reports", "users")
+OBJECTS = (*OBJECTS, "products")
+"""What grants are given on: the owned objects, then those with no owner."""
 ACTIONS = ("read", "create", "edit", "delete", "export", "import", "assign")
 
 
@@ -212,6 +218,9 @@ def _read_criteria(actor: Actor) -> list[Any]:
         with_loader_criteria(StageChange, col(StageChange.deal_id).in_(deals)),
         with_loader_criteria(Payment, col(Payment.order_id).in_(orders)),
         with_loader_criteria(TicketComment, col(TicketComment.ticket_id).in_(tickets)),
+        with_loader_criteria(Quote, col(Quote.deal_id).in_(deals)),
+        with_loader_criteria(LineItem, col(LineItem.deal_id).in_(deals)),
+        with_loader_criteria(Contract, col(Contract.order_id).in_(orders)),
     ]
     return criteria
 
@@ -231,8 +240,20 @@ FOLLOWERS: dict[type[Any], tuple[str, str]] = {
     StageChange: ("deals", "deal_id"),
     Payment: ("orders", "order_id"),
     TicketComment: ("tickets", "ticket_id"),
+    Quote: ("deals", "deal_id"),
+    LineItem: ("deals", "deal_id"),
+    Contract: ("orders", "order_id"),
 }
 """Rows that belong to a record and follow its read scope: the object and the column."""
+CHILDREN: dict[type[Any], tuple[str, str]] = {
+    Quote: ("deals", "deal_id"),
+    LineItem: ("deals", "deal_id"),
+    Contract: ("orders", "order_id"),
+}
+"""Rows written by whoever may edit the record they belong to (a deal's quotes and lines, an
+order's contract): creating, changing or deleting one is an edit of that record."""
+CATALOGUE: dict[type[Any], str] = {Product: "products"}
+"""Tables with no owner whose rows are the grant's object as a whole (read by everyone)."""
 
 
 @event.listens_for(Session, "after_begin")
@@ -334,6 +355,24 @@ def _within_grants(session: Session, _context: Any, _instances: Any) -> None:
     for row in session.deleted:
         if (obj := _object_of(row)) is not None:
             check(actor, obj, "delete", row.owner_id)
+    _children_within_grants(session, actor)
+
+
+def _children_within_grants(session: Session, actor: Actor) -> None:
+    """A row of `CHILDREN` needs the edit grant over its record; a `CATALOGUE` row the
+    grant of its object for the change."""
+    for rows, action in ((session.new, "create"), (session.dirty, "edit"),
+                         (session.deleted, "delete")):  # fmt: skip
+        for row in rows:
+            if (catalogue := CATALOGUE.get(type(row))) is not None:
+                if not actor.may(catalogue, action):
+                    raise Forbidden(actor, catalogue, action, "")
+            elif (parent := CHILDREN.get(type(row))) is not None:
+                obj, column = parent
+                record = session.get(
+                    OWNED[obj], getattr(row, column), execution_options={"crm_unscoped": True}
+                )
+                check(actor, obj, "edit", getattr(record, "owner_id", None))
 
 
 def check(actor: Actor | None, obj: str, action: str, owner_id: int | None) -> None:

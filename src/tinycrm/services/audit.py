@@ -47,10 +47,13 @@ from tinycrm.models import (
     Campaign,
     Company,
     Contact,
+    Contract,
     Deal,
     DealStatus,
     Order,
     Payment,
+    Product,
+    Quote,
     Stage,
     Team,
     User,
@@ -59,7 +62,9 @@ from tinycrm.models.base import utcnow
 from tinycrm.money import Money
 from tinycrm.services.access import OWNED, Actor, actor_of, is_admin, owner_condition
 
-AUDITED = frozenset({*OWNED, "payments", "campaigns", "users", "teams", "grants"})
+AUDITED = frozenset(
+    {*OWNED, "payments", "campaigns", "users", "teams", "grants", "products", "quotes", "contracts"}
+)
 """The tables whose changes are logged; an entry's object is the table's name."""
 OTHER_OBJECTS = ("database",)
 """Objects of entries about no one table: a restore."""
@@ -307,6 +312,16 @@ def readable(actor: Actor | None) -> ColumnElement[bool]:
         col(Payment.id) == record_id, col(Payment.order_id) == col(Order.id), orders
     )
     within.append((col(AuditEntry.object) == "payments") & paid)
+    deals = owner_condition(actor, "deals", col(Deal.owner_id))
+    quoted = exists().where(col(Quote.id) == record_id, col(Quote.deal_id) == col(Deal.id), deals)
+    within.append((col(AuditEntry.object) == "quotes") & quoted)
+    signed = exists().where(
+        col(Contract.id) == record_id, col(Contract.order_id) == col(Order.id), orders
+    )
+    within.append((col(AuditEntry.object) == "contracts") & signed)
+    if actor.may("products", "read"):
+        listed = exists().where(col(Product.id) == record_id)
+        within.append((col(AuditEntry.object) == "products") & listed)
     for obj, model in (("campaigns", Campaign), ("users", User), ("teams", Team)):
         grant = "users" if obj == "teams" else obj
         if actor.may(grant, "read"):

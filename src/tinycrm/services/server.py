@@ -46,23 +46,31 @@ CHILDREN = {
     "ticket_comments": ("tickets", "ticket_id"),
     "contact_tags": ("contacts", "contact_id"),
     "contact_dates": ("contacts", "contact_id"),
+    "quotes": ("deals", "deal_id"),
+    "line_items": ("deals", "deal_id"),
+    "contracts": ("orders", "order_id"),
 }
 """Rows that belong to a record: read with it, written by whoever may edit it."""
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal",
-            "activities": "activity", "orders": "order", "tickets": "ticket"}  # fmt: skip
+            "activities": "activity", "orders": "order", "tickets": "ticket",
+            "quotes": "quote", "contracts": "contract"}  # fmt: skip
 """An audit entry names its record's table or the record's kind: either is read the same."""
 OBJECT_TABLES = {"campaigns": "campaigns", "segments": "campaigns", "kb_articles": "tickets"}
 """Tables with no owner whose rows are the grant's object as a whole."""
+CATALOGUES = {"products": "products"}
+"""Tables with no owner read by everyone, changed by those the object's edit grant names."""
 ADMIN_TABLES = ("users", "teams", "grants", "stages")
 """Read by everyone; changed by those who may edit users (admins)."""
 LEDGERS = ("import_batches", "reminder_deliveries")
 """tinycrm's own bookkeeping, read and written by everyone who works."""
 CRON_READS = ("users", "teams", "grants", "stages", "contacts", "companies", "deals",
-              "activities", "tickets", "contact_dates", "reminder_deliveries")  # fmt: skip
+              "activities", "tickets", "contact_dates", "reminder_deliveries",
+              "orders", "contracts")  # fmt: skip
 CRON_MARKS = {
     "activities": ("reminded_at",),
     "deals": ("alerted_close", "alerted_overdue", "alerted_quiet"),
     "tickets": ("reminded_at",),
+    "contracts": ("reminded_at",),
 }
 """The columns `crm remind` sets to say a reminder went out (see `services.reminders`)."""
 
@@ -356,6 +364,8 @@ def _policy_rules(table: str) -> dict[str, tuple[str, str | None, str | None]]:
             "ELSE false END"
         )
         return _rows(visible, visible)
+    if table in CATALOGUES:
+        return _rows("true", may(CATALOGUES[table], "edit"))
     if table in OBJECT_TABLES:
         obj = OBJECT_TABLES[table]
         return _rows(may(obj, "read"), may(obj, "edit"))
