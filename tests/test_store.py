@@ -25,7 +25,7 @@ from sqlmodel import SQLModel, select
 
 import tinycrm.db.migrations
 import tinycrm.models  # noqa: F401  (registers every table on the metadata)
-from tests.conftest import NOW
+from tests.conftest import NOW, pg_only
 from tinycrm.config import load_settings
 from tinycrm.db import store
 from tinycrm.db.store import Database, open_database, session_scope
@@ -410,3 +410,23 @@ def test_sqlite_upgrade_through_a_new_migration_backs_up_and_keeps_rows(
     monkeypatch.setattr(store, "_alembic_config", config)
     monkeypatch.setattr(store, "HEAD_REVISION", "9000")
     _check_upgrade_keeps_rows(tmp_path / "crm.db", old_head)
+
+
+@pg_only
+def test_a_stream_on_postgresql_reads_through_a_server_cursor(db: Database) -> None:
+    """`crm remind` streams its backlog: on the server the rows wait in a named cursor, read a
+    batch at a time, rather than all coming to the client on the first fetch."""
+    from tinycrm.db.plain_sql import STREAM_BATCH, Sql
+
+    raw = db.engine.raw_connection()
+    try:
+        sql = Sql(raw.driver_connection, "postgresql")
+        rows = sql.stream("SELECT n FROM generate_series(1, :last) AS n ORDER BY n", last=5000)
+        assert next(rows) == (1,)
+        assert sql.rows("SELECT name FROM pg_cursors") == [("crm_stream",)]
+        assert [n for (n,) in rows] == list(range(2, 5001))
+        assert STREAM_BATCH < 5000
+        assert sql.rows("SELECT name FROM pg_cursors") == []
+    finally:
+        raw.rollback()
+        raw.close()

@@ -24,6 +24,9 @@ for its write (a few seconds for 200k rows; its rows are read and checked before
 cron's `crm remind`, a command or the app (whose database work runs in worker threads)
 waits that out rather than fails."""
 
+STREAM_BATCH = 1000
+"""Rows `Sql.stream` fetches at a time."""
+
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy stores a UTC timestamp in SQLite (naive text that sorts as time)."""
 
@@ -41,9 +44,10 @@ class Sql:
 
     def stream(self, query: str, **params: Any) -> Iterator[tuple[Any, ...]]:
         """The rows `rows` gives, fetched a batch at a time, so a huge result never sits
-        in memory whole (close the iterator, or read it to the end, to free the cursor)."""
-        with self._cursor(query, params) as cur:
-            while batch := cur.fetchmany(1000):
+        in memory whole (close the iterator, or read it to the end, to free the cursor). On
+        PostgreSQL the cursor is the server's, so the server keeps the rows not yet read."""
+        with self._cursor(query, params, server_side=True) as cur:
+            while batch := cur.fetchmany(STREAM_BATCH):
                 yield from batch
 
     def run(self, query: str, **params: Any) -> int:
@@ -51,8 +55,11 @@ class Sql:
             return int(cur.rowcount)
 
     @contextmanager
-    def _cursor(self, query: str, params: dict[str, Any]) -> Iterator[Any]:
-        cur = self.conn.cursor()
+    def _cursor(
+        self, query: str, params: dict[str, Any], *, server_side: bool = False
+    ) -> Iterator[Any]:
+        named = server_side and not self.sqlite
+        cur = self.conn.cursor(name="crm_stream") if named else self.conn.cursor()
         try:
             cur.execute(self._query(query), self._params(params))
             yield cur
