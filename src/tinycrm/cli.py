@@ -188,6 +188,8 @@ SUB_APPS = {
     "lead": "leads",
     "order": "orders",
     "payment": "payments",
+    "tier": "tiers",
+    "points": "points",
     "campaign": "campaigns",
     "ticket": "tickets",
     "kb": "kb",

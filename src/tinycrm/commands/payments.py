@@ -60,6 +60,7 @@ def pay(
             allow_overpay=allow_overpay,
             now=st.now(),
             yen=st.yen,
+            today=st.today(),
         )
         left = orders.get_order(session, ref=order, today=st.today()).row.outstanding
     done(f"payment #{row.id} added: {row.amount} on order #{row.order_id} ({left} outstanding)")
@@ -100,5 +101,5 @@ def payment_rm(
         found = orders.get_payment(session, ref=payment_id)
     confirm(f"delete payment #{found.id} ({found.amount} on order #{found.order_id})?", yes=yes)
     with st.session(write=True) as session:
-        row = orders.delete_payment(session, ref=found.id)
+        row = orders.delete_payment(session, ref=found.id, today=st.today(), now=st.now())
     done(f"payment #{row.id} deleted: {row.amount} on order #{row.order_id}")

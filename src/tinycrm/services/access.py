@@ -78,7 +78,7 @@ OWNED: dict[str, type[Any]] = {
     "tickets": Ticket,
 }
 """The objects whose records have an owner, and their tables."""
-OBJECTS = (*OWNED, "campaigns", "reports", "users")
+OBJECTS = (*OWNED, "campaigns", "reports", "users", "tiers")
 OBJECTS = (*OBJECTS, "products")
 """What grants are given on: the owned objects, then those with no owner."""
 ACTIONS = ("read", "create", "edit", "delete", "export", "import", "assign")

@@ -21,6 +21,7 @@ REPORTS: dict[str, tuple[str, str | None]] = {
     "segments": ("segments", "Customers by revenue received: ABC classes or RFM."),
     "retention": ("segments", "Active, retained, new and churned customers per period."),
     "service": ("service", "Service tickets per owner or period: backlog, resolution, CSAT."),
+    "tiers": ("tiers", None),
 }
 """`crm report NAME`: the module in this package whose function NAME runs it, and the
 summary `crm report --help` lists when the docstring's first sentence is too long

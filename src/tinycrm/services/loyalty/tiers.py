@@ -23,6 +23,7 @@ from tinycrm.errors import InvalidInput, NotFound
 from tinycrm.models import Order, Payment, Tier, TierMove
 from tinycrm.money import Money, check_currency, parse_money
 from tinycrm.normalize import name_key
+from tinycrm.services.access import actor_of, require
 from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty.customers import Customer
 from tinycrm.services.loyalty.names import customer_name, joined, visible
@@ -131,6 +132,7 @@ def set_tier(
 ) -> TierRow:
     """Create the tier `name`, or change what is given of it. `min_spend` is read in the
     currency written in it, else `currency`; `points_expire` "never" clears the expiry."""
+    require(session, "tiers", "edit")
     shown = " ".join(name.split())
     if not shown or len(shown) > 100:
         raise InvalidInput("tier name", name, "must be 1 to 100 characters")
@@ -179,6 +181,7 @@ def _spend(tier: Tier, text: str, currency: str, yen: str) -> None:
 def remove_tier(session: Session, *, name: str) -> TierRow:
     """Remove a tier; customers in it have no tier until their next payment moves them (the
     moves into it keep its name)."""
+    require(session, "tiers", "delete")
     tier = find_tier(session, name)
     row = next(r for r in list_tiers(session) if r.id == tier.id)
     session.delete(tier)
@@ -303,3 +306,29 @@ def check_unknown(session: Session, name: str) -> Tier:
     except NotFound:
         names = ", ".join(t.name for t in _ranked(session)) or "none yet"
         raise InvalidInput("tier", name, f"unknown tier (tiers: {names})") from None
+
+
+def refresh_all(session: Session, *, today: date, now: datetime) -> list[MoveRow]:
+    """Every customer with a payment or a tier, worked out again as of `today`."""
+    from sqlalchemy import union
+
+    from tinycrm.services.loyalty.customers import Customer as Who
+
+    paid = select(ORDERS.c.company_id, ORDERS.c.contact_id).where(
+        ORDERS.c.id.in_(select(PAYMENTS.c.order_id))
+    )
+    placed = select(MOVES.c.company_id, MOVES.c.contact_id)
+    found = session.connection().execute(union(paid, placed).execution_options(**UNSCOPED))
+    who = {
+        Who("company", c, "") if c is not None else Who("contact", p, "")
+        for c, p in found
+        if c is not None or p is not None
+    }
+    actor = actor_of(session)
+    moved = []
+    for customer in sorted(who, key=lambda w: (w.kind, w.id)):
+        row = refresh_tier(session, customer=customer, today=today, now=now, cause="refresh",
+                           user_id=actor.user_id if actor else None)  # fmt: skip
+        if row is not None:
+            moved.append(row)
+    return moved

@@ -1,0 +1,88 @@
+"""`crm tier`, `crm points` and `crm report tiers` as a user runs them: the payment moves
+the tier on the user's calendar day, in a zone behind UTC and one ahead of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.clihelp import Crm
+
+SETUP = [
+    ("user", "add", "Ann Lee"),
+    ("company", "add", "Acme"),
+    ("deal", "add", "Acme deal", "--amount", "100000", "--company", "Acme", "--owner", "ann"),
+    ("deal", "won", "1"),
+]
+
+
+def _setup(crm: Crm, day: str) -> None:
+    for args in SETUP:
+        crm(*args)
+    crm("order", "add", "--deal", "1", "--date", day)
+    crm("tier", "set", "Silver", "--min-spend", "1000", "--points-per", "1")
+    crm("tier", "set", "Gold", "--min-spend", "10000", "--within", "12mo", "--points-per", "2")
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Tokyo"])
+def test_payment_at_2330_local_on_the_windows_first_day_counts(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    monkeypatch.setenv("CRM_TIMEZONE", zone)
+    monkeypatch.setenv("CRM_NOW", "2025-11-23T23:30")  # local: the day before the window
+    _setup(crm, "2025-11-01")
+    crm("payment", "add", "--order", "1", "--amount", "3000")
+    monkeypatch.setenv("CRM_NOW", "2025-11-24T23:30")  # local: the window's first day
+    crm("payment", "add", "--order", "1", "--amount", "6000")
+    listed = crm("payment", "list", "--format", "json").json()
+    assert [p["received_on"] for p in listed] == ["2025-11-24", "2025-11-23"]
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T23:30")  # the window: 2025-11-24 .. 2026-11-23
+    crm("payment", "add", "--order", "1", "--amount", "4000")
+    assert crm("points", "show", "Acme", "--format", "json").json()["tier"] == "Gold"
+    moves = crm("tier", "moves", "Acme", "--format", "json").json()
+    assert moves[0]["reason"] == (
+        "payment #3: 10,000.00 USD paid, 1 order from 2025-11-24 to 2026-11-23 reach Gold"
+    )
+
+
+def test_one_cent_short_on_the_edge_stays_silver(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("CRM_NOW", "2025-11-23T23:30")
+    _setup(crm, "2025-11-01")
+    crm("payment", "add", "--order", "1", "--amount", "6000")  # a day before the window
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T23:30")
+    crm("payment", "add", "--order", "1", "--amount", "9999.99")
+    shown = crm("points", "show", "Acme", "--format", "json").json()
+    assert shown["tier"] == "Silver"
+    assert shown["balance"] == 6000 + 9999  # Silver's 1 point per dollar, rounded down
+
+
+def test_points_redeem_and_report(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
+    _setup(crm, "2026-11-01")
+    crm("payment", "add", "--order", "1", "--amount", "1500.75")
+    assert crm("points", "redeem", "Acme", "500", "--note", "mug").out.strip() == (
+        "500 points redeemed: 1000 left"
+    )
+    refused = crm("points", "redeem", "company:Acme", "1001", ok=False)
+    assert refused.code == 2
+    assert refused.err.strip() == "crm: error: points: more than the 1000 company Acme has: 1001"
+    ledger = crm("points", "show", "Acme", "--format", "json").json()
+    assert [(e["kind"], e["points"], e["balance"], e["note"]) for e in ledger["ledger"]] == [
+        ("earn", 1500, 1500, "Silver, payment #1"),
+        ("redeem", -500, 1000, "mug"),
+    ]
+    report = crm("report", "tiers", "--format", "csv").out
+    assert report.splitlines() == ["rank,tier,customers,points", "2,Gold,0,0", "1,Silver,1,1000"]
+    members = crm("report", "tiers", "--customers", "--format", "json").json()
+    assert [(m["customer"], m["tier"], m["points"]) for m in members] == [("Acme", "Silver", 1000)]
+
+
+def test_tier_set_refuses_bad_input_in_one_line(crm: Crm) -> None:
+    bad = crm("tier", "set", "Bronze", ok=False)
+    assert (bad.code, bad.err.strip()) == (
+        2,
+        "crm: error: tier: give a minimum spend or a minimum number of orders: 'Bronze'",
+    )
+    bad = crm("tier", "set", "Bronze", "--min-spend", "10", "--within", "soon", ok=False)
+    assert bad.code == 2 and "not a number of months" in bad.err
+    assert crm("tier", "list", ok=False).code == 1  # nothing was written
