@@ -46,11 +46,14 @@ CHILDREN = {
     "ticket_comments": ("tickets", "ticket_id"),
     "contact_tags": ("contacts", "contact_id"),
     "contact_dates": ("contacts", "contact_id"),
+    "followups": ("tickets", "ticket_id"),
     "quotes": ("deals", "deal_id"),
     "line_items": ("deals", "deal_id"),
     "contracts": ("orders", "order_id"),
 }
 """Rows that belong to a record: read with it, written by whoever may edit it."""
+CUSTOMER_LEDGERS = ("tier_moves", "points_entries")
+"""Rows that belong to a company or a contact (one of the two): see `_customer_ledger`."""
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal",
             "activities": "activity", "orders": "order", "tickets": "ticket",
             "quotes": "quote", "contracts": "contract"}  # fmt: skip
@@ -357,6 +360,10 @@ def _policy_rules(table: str) -> dict[str, tuple[str, str | None, str | None]]:
         mine = owned(parent, "edit", "p.owner_id")
         editable = f"EXISTS (SELECT FROM {parent} p WHERE p.id = {key} AND {mine})"
         return _rows(visible, editable)
+    if table in CUSTOMER_LEDGERS:
+        return _customer_ledger(table)
+    if table == "tiers":  # a catalogue: read by everyone, changed by its edit grant
+        return _rows("true", may("tiers", "edit"))
     if table == "owner_changes":
         visible = (
             "CASE record_type WHEN 'deal' THEN EXISTS (SELECT FROM deals p WHERE p.id = record_id) "
@@ -376,6 +383,31 @@ def _policy_rules(table: str) -> dict[str, tuple[str, str | None, str | None]]:
     if table == "audit_log":
         return {"read": ("SELECT", _audit_visible(), None), "write": ("INSERT", None, "true")}
     return {}
+
+
+def _customer_ledger(table: str) -> dict[str, tuple[str, str | None, str | None]]:
+    """A tier move or a points line: read with its company or contact, changed or deleted
+    by those who may edit the customer. Added by them too, or for a payment the login can
+    see (whoever records a payment moves its customer's tier and earns them its points), or,
+    for points, an expiry (which only takes points away)."""
+    edit = {t: " AND " + owned(t, "edit", "p.owner_id") for t in ("companies", "contacts")}
+    arms = {
+        kind: (
+            f"CASE WHEN company_id IS NOT NULL THEN EXISTS (SELECT FROM companies p WHERE "
+            f"p.id = company_id{mine.get('companies', '')}) ELSE EXISTS (SELECT FROM contacts p "
+            f"WHERE p.id = contact_id{mine.get('contacts', '')}) END"
+        )
+        for kind, mine in (("read", {}), ("edit", edit))
+    }
+    paid = "EXISTS (SELECT FROM payments p WHERE p.id = payment_id)"
+    added = f"{arms['read']} AND ({arms['edit']} OR {paid}"
+    added += " OR (kind = 'expire' AND points < 0))" if table == "points_entries" else ")"
+    return {
+        "read": ("SELECT", arms["read"], None),
+        "create": ("INSERT", None, added),
+        "edit": ("UPDATE", arms["edit"], arms["edit"]),
+        "delete": ("DELETE", arms["edit"], None),
+    }
 
 
 def _rows(visible: str, writable: str) -> dict[str, tuple[str, str | None, str | None]]:

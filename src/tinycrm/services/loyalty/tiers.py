@@ -162,9 +162,21 @@ def set_tier(
     if tier.min_spend_minor is None and tier.min_orders is None:
         raise InvalidInput("tier", shown, "give a minimum spend or a minimum number of orders")
     tier.name = shown
+    action = "edit" if tier.id is not None else "create"
     session.add(tier)
     session.flush()
-    return next(r for r in list_tiers(session) if r.id == tier.id)
+    row = next(r for r in list_tiers(session) if r.id == tier.id)
+    _log(session, tier, action, row)
+    return row
+
+
+def _log(session: Session, tier: Tier, action: str, row: TierRow) -> None:
+    """The catalogue's changes in the audit log, the tier as it is after them."""
+    from tinycrm.services import audit
+
+    fields = {k: v for k, v in vars(row).items() if k not in ("id", "rank") and v is not None}
+    shown = {k: [None, str(v) if isinstance(v, Money) else v] for k, v in fields.items()}
+    audit.record(session, object="tiers", record_id=tier.id, action=action, changes=shown)
 
 
 def _spend(tier: Tier, text: str, currency: str, yen: str) -> None:
@@ -186,6 +198,7 @@ def remove_tier(session: Session, *, name: str) -> TierRow:
     row = next(r for r in list_tiers(session) if r.id == tier.id)
     session.delete(tier)
     session.flush()
+    _log(session, tier, "delete", row)
     return row
 
 
