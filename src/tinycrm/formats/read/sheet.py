@@ -34,7 +34,10 @@ SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 _SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 """A ZIP archive (.xlsx, .ods) and an OLE compound file (.xls)."""
 _NUL = "a cell contains a NUL character"
-_SECOND = timedelta(seconds=1)
+_HALF_SECOND = timedelta(milliseconds=500)
+_EXACT = 2.0**53
+"""Floats below this in size are whole numbers exactly (their `int` adds no digits)."""
+_INF = float("inf")
 
 
 def is_workbook(name: str, head: bytes) -> bool:
@@ -58,7 +61,10 @@ def read_sheet(stream: BinaryIO, *, name: str, sheet: str | None = None) -> Tabl
     except (CalamineError, ValueError, OSError) as error:
         kind = _kind(name, data)
         raise InvalidInput("file", name, f"not a readable .{kind} workbook ({error})") from None
-    numbered = ((n, [cell_text(c) for c in cells]) for n, cells in enumerate(rows, 1))
+    numbered = (
+        (n, [c if type(c) is str else cell_text(c) for c in cells])  # most cells are text
+        for n, cells in enumerate(rows, 1)
+    )
     for _line, cells in numbered:
         if any(cell.strip() for cell in cells):
             first, last = _span(cells)
@@ -95,23 +101,23 @@ def _span(cells: list[str]) -> tuple[int, int]:
 def _records(
     numbered: Iterator[tuple[int, list[str]]], headers: list[str], first: int, last: int
 ) -> Iterator[Record]:
+    width = len(headers)
     for line, cells in numbered:
         inside = cells[first : last + 1]
-        inside += [""] * (len(headers) - len(inside))
-        outside = [c for c in cells[:first] + cells[last + 1 :] if c.strip()]
-        if not outside and not any(c.strip() for c in inside):
-            continue
-        values = dict(zip(headers, inside, strict=True))
-        yield Record(line, values, _problem(inside, outside))
+        if len(inside) < width:
+            inside += [""] * (width - len(inside))
+        joined = "".join(inside)
+        outside = cells[:first] + cells[last + 1 :]
+        if outside and "".join(outside).strip():
+            yield Record(line, dict(zip(headers, inside, strict=True)), _extra(outside))
+        elif joined.strip():
+            problem = _NUL if "\x00" in joined else None
+            yield Record(line, dict(zip(headers, inside, strict=True)), problem)
 
 
-def _problem(inside: list[str], outside: list[str]) -> str | None:
-    if outside:
-        shown = ", ".join(repr(cell[:40]) for cell in outside[:3])
-        return f"cells outside the header's columns (extra: {shown})"
-    if any("\x00" in cell for cell in inside):
-        return _NUL
-    return None
+def _extra(outside: list[str]) -> str:
+    shown = ", ".join(repr(cell[:40]) for cell in [c for c in outside if c.strip()][:3])
+    return f"cells outside the header's columns (extra: {shown})"
 
 
 def _kind(name: str, data: BinaryIO) -> str:
@@ -143,18 +149,18 @@ def cell_text(value: object) -> str:
 
 
 def _number(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
-        return ""
-    if value == 0:
-        return "0"  # not `-0`
     if isinstance(value, int):
         return str(value)
+    if value.is_integer() and -_EXACT < value < _EXACT:
+        return str(int(value))  # -0.0 too, as `0`
+    if value != value or value in (_INF, -_INF):  # NaN, infinities
+        return ""
     return format(Decimal(repr(value)).normalize(), "f")
 
 
 def _moment(value: datetime) -> str:
     """To the nearest second: a serial day number rarely lands on a whole one exactly."""
-    rounded = (value + _SECOND / 2).replace(microsecond=0)
+    rounded = (value + _HALF_SECOND).replace(microsecond=0)
     return rounded.isoformat(sep=" ", timespec="seconds" if rounded.second else "minutes")
 
 
