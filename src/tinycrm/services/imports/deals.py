@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from tinycrm.dates import day_start, parse_date
-from tinycrm.db.stage_visits import last_change_id, mark_since
+from tinycrm.db.stage_visits import VISIT_COLUMNS, visits
 from tinycrm.errors import CrmError
 from tinycrm.models import (
     Activity,
@@ -53,7 +54,14 @@ from tinycrm.services.imports.people import (
 )
 from tinycrm.services.imports.prep import Snapshot, Spill, StageRow
 
-CHANGE_COLUMNS = ("deal_id", "from_stage_id", "to_stage_id", "changed_at", "changed_by_id")
+CHANGE_COLUMNS = (
+    "deal_id",
+    "from_stage_id",
+    "to_stage_id",
+    "changed_at",
+    "changed_by_id",
+    *VISIT_COLUMNS,
+)
 STATUS_WORDS = {
     "open": DealStatus.open,
     "won": DealStatus.won,
@@ -130,11 +138,8 @@ class DealImport(RecordImport):
         self.changes = BulkWriter(session, StageChange, CHANGE_COLUMNS)
 
     def write(self, spill: Spill) -> None:
-        conn = self.session.connection()
-        before = last_change_id(conn)
         with deferred_indexes(self.session, StageChange, keep=set()):
             super().write(spill)
-        mark_since(conn, before)
         self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
@@ -233,6 +238,10 @@ class DealImport(RecordImport):
             before = step.id
         if final.kind != StageKind.open:
             rows.append(self._change(deal, before, final.id, deal["closed_at"]))
+        in_order = sorted(rows, key=itemgetter("changed_at"))  # as read back: by time, then id
+        chain = [(r["to_stage_id"], r["changed_at"]) for r in in_order]
+        for row, visit in zip(in_order, visits(chain), strict=True):
+            row.update(visit._asdict())
         return rows
 
     def _change(

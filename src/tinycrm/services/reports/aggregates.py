@@ -10,11 +10,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from tinycrm.db import stage_visits
 from tinycrm.models import Deal, Stage
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_user
@@ -30,7 +29,11 @@ def owner_id_of(session: Session, owner: str | None) -> int | None:
 
 def seconds_between(session: Session, start: Any, end: Any) -> Any:
     """Whole seconds from `start` to `end` (each truncated to the second), on either backend."""
-    return stage_visits.seconds_between(session.get_bind().dialect.name, start, end)
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", end), BigInteger) - cast(
+            func.strftime("%s", start), BigInteger
+        )
+    return func.floor(func.extract("epoch", end)) - func.floor(func.extract("epoch", start))
 
 
 def median_per(values: Any, key: str | None) -> Any:
