@@ -75,6 +75,8 @@ def test_points_redeem_and_report(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> 
     assert report.splitlines() == ["rank,tier,customers,points", "2,Gold,0,0", "1,Silver,1,1000"]
     members = crm("report", "tiers", "--customers", "--format", "json").json()
     assert [(m["customer"], m["tier"], m["points"]) for m in members] == [("Acme", "Silver", 1000)]
+    shown = crm("company", "show", "Acme", "--format", "json").json()
+    assert (shown["tier"], shown["points"]) == ("Silver", 1000)
 
 
 def test_tier_set_refuses_bad_input_in_one_line(crm: Crm) -> None:

@@ -127,6 +127,7 @@ def list_(
 def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     """Show a company with its contacts, deals and activity timeline."""
     from tinycrm.services import activities, companies, contacts, deals
+    from tinycrm.services.loyalty.actions import standing_of
 
     st = state()
     with st.session(write=False) as session:
@@ -134,8 +135,11 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         people = contacts.list_contacts(session, company=str(detail.row.id))
         their_deals = deals.list_deals(session, company=str(detail.row.id), status=None)
         timeline = activities.list_activities(session, company_id=detail.row.id, limit=50)
+        tier, points = standing_of(session, kind="company", id=detail.row.id)
     fields = as_row(
         detail.row,
+        tier=tier,
+        points=points,
         phone=detail.phone,
         website=detail.website,
         notes=detail.notes,

@@ -291,6 +291,7 @@ def segment_rm(
 def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
     """Show a contact with their company, deals and activity timeline."""
     from tinycrm.services import activities, contacts, deals, leads
+    from tinycrm.services.loyalty.actions import standing_of
     from tinycrm.services.reports import segments
 
     st = state()
@@ -301,6 +302,7 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         their_deals = deals.list_deals(session, contact=str(detail.row.id), status=None)
         timeline = activities.list_activities(session, contact_id=detail.row.id)
         owners = leads.owner_history(session, record_type="contact", record_id=detail.row.id)
+        tier, points = standing_of(session, kind="contact", id=detail.row.id)
     fields = as_row(
         detail.row,
         first_name=detail.first_name,
@@ -309,6 +311,8 @@ def show(ref: Ref, fmt: FormatOption = Format.table) -> None:
         source=detail.source,
         campaign=detail.campaign,
         lifecycle=lifecycle,
+        tier=tier,
+        points=points,
         drop_reason=detail.drop_reason,
         notes=detail.notes,
         custom=detail.custom,

@@ -58,3 +58,11 @@ def _redeem(
 ) -> int:  # fmt: skip
     return points.redeem(session, customer=customer, points=amount, note=note, today=today,
                          now=now, user_id=_user(session))  # fmt: skip
+
+
+def standing_of(session: Session, *, kind: str, id: int) -> tuple[str | None, int]:
+    """A company's or contact's tier now (None: none) and points balance, as the detail
+    screens and `show` print them."""
+    customer = Customer(kind, id, "")
+    tier = tiers.current(session, customer)
+    return (tier.name if tier else None), points.balance(session, customer)
