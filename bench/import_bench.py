@@ -3,6 +3,7 @@
     python bench/import_bench.py                        # 1,000,000 rows, 3 runs each
     python bench/import_bench.py --rows 200000 --repeat 5
     python bench/import_bench.py --rows 100000 --profile
+    python bench/import_bench.py --pg postgresql://postgres@127.0.0.1:5432/crm_bench
 
 The CSV (about 150 bytes a row, headers as another CRM exports them: `First Name`, `Email`,
 `Phone Number`, `Company Name`, `Job Title`, `City`, `Lifecycle Stage`...) is generated
@@ -21,8 +22,10 @@ d) re-import: (a) again into the database (a) filled, every row a duplicate (def
 Each is timed as a process (wall time) with its peak RSS from `wait4`; the counts are checked
 (N contacts made by (a), none by (d)). The table gives medians and the ratios issue 3 sets
 goals for. `--profile` runs the crm import once in-process under cProfile instead and prints
-where the time goes. Nothing is written outside bench/out/ (the CLI runs with
-CRM_HOME=bench/out/home and no CRM_* variable of the caller's).
+where the time goes. `--pg URL` times (a) into PostgreSQL instead, at several sizes (the
+database the URL names is emptied for every run), next to (a) on SQLite at the same size,
+and prints rows/s and the ratio. Nothing is written outside bench/out/ and that database
+(the CLI runs with CRM_HOME=bench/out/home and no CRM_* variable of the caller's).
 """
 
 from __future__ import annotations
@@ -489,6 +492,85 @@ def short(path: str) -> str:
     return path
 
 
+# --- --pg: the same import into PostgreSQL ---------------------------------------------------
+
+
+def pg_urls(url: str) -> tuple[str, str, str]:
+    """(tinycrm's URL, libpq's URL of the database, libpq's URL of the server's `postgres`)."""
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    server, _, name = plain.rpartition("/")
+    if not name or "?" in name:
+        raise SystemExit(f"--pg: expected postgresql://USER@HOST:PORT/DATABASE, got {url}")
+    return plain.replace("postgresql://", "postgresql+psycopg://", 1), plain, f"{server}/postgres"
+
+
+def pg_fresh(url: str) -> None:
+    """Empty the database the URL names (made first if it is not there: dropping a database
+    waits for a checkpoint, emptying its schema does not), then give it tinycrm's schema."""
+    import psycopg
+
+    _, plain, admin = pg_urls(url)
+    name = plain.rpartition("/")[2]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    done = run([*crm_argv(), "init"], {**crm_env(), "CRM_DATABASE_URL": pg_urls(url)[0]})
+    if done.code != 0:
+        raise SystemExit(f"crm init on {url} failed ({done.code}): {last_line(done.output)}")
+
+
+def pg_count(url: str) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(pg_urls(url)[1]) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM companies)"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def measure_pg(url: str, sizes: list[int], seed: int, repeat: int) -> int:
+    """Each size: (a) into a fresh PostgreSQL database, then into a fresh SQLite file."""
+    env = {**crm_env(), "CRM_DATABASE_URL": pg_urls(url)[0]}
+    lines = []
+    for rows in sizes:
+        source, facts = ensure_csv(rows, seed)
+        pg, lite = Contender(f"{rows:,} rows"), Contender("sqlite")
+        for round_no in range(1, repeat + 1):
+            print(f"  {rows:,} rows, round {round_no}/{repeat}:", end="", flush=True)
+            pg_fresh(url)
+            done = run([*crm_argv(), "import", "contacts", str(source), "--quiet"], env)
+            got = pg_count(url)
+            ok = done.code != 0 or got == (rows, facts["companies"])
+            pg.add(done, None if ok else f"made {got[0]:,} contacts, {got[1]:,} companies")
+            print(f" postgresql {done.seconds:.1f}s", end="", flush=True)
+            db = fresh(WORK / "crm.db", init=True)
+            argv = [*crm_argv(), "--db", str(db), "import", "contacts", str(source), "--quiet"]
+            lite.add(run(argv, crm_env()), None)
+            print(f", sqlite {lite.samples[-1].seconds if lite.samples else 0:.1f}s", flush=True)
+            fresh(db, init=False)
+        if pg.median is None or lite.median is None:
+            lines.append([pg.label, "-", "-", "-", "-", pg.error or lite.error or "no sample"])
+            continue
+        lines.append(
+            [
+                pg.label,
+                f"{pg.median:.2f}",
+                f"{rows / pg.median:,.0f}",
+                f"{lite.median:.2f}",
+                f"{pg.median / lite.median:.2f}x",
+                f"peak RSS {pg.peak_mb:.0f} MB",
+            ]
+        )
+    print(f"\ncrm import contacts into PostgreSQL, medians of {repeat} run(s):")
+    print(table(["", "postgresql s", "rows/s", "sqlite s", "pg / sqlite", "note"], lines))
+    return 0 if all(line[1] != "-" for line in lines) else 1
+
+
 # --- the command ---------------------------------------------------------------------------
 
 
@@ -503,6 +585,17 @@ def parse_args() -> argparse.Namespace:
         help="only profile one crm import in-process (cProfile), no timing table",
     )
     p.add_argument("--top", type=int, default=25, help="functions shown by --profile")
+    p.add_argument(
+        "--pg",
+        metavar="URL",
+        help="time the import into this PostgreSQL database instead (emptied for every run), "
+        "at each of --pg-rows",
+    )
+    p.add_argument(
+        "--pg-rows",
+        default="10000,20000,40000,80000,200000",
+        help="comma-separated sizes for --pg (default 10000,20000,40000,80000,200000)",
+    )
     p.add_argument("--ceiling-worker", nargs=2, metavar=("DB", "CSV"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.rows < 1 or args.repeat < 1:
@@ -516,6 +609,9 @@ def main() -> int:
         ceiling_load(*args.ceiling_worker)
         return 0
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.pg:
+        sizes = [int(n) for n in args.pg_rows.split(",")]
+        return measure_pg(args.pg, sizes, args.seed, args.repeat)
     print(
         f"import_bench: Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
         f"{os.cpu_count()} CPUs"

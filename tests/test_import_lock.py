@@ -8,14 +8,18 @@ each chunk of rows it has prepared; the other writer there waits at most half a 
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlmodel import col, func, select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, pg_only
 from tests.test_import_services import rows
 from tinycrm.config import load_settings
 from tinycrm.db import plain_sql, store
@@ -343,3 +347,70 @@ def test_no_room_for_the_prepared_rows_is_one_line_and_nothing_imported(
         "directory; nothing was imported (set TMPDIR to a folder with room)"
     )
     assert [count(db, m) for m in (Contact, ImportBatch)] == [0, 0]
+
+
+@pg_only
+def test_on_postgresql_others_write_contacts_while_an_import_writes_its_own(
+    db: Database, other: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's contact goes in at once (lock_timeout 0.5 s) while an import holds its
+    write transaction, between two of its chunks; neither takes the other's id."""
+    many = rows(*({"name": f"P {n}", "email": f"p{n}@big.example"} for n in range(5000)))
+    waited: list[float] = []
+    written = import_people.ContactImport.written
+
+    def chunk_written(job: Any, pending: Any) -> None:
+        written(job, pending)
+        if not waited:
+            started = time.perf_counter()
+            add_contact(other, "dora@else.example")()
+            waited.append(time.perf_counter() - started)
+
+    monkeypatch.setattr(import_people.ContactImport, "written", chunk_written)
+    result, rejected = run(db, many)
+    assert (result.created, result.written, rejected) == (5000, True, [])
+    assert len(waited) == 1 and waited[0] < 0.5
+    assert count(db, Contact) == 5001
+    with session_scope(db, write=False) as s:
+        ids = s.exec(select(Contact.id, Contact.email).order_by(col(Contact.id))).all()
+    assert len({i for i, _ in ids}) == 5001
+    assert [e for _, e in ids if not (e or "").endswith("@big.example")] == ["dora@else.example"]
+
+
+@pg_only
+def test_on_postgresql_a_deadlock_is_named_a_deadlock(db: Database, db_url: str) -> None:
+    """Two transactions that each wait for a row the other updated: PostgreSQL ends one of
+    them, and its error says deadlock (its own words speak of being "blocked by" a process,
+    which once read as "database is locked")."""
+    with session_scope(db, write=True) as s:
+        for name in ("A", "B"):
+            contacts.create_contact(s, data=ContactCreate(name=name), region="FR", now=NOW)
+    second = create_engine(db_url)
+    raise_in: list[BaseException] = []
+    sql = "UPDATE contacts SET notes = 'x' WHERE full_name = '{}'"
+    with db.engine.connect() as one, second.connect() as two:
+        one.exec_driver_sql(sql.format("A"))
+        two.exec_driver_sql(sql.format("B"))
+
+        def crosses() -> None:
+            try:
+                two.exec_driver_sql(sql.format("A"))
+            except SQLAlchemyDatabaseError as exc:
+                raise_in.append(exc)
+
+        waiter = threading.Thread(target=crosses)
+        waiter.start()
+        time.sleep(0.3)
+        try:
+            one.exec_driver_sql(sql.format("B"))
+        except SQLAlchemyDatabaseError as exc:
+            raise_in.append(exc)
+        one.rollback()
+        waiter.join()
+        two.rollback()
+    second.dispose()
+    assert len(raise_in) == 1
+    assert isinstance(raise_in[0], SQLAlchemyDatabaseError)
+    message = store._operational_error(db, raise_in[0]).message
+    assert message.startswith("deadlock with another transaction on ")
+    assert message.endswith(": nothing was changed; run it again")

@@ -216,6 +216,13 @@ def session_sql(session: Session) -> Sql:
 def _operational_error(db: Database, exc: SQLAlchemyDatabaseError) -> DatabaseError:
     message = str(exc.orig) if exc.orig is not None else str(exc)
     where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == "40P01":  # PostgreSQL's own words mention locks ("blocked by process …")
+        return DatabaseError(
+            f"deadlock with another transaction on {where}: nothing was changed; run it again"
+        )
+    if state == "55P03":
+        return DatabaseError(f"database is locked by another transaction: {where}")
     if "locked" in message or "busy" in message:
         return DatabaseError(f"database is locked by another process: {where}")
     return DatabaseError(f"database error on {where}: {message.splitlines()[0]}")

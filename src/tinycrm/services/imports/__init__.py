@@ -178,8 +178,10 @@ it and when; custom fields are merged and `updated_at` set on their own."""
 
 
 class BulkWriter:
-    """Inserts many rows with explicit ids: DBAPI executemany on SQLite (the fast path the
-    design measured), Core executemany elsewhere; values go through SQLAlchemy's own bind
+    """Inserts many rows with explicit ids, through the DB-API: one prepared executemany on
+    SQLite (the fast path the design measured); on PostgreSQL COPY, or multi-row VALUES
+    where the table has row-level security (which refuses COPY FROM), so a chunk costs a
+    round trip or two, never one per row. Values go through SQLAlchemy's own bind
     processors, so times and JSON are stored exactly as the ORM stores them."""
 
     def __init__(self, session: Session, model: type[SQLModel], columns: Sequence[str]) -> None:
@@ -187,7 +189,7 @@ class BulkWriter:
         self.table = table_of(model)
         self.columns = list(columns)
         conn = session.connection()
-        self.sqlite = conn.dialect.name == "sqlite"
+        self.dialect = conn.dialect.name
         # The dialect's own type, as the ORM binds it: a timestamp's text form on SQLite
         # comes from there (the generic type hands a datetime to sqlite3, which drops
         # ".000000" from whole seconds, and such text sorts before a period's edge).
@@ -195,10 +197,9 @@ class BulkWriter:
         processors = [
             self.table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in self.columns
         ]
-        self.processors = list(enumerate(processors))
-        names = ", ".join(self.columns)
-        marks = ", ".join("?" for _ in self.columns)
-        self.sql = f"INSERT INTO {self.table.name} ({names}) VALUES ({marks})"
+        self.processors = [(i, p) for i, p in enumerate(processors) if p is not None]
+        self.names = ", ".join(self.columns)
+        self.copy = self.dialect == "postgresql" and not _row_security(session, self.table.name)
         self.searched = SEARCHED.get(model, ()) if "search_key" in self.columns else ()
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
@@ -207,13 +208,11 @@ class BulkWriter:
         if self.searched:  # what the ORM would have kept, in the same pass
             for row in rows:
                 row["search_key"] = search_key(*(row.get(f) for f in self.searched))
-        if not self.sqlite:
-            self.session.execute(self.table.insert(), rows)
-            return
-        values = [list(map(row.get, self.columns)) for row in rows]
+        self.insert_values([list(map(row.get, self.columns)) for row in rows])
+
+    def insert_values(self, values: list[list[Any]]) -> None:
+        """Rows given as lists of values in `columns` order (changed in place)."""
         for index, process in self.processors:
-            if process is None:
-                continue
             memo: dict[Any, Any] = {}  # every row of an import shares its timestamps
             for value in values:
                 cell = value[index]
@@ -225,9 +224,38 @@ class BulkWriter:
                     value[index] = done
                 else:
                     value[index] = memo[cell] = process(cell)
-        raw = self.session.connection().connection.dbapi_connection
-        assert raw is not None
-        raw.executemany(self.sql, values)
+        raw: Any = self.session.connection().connection.driver_connection
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" for _ in self.columns)
+            raw.executemany(
+                f"INSERT INTO {self.table.name} ({self.names}) VALUES ({marks})", values
+            )
+        elif self.copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {self.table.name} ({self.names}) FROM STDIN") as copy,
+            ):
+                for value in values:
+                    copy.write_row(value)
+        else:
+            self._multi_row(raw, values)
+
+    def _multi_row(self, raw: Any, values: list[list[Any]]) -> None:
+        """INSERT … VALUES (…), (…), …: a few hundred rows a statement (the same statement,
+        prepared once, for every full one)."""
+        per = max(1, min(500, 60_000 // len(self.columns)))
+        mark = "(" + ", ".join("%s" for _ in self.columns) + ")"
+        with raw.cursor() as cursor:
+            for start in range(0, len(values), per):
+                part = values[start : start + per]
+                sql = f"INSERT INTO {self.table.name} ({self.names}) VALUES "
+                cursor.execute(sql + ", ".join([mark] * len(part)), list(itertools.chain(*part)))
+
+
+def _row_security(session: Session, table: str) -> bool:
+    """Whether PostgreSQL applies row-level security to `table` (the team server's)."""
+    query = text("SELECT relrowsecurity FROM pg_class WHERE oid = to_regclass(:t)")
+    return bool(session.execute(query, {"t": table}).scalar())
 
 
 FEW_ROWS = 10_000
@@ -263,11 +291,22 @@ WRITE_CACHE_KIB = 16_384
 
 
 @contextmanager
-def write_cache(session: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache while an import writes (16 MB; SQLite's default is
-    2 MB): the indexes it keeps up to date stay in memory rather than going to and from the
-    WAL file, which shortens the write, and so the time the write lock is held, by a tenth."""
+def write_settings(session: Session) -> Iterator[None]:
+    """What the write transaction of an import sets for itself.
+
+    On SQLite, a larger page cache (16 MB; SQLite's default is 2 MB): the indexes it keeps
+    up to date stay in memory rather than going to and from the WAL file, which shortens
+    the write, and so the time the write lock is held, by a tenth.
+
+    On PostgreSQL, every lookup planned for the rows it is given: a plan the server cached
+    for an early chunk, when the table was (nearly) empty, scans the whole table, and kept
+    for every later chunk it made an import slower with every row (80k contacts took 242 s;
+    each lookup read every row written before it)."""
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
+        return
     if conn.dialect.name != "sqlite":
         yield
         return
@@ -279,67 +318,87 @@ def write_cache(session: Session) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
+IMPORT_LOCK = 0x7469_6E79_696D_7074
+"""The PostgreSQL advisory lock key imports take (`tinyimpt`): one import at a time."""
+
+
+def import_lock(session: Session) -> None:
+    """Make this import the only one writing until its transaction ends. SQLite's write
+    lock does that already; on PostgreSQL a transaction-level advisory lock does, and other
+    users' writes to the same tables go on (two imports of the same people at once would
+    each miss the other's uncommitted rows and collide on them)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
+
+
 class IdAllocator:
-    """Ids for new rows of one table, allocated while this transaction holds the write lock
-    (SQLite: BEGIN IMMEDIATE, after the largest id; PostgreSQL: the table is locked, ids come
-    after both the largest id and the table's sequence, which is moved past them when the
-    import ends). The sequence too, not only the largest id the importer can see: on the
-    team server row-level security hides other people's rows, and their ids must not be
-    taken again."""
+    """Ids for new rows of one table, taken as rows are placed. SQLite: after the largest
+    id, while this transaction holds the write lock. PostgreSQL: drawn from the table's
+    sequence in blocks (nextval, which any login may call), so other users adding rows
+    meanwhile get other ids and nothing waits for the import; the sequence, not the
+    largest id the importer sees: on the team server row-level security hides other
+    people's rows, and their ids must not be taken again. A block drawn and not used is a
+    gap, as a rolled-back insert leaves; blocks grow from 16 ids, so an import that adds
+    few rows (a re-import, all duplicates) draws few."""
 
     def __init__(self, session: Session, model: type[SQLModel]) -> None:
         self.session = session
         self.table = table_of(model)
         self.postgres = session.connection().dialect.name == "postgresql"
         self.sequence = f"pg_get_serial_sequence('{self.table.name}', 'id')"
-        if self.postgres:
-            session.execute(text(f"LOCK TABLE {self.table.name} IN EXCLUSIVE MODE"))
         top = session.execute(select(func.max(self.table.c.id)).execution_options(**WHOLE))
         self.next: int = (top.scalar() or 0) + 1
+        self.free: list[int] = []
+        """Drawn from the sequence and not taken yet, the smallest last."""
+        self.block = 16
         if self.postgres:
-            issued = session.execute(text(f"SELECT nextval({self.sequence})")).scalar_one()
-            self.issued = int(issued)
-            self.next = max(self.next, self.issued)
+            (drawn,) = self._draw(1)
+            if drawn < self.next:  # ids were stored past the sequence (a restore, by hand)
+                self._draw(self.next - drawn)
+            else:
+                self.free = [drawn]
+
+    def _draw(self, n: int) -> list[int]:
+        query = text(f"SELECT nextval({self.sequence}) FROM generate_series(1, :n)")
+        return sorted(self.session.execute(query, {"n": n}).scalars(), reverse=True)
 
     def take(self) -> int:
-        self.next += 1
-        return self.next - 1
+        if not self.postgres:
+            self.next += 1
+            return self.next - 1
+        if not self.free:
+            self.free = self._draw(self.block)
+            self.block = min(self.block * 2, CHUNK)
+        return self.free.pop()
 
-    def finish(self) -> None:
-        """Move the sequence past the ids taken: by drawing them from it, which a login may
-        (setval would need a grant that lets anyone move it back)."""
-        if self.postgres and self.next - 1 > self.issued:
-            self.session.execute(
-                text(f"SELECT max(nextval({self.sequence})) FROM generate_series(1, :n)"),
-                {"n": self.next - 1 - self.issued},
-            )
+
+def _select_by(
+    session: Session, column: Any, keys: Iterable[Any], columns: Sequence[Any]
+) -> Iterator[tuple[Any, ...]]:
+    """(key, *values of `columns`) of the rows whose `column` is one of `keys`, in id order
+    (by key), through the DB-API: compiling an expanding IN for every chunk cost more than
+    the index probes themselves. SQLite: IN (…) in parts of 900; PostgreSQL: one = ANY(…)
+    with the keys as one array."""
+    wanted = sorted({k for k in keys if k})
+    if not wanted:
+        return
+    conn = session.connection()
+    raw: Any = conn.connection.driver_connection
+    names = ", ".join(c.name for c in columns)
+    head = f"SELECT {column.name}, {names} FROM {column.table.name} WHERE {column.name}"
+    if conn.dialect.name == "postgresql":
+        yield from raw.execute(f"{head} = ANY(%s) ORDER BY id", [wanted])
+        return
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        yield from raw.execute(f"{head} IN ({','.join('?' * len(part))}) ORDER BY id", part)
 
 
 def lookup(session: Session, column: Any, keys: Iterable[Any]) -> dict[Any, int]:
-    """`{key: id}` for the rows whose `column` is one of `keys` (the first id wins).
-
-    On SQLite the statement goes straight to the DBAPI: compiling an expanding IN for every
-    chunk cost more than the index probes themselves."""
-    wanted = sorted({k for k in keys if k})
+    """`{key: id}` for the rows whose `column` is one of `keys` (the first id wins)."""
     found: dict[Any, int] = {}
-    conn = session.connection()
-    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
-    table = column.table
-    for start in range(0, len(wanted), 900):
-        part = wanted[start : start + 900]
-        if raw is not None:
-            marks = ",".join("?" * len(part))
-            sql = (
-                f"SELECT {column.name}, id FROM {table.name} "
-                f"WHERE {column.name} IN ({marks}) ORDER BY id"
-            )
-            rows: Iterable[Any] = raw.execute(sql, part)
-        else:
-            query = select(column, table.c.id).where(column.in_(part)).order_by(table.c.id)
-            query = query.execution_options(**WHOLE)
-            rows = session.execute(query)
-        for key, row_id in rows:
-            found.setdefault(key, row_id)
+    for key, row_id in _select_by(session, column, keys, [column.table.c.id]):
+        found.setdefault(key, row_id)
     return found
 
 
@@ -348,27 +407,9 @@ def lookup_rows(
 ) -> dict[Any, list[tuple[Any, ...]]]:
     """`{key: [row, …]}` for the rows whose `column` is one of `keys`, in id order, each row
     with the values of `columns` (Core columns of the same table)."""
-    wanted = sorted({k for k in keys if k})
     found: dict[Any, list[tuple[Any, ...]]] = {}
-    conn = session.connection()
-    raw = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
-    table = column.table
-    names = ", ".join(c.name for c in columns)
-    for start in range(0, len(wanted), 900):
-        part = wanted[start : start + 900]
-        if raw is not None:
-            marks = ",".join("?" * len(part))
-            sql = (
-                f"SELECT {column.name}, {names} FROM {table.name} "
-                f"WHERE {column.name} IN ({marks}) ORDER BY id"
-            )
-            rows: Iterable[Any] = raw.execute(sql, part)
-        else:
-            query = select(column, *columns).where(column.in_(part)).order_by(table.c.id)
-            query = query.execution_options(**WHOLE)
-            rows = session.execute(query)
-        for key, *row in rows:
-            found.setdefault(key, []).append(tuple(row))
+    for key, *row in _select_by(session, column, keys, columns):
+        found.setdefault(key, []).append(tuple(row))
     return found
 
 
@@ -431,6 +472,7 @@ class Owners:
 
 def start_batch(session: Session, *, noun: str, source: str, options: ImportOptions) -> int:
     batch = ImportBatch(noun=noun, source=source, started_at=options.now, actor_id=options.actor_id)
+    import_lock(session)
     audit.quiet(session)  # one entry for the batch (`finish`), not one per row
     session.add(batch)
     session.flush()

@@ -49,7 +49,7 @@ from tinycrm.services.imports import (
     lookup,
     start_batch,
     table_of,
-    write_cache,
+    write_settings,
     written_columns,
 )
 from tinycrm.services.imports.match import People, phone_keys
@@ -206,8 +206,7 @@ class Companies:
         return self.known.get(self.keys[name]) if name else None
 
     def finish(self) -> None:
-        if self.ids is not None:
-            self.ids.finish()
+        """Nothing is left to settle: the ids were drawn as they were taken."""
 
 
 class RecordImport:
@@ -260,12 +259,14 @@ class RecordImport:
         again = self._changed_since_read()
         self.begin()
         looked_up = {column.name for _, column in self.keys.values()} | self.also_looked_up
-        with write_cache(self.session), deferred_indexes(self.session, self.model, keep=looked_up):
+        with (
+            write_settings(self.session),
+            deferred_indexes(self.session, self.model, keep=looked_up),
+        ):
             for prepared in spill:
                 if again:
                     prepared = [(row, self._values(row)) for row, _ in prepared]
                 self._chunk(prepared)
-        self.ids.finish()
 
     def _changed_since_read(self) -> bool:
         now = read_snapshot(self.session)
@@ -319,7 +320,7 @@ class RecordImport:
         try:
             if row.problem:
                 raise RowError(None, row.problem)
-            fields = {k: v.strip() for k, v in row.fields.items() if v and v.strip()}
+            fields = {k: text for k, v in row.fields.items() if v and (text := v.strip())}
             custom = {k: v for k, v in row.custom.items() if v not in (None, "")}
             values = self.convert(fields, custom)
             self.custom_keys.update(values["custom"])
