@@ -82,7 +82,7 @@ def _setup(db: Database, currency: str = "EUR") -> int:
             default_currency=currency, unit="unit",
         )  # fmt: skip
         row = deals.create_deal(
-            s, data=DealCreate(title="Acme rollout", amount_minor=1, owner="ann"),  # type: ignore[call-arg]
+            s, data=DealCreate(title="Acme rollout", amount_minor=1, owner="ann"),
             currency=currency, actor=None, now=NOW - timedelta(days=10),
         )  # fmt: skip
     return row.id

@@ -156,7 +156,7 @@ def percent(text: str, field: str) -> Decimal:
         raise InvalidInput(field, text, "not a percent (e.g. 5% or 2.5%)") from None
     if not value.is_finite() or not 0 <= value <= 100:
         raise InvalidInput(field, text, "a percent from 0 to 100")
-    return value.normalize() if value == value.to_integral_value() else value
+    return Decimal(format(value.normalize(), "f"))  # 10, 2.5: never 1E+1
 
 
 def discount(text: str | None, *, currency: str, yen: str = "") -> tuple[Decimal | None, int]:

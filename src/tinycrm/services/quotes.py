@@ -377,4 +377,3 @@ def remove_deal_line(session: Session, *, deal: object, position: int) -> DealLi
 
 def line_count(session: Session, *, deal_id: int) -> int:
     return len(li.stored(session, deal_id=deal_id, quote_id=None, order_id=None))
-
