@@ -195,6 +195,7 @@ SUB_APPS = {
     "points": "points",
     "campaign": "campaigns",
     "ticket": "tickets",
+    "followup": "followups",
     "kb": "kb",
     "user": "users",
     "team": "teams",

@@ -125,15 +125,28 @@ def resolve(
         int | None, typer.Option(help="The solution article (kb id) that solved it.")
     ] = None,
     csat: Csat = None,
+    follow_up: Annotated[
+        int | None,
+        typer.Option(
+            "--follow-up",
+            help="Schedule a follow-up call this many days on (default: config followup_days "
+            "by priority).",
+        ),
+    ] = None,
 ) -> None:
-    """Mark a ticket resolved, with the article that solved it and a satisfaction score."""
-    from tinycrm.services import tickets
+    """Mark a ticket resolved, with the article that solved it and a satisfaction score;
+    a follow-up call is scheduled as `--follow-up` or the config's `followup_days` say."""
+    from tinycrm.services import followups, tickets
 
     st = state()
+    days = follow_up
+    if days is None:
+        days_of = followups.followup_days(st.settings.extra.get("followup_days"))
     with st.session(write=True) as session:
         row = tickets.resolve_ticket(
-            session, ref=ticket_id, now=st.now(), article=article, csat=csat
-        )
+            session, ref=ticket_id, now=st.now(), article=article, csat=csat,
+            followup_in=days if days is not None else days_of, today=st.today(),
+        )  # fmt: skip
     _said("resolved", row, st)
 
 

@@ -161,6 +161,7 @@ class ServiceActions(RecordScreen):
         )
 
     def _resolve(self, values: dict[str, str], picked: Picked | None) -> None:
+        from tinycrm.services.followups import followup_days
         from tinycrm.services.tickets import resolve_ticket
 
         if picked is None:
@@ -169,9 +170,11 @@ class ServiceActions(RecordScreen):
         csat = None if values["csat"] == "none" else int(values["csat"])
 
         def job(session: Session) -> TicketRow:
+            days = followup_days(st.settings.extra.get("followup_days"))
             return resolve_ticket(
-                session, ref=ref, now=st.now(), article=picked.article_id, csat=csat
-            )
+                session, ref=ref, now=st.now(), article=picked.article_id, csat=csat,
+                followup_in=days, today=st.today(),
+            )  # fmt: skip
 
         def done(t: TicketRow) -> None:
             self._done(f"ticket #{t.id} resolved" + (f" with: {t.article}" if t.article else ""))

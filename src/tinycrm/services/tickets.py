@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, union
@@ -30,6 +30,7 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.normalize import clean
+from tinycrm.services import followups
 from tinycrm.services.imports import table_of
 from tinycrm.services.refs import (
     by_id,
@@ -226,8 +227,12 @@ def resolve_ticket(
     now: datetime,
     article: object | None = None,
     csat: int | None = None,
+    followup_in: Mapping[str, int] | int | None = None,
+    today: date | None = None,
 ) -> TicketRow:
-    """Mark an open ticket resolved, linking the solution article and the score if given."""
+    """Mark an open ticket resolved, linking the solution article and the score if given.
+    `followup_in` schedules a follow-up call that many days after `today` (the user's day;
+    default: the UTC day of `now`): a number, or days per priority (`followups`)."""
     ticket = by_id(session, Ticket, ref, "ticket")
     if ticket.status == TicketStatus.resolved:
         raise Conflict(f"ticket #{ticket.id} is already resolved")
@@ -236,7 +241,12 @@ def resolve_ticket(
     ticket.csat = _check_csat(csat)
     ticket.status = TicketStatus.resolved
     ticket.resolved_at = now
-    return _save(session, ticket, now)
+    row = _save(session, ticket, now)
+    days = (
+        followup_in.get(str(ticket.priority)) if isinstance(followup_in, Mapping) else followup_in
+    )
+    followups.schedule(session, ticket=ticket, days=days, today=today or now.date(), now=now)
+    return row
 
 
 def reopen_ticket(

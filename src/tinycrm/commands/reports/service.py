@@ -41,6 +41,14 @@ def service(
             "period: this month per owner, this year per month or quarter, all time per year)."
         ),
     ] = "owner",
+    followups: Annotated[
+        bool,
+        typer.Option(
+            "--followups",
+            help="Follow-up calls due in the period per owner instead: scheduled, done, "
+            "overdue, satisfaction.",
+        ),
+    ] = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Service tickets per owner or per period, and in total: open and overdue now, opened
@@ -53,6 +61,9 @@ def service(
         default = {"owner": "month", "month": "year", "quarter": "year"}.get(by)
         today, tz = st.today(), st.tz
         span = periods.calendar_period(default, today=today, tz=tz) if default else periods.ALL_TIME
+    if followups:
+        _followups(span, fmt)
+        return
     with st.session(write=False) as session:
         found = service_report.service_report(
             session, period=span, now=st.now(), tz=st.tz, by=by, owner=owner
@@ -65,3 +76,23 @@ def service(
     ]
     title = f"Service by {found.by}, {span.label}"
     emit(rows, fmt, st.tz, columns=columns, title=title, drop=SERVICE_DROP)
+
+
+FOLLOWUP_COLUMNS = ("owner", "scheduled", "done", "overdue", "done_rate", "satisfaction", "rated")
+
+
+def _followups(span: Any, fmt: Format) -> None:
+    from tinycrm.commands.render import as_row
+    from tinycrm.services.followups import followup_figures
+
+    st = state()
+    with st.session(write=False) as session:
+        found = followup_figures(session, first=span.first, last=span.last, today=st.today())
+    rows = [as_row(r) for r in found]
+    if fmt is Format.table:
+        for r in rows:
+            rate, score = r["done_rate"], r["satisfaction"]
+            r["done_rate"] = "—" if rate is None else f"{rate * 100:.1f}%"
+            r["satisfaction"] = "—" if score is None else f"{score:.2f}"
+    title = f"Follow-ups due {span.label}"
+    emit(rows, fmt, st.tz, columns=FOLLOWUP_COLUMNS, title=title)
