@@ -88,3 +88,27 @@ def test_tier_set_refuses_bad_input_in_one_line(crm: Crm) -> None:
     bad = crm("tier", "set", "Bronze", "--min-spend", "10", "--within", "soon", ok=False)
     assert bad.code == 2 and "not a number of months" in bad.err
     assert crm("tier", "list", ok=False).code == 1  # nothing was written
+
+
+def test_tier_is_a_filter_on_companies_and_contacts(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
+    _setup(crm, "2026-11-01")
+    crm("company", "add", "Globex")
+    crm("contact", "add", "Dan Moss", "--company", "Acme")
+    crm("contact", "add", "Eve Park", "--company", "Globex")
+    crm("payment", "add", "--order", "1", "--amount", "2000")
+    assert (
+        crm("company", "list", "--tier", "silver", "-f", "csv")
+        .out.splitlines()[1]
+        .startswith("1,Acme,")
+    )
+    dan = crm("contact", "list", "--tier", "Silver", "-f", "json").json()
+    assert [c["name"] for c in dan] == ["Dan Moss"]  # his company's tier
+    assert crm("contact", "list", "--tier", "Gold", ok=False).code == 1
+    unknown = crm("company", "list", "--tier", "Platinum", ok=False)
+    assert (unknown.code, unknown.err) == (
+        2,
+        "crm: error: tier: unknown tier (tiers: Silver, Gold): 'Platinum'\n",
+    )

@@ -96,6 +96,9 @@ def list_(
     search: Annotated[
         str | None, typer.Option("--search", "-q", help="Words in the name or domain.")
     ] = None,
+    tier: Annotated[
+        str | None, typer.Option(help="Only companies in this membership tier now.")
+    ] = None,
     sort: Annotated[
         str,
         typer.Option(help="Sort by name, id, city, industry or created; '-' first for descending."),
@@ -116,6 +119,7 @@ def list_(
             city=city,
             country=country,
             owner=owner,
+            tier=tier,
             sort=sort,
             limit=limit,
             offset=offset,

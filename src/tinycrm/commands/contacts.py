@@ -190,6 +190,10 @@ def list_(
         str | None,
         typer.Option(help="Only customers at this stage: new, regular, loyal, declining, lost."),
     ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(help="Only contacts in this membership tier now (or whose company is)."),
+    ] = None,
     search: Annotated[
         str | None,
         typer.Option("--search", "-q", help="Words in the name, email, phone, company or tags."),
@@ -230,6 +234,7 @@ def list_(
             country=country,
             campaign=campaign,
             lifecycle=lifecycle,
+            tier=tier,
             search=search,
         )
         rows = contacts.list_contacts(

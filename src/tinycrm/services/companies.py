@@ -166,6 +166,7 @@ def list_companies(
     city: str | None = None,
     country: str | None = None,
     owner: str | None = None,
+    tier: str | None = None,
     ids: list[int] | None = None,
     sort: str = "name",
     limit: int | None = None,
@@ -181,7 +182,7 @@ def list_companies(
         User, col(User.id) == col(Company.owner_id)
     )
     wanted = CompanyFilter(
-        search=search, industry=industry, city=city, country=country, owner=owner
+        search=search, industry=industry, city=city, country=country, owner=owner, tier=tier
     )
     query = query.where(*company_filters(session, wanted))
     if ids is not None:

@@ -63,6 +63,8 @@ class ContactFilter:
     campaign: str | None = None
     lifecycle: str | None = None
     """new, regular, loyal, declining or lost (from payments; see services/segments)."""
+    tier: str | None = None
+    """The membership tier the contact, or their company, is in now (services/loyalty)."""
     words: str | None = None
     """What the app's search box holds; searched by the same rule as `search`
     (`services.search`), kept apart so a saved segment remembers what was typed."""
@@ -75,6 +77,7 @@ class CompanyFilter:
     city: str | None = None
     country: str | None = None
     owner: str | None = None
+    tier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ def contact_filters(
         where.append(lifecycle_condition(f.lifecycle.strip().lower(), today=day))
     if f.campaign:
         where.append(col(Contact.campaign_id) == resolve_campaign(session, f.campaign).id)
+    if f.tier:
+        where.append(_in_tier(session, f.tier, col(Contact.company_id), col(Contact.id)))
     if wanted := normalize_tags([f.tag] if f.tag else []):
         tagged = select(col(ContactTag.contact_id)).where(col(ContactTag.tag) == wanted[0])
         where.append(col(Contact.id).in_(tagged))
@@ -138,8 +143,16 @@ def company_filters(session: Session, f: CompanyFilter) -> list[ColumnElement[bo
     where = _place_filters(f.industry, f.city, f.country)
     if f.owner:
         where.append(col(Company.owner_id) == resolve_user(session, f.owner).id)
+    if f.tier:
+        where.append(_in_tier(session, f.tier, col(Company.id)))
     where += company_conditions(f.search)
     return where
+
+
+def _in_tier(session: Session, name: str, company: Any, contact: Any = None) -> Any:
+    from tinycrm.services.loyalty.tiers import in_tier
+
+    return in_tier(session, name, company_id=company, contact_id=contact)
 
 
 def deal_filters(session: Session, f: DealFilter) -> list[ColumnElement[bool]]:

@@ -345,3 +345,17 @@ def refresh_all(session: Session, *, today: date, now: datetime) -> list[MoveRow
         if row is not None:
             moved.append(row)
     return moved
+
+
+def in_tier(session: Session, name: str, *, company_id: Any, contact_id: Any | None = None) -> Any:
+    """The condition "in the tier `name` now" on a company id column, or on a contact's (the
+    contact's own tier, or their company's, where `company_id` is the contact's company)."""
+    tier = check_unknown(session, name)
+    latest = select(func.max(MOVES.c.id)).group_by(MOVES.c.company_id, MOVES.c.contact_id)
+    now_in = MOVES.c.id.in_(latest) & (MOVES.c.to_tier_id == tier.id)
+    companies = select(MOVES.c.company_id).where(now_in, MOVES.c.company_id.is_not(None))
+    condition = company_id.in_(companies)
+    if contact_id is not None:
+        contacts = select(MOVES.c.contact_id).where(now_in, MOVES.c.contact_id.is_not(None))
+        condition = condition | contact_id.in_(contacts)
+    return condition
