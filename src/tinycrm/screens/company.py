@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from tinycrm.errors import InvalidInput
-from tinycrm.screens.contact import tickets_table
+from tinycrm.screens.contact import standing_line, tickets_table
 from tinycrm.screens.contact_actions import ServiceActions, number
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
@@ -51,6 +51,8 @@ class CompanyView:
     tickets: list[TicketRow]
     timeline: list[ActivityRow]
     audit: list[EntryRow]
+    standing: str | None = None
+    """Membership tier and points (services.loyalty), None when it has neither."""
 
 
 def owed_table(totals: list[Owed]) -> Table | str:
@@ -149,13 +151,17 @@ class CompanyScreen(ServiceActions):
             list_tickets(session, now=st.now(), status="all", company=ref, limit=20),
             list_activities(session, company_id=self.company_id, limit=200),
             self.history(session),
+            standing_line(session, kind="company", id=self.company_id),
         )
 
     def _show(self, view: CompanyView) -> None:
         self.view = view
         st, d = self.state, view.detail
         self.sub_title = f"Company #{d.row.id} {d.row.name}"
-        self.query_one("#company-fields", Static).update(fields_table(self._fields(d)))
+        shown = self._fields(d)
+        if view.standing:
+            shown.insert(6, ("Tier", view.standing))
+        self.query_one("#company-fields", Static).update(fields_table(shown))
         people = [(f"#{c.id}", contact_line(c)) for c in view.contacts]
         self._listed("contacts", people, d.row.contacts)
         self._listed("deals", [(f"#{r.id}", deal_line(r)) for r in view.deals], d.deals)

@@ -48,6 +48,18 @@ class ContactView:
     orders: list[OrderRow]
     tickets: list[TicketRow]
     audit: list[EntryRow]
+    standing: str | None = None
+    """Membership tier and points (services.loyalty), None when they have neither."""
+
+
+def standing_line(session: Session, *, kind: str, id: int) -> str | None:
+    """ "Gold · 1,200 points" for a company or contact in a tier or holding points."""
+    from tinycrm.services.loyalty.actions import standing_of
+
+    tier, points = standing_of(session, kind=kind, id=id)
+    if tier is None and not points:
+        return None
+    return f"{tier or 'no tier'} · {points:,} points"
 
 
 def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
@@ -134,7 +146,11 @@ class ContactScreen(ContactActions):
         tickets = list_tickets(session, now=st.now(), status="all", contact=ref, limit=20)
         lifecycle = tag.contacts.get(self.contact_id)
         audit = self.history(session)
-        return ContactView(detail, deals, timeline, lifecycle, orders, tickets, audit)
+        standing = standing_line(session, kind="contact", id=self.contact_id)
+        if standing is None and detail.company_id is not None:
+            company = standing_line(session, kind="company", id=detail.company_id)
+            standing = f"{company} (company)" if company else None
+        return ContactView(detail, deals, timeline, lifecycle, orders, tickets, audit, standing)
 
     def _show(self, view: ContactView) -> None:
         from tinycrm.services.contacts import DATE_FIELDS
@@ -154,6 +170,8 @@ class ContactScreen(ContactActions):
             ("Campaign", view.detail.campaign or "—"),
             ("Lifecycle", view.lifecycle or "—"),
         ]
+        if view.standing:
+            rows.append(("Tier", view.standing))
         rows += [(k.capitalize() if k in DATE_FIELDS else k, str(v)) for k, v in custom.items()]
         if view.detail.drop_reason:
             rows.append(("Dropped", view.detail.drop_reason))
