@@ -12,6 +12,7 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 
 from tests.clihelp import Crm
+from tests.conftest import sqlite_only
 from tinycrm.config import config_path
 from tinycrm.services import documents
 
@@ -161,3 +162,17 @@ def test_bad_input_is_one_line(quoted: Crm, args: tuple[str, ...], line: str) ->
     ran = quoted(*args, ok=False)
     assert ran.code in (2, 3)
     assert ran.err.splitlines() == [f"crm: error: {line}"]
+
+
+@sqlite_only
+def test_a_backup_carries_products_quotes_lines_and_orders(
+    quoted: Crm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quoted("quote", "accept", "1")
+    before = quoted("quote", "show", "1", "-f", "json").json()
+    quoted("backup", "-o", str(tmp_path / "b.zip"))
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "restored.db"))
+    quoted("restore", str(tmp_path / "b.zip"))
+    assert quoted("quote", "show", "1", "-f", "json").json() == before
+    assert quoted("line", "list", "--deal", "1", "-f", "json").json()[1]["total"] == 565.25
+    assert quoted("product", "show", "GTXP", "-f", "json").json()["price"] == 48.21

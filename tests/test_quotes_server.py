@@ -1,0 +1,72 @@
+"""On the team server, quotes and their lines follow their deal and contracts their order;
+products are read by everyone and changed only by those with the products grants, whether
+through `crm` or over plain SQL with a person's own login; accepting works under row security.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PG_URL
+from tests.test_server_rls import Server, _deal, server
+
+pytestmark = [
+    pytest.mark.pg,
+    pytest.mark.skipif(not PG_URL, reason="CRM_TEST_DATABASE_URL is not set"),
+]
+psycopg = pytest.importorskip("psycopg")
+__all__ = ["server"]
+
+
+def test_products_are_read_by_all_and_changed_by_managers(server: Server) -> None:
+    server.crm("product", "add", "GTX Pro", "--sku", "GTXP", "--price", "48.21")
+    listed = server.crm("product", "list", "-f", "csv", who="Ana").out.splitlines()
+    assert listed[1:] == ["1,GTXP,GTX Pro,48.21,USD,,False"]
+    refused = server.crm("product", "add", "X", "--sku", "X", "--price", "1", who="Ana", ok=False)
+    assert (refused.code, refused.err) == (
+        4, "crm: error: not allowed: create products (role rep has products create: none)\n"
+    )  # fmt: skip
+    with server.connect("Ana") as conn:
+        assert conn.execute("SELECT sku FROM products").fetchall() == [("GTXP",)]
+        assert conn.execute("UPDATE products SET price_minor = 1 RETURNING id").fetchall() == []
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO products (sku, name, price_minor, currency, archived, created_at, "
+                "version) VALUES ('Y', 'Y', 1, 'USD', false, now(), 1)"
+            )
+    assert server.sql("SELECT price_minor FROM products") == [(4821,)]
+    server.crm("product", "edit", "GTXP", "--price", "50", who="Mia")
+    assert server.sql("SELECT price_minor FROM products") == [(5000,)]
+
+
+def test_quotes_follow_their_deal_and_accepting_works_under_row_security(
+    server: Server,
+) -> None:
+    server.crm("product", "add", "GTX Pro", "--sku", "GTXP", "--price", "48.21")
+    ana, bob = _deal(server, "Ana's deal"), _deal(server, "Bob's deal")
+    server.crm("quote", "add", "--deal", str(ana), "--line", "GTXP x3", "--tax", "10%", who="Ana")
+    server.crm("quote", "add", "--deal", str(bob), "--line", "Audit 200", who="Bob")
+    hidden = server.crm("quote", "add", "--deal", str(bob), "--line", "X 1", who="Ana", ok=False)
+    assert hidden.err == f"crm: error: deal not found: {bob}\n"
+    mine = server.crm("quote", "list", "-f", "json", who="Ana").json()
+    assert [(q["deal_id"], q["total"]) for q in mine] == [(ana, 159.09)]  # 144.63 + 14.46
+    with server.connect("Ana") as conn:
+        assert conn.execute("SELECT count(*) FROM quotes").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM line_items").fetchone() == (1,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO quotes (deal_id, series, revision, status, currency, discount_minor,"
+                " subtotal_minor, tax_minor, total_minor, created_at, version) "
+                f"VALUES ({bob}, 1, 1, 'draft', 'USD', 0, 0, 0, 0, now(), 1)"
+            )
+    quote = mine[0]["id"]
+    done = server.crm("quote", "accept", str(quote), who="Ana").out
+    assert done == f"quote #{quote} accepted: deal #{ana} won at 159.09 USD, order #1\n"
+    assert server.sql(f"SELECT status, amount_minor FROM deals WHERE id = {ana}") == [
+        ("won", 15909)
+    ]
+    assert server.sql("SELECT deal_id, amount_minor FROM orders") == [(ana, 15909)]
+    assert server.sql("SELECT count(*) FROM line_items WHERE order_id IS NOT NULL") == [(1,)]
+    with server.connect("Zed") as conn:
+        assert conn.execute("SELECT count(*) FROM quotes").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM line_items").fetchone() == (0,)
