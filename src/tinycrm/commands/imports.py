@@ -34,7 +34,7 @@ Sheet = Annotated[
     typer.Option(
         "--sheet",
         metavar="NAME",
-        help="The sheet of a workbook (.xlsx, .xls, .ods) to read (default: the first).",
+        help="The sheet of a workbook (.xlsx, .xls, .ods) to read (default: the first visible).",
     ),
 ]
 Maps = Annotated[
