@@ -65,3 +65,22 @@ def test_the_tier_catalogue_is_changed_by_admins_and_managers(server: Server) ->
     assert [line.split(",")[1] for line in listed[1:]] == ["Silver", "Gold"]
     logged = server.sql("SELECT action, user_name FROM audit_log WHERE object = 'tiers'")
     assert logged == [("create", None), ("create", "Mia")]
+
+
+def test_a_rep_moves_the_tier_by_everything_the_customer_paid(server: Server) -> None:
+    _sell(server)
+    server.crm("deal", "add", "Bob sale", "--owner", "Bob", "--amount", "5000",
+               "--contact", "Ana's client")  # fmt: skip
+    deal = server.sql("SELECT id FROM deals WHERE title = 'Bob sale'")[0][0]
+    server.crm("deal", "won", str(deal))
+    server.crm("order", "add", "--deal", str(deal))
+    ana_order, bob_order = (r[0] for r in server.sql("SELECT id FROM orders ORDER BY id"))
+    server.crm("payment", "add", "--order", str(ana_order), "--amount", "600", who="Ana")
+    assert server.sql("SELECT count(*) FROM tier_moves") == [(0,)]
+    with server.connect("Bob") as conn:  # Bob does not read Ana's order
+        assert conn.execute("SELECT count(*) FROM payments").fetchone() == (0,)
+    server.crm("payment", "add", "--order", str(bob_order), "--amount", "600", who="Bob")
+    assert server.sql("SELECT to_name, reason FROM tier_moves") == [
+        ("Silver", "payment #2: 1,200.00 USD paid, 2 orders from 2025-11-24 to 2026-11-23"
+         " reach Silver")
+    ]  # fmt: skip

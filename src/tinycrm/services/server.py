@@ -308,13 +308,43 @@ log whatever the caller may write) and its user, with the changed columns' old a
 values, leaving out those `services.audit` leaves out. An edit of those alone logs nothing."""
 
 
+SPEND = """
+CREATE OR REPLACE FUNCTION crm_customer_paid(company integer, contact integer, since date,
+                                             until date, cur text)
+RETURNS TABLE (spent bigint, orders bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+  WITH who AS (
+    SELECT COALESCE(NULLIF(current_setting('role', true), 'none'), session_user)::name AS n
+  ), seen AS (
+    SELECT CASE WHEN company IS NOT NULL THEN EXISTS (
+        SELECT FROM companies c, who WHERE c.id = company
+           AND COALESCE(c.owner_id, 0) = ANY (crm_reach(who.n, 'companies', 'read')))
+      ELSE EXISTS (
+        SELECT FROM contacts c, who WHERE c.id = contact
+           AND COALESCE(c.owner_id, 0) = ANY (crm_reach(who.n, 'contacts', 'read')))
+    END AS ok
+  )
+  SELECT COALESCE(SUM(p.amount_minor) FILTER (WHERE p.currency = cur), 0)::bigint,
+         COUNT(DISTINCT p.order_id)::bigint
+    FROM payments p JOIN orders o ON o.id = p.order_id, seen
+   WHERE seen.ok AND p.received_on BETWEEN since AND until
+     AND CASE WHEN company IS NOT NULL THEN o.company_id = company
+              ELSE o.company_id IS NULL AND o.contact_id = contact END
+$fn$
+"""
+"""What a customer paid in a window, over every order whoever owns it, for a login that
+reads the customer: a tier is the customer's, and a rep who records a payment moves it
+by all the customer paid, not by the orders the rep reads (see `services.loyalty.tiers`)."""
+
+
 def _functions(conn: Connection, schema: str) -> None:
     skipped = "ARRAY[" + ", ".join(_literal(c) for c in sorted(SKIPPED)) + "]::text[]"
-    for body in (REACH, ASSIGN, STAMP):
+    for body in (REACH, ASSIGN, STAMP, SPEND):
         conn.exec_driver_sql(body.format(schema=quoted(schema)))
     conn.exec_driver_sql(LOG.format(schema=quoted(schema), skipped=skipped, mark=_literal(MARK)))
     functions = ("crm_reach(name, text, text)", "crm_check_assign()", "crm_stamp_login()")
-    for fn in (*functions, "crm_log_sql()"):
+    paid = "crm_customer_paid(integer, integer, date, date, text)"
+    for fn in (*functions, "crm_log_sql()", paid):
         conn.exec_driver_sql(f"ALTER FUNCTION {fn} OWNER TO {OWNER}")
         conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {fn} FROM PUBLIC")
         conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {fn} TO {PEOPLE}, {CRON}")
