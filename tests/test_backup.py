@@ -641,7 +641,8 @@ def test_text_longer_than_the_server_takes_is_refused_in_one_line(
 
 ADDED_BY_0009 = {
     "tables": {"teams", "grants", "audit_log"}
-    | {"products", "quotes", "line_items", "contracts"},  # and 0011
+    | {"products", "quotes", "line_items", "contracts"}  # and 0011
+    | {"tiers", "tier_moves", "points_entries", "followups"},  # and 0012
     "columns": {"version", "team_id", "active", "os_login", "db_login", "recipient_id"}
     | {"search_key"},  # and 0010
 }

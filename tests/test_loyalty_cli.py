@@ -3,6 +3,8 @@ the tier on the user's calendar day, in a zone behind UTC and one ahead of it.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.clihelp import Crm
@@ -112,3 +114,26 @@ def test_tier_is_a_filter_on_companies_and_contacts(
         2,
         "crm: error: tier: unknown tier (tiers: Silver, Gold): 'Platinum'\n",
     )
+
+
+def test_backup_and_restore_carry_tiers_points_and_followups(
+    crm: Crm, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
+    _setup(crm, "2026-11-01")
+    crm("payment", "add", "--order", "1", "--amount", "2000")
+    crm("points", "redeem", "Acme", "300")
+    crm("ticket", "open", "Question", "--company", "Acme")
+    crm("ticket", "resolve", "1", "--follow-up", "2")
+    crm("backup", "-o", str(tmp_path / "b.zip"))
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "copy.db"))
+    crm("restore", str(tmp_path / "b.zip"))
+    shown = crm("points", "show", "Acme", "-f", "json").json()
+    assert (shown["tier"], shown["balance"], len(shown["ledger"])) == ("Silver", 1700, 2)
+    assert crm("tier", "list", "-f", "csv").out.splitlines()[1:] == [
+        "1,Silver,1000.00,USD,,12,False,1,",
+        "2,Gold,10000.00,USD,,12,False,2,",
+    ]
+    assert crm("followup", "list", "-f", "json").json()[0]["due_on"] == "2026-11-25"
+    assert len(crm("tier", "moves", "-f", "json").json()) == 1
