@@ -189,6 +189,7 @@ SUB_APPS = {
     "product": "products",
     "line": "lines",
     "quote": "quotes",
+    "contract": "contracts",
     "order": "orders",
     "payment": "payments",
     "tier": "tiers",

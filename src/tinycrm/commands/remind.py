@@ -42,6 +42,7 @@ SECTIONS = {
     "deal": "Large deals",
     "ticket": "Overdue tickets",
     "care": "Care",
+    "renewal": "Contract renewals",
 }
 
 
@@ -331,6 +332,9 @@ def _line(r: Reminder, local: Callable[[datetime], datetime], today: date) -> st
     elif r.kind == "care":
         assert r.day is not None
         parts.append(_day(r.day, today))
+    elif r.kind == "renewal":
+        assert r.day is not None
+        parts += [str(_money(r)), f"notice by {_day(r.day, today)}"]
     elif r.at is not None:
         due = local(r.at)
         parts.append("due " + _day(due.date(), today, at=f"{due:%H:%M}"))

@@ -17,6 +17,7 @@ REPORTS: dict[str, tuple[str, str | None]] = {
     "forecast": ("sales", None),
     "pipeline": ("sales", None),
     "receivables": ("receivables", "Money outstanding and overdue per customer or per rep."),
+    "renewals": ("renewals", "Contracts coming up for renewal, and their value, per month."),
     "campaigns": ("campaigns", "Per campaign: leads, deals, won revenue, cost and ROI."),
     "segments": ("segments", "Customers by revenue received: ABC classes or RFM."),
     "retention": ("segments", "Active, retained, new and churned customers per period."),

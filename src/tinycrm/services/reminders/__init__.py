@@ -358,6 +358,12 @@ def _tickets(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
         )
 
 
+def _renewals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
+    from tinycrm.services.reminders.renewals import contract_renewals
+
+    return contract_renewals(sql, opts)
+
+
 def about(contact: str | None, company: str | None) -> str | None:
     return " · ".join(p for p in (contact, company) if p) or None
 
@@ -366,7 +372,7 @@ def collect(
     sql: Sql,
     opts: RemindOptions,
     *,
-    sections: Iterable[str] = ("tasks", "deals", "tickets", "care"),
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "care", "renewals"),
 ) -> list[Reminder]:
     """Everything due, grouped overdue, due, upcoming, deals, tickets, care."""
     return list(stream(sql, opts, sections=sections))
@@ -376,7 +382,7 @@ def stream(
     sql: Sql,
     opts: RemindOptions,
     *,
-    sections: Iterable[str] = ("tasks", "deals", "tickets", "care"),
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "care", "renewals"),
 ) -> Generator[Reminder, None, None]:
     """`collect` as it is read, a batch of rows at a time: each query returns its rows in
     the order they are shown (the tasks' overdue, due and upcoming one after the other), so
@@ -392,11 +398,10 @@ def stream(
         "deals": _deals,
         "tickets": _tickets,
         "care": care_dates,
+        "renewals": _renewals,
     }
     wanted = set(sections)
-    found = chain.from_iterable(
-        finders[name](sql, opts) for name in ("tasks", "deals", "tickets", "care") if name in wanted
-    )
+    found = chain.from_iterable(finders[name](sql, opts) for name in finders if name in wanted)
     if not (opts.recipient_id and not opts.delivered_too):
         yield from found
         return
@@ -530,6 +535,7 @@ _CLAIMS: dict[str, Callable[[Sql, Reminder, datetime], int]] = {
     "deal": _claim_deal,
     "ticket": _claim_ticket,
     "care": _claim_key,
+    "renewal": _claim_key,
 }
 
 

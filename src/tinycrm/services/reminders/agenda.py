@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
+from tinycrm.money import Money
 from tinycrm.services.reach import Reach, in_reach, joined
 from tinycrm.services.reminders import RemindOptions, about, care_dates
 
@@ -87,6 +88,9 @@ def agenda(
     result.items.extend(
         _care_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
     )
+    result.items.extend(
+        _notice_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
+    )
     result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
     return result
 
@@ -111,6 +115,36 @@ def _care_days(
             id=r.id,
             kind=r.reasons[0],
             subject=r.title,
+            due_at=datetime.combine(r.day, time(0), tz).astimezone(UTC),
+            owner=r.owner,
+            about=r.about,
+            deal_id=None,
+            care=True,
+        )
+
+
+def _notice_days(
+    sql: Sql,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    owner_id: int | None,
+    reach: Reach | None,
+) -> Iterator[AgendaItem]:
+    """Contracts' notice dates in [start, end), as days to remember (`care`, no time)."""
+    from tinycrm.services.reminders.renewals import notice_dates
+
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, reach=reach)
+    for r in notice_dates(sql, opts, first=first, last=last):
+        assert r.day is not None and r.amount_minor is not None and r.currency is not None
+        value = Money(r.amount_minor, r.currency)
+        yield AgendaItem(
+            id=r.id,
+            kind="renewal",
+            subject=f"renewal notice: contract #{r.id} ({value}), {r.title}",
             due_at=datetime.combine(r.day, time(0), tz).astimezone(UTC),
             owner=r.owner,
             about=r.about,
