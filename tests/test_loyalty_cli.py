@@ -137,3 +137,16 @@ def test_backup_and_restore_carry_tiers_points_and_followups(
     ]
     assert crm("followup", "list", "-f", "json").json()[0]["due_on"] == "2026-11-25"
     assert len(crm("tier", "moves", "-f", "json").json()) == 1
+
+
+def test_care_reminders_name_the_customers_tier(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_NOW", "2026-11-23T10:00")
+    _setup(crm, "2026-11-01")
+    crm("contact", "add", "Dan Moss", "--company", "Acme", "--birthday", "1980-11-25")
+    crm("contact", "add", "Eve Park", "--birthday", "11-26")
+    crm("payment", "add", "--order", "1", "--amount", "2000")
+    listed = crm("agenda", "--format", "json").json()
+    assert [r["subject"] for r in listed if r["state"] == "care"] == [
+        "Dan Moss: birthday (46), Silver member",  # his company's tier
+        "Eve Park: birthday",
+    ]

@@ -68,7 +68,7 @@ LEDGERS = ("import_batches", "reminder_deliveries")
 """tinycrm's own bookkeeping, read and written by everyone who works."""
 CRON_READS = ("users", "teams", "grants", "stages", "contacts", "companies", "deals",
               "activities", "tickets", "contact_dates", "reminder_deliveries",
-              "orders", "contracts")  # fmt: skip
+              "orders", "contracts", "tier_moves")  # fmt: skip
 CRON_MARKS = {
     "activities": ("reminded_at",),
     "deals": ("alerted_close", "alerted_overdue", "alerted_quiet"),

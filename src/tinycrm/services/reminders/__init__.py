@@ -248,7 +248,11 @@ def _deals(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
 
 
 _CARE = """
-SELECT cd.contact_id, cd.kind, cd.month, cd.day, cd.year, c.full_name, u.name, co.name
+SELECT cd.contact_id, cd.kind, cd.month, cd.day, cd.year, c.full_name, u.name, co.name,
+  COALESCE((SELECT CASE WHEN m.to_tier_id IS NOT NULL THEN m.to_name END FROM tier_moves m
+            WHERE m.contact_id = c.id ORDER BY m.id DESC LIMIT 1),
+           (SELECT CASE WHEN m.to_tier_id IS NOT NULL THEN m.to_name END FROM tier_moves m
+            WHERE m.company_id = c.company_id ORDER BY m.id DESC LIMIT 1))
 FROM contact_dates cd
 JOIN contacts c ON c.id = cd.contact_id
 LEFT JOIN users u ON u.id = c.owner_id
@@ -266,7 +270,7 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     marks = ", ".join(f":m{i}" for i in range(len(months)))
     params = {f"m{i}": m for i, m in enumerate(months)}
     found = []
-    for contact_id, kind, month, day_, year, name, owner_name, company in sql.rows(
+    for contact_id, kind, month, day_, year, name, owner_name, company, tier in sql.rows(
         _CARE.format(
             months=marks,
             owner=owner,
@@ -286,7 +290,9 @@ def care_dates(sql: Sql, opts: RemindOptions) -> list[Reminder]:
                 kind="care",
                 key=f"care:{contact_id}:{kind}:{when}",
                 id=contact_id,
-                title=f"{name}: {kind}" + (f" ({when.year - year})" if year else ""),
+                title=f"{name}: {kind}"
+                + (f" ({when.year - year})" if year else "")
+                + (f", {tier} member" if tier else ""),
                 day=when,
                 reasons=(kind,),
                 owner=owner_name,
