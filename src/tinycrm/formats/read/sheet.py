@@ -20,7 +20,7 @@ a record's line is its row number in the sheet, as the spreadsheet shows it.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import PurePath
@@ -131,21 +131,24 @@ def _kind(name: str, data: BinaryIO) -> str:
 
 def cell_text(value: object) -> str:
     """A cell as the text a CSV file would hold for it (see the module's notes)."""
+    convert = _BY_TYPE.get(type(value))
+    if convert is not None:
+        return convert(value)
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return _number(value)
-    if isinstance(value, datetime):
-        return _moment(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat(timespec="seconds" if value.second else "minutes")
-    if isinstance(value, timedelta):
-        return _duration(value)
     return "" if value is None else str(value)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _date(value: date) -> str:
+    return value.isoformat()
+
+
+def _time(value: time) -> str:
+    return value.isoformat(timespec="seconds" if value.second else "minutes")
 
 
 def _number(value: float) -> str:
@@ -155,12 +158,13 @@ def _number(value: float) -> str:
         return str(int(value))  # -0.0 too, as `0`
     if value != value or value in (_INF, -_INF):  # NaN, infinities
         return ""
-    return format(Decimal(repr(value)).normalize(), "f")
+    shortest = repr(value)  # the fewest digits that read back as this float
+    return shortest if "e" not in shortest else format(Decimal(shortest).normalize(), "f")
 
 
 def _moment(value: datetime) -> str:
     """To the nearest second: a serial day number rarely lands on a whole one exactly."""
-    rounded = (value + _HALF_SECOND).replace(microsecond=0)
+    rounded = (value + _HALF_SECOND).replace(microsecond=0) if value.microsecond else value
     return rounded.isoformat(sep=" ", timespec="seconds" if rounded.second else "minutes")
 
 
@@ -170,3 +174,16 @@ def _duration(value: timedelta) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{sign}{hours}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: str,
+    float: _number,
+    int: _number,
+    bool: _bool,
+    datetime: _moment,
+    date: _date,
+    time: _time,
+    timedelta: _duration,
+}
+"""What each kind of value calamine gives becomes (exact types: a bool is not an int here)."""
