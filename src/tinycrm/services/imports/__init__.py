@@ -12,6 +12,10 @@ remind` and the app keep writing during a long import; they wait, see `tinycrm.d
    next chunk is looked up, so rows later in the file find those earlier ones as duplicates
    without any in-memory index of the whole file. Every lookup is made here, under the
    write lock, so a record another writer added while the rows were prepared is found too.
+   On PostgreSQL that lock is an advisory one that only imports take (`import_lock`):
+   others keep writing; a contact someone adds with an email the import is about to
+   insert, in the moment between the lookup and the insert of its chunk, makes the import
+   fail on the unique email (all or nothing, as ever).
 
 When a row is rejected (and `skip_errors` is off), or on a dry run, the transaction is
 rolled back at the end, after every row has been checked, so the user sees every problem at
