@@ -136,6 +136,11 @@ def test_accept_from_the_command_line(quoted: Crm) -> None:
     assert (deal["status"], deal["amount"]) == ("won", 712.41)
     order = crm("order", "list", "-f", "json").json()
     assert [(o["deal_id"], o["amount"]) for o in order] == [(1, 712.41)]
+    assert deal["amount_from"] == "its 2 line(s)"
+    assert [q["status"] for q in deal["quotes"]] == ["accepted"]
+    crm("deal", "edit", "1", "--amount", "700")
+    edited = crm("deal", "show", "1", "-f", "json").json()["amount_from"]
+    assert edited == "set by hand; its 2 line(s) come to 712.41 EUR"
     lines = crm("line", "list", "--deal", "1", "-f", "csv").out.splitlines()
     assert lines[1:] == [
         "1,GTXP,GTX Pro,3,unit,48.21,10%,19%,123.66,23.50,147.16,EUR",

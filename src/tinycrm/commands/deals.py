@@ -179,9 +179,11 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
     with st.session(write=False) as session:
         detail = deals.get_deal(session, ref=deal_id)
         timeline = activities.list_activities(session, deal_id=deal_id)
+        extra, priced = _priced(session, deal_id, st.today())
     now = st.now()
     emit_record(
-        {**_list_row(detail.row, now), "campaign": detail.campaign, "version": detail.version},
+        {**_list_row(detail.row, now), "campaign": detail.campaign, "version": detail.version}
+        | extra,
         fmt,
         st.tz,
         sections={
@@ -190,8 +192,32 @@ def show(deal_id: DealId, fmt: FormatOption = Format.table) -> None:
                 ("at", "from_stage", "to_stage", "by"),
             ),
             "timeline": ([timeline_row(a, now) for a in timeline], TIMELINE_COLUMNS),
+            **priced,
         },
     )
+
+
+def _priced(session: Any, deal_id: int, today: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A deal's lines and quotes, when it has any: where its amount comes from (its lines'
+    total, or a figure set by hand since, said so), and the two lists."""
+    from tinycrm.commands.lines import COLUMNS as LINE_COLUMNS
+    from tinycrm.commands.quotes import COLUMNS as QUOTE_COLUMNS
+    from tinycrm.services import quotes
+
+    lines = quotes.deal_lines(session, deal=deal_id)
+    offers = quotes.list_quotes(session, today=today, deal=deal_id)
+    extra: dict[str, Any] = {}
+    priced: dict[str, Any] = {}
+    if lines.lines:
+        n = len(lines.lines)
+        same = lines.total == lines.amount
+        extra["amount_from"] = (
+            f"its {n} line(s)" if same else f"set by hand; its {n} line(s) come to {lines.total}"
+        )
+        priced["lines"] = ([as_row(r) for r in lines.lines], LINE_COLUMNS)
+    if offers:
+        priced["quotes"] = ([as_row(q, currency=q.total.currency) for q in offers], QUOTE_COLUMNS)
+    return extra, priced
 
 
 @app.command("edit")

@@ -41,6 +41,8 @@ class DealView:
     timeline: list[ActivityRow]
     orders: list[OrderRow]
     audit: list[EntryRow]
+    priced: Table | None = None
+    """Its lines and quotes, when it has any."""
 
 
 def fields_table(rows: list[tuple[str, str]]) -> Table:
@@ -78,6 +80,33 @@ def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
             *(figure(m, code=not cur) for m in (o.amount, o.paid, o.outstanding)),
         ]  # fmt: skip
         table.add_row(*cells, style="bold" if o.overdue else "")
+    return table
+
+
+def priced_table(session: Session, deal_id: int, today: Any) -> Table | None:
+    """The deal's own lines (with the total they come to), then its quotes, newest first;
+    None when it has neither (the section is then hidden)."""
+    from tinycrm.services.quotes import deal_lines, list_quotes
+
+    lines = deal_lines(session, deal=deal_id)
+    offers = list_quotes(session, today=today, deal=deal_id)
+    if not lines.lines and not offers:
+        return None
+    table = Table(expand=True, box=None, header_style="bold")
+    for name in ("", "item", "qty", "unit price", "tax", "total"):
+        table.add_column(
+            name, no_wrap=name != "item", justify="left" if name in ("", "item") else "right"
+        )
+    for r in lines.lines:
+        table.add_row(f"{r.position}.", r.description, r.quantity, figure(r.unit_price),
+                      r.tax_percent, figure(r.total))  # fmt: skip
+    if lines.lines:
+        note = "" if lines.total == lines.amount else " (amount set by hand)"
+        table.add_row("", f"lines total{note}", "", "", "", figure(lines.total), style="bold")
+    for q in offers:
+        what = f"quote #{q.id} rev {q.revision} · {q.status}"
+        until = f"until {q.valid_until}" if q.valid_until else ""
+        table.add_row("", what, "", until, "", figure(q.total))
     return table
 
 
@@ -129,6 +158,8 @@ class DealScreen(DealMoves, OrderForms):
             yield Static("", id="deal-history", classes="detail-fields")
             yield Static("Orders", classes="section-title")
             yield Static("", id="deal-orders", classes="detail-fields")
+            yield Static("Lines and quotes", id="deal-priced-title", classes="section-title")
+            yield Static("", id="deal-priced", classes="detail-fields")
             yield Static("Other deals with this company", classes="section-title")
             yield Static("", id="deal-related", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
@@ -165,7 +196,8 @@ class DealScreen(DealMoves, OrderForms):
             ][:20]
         timeline = list_activities(session, deal_id=self.deal_id, limit=200)
         orders = list_orders(session, today=self.state.today(), deal=self.deal_id)
-        return DealView(detail, related, timeline, orders, self.history(session))
+        priced = priced_table(session, self.deal_id, self.state.today())
+        return DealView(detail, related, timeline, orders, self.history(session), priced)
 
     def _show(self, view: DealView) -> None:
         self.view = view
@@ -191,6 +223,10 @@ class DealScreen(DealMoves, OrderForms):
         ]
         self.query_one("#deal-history", Static).update(fields_table(history))
         self.query_one("#deal-orders", Static).update(orders_table(view.orders, deal=False))
+        for part in ("#deal-priced-title", "#deal-priced"):
+            self.query_one(part).display = view.priced is not None
+        if view.priced is not None:
+            self.query_one("#deal-priced", Static).update(view.priced)
         self.refresh_bindings()
         related = [(f"#{r.id}", deal_line(r)) for r in view.related]
         self.query_one("#deal-related", Static).update(fields_table(related) if related else "—")
