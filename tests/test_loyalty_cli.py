@@ -150,3 +150,11 @@ def test_care_reminders_name_the_customers_tier(crm: Crm, monkeypatch: pytest.Mo
         "Dan Moss: birthday (46), Silver member",  # his company's tier
         "Eve Park: birthday",
     ]
+
+
+def test_tier_changes_are_in_the_audit_log(crm: Crm) -> None:
+    crm("tier", "set", "Silver", "--min-spend", "1000")
+    crm("tier", "set", "Silver", "--points-per", "3")
+    crm("tier", "rm", "Silver", "--yes")
+    logged = crm("audit", "list", "--object", "tiers", "-f", "json").json()
+    assert [e["action"] for e in logged] == ["delete", "edit", "create"]

@@ -66,8 +66,9 @@ AUDITED = frozenset(
     {*OWNED, "payments", "campaigns", "users", "teams", "grants", "products", "quotes", "contracts"}
 )
 """The tables whose changes are logged; an entry's object is the table's name."""
-OTHER_OBJECTS = ("database",)
-"""Objects of entries about no one table: a restore."""
+OTHER_OBJECTS = ("database", "tiers")
+"""Objects of entries written by their service rather than the flush: a restore, the tier
+catalogue (`services.loyalty.tiers`)."""
 SKIPPED = frozenset(
     {
         "id",
