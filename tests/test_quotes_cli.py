@@ -136,6 +136,11 @@ def test_accept_from_the_command_line(quoted: Crm) -> None:
     assert (deal["status"], deal["amount"]) == ("won", 712.41)
     order = crm("order", "list", "-f", "json").json()
     assert [(o["deal_id"], o["amount"]) for o in order] == [(1, 712.41)]
+    logged = {
+        (e["object"], e["record_id"], e["action"])
+        for e in crm("audit", "list", "-f", "json").json()
+    }
+    assert {("products", 1, "create"), ("quotes", 1, "create"), ("deals", 1, "win")} <= logged
     assert deal["amount_from"] == "its 2 line(s)"
     assert [q["status"] for q in deal["quotes"]] == ["accepted"]
     crm("deal", "edit", "1", "--amount", "700")

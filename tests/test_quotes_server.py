@@ -67,6 +67,20 @@ def test_quotes_follow_their_deal_and_accepting_works_under_row_security(
     ]
     assert server.sql("SELECT deal_id, amount_minor FROM orders") == [(ana, 15909)]
     assert server.sql("SELECT count(*) FROM line_items WHERE order_id IS NOT NULL") == [(1,)]
+    server.crm("contract", "add", "--order", "1", "--from", "2026-01-01", "--to", "2026-12-31",
+               who="Ana")  # fmt: skip
+    renewals = server.crm("report", "renewals", "--months", "2", "-f", "csv", who="Ana").out
+    assert renewals.splitlines()[1:] == ["2026-12,1,0,159.09,USD,2026-12-01"]
     with server.connect("Zed") as conn:
         assert conn.execute("SELECT count(*) FROM quotes").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM line_items").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM contracts").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO contracts (order_id, starts_on, ends_on, renew, notice_days, "
+                "notice_on, value_minor, currency, status, created_at, version) VALUES "
+                "(1, '2027-01-01', '2027-12-31', 'manual', 0, '2027-12-31', 1, 'USD', "
+                "'active', now(), 1)"
+            )
+    zed = server.crm("contract", "list", "-f", "json", who="Zed", ok=False)
+    assert zed.code == 1
