@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from tests.conftest import NOW
@@ -189,3 +191,33 @@ def test_a_product_on_a_line_is_archived_not_deleted(db: Database) -> None:
         assert [p.sku for p in products.list_products(s)] == []
         assert [p.sku for p in products.list_products(s, archived=True)] == ["GTXP"]
         assert s.exec(select(Product)).one().archived
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 50), st.integers(0, 10**9), st.integers(0, 100), st.integers(0, 2500)
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, 100),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+)
+def test_the_figures_always_add_up(
+    rows: list[tuple[int, int, int, int]], off: int, cur: str
+) -> None:
+    """Whatever the lines: each line's net + tax is its total, the totals are the sums of
+    the lines, and an amount off the quote is shared out to the last unit."""
+    lines = [
+        line(str(q), p, cur, discount_percent=Decimal(d), tax_percent=Decimal(t) / 100)
+        for q, p, d, t in rows
+    ]
+    totals = li.price(lines, currency=cur, discount_percent=Decimal(off))
+    assert all(p.net_minor + p.tax_minor == p.total_minor >= 0 for p in totals.lines)
+    assert totals.subtotal_minor + totals.tax_minor == totals.total_minor
+    assert totals.total_minor == sum(p.total_minor for p in totals.lines)
+    before = li.price(lines, currency=cur).subtotal_minor
+    share = before * off // 100
+    shared = li.price(lines, currency=cur, discount_minor=share)
+    assert shared.subtotal_minor == before - share
