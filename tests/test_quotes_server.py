@@ -37,6 +37,11 @@ def test_products_are_read_by_all_and_changed_by_managers(server: Server) -> Non
     assert server.sql("SELECT price_minor FROM products") == [(4821,)]
     server.crm("product", "edit", "GTXP", "--price", "50", who="Mia")
     assert server.sql("SELECT price_minor FROM products") == [(5000,)]
+    zed = _deal(server, "Zed's deal")
+    server.crm("quote", "add", "--deal", str(zed), "--line", "GTXP", who="Zed")
+    gone = server.crm("product", "rm", "GTXP", "--yes", who="Mia").out  # Zed's line: unseen
+    assert gone == "product GTXP archived: lines name it\n"
+    assert server.sql("SELECT archived FROM products") == [(True,)]
 
 
 def test_quotes_follow_their_deal_and_accepting_works_under_row_security(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, InvalidInput, NotFound, check_version
@@ -133,15 +134,23 @@ def remove_product(session: Session, *, ref: object) -> tuple[ProductRow, bool]:
     """Delete the product, or archive it when a line names it: (it, archived)."""
     require(session, "products", "delete")
     product = find_product(session, ref)
-    used = session.exec(
-        select(func.count()).select_from(LineItem).where(col(LineItem.product_id) == product.id)
+    used = session.exec(  # every line, also those of deals the user may not read
+        select(func.count()).select_from(LineItem).where(col(LineItem.product_id) == product.id),
+        execution_options={"crm_unscoped": True},
     ).one()
     if used:
-        product.archived = True
-        session.add(product)
-        session.flush()
-        return _row(product), True
+        return _archive(session, product), True
     row = _row(product)
-    session.delete(product)
-    session.flush()
+    try:
+        with session.begin_nested():  # a line this login cannot read may still name it
+            session.delete(product)
+    except IntegrityError:
+        return _archive(session, find_product(session, row.id)), True
     return row, False
+
+
+def _archive(session: Session, product: Product) -> ProductRow:
+    product.archived = True
+    session.add(product)
+    session.flush()
+    return _row(product)
