@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Static
 from tinycrm.errors import NeedsForce
 from tinycrm.screens.deal_moves import DealMoves, Outcome, Target
 from tinycrm.screens.deal_orders import OrderForms
-from tinycrm.screens.dialogs import Field, FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import Stale
 from tinycrm.widgets.format import figure, local
 from tinycrm.widgets.history import AuditHistory
@@ -43,6 +43,8 @@ class DealView:
     audit: list[EntryRow]
     priced: Table | None = None
     """Its lines and quotes, when it has any."""
+    open_quotes: tuple[tuple[int, str], ...] = ()
+    """Its draft and sent quotes (id, what the palette says), newest first."""
 
 
 def fields_table(rows: list[tuple[str, str]]) -> Table:
@@ -185,6 +187,7 @@ class DealScreen(DealMoves, OrderForms):
         from tinycrm.services.activities import list_activities
         from tinycrm.services.deals import get_deal, list_deals
         from tinycrm.services.orders import list_orders
+        from tinycrm.services.quotes import list_quotes
 
         detail = get_deal(session, ref=self.deal_id)
         related = []
@@ -197,7 +200,12 @@ class DealScreen(DealMoves, OrderForms):
         timeline = list_activities(session, deal_id=self.deal_id, limit=200)
         orders = list_orders(session, today=self.state.today(), deal=self.deal_id)
         priced = priced_table(session, self.deal_id, self.state.today())
-        return DealView(detail, related, timeline, orders, self.history(session), priced)
+        offers = tuple(
+            (q.id, f"quote #{q.id} rev {q.revision}, {q.total}")
+            for q in list_quotes(session, today=self.state.today(), deal=self.deal_id)
+            if q.status in ("draft", "sent")
+        )
+        return DealView(detail, related, timeline, orders, self.history(session), priced, offers)
 
     def _show(self, view: DealView) -> None:
         self.view = view
@@ -232,6 +240,34 @@ class DealScreen(DealMoves, OrderForms):
         self.query_one("#deal-related", Static).update(fields_table(related) if related else "—")
         self.query_one("#deal-timeline", Timeline).show(view.timeline, tz=st.tz, now=now)
         self.show_history(view.audit)
+
+    def extra_commands(self) -> list[tuple[str, Callable[[], object]]]:
+        """Beyond the record's: accepting each of the deal's open quotes."""
+        quotes = self.view.open_quotes if self.view is not None else ()
+        accept = [(f"Accept {what}", partial(self.accept_quote, qid)) for qid, what in quotes]
+        return [*super().extra_commands(), *accept]
+
+    def accept_quote(self, quote_id: int) -> None:
+        """The customer said yes: the deal takes the quote's total, is won and gets its
+        order with the quote's lines (`services.quotes.accept_quote`), once confirmed."""
+        from tinycrm.screens.deal_moves import CANCEL
+        from tinycrm.services.quotes import Accepted, accept_quote
+
+        st, yes = self.state, "accept it"
+
+        def write(s: Session) -> Accepted:
+            return accept_quote(s, ref=quote_id, actor=st.actor(s), now=st.now(), today=st.today())
+
+        def done(got: Accepted) -> None:
+            self.notify(f"quote #{quote_id} accepted: deal won at {got.amount}, "
+                        f"order #{got.order_id}")  # fmt: skip
+            self.reload()
+
+        question = f"Accept quote #{quote_id}? The deal is won at its total, with its order."
+        self.ask(
+            ChoiceDialog(question, [yes, CANCEL]),
+            lambda answer: self.db(write, done, write=True) if answer == yes else None,
+        )
 
     def target(self) -> Target | None:
         if self.view is None:
