@@ -436,7 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", help="PostgreSQL URL; data goes to schemas reports_100k/_1m")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="100k deals only, 3 runs")
+    p.add_argument("--only", action="append", choices=[n for n, _, _ in REPORTS],
+                   help="time this report alone (repeatable)")  # fmt: skip
     args = p.parse_args(argv)
+    if args.only:
+        REPORTS[:] = [r for r in REPORTS if r[0] in args.only]
     sizes = [100_000] if args.quick else [100_000, 1_000_000]
     runs = 3 if args.quick else args.runs
     backend = "PostgreSQL" if args.url else "SQLite"

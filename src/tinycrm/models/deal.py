@@ -114,6 +114,13 @@ class StageChange(SQLModel, table=True):
             "deal_id",
         ),
         Index("ix_stage_changes_stays", "to_stage_id", "stay_seconds", "changed_at"),
+        Index(
+            "ix_stage_changes_firsts",
+            "to_stage_id",
+            "prev_entry_at",
+            "next_entry_at",
+            "left_to_stage_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

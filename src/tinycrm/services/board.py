@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
@@ -113,7 +114,7 @@ def _closed(session: Session, stage_id: int) -> bool:
     return stage is not None and stage.kind != StageKind.open
 
 
-def _order(closed: bool) -> list[object]:
+def _order(closed: bool) -> list[Any]:
     """Open deals by expected close (undated last), then id; won or lost ones latest
     closed first."""
     if closed:

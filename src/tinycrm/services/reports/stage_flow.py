@@ -3,10 +3,11 @@ conversion (entered, moved on, lost, median days in the stage)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -105,13 +106,12 @@ class ConversionRow:
     """Median time from entering the stage to leaving it, over the visits that ended."""
 
 
-def _first_entries(t: Any, period: Period) -> list[ColumnElement[bool]]:
-    """A deal's first entry into a stage in the period: its entry before that one into the
-    same stage (if any) was before the period, so each deal counts once per stage."""
-    first = t.c.prev_entry_at.is_(None)
-    if period.start is not None:
-        first = or_(first, t.c.prev_entry_at < period.start)
-    return [*within(t.c.changed_at, period), first]
+def _again(t: Any, period: Period) -> ColumnElement[bool]:
+    """Of the entries in the period, a deal's first into a stage it entered more than once:
+    its first ever, with a later one (read from `ix_stage_changes_firsts`), or one whose
+    entry before it was before the period."""
+    again = and_(t.c.prev_entry_at.is_(None), t.c.next_entry_at.is_not(None))
+    return again if period.start is None else or_(again, t.c.prev_entry_at < period.start)
 
 
 def _owned(query: Select[Any], t: Any, owner_id: int | None) -> Select[Any]:
@@ -132,48 +132,54 @@ def _flows(
 ) -> dict[int, _Flow]:
     """Per open stage: the deals that entered it in the period and, of those, the ones that
     left it forward (to an open or won stage further on) or for a lost stage, at or after
-    that entry. Read from each first entry's visit (`db.stage_visits`); a deal that came back
-    to the stage is settled from all its visits there."""
-    c = CHANGES.c
+    that entry: one pass over the first entries' visits (`db.stage_visits`)."""
     opened = [s for s in stages if s.kind == "open"]
     lost = [s.id for s in stages if s.kind == "lost"]
     ahead = {
         s.id: [t.id for t in stages if t.kind != "lost" and t.position > s.position] for s in opened
     }
-    forward = or_(
-        false(), *(and_(c.to_stage_id == k, c.left_to_stage_id.in_(v)) for k, v in ahead.items())
-    )
-    once = and_(c.prev_entry_at.is_(None), c.next_entry_at.is_(None))
-    query = select(
-        c.to_stage_id,
-        func.count(),
-        sum_if(and_(once, forward)),
-        sum_if(and_(once, c.left_to_stage_id.in_(lost))),
-    ).where(c.to_stage_id.in_(ahead), *_first_entries(CHANGES, period))
-    conn = session.connection()
-    rows = conn.execute(_owned(query, CHANGES, owner_id).group_by(c.to_stage_id))
-    flows = {stage_id: _Flow(int(n), int(moved), int(gone)) for stage_id, n, moved, gone in rows}
+
+    def forward(t: Any) -> ColumnElement[bool]:
+        on = (and_(t.c.to_stage_id == k, t.c.left_to_stage_id.in_(v)) for k, v in ahead.items())
+        return or_(false(), *on)
+
+    def gone(t: Any) -> ColumnElement[bool]:
+        went: ColumnElement[bool] = t.c.left_to_stage_id.in_(lost)
+        return went
+
     f, v = CHANGES.alias("f"), CHANGES.alias("v")
-    again = select(f.c.to_stage_id, f.c.deal_id, v.c.left_to_stage_id).join(
-        v,
-        and_(
-            v.c.deal_id == f.c.deal_id,
-            v.c.to_stage_id == f.c.to_stage_id,
-            v.c.left_at >= f.c.changed_at,
-        ),
-    )
-    again = again.where(
-        f.c.to_stage_id.in_(ahead),
-        or_(f.c.prev_entry_at.is_not(None), f.c.next_entry_at.is_not(None)),
-        *_first_entries(f, period),
-    )
-    went: dict[tuple[int, int], set[int]] = {}
-    for stage_id, deal_id, to in conn.execute(_owned(again, f, owner_id)):
-        went.setdefault((stage_id, deal_id), set()).add(to)
-    for (stage_id, _), targets in went.items():
+    once = (f.c.prev_entry_at.is_(None), f.c.next_entry_at.is_(None))
+    conn = session.connection()
+    flows = {s.id: _Flow() for s in opened}
+    # Deals in the stage once: counted by where their visit went (`ix_stage_changes_firsts`).
+    query = select(f.c.to_stage_id, f.c.left_to_stage_id, func.count())
+    query = query.where(f.c.to_stage_id.in_(ahead), *once, *within(f.c.changed_at, period))
+    query = _owned(query, f, owner_id).group_by(f.c.to_stage_id, f.c.left_to_stage_id)
+    for stage_id, to, n in conn.execute(query):
         flow = flows[stage_id]
-        flow.moved_on += bool(targets.intersection(ahead[stage_id]))
-        flow.lost += bool(targets.intersection(lost))
+        flow.entered += n
+        flow.moved_on += n if to in ahead[stage_id] else 0
+        flow.lost += n if to in lost else 0
+
+    # Deals in the stage more than once: from any of their visits there that ended at or
+    # after their first entry in the period.
+    def later(how: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+        same = (v.c.deal_id == f.c.deal_id, v.c.to_stage_id == f.c.to_stage_id)
+        return exists().where(*same, v.c.left_at >= f.c.changed_at, how(v))
+
+    query = select(f.c.to_stage_id, func.count(), sum_if(later(forward)), sum_if(later(gone)))
+    query = query.where(
+        f.c.to_stage_id.in_(ahead), _again(f, period), *within(f.c.changed_at, period)
+    )
+    for stage_id, n, moved, gone_there in conn.execute(
+        _owned(query, f, owner_id).group_by(f.c.to_stage_id)
+    ):
+        flow = flows[stage_id]
+        flow.entered, flow.moved_on, flow.lost = (
+            flow.entered + n,
+            flow.moved_on + int(moved),
+            flow.lost + int(gone_there),
+        )
     return flows
 
 

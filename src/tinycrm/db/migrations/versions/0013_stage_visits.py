@@ -39,6 +39,12 @@ INDEXES = {
         "deal_id",
     ],
     "ix_stage_changes_stays": ["to_stage_id", "stay_seconds", "changed_at"],
+    "ix_stage_changes_firsts": [
+        "to_stage_id",
+        "prev_entry_at",
+        "next_entry_at",
+        "left_to_stage_id",
+    ],
 }
 
 
