@@ -100,7 +100,10 @@ def test_role_list_and_show_read_the_presets(office: Crm) -> None:
     )
     products = compact[0].split(",").index("products")
     assert [row.split(",")[products] for row in compact[1:]] == [
-        "aaaaaaa", "aaaaaaa", "a---a--", "a---a--",
+        "aaaaaaa",
+        "aaaaaaa",
+        "a---a--",
+        "a---a--",
     ]  # fmt: skip  (the catalogue: everyone reads it, admins and managers change it)
     rep = office("role", "show", "rep", "-f", "csv").out.splitlines()
     assert rep[0] == "object,read,create,edit,delete,export,import,assign"
