@@ -35,7 +35,8 @@ MARKDOWN = """\
 | Valid until | $valid_until |
 | Customer | $customer |
 | Deal | $deal |
-| Contact | $owner |
+| Your contact | $owner |
+| Quote discount | $discount |
 
 $lines
 
@@ -57,7 +58,7 @@ td.n,th.n{text-align:right}</style></head>
 <body>
 <h1>$title $number</h1>
 <p>Date: $date<br>Valid until: $valid_until<br>Customer: $customer<br>Deal: $deal<br>
-Contact: $owner</p>
+Your contact: $owner<br>Quote discount: $discount</p>
 $lines
 <table class="totals">
 <tr><td class="n">Subtotal</td><td class="n">$subtotal</td></tr>
@@ -229,7 +230,8 @@ def pdf_bytes(doc: Document, *, font: Path | None = None, compress: bool = True,
     pdf.cell(0, 12, f"{f['title']} {f['number']}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", size=10)
     heads = (("Date", "date"), ("Valid until", "valid_until"), ("Customer", "customer"),
-             ("Deal", "deal"), ("Contact", "owner"))  # fmt: skip
+             ("Deal", "deal"), ("Your contact", "owner"),
+             ("Quote discount", "discount"))  # fmt: skip
     for label, key in heads:
         pdf.cell(0, 6, f"{label}: {f[key]}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
