@@ -16,6 +16,7 @@ from tinycrm.models import LineItem, Product
 from tinycrm.money import Money, check_currency, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services.access import require
+from tinycrm.services.userref import as_id, is_id
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,8 @@ def find_product(session: Session, ref: object) -> Product:
     text = str(ref).strip()
     query = select(Product).where(col(Product.sku) == text.upper())
     found = session.exec(query).first()
-    if found is None and text.isdigit():
-        found = session.get(Product, int(text))
+    if found is None and is_id(text):
+        found = session.get(Product, as_id(text, "product"))
     if found is None:
         raise NotFound("product", ref)
     return found
