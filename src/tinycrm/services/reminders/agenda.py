@@ -95,6 +95,11 @@ def agenda(
     return result
 
 
+def _local_days(start: datetime, end: datetime, tz: tzinfo) -> tuple[date, date]:
+    """The first and last local calendar days [start, end) touches."""
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
 def _care_days(
     sql: Sql,
     *,
@@ -105,8 +110,7 @@ def _care_days(
     reach: Reach | None,
 ) -> Iterator[AgendaItem]:
     """Birthdays and other remembered days in [start, end), at local midnight."""
-    first = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    first, last = _local_days(start, end, tz)
     days = max(0, min((last - first).days, 366))
     opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, care_within_days=days, reach=reach)
     for r in care_dates(sql, replace(opts, delivered_too=True)):
@@ -135,8 +139,7 @@ def _notice_days(
     """Contracts' notice dates in [start, end), as days to remember (`care`, no time)."""
     from tinycrm.services.reminders.renewals import notice_dates
 
-    first = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    first, last = _local_days(start, end, tz)
     opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, reach=reach)
     for r in notice_dates(sql, opts, first=first, last=last):
         assert r.day is not None and r.amount_minor is not None and r.currency is not None
