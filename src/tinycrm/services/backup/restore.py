@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import Connection, Table, bindparam, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
+from tinycrm.db.bulk import RawRows
 from tinycrm.db.revision import HEAD_REVISION
 from tinycrm.db.store import make_engine, upgrade
 from tinycrm.errors import Conflict, DatabaseError
@@ -241,11 +242,8 @@ def _reason(exc: Exception) -> str:
 
 @dataclass
 class RowWriter:
-    """Inserts one table's rows with their own ids. The values go through SQLAlchemy's own
-    bind processors (so times and JSON are stored exactly as the ORM stores them) and then
-    by the fastest path each database has: the DB-API's executemany on SQLite (as imports'
-    BulkWriter does), COPY on PostgreSQL through psycopg, else Core executemany. The
-    `later` columns go in empty and are set by `fill_later`."""
+    """Inserts one table's rows with their own ids, by `db.bulk.RawRows` (the path imports
+    take too). The `later` columns go in empty and are set by `fill_later`."""
 
     conn: Connection
     table: Table
@@ -254,43 +252,14 @@ class RowWriter:
     held: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        dialect = self.conn.dialect
         self.keys = [self.columns.index(c.name) for c in self.table.primary_key.columns]
         self.held = {name: [] for name in self.later}
-        self.processors = [
-            (i, process)
-            for i, name in enumerate(self.columns)
-            if (process := self.table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        ]
-        quote = dialect.identifier_preparer
-        names = ", ".join(quote.quote(name) for name in self.columns)
-        table = quote.format_table(self.table)
-        self.sql = ""
-        if dialect.name == "sqlite":
-            marks = ", ".join("?" for _ in self.columns)
-            self.sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-        elif dialect.name == "postgresql" and dialect.driver == "psycopg":
-            self.sql = f"COPY {table} ({names}) FROM STDIN"
+        self.rows = RawRows(self.conn, self.table, self.columns)
 
     def insert(self, rows: list[list[Any]]) -> None:
         for name in self.later:
             self._hold(rows, name)
-        if not self.sql:
-            self.conn.execute(
-                self.table.insert(), [dict(zip(self.columns, r, strict=True)) for r in rows]
-            )
-            return
-        for i, process in self.processors:
-            for row in rows:
-                if row[i] is not None:
-                    row[i] = process(row[i])
-        raw: Any = self.conn.connection.driver_connection
-        if self.sql.startswith("COPY"):
-            with raw.cursor() as cursor, cursor.copy(self.sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            raw.executemany(self.sql, rows)
+        self.rows.write(rows)
 
     def _hold(self, rows: list[list[Any]], name: str) -> None:
         index = self.columns.index(name)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, delete, func, inspect, select, text, update
 from sqlmodel import Session, SQLModel, col
 
+from tinycrm.db.bulk import RawRows
 from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
@@ -182,28 +183,17 @@ it and when; custom fields are merged and `updated_at` set on their own."""
 
 
 class BulkWriter:
-    """Inserts many rows with explicit ids, through the DB-API: one prepared executemany on
+    """Inserts many rows with explicit ids by `db.bulk.RawRows`: one prepared executemany on
     SQLite (the fast path the design measured); on PostgreSQL COPY, or multi-row VALUES
     where the table has row-level security (which refuses COPY FROM), so a chunk costs a
-    round trip or two, never one per row. Values go through SQLAlchemy's own bind
-    processors, so times and JSON are stored exactly as the ORM stores them."""
+    round trip or two, never one per row."""
 
     def __init__(self, session: Session, model: type[SQLModel], columns: Sequence[str]) -> None:
-        self.session = session
         self.table = table_of(model)
         self.columns = list(columns)
         conn = session.connection()
-        self.dialect = conn.dialect.name
-        # The dialect's own type, as the ORM binds it: a timestamp's text form on SQLite
-        # comes from there (the generic type hands a datetime to sqlite3, which drops
-        # ".000000" from whole seconds, and such text sorts before a period's edge).
-        dialect = conn.dialect
-        processors = [
-            self.table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in self.columns
-        ]
-        self.processors = [(i, p) for i, p in enumerate(processors) if p is not None]
-        self.names = ", ".join(self.columns)
-        self.copy = self.dialect == "postgresql" and not _row_security(session, self.table.name)
+        copy = conn.dialect.name == "postgresql" and not _row_security(session, self.table.name)
+        self.rows = RawRows(conn, self.table, self.columns, copy=copy)
         self.searched = SEARCHED.get(model, ()) if "search_key" in self.columns else ()
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
@@ -216,44 +206,7 @@ class BulkWriter:
 
     def insert_values(self, values: list[list[Any]]) -> None:
         """Rows given as lists of values in `columns` order (changed in place)."""
-        for index, process in self.processors:
-            memo: dict[Any, Any] = {}  # every row of an import shares its timestamps
-            for value in values:
-                cell = value[index]
-                if cell is None:
-                    continue
-                if isinstance(cell, dict | list):
-                    value[index] = process(cell)
-                elif (done := memo.get(cell)) is not None:
-                    value[index] = done
-                else:
-                    value[index] = memo[cell] = process(cell)
-        raw: Any = self.session.connection().connection.driver_connection
-        if self.dialect == "sqlite":
-            marks = ", ".join("?" for _ in self.columns)
-            raw.executemany(
-                f"INSERT INTO {self.table.name} ({self.names}) VALUES ({marks})", values
-            )
-        elif self.copy:
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f"COPY {self.table.name} ({self.names}) FROM STDIN") as copy,
-            ):
-                for value in values:
-                    copy.write_row(value)
-        else:
-            self._multi_row(raw, values)
-
-    def _multi_row(self, raw: Any, values: list[list[Any]]) -> None:
-        """INSERT … VALUES (…), (…), …: a few hundred rows a statement (the same statement,
-        prepared once, for every full one)."""
-        per = max(1, min(500, 60_000 // len(self.columns)))
-        mark = "(" + ", ".join("%s" for _ in self.columns) + ")"
-        with raw.cursor() as cursor:
-            for start in range(0, len(values), per):
-                part = values[start : start + per]
-                sql = f"INSERT INTO {self.table.name} ({self.names}) VALUES "
-                cursor.execute(sql + ", ".join([mark] * len(part)), list(itertools.chain(*part)))
+        self.rows.write(values)
 
 
 def _row_security(session: Session, table: str) -> bool:
