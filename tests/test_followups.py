@@ -36,7 +36,7 @@ def test_resolving_schedules_by_priority_on_the_local_day(desk: Crm) -> None:
 def test_outcome_satisfaction_and_the_report(desk: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_NOW", "2026-11-05T10:00")
     assert desk("followup", "list", "--state", "overdue", "-f", "csv").out.splitlines()[1:] == [
-        "1,1,Broken,,Ana Reyes,2026-11-04,overdue,,,"
+        "1,1,,Broken,,Ana Reyes,2026-11-04,overdue,,,"
     ]
     desk("followup", "done", "1", "--outcome", "Works now", "--satisfaction", "4")
     again = desk("followup", "done", "1", ok=False)

@@ -89,3 +89,27 @@ def test_quotes_follow_their_deal_and_accepting_works_under_row_security(
             )
     zed = server.crm("contract", "list", "-f", "json", who="Zed", ok=False)
     assert zed.code == 1
+
+
+def test_an_orders_follow_up_follows_the_order(server: Server) -> None:
+    ana, bob = _deal(server, "Ana's deal"), _deal(server, "Bob's deal")
+    for deal, who in ((ana, "Ana"), (bob, "Bob")):
+        server.crm("deal", "move", str(deal), "won", who=who)
+        server.crm("order", "add", "--deal", str(deal), who=who)
+    server.crm("order", "deliver", "1", "--on", "2026-11-24", "--follow-up", "3", who="Ana")
+    server.crm("order", "deliver", "2", "--on", "2026-11-24", "--follow-up", "5", who="Bob")
+    mine = server.crm("followup", "list", "-f", "json", who="Ana").json()
+    assert [(f["order_id"], f["due_on"]) for f in mine] == [(1, "2026-11-27")]
+    hidden = server.crm("followup", "done", "2", who="Ana", ok=False)
+    assert hidden.err == "crm: error: follow-up not found: 2\n"
+    with server.connect("Ana") as conn:
+        assert conn.execute("SELECT order_id FROM followups").fetchall() == [(1,)]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO followups (order_id, due_on, created_at) "
+                "VALUES (2, '2026-12-01', now())"
+            )
+    server.crm("followup", "done", "1", "--satisfaction", "4", who="Ana")
+    assert server.sql("SELECT order_id, satisfaction FROM followups ORDER BY id") == [
+        (1, 4), (2, None)
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ FLAGS = {
     "b": "--b",
     "by": "--by",
     "cost": "--cost",
+    "delivery date": "--on",
     "drop reason": "--reason",
     "due date": "--due",
     "every": "--every",

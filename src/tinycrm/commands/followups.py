@@ -1,4 +1,5 @@
-"""`crm followup …`: follow-up calls after resolved tickets, and their outcomes."""
+"""`crm followup …`: follow-up calls after resolved tickets and delivered orders, and their
+outcomes."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 
 app = App(
-    help="Follow-up calls scheduled after tickets are resolved (config followup_days).",
+    help="Follow-up calls scheduled after tickets are resolved and orders delivered "
+    "(config followup_days).",
     no_args_is_help=True,
 )
-COLUMNS = ("id", "ticket_id", "subject", "customer", "owner", "due_on", "state", "done_at",
-           "outcome", "satisfaction")  # fmt: skip
+COLUMNS = ("id", "ticket_id", "order_id", "subject", "customer", "owner", "due_on", "state",
+           "done_at", "outcome", "satisfaction")  # fmt: skip
 
 
 @app.command("list")
@@ -49,4 +51,5 @@ def done_(
             session, ref=followup_id, outcome=outcome, satisfaction=satisfaction,
             now=st.now(), today=st.today(),
         )  # fmt: skip
-    done(f"follow-up #{row.id} of ticket #{row.ticket_id} done")
+    of = f"ticket #{row.ticket_id}" if row.ticket_id is not None else f"order #{row.order_id}"
+    done(f"follow-up #{row.id} of {of} done")

@@ -106,6 +106,39 @@ def edit(
     done(f"order #{row.id} updated: {row.amount} ordered {row.ordered_on}{due_text}")
 
 
+@app.command("deliver")
+def deliver(
+    order_id: OrderId,
+    on: Annotated[
+        str | None, typer.Option("--on", help="The day it was delivered (default: today).")
+    ] = None,
+    follow_up: Annotated[
+        int | None,
+        typer.Option(
+            "--follow-up",
+            help="Schedule a follow-up call this many days after delivery (default: config "
+            "followup_days.order; none without it).",
+        ),
+    ] = None,
+    if_version: IfVersion = None,
+) -> None:
+    """Record an order delivered; a follow-up call is scheduled as `--follow-up` or the
+    config's `followup_days.order` say."""
+    from tinycrm.services import followups, orders
+
+    st = state()
+    days = follow_up
+    if days is None:
+        days = followups.followup_days(st.settings.extra.get("followup_days")).get("order")
+    with st.session(write=True) as session:
+        row, call = orders.deliver_order(
+            session, ref=order_id, on=st.day(on, "--on") or st.today(), followup_in=days,
+            now=st.now(), today=st.today(), version=if_version,
+        )  # fmt: skip
+    then = f"; follow-up #{call.id} due {call.due_on}" if call is not None else ""
+    done(f"order #{row.id} delivered on {row.delivered_on}{then}")
+
+
 @app.command("list")
 def list_(
     state_: Annotated[

@@ -1,9 +1,9 @@
-"""Follow-up visits (客户回访): a call scheduled some days after a ticket is resolved, with
-its outcome and the customer's satisfaction."""
+"""Follow-up visits (客户回访): a call scheduled some days after a ticket is resolved or an
+order delivered, with its outcome and the customer's satisfaction."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 from tinycrm.models.base import UTCDateTime, utcnow
@@ -11,10 +11,19 @@ from tinycrm.models.base import UTCDateTime, utcnow
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "followups"
-    __table_args__ = (Index("ix_followups_done_due", "done_at", "due_on"),)
+    __table_args__ = (
+        CheckConstraint("(ticket_id IS NULL) <> (order_id IS NULL)", name="one_record"),
+        Index("ix_followups_done_due", "done_at", "due_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id", ondelete="CASCADE", index=True)
+    ticket_id: int | None = Field(
+        default=None, foreign_key="tickets.id", ondelete="CASCADE", index=True
+    )
+    order_id: int | None = Field(
+        default=None, foreign_key="orders.id", ondelete="CASCADE", index=True
+    )
+    """What the call follows: a resolved ticket or a delivered order, one of the two."""
     due_on: date
     """The day the call is due; not done by its end, the follow-up is overdue."""
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

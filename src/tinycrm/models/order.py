@@ -33,6 +33,8 @@ class Order(Versioned, SQLModel, table=True):
     ordered_on: date
     due_on: date | None = None
     """When payment is due; past it with money outstanding, the order is overdue."""
+    delivered_on: date | None = None
+    """The day it was delivered (`crm order deliver`); None: not yet."""
     paid_minor: int = Field(default=0, sa_type=BigInteger)
     """Sum of its payments, kept with every payment written."""
     notes: str | None = None

@@ -1,8 +1,9 @@
 """Follow-up visits (客户回访): resolving a ticket schedules a call some days later, by its
-priority (config `followup_days = {urgent = 1, high = 2, normal = 7}`; a priority not named
-gets none), whose outcome and satisfaction (1–5) are recorded when it is done. A follow-up
-not done by the end of its due day is overdue. Follow-ups belong to their ticket: read by
-whoever reads it, recorded by whoever may edit it.
+priority, and delivering an order one some days after the delivery (config
+`followup_days = {urgent = 1, high = 2, normal = 7, order = 14}`; a priority not named, or no
+`order`, gets none), whose outcome and satisfaction (1–5) are recorded when it is done. A
+follow-up not done by the end of its due day is overdue. A follow-up belongs to its ticket or
+its order: read by whoever reads that, recorded by whoever may edit it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
 from tinycrm.errors import Conflict, CrmError, InvalidInput
-from tinycrm.models import Company, Contact, FollowUp, Ticket, TicketPriority, User
+from tinycrm.models import Company, Contact, FollowUp, Order, Ticket, TicketPriority, User
 from tinycrm.normalize import clean
 from tinycrm.services import access
 from tinycrm.services.imports import table_of
@@ -24,18 +25,24 @@ from tinycrm.services.refs import by_id
 
 FOLLOWUPS = table_of(FollowUp)
 TICKETS = table_of(Ticket)
+ORDERS = table_of(Order)
 USERS = table_of(User)
 COMPANIES = table_of(Company)
 CONTACTS = table_of(Contact)
 PRIORITIES = tuple(p.value for p in TicketPriority)
+ORDER_KEY = "order"
+"""The `followup_days` key for the days from an order's delivery to its follow-up."""
 STATES = ("scheduled", "overdue", "done", "all")
 
 
 @dataclass(frozen=True)
 class FollowUpRow:
     id: int
-    ticket_id: int
+    ticket_id: int | None
+    order_id: int | None
+    """What the call follows: a ticket or an order (one of the two)."""
     subject: str
+    """The ticket's subject, or `order #N delivered`."""
     customer: str | None
     owner: str | None
     due_on: date
@@ -61,17 +68,17 @@ class FollowUpFigures:
 
 
 def followup_days(config: Any) -> dict[str, int]:
-    """Days from resolution to the follow-up per priority, from the config's table."""
+    """Days from resolution to the follow-up per priority, and from delivery for an order
+    (`order`), from the config's table."""
     if config is None:
         return {}
     if not isinstance(config, Mapping):
         raise CrmError(f"config followup_days: must be a table like {{high = 2}}: {config!r}")
     days: dict[str, int] = {}
     for key, value in config.items():
-        if key not in PRIORITIES:
-            raise CrmError(
-                f"config followup_days: unknown priority {key!r} (one of: {', '.join(PRIORITIES)})"
-            )
+        if key not in (*PRIORITIES, ORDER_KEY):
+            known = ", ".join((*PRIORITIES, ORDER_KEY))
+            raise CrmError(f"config followup_days: unknown key {key!r} (one of: {known})")
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise CrmError(f"config followup_days.{key}: must be a whole number of days: {value!r}")
         days[key] = value
@@ -79,41 +86,62 @@ def followup_days(config: Any) -> dict[str, int]:
 
 
 def schedule(
-    session: Session, *, ticket: Ticket, days: int | None, today: date, now: datetime
+    session: Session,
+    *,
+    ticket: Ticket | None = None,
+    order: Order | None = None,
+    days: int | None,
+    today: date,
+    now: datetime,
 ) -> FollowUp | None:
-    """A follow-up of the ticket `days` days after `today` (None: none)."""
+    """A follow-up of the ticket or the order (one of the two) `days` days after `today`
+    (None: none)."""
     if days is None:
         return None
     if days < 0:
         raise InvalidInput("follow-up days", days, "must be zero or more")
-    assert ticket.id is not None
-    found = FollowUp(ticket_id=ticket.id, due_on=today + timedelta(days=days), created_at=now)
+    assert (ticket is None) != (order is None)
+    found = FollowUp(
+        ticket_id=ticket.id if ticket else None, order_id=order.id if order else None,
+        due_on=today + timedelta(days=days), created_at=now,
+    )  # fmt: skip
     session.add(found)
     session.flush()
     return found
 
 
+def _joined(query: Any) -> Any:
+    """`query` over follow-ups joined to their ticket or order (each within the read scope:
+    one hidden, the follow-up is too), its customer and its owner."""
+    return (
+        query.select_from(FOLLOWUPS)
+        .outerjoin(TICKETS, TICKETS.c.id == FOLLOWUPS.c.ticket_id)
+        .outerjoin(ORDERS, ORDERS.c.id == FOLLOWUPS.c.order_id)
+        .outerjoin(COMPANIES, COMPANIES.c.id == func.coalesce(TICKETS.c.company_id,
+                                                              ORDERS.c.company_id))
+        .outerjoin(CONTACTS, CONTACTS.c.id == func.coalesce(TICKETS.c.contact_id,
+                                                            ORDERS.c.contact_id))
+        .outerjoin(USERS, USERS.c.id == func.coalesce(TICKETS.c.owner_id, ORDERS.c.owner_id))
+        .where(or_(TICKETS.c.id.is_not(None), ORDERS.c.id.is_not(None)))
+    )  # fmt: skip
+
+
 def _query() -> Any:
     customer = func.coalesce(COMPANIES.c.name, CONTACTS.c.full_name)
-    return (
-        select(FOLLOWUPS, TICKETS.c.subject, customer.label("customer"), USERS.c.name)
-        .join(TICKETS, TICKETS.c.id == FOLLOWUPS.c.ticket_id)
-        .outerjoin(COMPANIES, COMPANIES.c.id == TICKETS.c.company_id)
-        .outerjoin(CONTACTS, CONTACTS.c.id == TICKETS.c.contact_id)
-        .outerjoin(USERS, USERS.c.id == TICKETS.c.owner_id)
-    )
+    return _joined(select(FOLLOWUPS, TICKETS.c.subject, customer.label("customer"), USERS.c.name))
 
 
 def _row(r: Any, today: date) -> FollowUpRow:
     state = "done" if r.done_at is not None else "overdue" if r.due_on < today else "scheduled"
-    return FollowUpRow(r.id, r.ticket_id, r.subject, r.customer, r.name, r.due_on, state,
-                       r.done_at, r.outcome, r.satisfaction)  # fmt: skip
+    subject = r.subject if r.ticket_id is not None else f"order #{r.order_id} delivered"
+    return FollowUpRow(r.id, r.ticket_id, r.order_id, subject, r.customer, r.name, r.due_on,
+                       state, r.done_at, r.outcome, r.satisfaction)  # fmt: skip
 
 
 def list_followups(
     session: Session, *, today: date, state: str = "all", ids: list[int] | None = None
 ) -> list[FollowUpRow]:
-    """Follow-ups of the tickets the session reads, by due day."""
+    """Follow-ups of the tickets and orders the session reads, by due day."""
     if state not in STATES:
         raise InvalidInput("state", state, f"must be one of {', '.join(STATES)}")
     chosen: dict[str, list[Any]] = {
@@ -129,6 +157,22 @@ def list_followups(
     return [_row(r, today) for r in session.connection().execute(query)]
 
 
+def customer_followups(
+    session: Session, *, today: date, contact: int | None = None, company: int | None = None
+) -> list[FollowUpRow]:
+    """The follow-ups not done yet of a contact's tickets, or of a company's (its own and
+    those of the people who work there now), by due day."""
+    where: list[Any] = [FOLLOWUPS.c.done_at.is_(None)]
+    if contact is not None:
+        where.append(TICKETS.c.contact_id == contact)
+    if company is not None:
+        staff = select(CONTACTS.c.id).where(CONTACTS.c.company_id == company)
+        theirs = (TICKETS.c.company_id == company) | TICKETS.c.contact_id.in_(staff)
+        where.append(theirs)
+    query = _query().where(*where).order_by(FOLLOWUPS.c.due_on, FOLLOWUPS.c.id)
+    return [_row(r, today) for r in session.connection().execute(query)]
+
+
 def complete_followup(
     session: Session,
     *,
@@ -140,8 +184,12 @@ def complete_followup(
 ) -> FollowUpRow:
     """Record the call: its outcome and the customer's satisfaction (1–5)."""
     found = by_id(session, FollowUp, ref, "follow-up")
-    ticket = by_id(session, Ticket, found.ticket_id, "follow-up")  # hidden ticket: not found
-    access.check(access.actor_of(session), "tickets", "edit", ticket.owner_id)
+    record: Ticket | Order  # hidden ticket or order: not found
+    if found.ticket_id is not None:
+        record = by_id(session, Ticket, found.ticket_id, "follow-up")
+    else:
+        record = by_id(session, Order, found.order_id, "follow-up")
+    access.check(access.actor_of(session), record.__tablename__, "edit", record.owner_id)
     if found.done_at is not None:
         raise Conflict(f"follow-up #{found.id} is already done")
     if satisfaction is not None and not 1 <= satisfaction <= 5:
@@ -159,25 +207,21 @@ def complete_followup(
 def followup_figures(
     session: Session, *, first: date | None, last: date | None, today: date
 ) -> list[FollowUpFigures]:
-    """Per ticket owner, then in total: the follow-ups due from `first` to `last` (both
-    included; None: no edge), how many are done and overdue, and their satisfaction."""
+    """Per owner of the ticket or order followed up, then in total: the follow-ups due from
+    `first` to `last` (both included; None: no edge), how many are done and overdue, and
+    their satisfaction."""
     done = FOLLOWUPS.c.done_at.is_not(None)
     late = FOLLOWUPS.c.done_at.is_(None) & (FOLLOWUPS.c.due_on < today)
     owner = func.coalesce(USERS.c.name, "(nobody)")
-    query = (
-        select(
-            owner,
-            func.count(),
-            func.sum(case((done, 1), else_=0)),
-            func.sum(case((late, 1), else_=0)),
-            func.sum(FOLLOWUPS.c.satisfaction),
-            func.count(FOLLOWUPS.c.satisfaction),
-        )
-        .join(TICKETS, TICKETS.c.id == FOLLOWUPS.c.ticket_id)
-        .outerjoin(USERS, USERS.c.id == TICKETS.c.owner_id)
-        .group_by(owner)
-        .order_by(owner)
+    figures = select(
+        owner,
+        func.count(),
+        func.sum(case((done, 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+        func.sum(FOLLOWUPS.c.satisfaction),
+        func.count(FOLLOWUPS.c.satisfaction),
     )
+    query = _joined(figures).group_by(owner).order_by(owner)
     if first is not None:
         query = query.where(FOLLOWUPS.c.due_on >= first)
     if last is not None:

@@ -17,10 +17,21 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from tinycrm.errors import Conflict, InvalidInput, NotFound, check_version
-from tinycrm.models import Company, Contact, Deal, DealStatus, Order, OrderUpdate, Payment, User
+from tinycrm.models import (
+    Company,
+    Contact,
+    Deal,
+    DealStatus,
+    FollowUp,
+    Order,
+    OrderUpdate,
+    Payment,
+    User,
+)
 from tinycrm.models.base import utcnow
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
+from tinycrm.services import followups
 from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty import payments as loyalty
 from tinycrm.services.refs import (
@@ -58,6 +69,8 @@ class OrderRow:
     overdue: bool
     """Money outstanding and the due date before today."""
     notes: str | None
+    delivered_on: date | None = None
+    """The day it was delivered; None: not yet."""
 
 
 @dataclass(frozen=True)
@@ -201,6 +214,7 @@ def _order_row(r: Any, today: date) -> OrderRow:
         r.due_on,
         bool(left and r.due_on is not None and r.due_on < today),
         r.notes,
+        r.delivered_on,
     )
 
 
@@ -261,6 +275,34 @@ def _new_date(session: Session, order: Order, day: date) -> date:
     if first is not None and day > first:
         raise InvalidInput("order date", day.isoformat(), f"after its first payment, on {first}")
     return day
+
+
+def deliver_order(
+    session: Session,
+    *,
+    ref: object,
+    on: date,
+    followup_in: int | None,
+    now: datetime,
+    today: date,
+    version: int | None = None,
+) -> tuple[OrderRow, FollowUp | None]:
+    """Record the order delivered on `on` (never before it was ordered, never twice) and
+    schedule its follow-up call `followup_in` days after that (None: none)."""
+    order = _locked(session, ref)
+    check_version(f"order #{order.id}", order.version, version)
+    if order.delivered_on is not None:
+        raise Conflict(f"order #{order.id} was already delivered on {order.delivered_on}")
+    if on < order.ordered_on:
+        raise InvalidInput(
+            "delivery date", on.isoformat(), f"before the order date {order.ordered_on}"
+        )
+    order.delivered_on = on
+    session.add(order)
+    session.flush()
+    call = followups.schedule(session, order=order, days=followup_in, today=on, now=now)
+    assert order.id is not None
+    return get_order(session, ref=order.id, today=today).row, call
 
 
 def delete_order(session: Session, *, ref: object) -> Order:

@@ -46,12 +46,13 @@ CHILDREN = {
     "ticket_comments": ("tickets", "ticket_id"),
     "contact_tags": ("contacts", "contact_id"),
     "contact_dates": ("contacts", "contact_id"),
-    "followups": ("tickets", "ticket_id"),
     "quotes": ("deals", "deal_id"),
     "line_items": ("deals", "deal_id"),
     "contracts": ("orders", "order_id"),
 }
 """Rows that belong to a record: read with it, written by whoever may edit it."""
+EITHER = {"followups": (("tickets", "ticket_id"), ("orders", "order_id"))}
+"""Rows that belong to one of two records (the other key null): as `CHILDREN`, by that one."""
 CUSTOMER_LEDGERS = ("tier_moves", "points_entries")
 """Rows that belong to a company or a contact (one of the two): see `_customer_ledger`."""
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal",
@@ -389,6 +390,14 @@ def _policy_rules(table: str) -> dict[str, tuple[str, str | None, str | None]]:
         visible = f"EXISTS (SELECT FROM {parent} p WHERE p.id = {key})"
         mine = owned(parent, "edit", "p.owner_id")
         editable = f"EXISTS (SELECT FROM {parent} p WHERE p.id = {key} AND {mine})"
+        return _rows(visible, editable)
+    if table in EITHER:
+        pairs = EITHER[table]
+        visible = " OR ".join(f"EXISTS (SELECT FROM {p} p WHERE p.id = {k})" for p, k in pairs)
+        editable = " OR ".join(
+            f"EXISTS (SELECT FROM {p} p WHERE p.id = {k} AND {owned(p, 'edit', 'p.owner_id')})"
+            for p, k in pairs
+        )
         return _rows(visible, editable)
     if table in CUSTOMER_LEDGERS:
         return _customer_ledger(table)
