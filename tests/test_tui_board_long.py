@@ -141,6 +141,7 @@ async def test_the_deal_footer_shows_its_keys_at_80_columns(demo: Path) -> None:
         ("a", "Log"),
         ("s", "Follow-up"),
         ("e", "Edit"),
+        ("i", "Line"),
         ("m", "Move"),
         ("w", "Won"),
         ("l", "Lost"),
@@ -149,3 +150,5 @@ async def test_the_deal_footer_shows_its_keys_at_80_columns(demo: Path) -> None:
     assert {("o", "Add order"), ("c", "Open contact"), (">", "Move to next stage")} <= set(
         help_keys
     )
+    assert ("i", "Add a line") in help_keys
+    assert ("q", "Quote the deal's lines") not in help_keys  # no lines: nothing to quote

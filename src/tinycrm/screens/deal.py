@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from tinycrm.errors import NeedsForce
 from tinycrm.screens.deal_moves import DealMoves, Outcome, Target
 from tinycrm.screens.deal_orders import OrderForms
+from tinycrm.screens.deal_quotes import QuoteForms
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import Stale
 from tinycrm.widgets.format import figure, local
@@ -31,7 +32,9 @@ if TYPE_CHECKING:
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.audit import EntryRow
     from tinycrm.services.deals import DealDetail, DealRow
+    from tinycrm.services.lines import LineRow
     from tinycrm.services.orders import OrderRow
+    from tinycrm.services.quotes import DealLines, QuoteRow
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,10 @@ class DealView:
     audit: list[EntryRow]
     priced: Table | None = None
     """Its lines and quotes, when it has any."""
-    open_quotes: tuple[tuple[int, str], ...] = ()
-    """Its draft and sent quotes (id, what the palette says), newest first."""
+    lines: tuple[LineRow, ...] = ()
+    """Its own lines."""
+    quotes: tuple[QuoteRow, ...] = ()
+    """Its draft and sent quotes, newest first."""
 
 
 def fields_table(rows: list[tuple[str, str]]) -> Table:
@@ -85,13 +90,9 @@ def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
     return table
 
 
-def priced_table(session: Session, deal_id: int, today: Any) -> Table | None:
+def priced_table(lines: DealLines, offers: list[QuoteRow]) -> Table | None:
     """The deal's own lines (with the total they come to), then its quotes, newest first;
     None when it has neither (the section is then hidden)."""
-    from tinycrm.services.quotes import deal_lines, list_quotes
-
-    lines = deal_lines(session, deal=deal_id)
-    offers = list_quotes(session, today=today, deal=deal_id)
     if not lines.lines and not offers:
         return None
     table = Table(expand=True, box=None, header_style="bold")
@@ -112,7 +113,7 @@ def priced_table(session: Session, deal_id: int, today: Any) -> Table | None:
     return table
 
 
-class DealScreen(DealMoves, OrderForms):
+class DealScreen(DealMoves, OrderForms, QuoteForms):
     NOUN = "deal"
     AUDIT = "deals"
     NOUNS: ClassVar[dict[str, str]] = {"order.pay": "order"}
@@ -187,7 +188,7 @@ class DealScreen(DealMoves, OrderForms):
         from tinycrm.services.activities import list_activities
         from tinycrm.services.deals import get_deal, list_deals
         from tinycrm.services.orders import list_orders
-        from tinycrm.services.quotes import list_quotes
+        from tinycrm.services.quotes import deal_lines, list_quotes
 
         detail = get_deal(session, ref=self.deal_id)
         related = []
@@ -199,13 +200,13 @@ class DealScreen(DealMoves, OrderForms):
             ][:20]
         timeline = list_activities(session, deal_id=self.deal_id, limit=200)
         orders = list_orders(session, today=self.state.today(), deal=self.deal_id)
-        priced = priced_table(session, self.deal_id, self.state.today())
-        offers = tuple(
-            (q.id, f"quote #{q.id} rev {q.revision}, {q.total}")
-            for q in list_quotes(session, today=self.state.today(), deal=self.deal_id)
-            if q.status in ("draft", "sent")
-        )
-        return DealView(detail, related, timeline, orders, self.history(session), priced, offers)
+        lines = deal_lines(session, deal=self.deal_id)
+        offers = list_quotes(session, today=self.state.today(), deal=self.deal_id)
+        priced = priced_table(lines, offers)
+        open_ones = tuple(q for q in offers if q.status in ("draft", "sent"))
+        audit = self.history(session)
+        return DealView(detail, related, timeline, orders, audit, priced, tuple(lines.lines),
+                        open_ones)  # fmt: skip
 
     def _show(self, view: DealView) -> None:
         self.view = view
@@ -243,8 +244,10 @@ class DealScreen(DealMoves, OrderForms):
 
     def extra_commands(self) -> list[tuple[str, Callable[[], object]]]:
         """Beyond the record's: accepting each of the deal's open quotes."""
-        quotes = self.view.open_quotes if self.view is not None else ()
-        accept = [(f"Accept {what}", partial(self.accept_quote, qid)) for qid, what in quotes]
+        accept = [
+            (f"Accept quote #{q.id} rev {q.revision}, {q.total}", partial(self.accept_quote, q.id))
+            for q in self.quotes
+        ]
         return [*super().extra_commands(), *accept]
 
     def accept_quote(self, quote_id: int) -> None:
@@ -290,6 +293,8 @@ class DealScreen(DealMoves, OrderForms):
         self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (applies := self.quote_action(action)) is not None:
+            return applies
         if action in ("pay", "edit_order"):
             return self.view is not None and bool(self.view.orders)
         if action == "company":

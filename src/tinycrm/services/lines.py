@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import LineItem, Product
@@ -239,6 +239,65 @@ def parse_line(
     line = replace(line, discount_percent=pct, discount_minor=off)
     _own(line)
     return line
+
+
+def line_of(
+    session: Session,
+    *,
+    item: str,
+    quantity: str = "",
+    unit_price: str = "",
+    off: str = "",
+    tax: str = "",
+    currency: str,
+    yen: str = "",
+) -> Line:
+    """A line from a form's fields, each named in its error: `item` is a product's SKU or
+    name (its price unless `unit_price` says otherwise), or free text, which needs a price;
+    an empty quantity is 1; `off` is `10%` or an amount; `tax` a rate (empty: none)."""
+    name = item.strip()
+    if not name:
+        raise InvalidInput("item", item, "give a product SKU or name, or a description")
+    qty = Decimal(1)
+    if quantity.strip():
+        try:
+            qty = Decimal(quantity.strip())
+        except InvalidOperation:
+            raise InvalidInput("quantity", quantity, "not a number") from None
+        if not qty.is_finite() or qty <= 0:
+            raise InvalidInput("quantity", quantity, "must be more than zero")
+    price_minor = _money(unit_price, currency, "unit price", yen) if unit_price.strip() else None
+    product = _product(session, name)
+    if product is None and price_minor is None:
+        raise InvalidInput("unit price", None, f"no product has the SKU or name {name!r}: give one")
+    if product is not None and price_minor is None and product.currency != currency:
+        raise InvalidInput(
+            "unit price", None, f"{product.sku} is priced in {product.currency}, the lines in "
+            f"{currency}: give one",
+        )  # fmt: skip
+    pct, minor = discount(off, currency=currency, yen=yen)
+    line = Line(
+        product.name if product else name,
+        qty,
+        price_minor if price_minor is not None else (product.price_minor if product else 0),
+        currency,
+        product.id if product else None,
+        product.unit if product else None,
+        pct,
+        minor,
+        percent(tax, "tax") if tax.strip() else Decimal(0),
+    )
+    _own(line)
+    return line
+
+
+def _product(session: Session, name: str) -> Product | None:
+    """The product with this SKU, else the one with this name (any case)."""
+    by_sku = session.exec(select(Product).where(col(Product.sku) == name.upper())).first()
+    if by_sku is not None:
+        return by_sku
+    named = select(Product).where(func.lower(col(Product.name)) == name.lower())
+    return session.exec(named.order_by(col(Product.archived), col(Product.id))).first()
 
 
 def _looks_like_money(word: str) -> bool:

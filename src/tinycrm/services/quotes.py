@@ -127,6 +127,41 @@ def create_quote(
     if valid_until is not None and valid_until < today:
         raise InvalidInput("valid until", valid_until.isoformat(), "is in the past")
     parsed = _lines(session, lines, currency=found.currency, tax=tax, yen=yen)
+    return _new_quote(session, found, parsed, discount, valid_until, notes, now, today, yen)
+
+
+def quote_deal(
+    session: Session,
+    *,
+    deal: object,
+    discount: str | None = None,
+    valid_until: date | None = None,
+    notes: str | None = None,
+    now: datetime,
+    today: date,
+    yen: str = "",
+) -> QuoteDetail:
+    """A draft quote of the deal's own lines (as `create_quote`, which types them)."""
+    found = resolve_deal(session, deal)
+    if found.status != DealStatus.open:
+        raise Conflict(f"deal #{found.id} is {found.status}; quotes are for open deals")
+    if valid_until is not None and valid_until < today:
+        raise InvalidInput("valid until", valid_until.isoformat(), "is in the past")
+    parsed = _own_lines(session, found)
+    return _new_quote(session, found, parsed, discount, valid_until, notes, now, today, yen)
+
+
+def _own_lines(session: Session, deal: Deal) -> list[li.Line]:
+    rows = li.stored(session, deal_id=deal.id, quote_id=None, order_id=None)
+    if not rows:
+        raise InvalidInput("line", None, f"deal #{deal.id} has no lines to quote: add one first")
+    return [li.as_line(r) for r in rows]
+
+
+def _new_quote(
+    session: Session, found: Deal, parsed: Sequence[li.Line], discount: str | None,
+    valid_until: date | None, notes: str | None, now: datetime, today: date, yen: str,
+) -> QuoteDetail:  # fmt: skip
     percent, minor = li.discount(discount, currency=found.currency, yen=yen)
     quote = Quote(deal_id=found.id or 0, series=0, currency=found.currency,
                   valid_until=valid_until, notes=clean(notes), created_at=now)  # fmt: skip
@@ -149,9 +184,11 @@ def revise_quote(
     now: datetime,
     today: date,
     yen: str = "",
+    from_deal: bool = False,
 ) -> QuoteDetail:
     """The next version of an open quote: what is given replaces what it had (its lines,
-    discount, validity, notes); the quote it revises becomes superseded."""
+    discount, validity, notes); the quote it revises becomes superseded. With `from_deal`,
+    its lines are the deal's own lines as they are now."""
     old = _quote(session, ref)
     if old.status not in OPEN:
         raise Conflict(f"quote #{old.id} is {old.status}; only a draft or sent quote is revised")
@@ -159,6 +196,8 @@ def revise_quote(
         raise InvalidInput("valid until", valid_until.isoformat(), "is in the past")
     if lines:
         parsed = _lines(session, lines, currency=old.currency, tax=tax, yen=yen)
+    elif from_deal:
+        parsed = _own_lines(session, resolve_deal(session, old.deal_id))
     else:
         parsed = [li.as_line(r) for r in li.stored(session, quote_id=old.id)]
     if discount is not None:
@@ -356,6 +395,35 @@ def add_deal_line(
     rows = li.stored(session, deal_id=found.id, quote_id=None, order_id=None)
     totals = li.price([*(li.as_line(r) for r in rows), line], currency=found.currency)
     _replace_deal_lines(session, found, totals)
+    return deal_lines(session, deal=found.id)
+
+
+def put_deal_line(
+    session: Session,
+    *,
+    deal: object,
+    item: str,
+    quantity: str = "",
+    unit_price: str = "",
+    off: str = "",
+    tax: str = "",
+    position: int | None = None,
+    yen: str = "",
+) -> DealLines:
+    """A line on the deal from a form's fields (`lines.line_of`): added last, or in place of
+    the line at `position` (1 is the first); the deal's amount becomes its lines' total."""
+    found = resolve_deal(session, deal)
+    line = li.line_of(session, item=item, quantity=quantity, unit_price=unit_price, off=off,
+                      tax=tax, currency=found.currency, yen=yen)  # fmt: skip
+    lines = [li.as_line(r) for r in li.stored(session, deal_id=found.id, quote_id=None,
+                                                order_id=None)]  # fmt: skip
+    if position is None:
+        lines.append(line)
+    elif 1 <= position <= len(lines):
+        lines[position - 1] = line
+    else:
+        raise InvalidInput("line", position, f"deal #{found.id} has {len(lines)} line(s)")
+    _replace_deal_lines(session, found, li.price(lines, currency=found.currency))
     return deal_lines(session, deal=found.id)
 
 
