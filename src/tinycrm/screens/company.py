@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from tinycrm.errors import InvalidInput
 from tinycrm.screens.contact import standing_line, tickets_table
 from tinycrm.screens.contact_actions import ServiceActions, number
+from tinycrm.screens.customer_actions import Standing, standing
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import Stale
@@ -53,6 +54,8 @@ class CompanyView:
     audit: list[EntryRow]
     standing: str | None = None
     """Membership tier and points (services.loyalty), None when it has neither."""
+    customer: Standing | None = None
+    """Its contracts and follow-ups not done yet."""
 
 
 def owed_table(totals: list[Owed]) -> Table | str:
@@ -84,6 +87,7 @@ def custom_change(text: str) -> dict[str, str]:
 
 class CompanyScreen(ServiceActions):
     NOUN = "company"
+    CUSTOMER = "company"
     AUDIT = "companies"
     NOUNS: ClassVar[dict[str, str]] = {**ServiceActions.NOUNS, "contact.open": "contact"}
     BINDINGS = [
@@ -104,10 +108,11 @@ class CompanyScreen(ServiceActions):
                 ("deals", "Deals"),
                 ("owed", "Orders"),
                 ("orders", ""),
+                ("contracts", "Contracts"),
                 ("tickets", "Tickets"),
             ):
                 if title:
-                    yield Static(title, classes="section-title")
+                    yield Static(title, id=f"company-{part}-title", classes="section-title")
                 yield Static("", id=f"company-{part}", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
             yield Timeline(id="company-timeline")
@@ -152,6 +157,7 @@ class CompanyScreen(ServiceActions):
             list_activities(session, company_id=self.company_id, limit=200),
             self.history(session),
             standing_line(session, kind="company", id=self.company_id),
+            standing(session, today=st.today(), kind="company", id=self.company_id),
         )
 
     def _show(self, view: CompanyView) -> None:
@@ -170,6 +176,8 @@ class CompanyScreen(ServiceActions):
         orders.update(orders_table(view.orders))
         orders.display = bool(view.orders)
         self.query_one("#company-tickets", Static).update(tickets_table(view.tickets, st.tz))
+        self.standing = view.customer
+        self.show_contracts()
         self.refresh_bindings()
         timeline = self.query_one("#company-timeline", Timeline)
         timeline.show(view.timeline, tz=st.tz, now=st.now())

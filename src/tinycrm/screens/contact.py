@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from tinycrm.screens.contact_actions import ContactActions, number
 from tinycrm.screens.contact_form import contact_update, custom_keys, edit_fields
+from tinycrm.screens.customer_actions import Standing, standing
 from tinycrm.screens.deal import deal_line, fields_table, orders_table
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
 from tinycrm.screens.record import Stale
@@ -50,6 +51,8 @@ class ContactView:
     audit: list[EntryRow]
     standing: str | None = None
     """Membership tier and points (services.loyalty), None when they have neither."""
+    customer: Standing | None = None
+    """Their contracts and follow-ups not done yet."""
 
 
 def standing_line(session: Session, *, kind: str, id: int) -> str | None:
@@ -81,6 +84,7 @@ def tickets_table(rows: list[TicketRow], tz: tzinfo) -> Table | str:
 
 class ContactScreen(ContactActions):
     NOUN = "contact"
+    CUSTOMER = "contact"
     AUDIT = "contacts"
     NOUNS: ClassVar[dict[str, str]] = {
         **ContactActions.NOUNS,
@@ -107,6 +111,8 @@ class ContactScreen(ContactActions):
             yield Static("", id="contact-deals", classes="detail-fields")
             yield Static("Orders", classes="section-title")
             yield Static("", id="contact-orders", classes="detail-fields")
+            yield Static("Contracts", id="contact-contracts-title", classes="section-title")
+            yield Static("", id="contact-contracts", classes="detail-fields")
             yield Static("Tickets", classes="section-title")
             yield Static("", id="contact-tickets", classes="detail-fields")
             yield Static("Timeline", classes="section-title")
@@ -146,11 +152,14 @@ class ContactScreen(ContactActions):
         tickets = list_tickets(session, now=st.now(), status="all", contact=ref, limit=20)
         lifecycle = tag.contacts.get(self.contact_id)
         audit = self.history(session)
-        standing = standing_line(session, kind="contact", id=self.contact_id)
-        if standing is None and detail.company_id is not None:
+        standing_now = standing_line(session, kind="contact", id=self.contact_id)
+        if standing_now is None and detail.company_id is not None:
             company = standing_line(session, kind="company", id=detail.company_id)
-            standing = f"{company} (company)" if company else None
-        return ContactView(detail, deals, timeline, lifecycle, orders, tickets, audit, standing)
+            standing_now = f"{company} (company)" if company else None
+        theirs = standing(session, today=today, kind="contact", id=self.contact_id)
+        return ContactView(
+            detail, deals, timeline, lifecycle, orders, tickets, audit, standing_now, theirs
+        )
 
     def _show(self, view: ContactView) -> None:
         from tinycrm.services.contacts import DATE_FIELDS
@@ -182,6 +191,8 @@ class ContactScreen(ContactActions):
         self.query_one("#contact-deals", Static).update(fields_table(deals) if deals else "—")
         self.query_one("#contact-orders", Static).update(orders_table(view.orders))
         self.query_one("#contact-tickets", Static).update(tickets_table(view.tickets, st.tz))
+        self.standing = view.customer
+        self.show_contracts()
         self.refresh_bindings()
         timeline = self.query_one("#contact-timeline", Timeline)
         timeline.show(view.timeline, tz=st.tz, now=st.now())

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual.binding import Binding
 
+from tinycrm.screens.customer_actions import CustomerActions
 from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
-from tinycrm.screens.record import RecordScreen
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -51,10 +51,11 @@ def dupe_line(pair: DupePair, contact_id: int) -> str:
     return f"{found}  ({pair.score}%: {', '.join(pair.reasons)})"
 
 
-class ServiceActions(RecordScreen):
+class ServiceActions(CustomerActions):
     """Tickets, the knowledge base and deals from a contact's or a company's detail."""
 
     NOUNS: ClassVar[dict[str, str]] = {
+        **CustomerActions.NOUNS,
         "ticket.resolve": "ticket",
         "ticket.reopen": "ticket",
         "ticket.rate": "ticket",
@@ -93,7 +94,9 @@ class ServiceActions(RecordScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Resolve only with an open ticket, reopen and rate with a resolved one, comment
-        with any, open a deal when there is one."""
+        with any, open a deal when there is one; see `customer_action` for the rest."""
+        if (applies := self.customer_action(action)) is not None:
+            return applies
         if action == "resolve":
             return bool(self.tickets(resolved=False))
         if action in ("reopen", "rate"):

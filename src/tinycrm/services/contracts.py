@@ -130,6 +130,19 @@ def list_contracts(
     return [r for r in rows if status in ("all", r.status)]
 
 
+def customer_contracts(
+    session: Session, *, today: date, contact: int | None = None, company: int | None = None
+) -> list[ContractRow]:
+    """The contracts of a contact's or a company's orders, by their last day, soonest first."""
+    query = select(Contract).join(Order, col(Order.id) == col(Contract.order_id))
+    if contact is not None:
+        query = query.where(col(Order.contact_id) == contact)
+    if company is not None:
+        query = query.where(col(Order.company_id) == company)
+    query = query.order_by(col(Contract.ends_on), col(Contract.id))
+    return [_row(session, c, today) for c in session.exec(query)]
+
+
 def activate_contract(
     session: Session, *, ref: object, today: date, version: int | None = None
 ) -> ContractRow:

@@ -160,15 +160,16 @@ def list_followups(
 def customer_followups(
     session: Session, *, today: date, contact: int | None = None, company: int | None = None
 ) -> list[FollowUpRow]:
-    """The follow-ups not done yet of a contact's tickets, or of a company's (its own and
-    those of the people who work there now), by due day."""
+    """The follow-ups not done yet of a contact's tickets and orders, or of a company's (its
+    own and those of the people who work there now), by due day."""
+    who = func.coalesce(TICKETS.c.contact_id, ORDERS.c.contact_id)
     where: list[Any] = [FOLLOWUPS.c.done_at.is_(None)]
     if contact is not None:
-        where.append(TICKETS.c.contact_id == contact)
+        where.append(who == contact)
     if company is not None:
         staff = select(CONTACTS.c.id).where(CONTACTS.c.company_id == company)
-        theirs = (TICKETS.c.company_id == company) | TICKETS.c.contact_id.in_(staff)
-        where.append(theirs)
+        firm = func.coalesce(TICKETS.c.company_id, ORDERS.c.company_id)
+        where.append((firm == company) | who.in_(staff))
     query = _query().where(*where).order_by(FOLLOWUPS.c.due_on, FOLLOWUPS.c.id)
     return [_row(r, today) for r in session.connection().execute(query)]
 
