@@ -67,7 +67,7 @@ async def fill(pilot: Any, **values: str) -> None:
     form = pilot.app.screen
     assert isinstance(form, FormDialog)
     for key, value in values.items():
-        form.query_one(f"#field-{key}").value = value
+        form.query_one(f"#field-{key}").value = value  # type: ignore[attr-defined]
     await pilot.press("ctrl+s")
     await settle(pilot)
 
