@@ -78,7 +78,9 @@ class QuoteForms(RecordScreen):
                 id="deal.line-edit"),
         Binding("D", "remove_line", "Remove line", show=False, tooltip="Remove a line",
                 id="deal.line-remove"),
-        Binding("q", "quote", "Quote", tooltip="Quote the deal's lines", id="deal.quote"),
+        # hidden from the footer: with it, `?` no longer fits 80 columns on a deal with lines
+        Binding("q", "quote", "Quote", show=False, tooltip="Quote the deal's lines",
+                id="deal.quote"),
         Binding("Q", "revise_quote", "Revise", show=False, tooltip="Revise a quote",
                 id="deal.quote-revise"),
         Binding("S", "send_quote", "Send", show=False, tooltip="Mark a quote sent",
