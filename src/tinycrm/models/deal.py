@@ -103,7 +103,14 @@ class StageChange(SQLModel, table=True):
     __tablename__ = "stage_changes"
     __table_args__ = (
         Index("ix_stage_changes_deal_at", "deal_id", "changed_at"),
-        Index("ix_stage_changes_to_deal", "to_stage_id", "deal_id", "changed_at"),
+        Index(
+            "ix_stage_changes_to_deal",
+            "to_stage_id",
+            "deal_id",
+            "changed_at",
+            "left_at",
+            "left_to_stage_id",
+        ),
         Index(
             "ix_stage_changes_visits",
             "to_stage_id",
@@ -112,6 +119,7 @@ class StageChange(SQLModel, table=True):
             "left_to_stage_id",
             "next_entry_at",
             "deal_id",
+            "stay_seconds",
         ),
         Index("ix_stage_changes_stays", "to_stage_id", "stay_seconds", "changed_at"),
         Index(
@@ -119,7 +127,9 @@ class StageChange(SQLModel, table=True):
             "to_stage_id",
             "prev_entry_at",
             "next_entry_at",
+            "changed_at",
             "left_to_stage_id",
+            "deal_id",
         ),
     )
 

@@ -148,38 +148,28 @@ def _flows(
         return went
 
     f, v = CHANGES.alias("f"), CHANGES.alias("v")
-    once = (f.c.prev_entry_at.is_(None), f.c.next_entry_at.is_(None))
-    conn = session.connection()
-    flows = {s.id: _Flow() for s in opened}
-    # Deals in the stage once: counted by where their visit went (`ix_stage_changes_firsts`).
-    query = select(f.c.to_stage_id, f.c.left_to_stage_id, func.count())
-    query = query.where(f.c.to_stage_id.in_(ahead), *once, *within(f.c.changed_at, period))
-    query = _owned(query, f, owner_id).group_by(f.c.to_stage_id, f.c.left_to_stage_id)
-    for stage_id, to, n in conn.execute(query):
-        flow = flows[stage_id]
-        flow.entered += n
-        flow.moved_on += n if to in ahead[stage_id] else 0
-        flow.lost += n if to in lost else 0
 
-    # Deals in the stage more than once: from any of their visits there that ended at or
-    # after their first entry in the period.
+    def there(how: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
+        return how(f)
+
     def later(how: Callable[[Any], ColumnElement[bool]]) -> ColumnElement[bool]:
         same = (v.c.deal_id == f.c.deal_id, v.c.to_stage_id == f.c.to_stage_id)
         return exists().where(*same, v.c.left_at >= f.c.changed_at, how(v))
 
-    query = select(f.c.to_stage_id, func.count(), sum_if(later(forward)), sum_if(later(gone)))
-    query = query.where(
-        f.c.to_stage_id.in_(ahead), _again(f, period), *within(f.c.changed_at, period)
-    )
-    for stage_id, n, moved, gone_there in conn.execute(
-        _owned(query, f, owner_id).group_by(f.c.to_stage_id)
-    ):
-        flow = flows[stage_id]
-        flow.entered, flow.moved_on, flow.lost = (
-            flow.entered + n,
-            flow.moved_on + int(moved),
-            flow.lost + int(gone_there),
-        )
+    flows = {s.id: _Flow() for s in opened}
+    # Deals in the stage once: counted by where their one visit went; deals in it more than
+    # once: by any of their visits there that ended at or after their first entry in the
+    # period. Both read `ix_stage_changes_firsts` in stage order.
+    once = and_(f.c.prev_entry_at.is_(None), f.c.next_entry_at.is_(None))
+    for which, outcome in ((once, there), (_again(f, period), later)):
+        query = select(f.c.to_stage_id, func.count(), *map(sum_if, map(outcome, (forward, gone))))
+        query = query.where(f.c.to_stage_id.in_(ahead), which, *within(f.c.changed_at, period))
+        found = session.connection().execute(_owned(query, f, owner_id).group_by(f.c.to_stage_id))
+        for stage_id, n, moved, gone_there in found:
+            flow = flows[stage_id]
+            flow.entered += n
+            flow.moved_on += int(moved)
+            flow.lost += int(gone_there)
     return flows
 
 
