@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.remind import connect, os_login
+from tinycrm.commands.remind import connect, os_login, roll_over_contracts
 from tinycrm.commands.render import Format, FormatOption, console, emit
 from tinycrm.context import state
 from tinycrm.errors import InvalidInput
@@ -62,6 +62,7 @@ def agenda(
     else:
         first, last = anchor, anchor + timedelta(days=days)
     with connect(st) as sql:
+        roll_over_contracts(st, sql, today=today)
         ref = None if all_owners else (owner or st.me)
         owner_id = reminders.find_owner(sql, ref)[0] if ref else None
         reach = reach_of(sql, reminders.recipient(sql, st.me, os_login()))

@@ -12,6 +12,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, em
 from tinycrm.context import state
 
 if TYPE_CHECKING:
+    from tinycrm.context import AppState
     from tinycrm.services.contracts import ContractRow
 
 app = App(help="Contracts: the term an order runs for, and its renewal.", no_args_is_help=True)
@@ -23,6 +24,15 @@ COLUMNS = ("id", "order_id", "customer", "starts_on", "ends_on", "renew", "notic
 
 def _row(row: ContractRow) -> dict[str, Any]:
     return as_row(row)
+
+
+def roll_over(st: AppState) -> None:
+    """Contracts that renew by themselves and whose term is past get their next term (before
+    anything shows contracts; see `services.contracts.roll_over`)."""
+    from tinycrm.services import contracts
+
+    with st.session(write=True) as session:
+        contracts.roll_over(session, today=st.today(), now=st.now())
 
 
 def _days(text: str) -> int:
@@ -72,10 +82,12 @@ def list_(
     order: Annotated[int | None, typer.Option("--order", help="Only this order's.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """List contracts, the soonest to end first."""
+    """List contracts, the soonest to end first (those that renew by themselves and have
+    ended are renewed first)."""
     from tinycrm.services import contracts
 
     st = state()
+    roll_over(st)
     with st.session(write=False) as session:
         rows = contracts.list_contracts(session, today=st.today(), status=status, order=order)
     emit([_row(r) for r in rows], fmt, st.tz, columns=COLUMNS, empty="no contracts match")
@@ -83,10 +95,11 @@ def list_(
 
 @app.command("show")
 def show(contract_id: ContractId, fmt: FormatOption = Format.table) -> None:
-    """Show a contract."""
+    """Show a contract (one that renews by itself and has ended is renewed first)."""
     from tinycrm.services import contracts
 
     st = state()
+    roll_over(st)
     with st.session(write=False) as session:
         row = contracts.get_contract(session, ref=contract_id, today=st.today())
     emit_record(_row(row), fmt, st.tz)

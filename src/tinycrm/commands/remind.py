@@ -107,6 +107,8 @@ def remind(
     min_minor = threshold.minor  # in the configured currency's minor units (JPY has none)
     now = st.now()
     with connect(st) as sql:
+        if not dry_run:
+            roll_over_contracts(st, sql, today=now.astimezone(st.tz).date())
         ref = None if all_owners else (owner or st.me)
         me = reminders.recipient(sql, st.me, os_login())
         opts = reminders.RemindOptions(
@@ -133,6 +135,17 @@ def remind(
                     sys.stdout.flush()
     if shown and exit_code:
         raise typer.Exit(1)
+
+
+def roll_over_contracts(st: AppState, sql: Sql, *, today: date) -> None:
+    """Contracts that renew by themselves and have ended get their next term before their
+    reminders are read; a cheap look first, so the ORM loads only on the day a term ends."""
+    from tinycrm.services.reminders.renewals import roll_over_due
+
+    if roll_over_due(sql, today=today):
+        from tinycrm.commands.contracts import roll_over
+
+        roll_over(st)
 
 
 def os_login() -> str | None:

@@ -4,21 +4,34 @@ A contract is `active` (or `draft` until it is signed), `renewed` once its next 
 made, `terminated` when ended early or not to be renewed; an active contract past its last
 day reads as `expired`. Its notice date, the last day to renew or give notice, is its last
 day less the notice period; reminders and `report renewals` come from it.
+
+A contract that renews by itself (`renew=auto`) rolls over once its last day is past in the
+user's zone (`roll_over`, run by the commands that show contracts and by `crm remind`): it
+becomes renewed and its next term, as long and worth as much, starts the day after; the
+audit log says the system did it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput, check_version
 from tinycrm.models import Contract, ContractStatus, Order, RenewMode
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
+from tinycrm.services import access, audit
+from tinycrm.services.imports import table_of
 from tinycrm.services.refs import by_id
 
+CONTRACTS = table_of(Contract)
+SYSTEM = "system"
+"""The audit source of what tinycrm does by itself (a rollover), with no user."""
 STATES = (*(s.value for s in ContractStatus), "all")
 OPEN = (ContractStatus.draft, ContractStatus.active)
 
@@ -82,8 +95,10 @@ def create_contract(
     now: datetime,
     today: date,
     yen: str = "",
+    renewed_from: int | None = None,
 ) -> ContractRow:
-    """A contract for an order, worth the order's amount unless `value` says otherwise."""
+    """A contract for an order, worth the order's amount unless `value` says otherwise
+    (`renewed_from`: the contract whose next term it is)."""
     found = by_id(session, Order, order, "order")
     if ends_on < starts_on:
         raise EndsBeforeStart("to", ends_on, start_field="from", start=starts_on)
@@ -100,7 +115,7 @@ def create_contract(
         notice_days=notice_days, notice_on=ends_on - timedelta(days=notice_days),
         value_minor=minor, currency=found.currency,
         status=ContractStatus.draft if draft else ContractStatus.active, notes=clean(notes),
-        created_at=now,
+        renewed_from_id=renewed_from, created_at=now,
     )  # fmt: skip
     session.add(contract)
     session.flush()
@@ -183,21 +198,88 @@ def renew_contract(
     old = _contract(session, ref, version)
     if old.status not in OPEN:
         raise Conflict(f"contract #{old.id} is {old.status}; only an active one is renewed")
-    start = old.ends_on + timedelta(days=1)
-    end = start + (old.ends_on - old.starts_on)
     old.status = ContractStatus.renewed
     session.add(old)
-    new = create_contract(
-        session, order=old.order_id, starts_on=start, ends_on=end, renew=str(old.renew),
-        notice_days=old.notice_days,
+    return _next_term(session, old, value=value, now=now, today=today, yen=yen)
+
+
+def _next_term(
+    session: Session, old: Contract, *, value: str | None, now: datetime, today: date, yen: str
+) -> ContractRow:
+    start = old.ends_on + timedelta(days=1)
+    return create_contract(
+        session, order=old.order_id, starts_on=start, ends_on=start + (old.ends_on - old.starts_on),
+        renew=str(old.renew), notice_days=old.notice_days,
         value=value if value is not None else f"{Money(old.value_minor, old.currency).plain()}",
-        notes=old.notes, now=now, today=today, yen=yen,
+        notes=old.notes, now=now, today=today, yen=yen, renewed_from=old.id,
     )  # fmt: skip
-    fresh = _contract(session, new.id)
-    fresh.renewed_from_id = old.id
-    session.add(fresh)
-    session.flush()
-    return _row(session, fresh, today)
+
+
+def roll_over(session: Session, *, today: date, now: datetime) -> list[ContractRow]:
+    """Renew every active contract with `renew=auto` whose last day is before `today`, of
+    the orders the session may edit, term after term until one runs through `today`; the
+    next terms made, in order. Logged as the system's doing. Safe to run at any time and
+    from two places at once: a contract is taken by the one run whose update finds it
+    still active."""
+    made: list[ContractRow] = []
+    tried: set[int | None] = set()
+    while due := [c for c in _due(session, today) if c.id not in tried]:
+        for old in due:
+            tried.add(old.id)
+            if _taken(session, old):
+                with _as_system(session):
+                    made.append(_rolled(session, old, now, today))
+    return made
+
+
+def _due(session: Session, today: date) -> list[Contract]:
+    query = (
+        select(Contract)
+        .where(col(Contract.status) == ContractStatus.active)
+        .where(col(Contract.renew) == RenewMode.auto, col(Contract.ends_on) < today)
+        .order_by(col(Contract.ends_on), col(Contract.id))
+    )
+    found = list(session.exec(query))
+    actor = access.actor_of(session)
+    if actor is None or not found:
+        return found
+    orders = select(Order).where(col(Order.id).in_({c.order_id for c in found}))
+    owners = {o.id: o.owner_id for o in session.exec(orders)}
+    return [
+        c for c in found
+        if actor.reaches("orders", "edit", owners.get(c.order_id), reading=False)
+    ]  # fmt: skip
+
+
+def _taken(session: Session, old: Contract) -> bool:
+    """Mark `old` renewed if it is still active (the one statement two runs race on)."""
+    taken = session.connection().execute(
+        update(CONTRACTS)
+        .where(CONTRACTS.c.id == old.id, CONTRACTS.c.status == ContractStatus.active.value)
+        .values(status=ContractStatus.renewed.value, version=CONTRACTS.c.version + 1)
+    )
+    session.refresh(old)
+    return taken.rowcount == 1
+
+
+def _rolled(session: Session, old: Contract, now: datetime, today: date) -> ContractRow:
+    audit.record(
+        session, object="contracts", record_id=old.id, action="renew",
+        changes={"status": [ContractStatus.active, ContractStatus.renewed]},
+    )  # fmt: skip
+    return _next_term(session, old, value=None, now=now, today=today, yen="")
+
+
+@contextmanager
+def _as_system(session: Session) -> Iterator[None]:
+    """Within the block the session acts for nobody and its changes are logged from
+    `system` (the caller checked the grants)."""
+    actor, source = session.info.get("actor"), session.info.get("source")
+    session.info["actor"], session.info["source"] = None, SYSTEM
+    try:
+        yield
+    finally:
+        session.info["actor"], session.info["source"] = actor, source
 
 
 def delete_contract(session: Session, *, ref: object, today: date) -> ContractRow:

@@ -20,7 +20,9 @@ def renewals(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Per month: contracts whose term ends then (active or draft), how many renew by
-    themselves, their value and the first notice date."""
+    themselves, their value and the first notice date (those that renew by themselves and
+    have ended are renewed first)."""
+    from tinycrm.commands.contracts import roll_over
     from tinycrm.errors import InvalidInput
     from tinycrm.services.reports import renewals as due
 
@@ -28,6 +30,7 @@ def renewals(
     if not 1 <= months <= 120:
         raise InvalidInput("--months", months, "must be 1 to 120")
     day = st.day(start, "--from") or st.today()
+    roll_over(st)
     with st.session(write=False) as session:
         rows = due.renewals(session, start=day, months=months)
     emit([as_row(r) for r in rows], fmt, st.tz, columns=COLUMNS,

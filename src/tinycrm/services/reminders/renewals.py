@@ -27,6 +27,21 @@ ORDER BY k.notice_on, k.id
 """
 
 
+_ROLL_OVER_DUE = """
+SELECT 1 FROM contracts
+WHERE status = 'active' AND renew = 'auto' AND ends_on < :today {may}
+LIMIT 1
+"""
+
+
+def roll_over_due(sql: Sql, *, today: date) -> bool:
+    """Whether a contract that renews by itself has ended before `today` (and, on the team
+    server, this login may add contracts): then `services.contracts.roll_over` has work. A
+    cheap look, so `crm remind` loads the ORM only on the day a term ends."""
+    may = "" if sql.sqlite else "AND has_table_privilege('contracts', 'INSERT')"
+    return bool(sql.rows(_ROLL_OVER_DUE.format(may=may), today=today))
+
+
 def contract_renewals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     """Active contracts whose notice date is at most `AHEAD_DAYS` away (or passed) and whose
     term has not ended, of the orders the user may read, soonest notice first."""
