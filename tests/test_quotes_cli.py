@@ -186,3 +186,24 @@ def test_a_backup_carries_products_quotes_lines_and_orders(
     assert quoted("quote", "show", "1", "-f", "json").json() == before
     assert quoted("line", "list", "--deal", "1", "-f", "json").json()[1]["total"] == 565.25
     assert quoted("product", "show", "GTXP", "-f", "json").json()["price"] == 48.21
+
+
+def test_adding_or_revising_a_quote_is_one_audit_entry_each(quoted: Crm) -> None:
+    def logged() -> list[tuple[int, str, dict[str, list[object]]]]:
+        found = quoted("audit", "list", "--object", "quotes", "-f", "json").json()
+        return [(e["record_id"], e["action"], e["changes"]) for e in reversed(found)]
+
+    [(record, action, changes)] = logged()
+    assert (record, action) == (1, "create")
+    assert {k: changes[k] for k in ("series", "revision", "status", "discount_percent",
+                                    "subtotal_minor", "tax_minor", "total_minor")} == {
+        "series": [None, 1], "revision": [None, 1], "status": [None, "draft"],
+        "discount_percent": [None, "5"], "subtotal_minor": [None, 59866],
+        "tax_minor": [None, 11375], "total_minor": [None, 71241],
+    }  # fmt: skip
+    quoted("quote", "revise", "1", "--discount", "0")
+    assert [(r, a) for r, a, _ in logged()] == [(1, "create"), (1, "edit"), (2, "create")]
+    revised = logged()[2][2]
+    assert (revised["series"], revised["revision"], revised["total_minor"]) == (
+        [None, 1], [None, 2], [None, 74990],
+    )  # 130.17 + 24.73 (3 x 48.21 less 10%, 19% tax) + 500.00 + 95.00  # fmt: skip

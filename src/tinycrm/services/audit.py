@@ -20,7 +20,8 @@ imports only an admin (or an unrestricted session) sees.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -90,6 +91,8 @@ SKIPPED = frozenset(
 made, so not logged; a flush that changes only these logs nothing."""
 QUIET = "audit_quiet"
 """`session.info` key: while set, a bulk job (an import) logs itself once, not row by row."""
+HELD = "audit_held"
+"""`session.info` key: the new records `created_once` logs itself when they are complete."""
 _DEAL_ACTIONS = {DealStatus.won: "win", DealStatus.lost: "lose"}
 
 
@@ -175,12 +178,13 @@ def _record_flush(session: Session, _context: Any) -> None:
     history), and the new records have their ids."""
     if session.info.get(QUIET):
         return
+    held = session.info.get(HELD, set())
     entries: list[dict[str, Any]] = []
     for row in session.new:
-        if obj := _audited(row):
+        if (obj := _audited(row)) and id(row) not in held:
             entries.append(_entry(row, obj, "create", _values(row, old=False)))
     for row in session.dirty:
-        if (obj := _audited(row)) and (changes := _edits(row)):
+        if (obj := _audited(row)) and id(row) not in held and (changes := _edits(row)):
             entries.append(_entry(row, obj, _action(row, changes), changes))
     for row in session.deleted:
         if obj := _audited(row):
@@ -205,6 +209,22 @@ def _record_bulk(state: ORMExecuteState) -> Any:
         entry = {"object": obj, "record_id": None, "action": action, "changes": {}}
         _write(state.session, [{**entry, "note": f"{count} records at once"}])
     return result
+
+
+@contextmanager
+def created_once(session: Session, row: Any) -> Iterator[None]:
+    """A new record the block adds and completes over several flushes (its id first, then
+    what follows from it): one `create` entry with its values at the end, not a create and
+    an edit."""
+    held: set[int] = session.info.setdefault(HELD, set())
+    held.add(id(row))
+    try:
+        yield
+        session.flush()
+    finally:
+        held.discard(id(row))
+    if obj := _audited(row):
+        _write(session, [_entry(row, obj, "create", _values(row, old=False))])
 
 
 def record(

@@ -21,6 +21,7 @@ from tinycrm.errors import Conflict, InvalidInput, check_version
 from tinycrm.models import Deal, DealStatus, Quote, QuoteStatus, User
 from tinycrm.money import Money
 from tinycrm.normalize import clean
+from tinycrm.services import audit
 from tinycrm.services import lines as li
 from tinycrm.services.refs import by_id, resolve_deal
 
@@ -165,10 +166,11 @@ def _new_quote(
     percent, minor = li.discount(discount, currency=found.currency, yen=yen)
     quote = Quote(deal_id=found.id or 0, series=0, currency=found.currency,
                   valid_until=valid_until, notes=clean(notes), created_at=now)  # fmt: skip
-    session.add(quote)
-    session.flush()
-    quote.series = quote.id or 0
-    _write(session, quote, parsed, percent, minor)
+    with audit.created_once(session, quote):  # its series is its own id: known once added
+        session.add(quote)
+        session.flush()
+        quote.series = quote.id or 0
+        _write(session, quote, parsed, percent, minor)
     return get_quote(session, ref=quote.id, today=today)
 
 
@@ -213,9 +215,10 @@ def revise_quote(
         currency=old.currency, valid_until=valid_until or old.valid_until,
         notes=clean(notes) if notes is not None else old.notes, created_at=now,
     )  # fmt: skip
-    session.add(quote)
-    session.flush()
-    _write(session, quote, parsed, percent, minor)
+    with audit.created_once(session, quote):
+        session.add(quote)
+        session.flush()
+        _write(session, quote, parsed, percent, minor)
     return get_quote(session, ref=quote.id, today=today)
 
 
