@@ -3,7 +3,11 @@ place tinycrm reaches into Typer's internals failing loudly when an upgrade move
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,7 @@ import pytest
 import typer
 
 from tests.clihelp import Crm
-from tinycrm.cli import app
+from tinycrm.cli import SUB_APPS, app
 from tinycrm.commands import plain
 from tinycrm.commands.base import summary, usage_said
 
@@ -120,3 +124,43 @@ def test_plain_options_are_adopted_through_public_apis_only() -> None:
         or "_TyperParameter" in path.read_text(encoding="utf-8")
     ]
     assert private == []
+
+
+def _main(*args: str) -> tuple[str, set[str]]:
+    """What `crm ARGS` prints, run as the installed command runs, and which command modules
+    it imported."""
+    code = (
+        "import sys\n"
+        "from tinycrm.cli import main\n"
+        f"sys.argv = ['crm', *{list(args)!r}]\n"
+        "try:\n    main()\n"
+        "except SystemExit:\n    pass\n"
+        "loaded = [m for m in sys.modules if m.startswith('tinycrm.commands.')]\n"
+        "print(sorted(loaded), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "COLUMNS": "80"}
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    return ran.stdout, set(ast.literal_eval(ran.stderr.strip().splitlines()[-1]))
+
+
+def _words(page: str) -> str:
+    return " ".join(page.split())
+
+
+def test_crm_help_lists_every_group_without_importing_one() -> None:
+    page, loaded = _main("--help")
+    assert _words(page) == _words(Crm().runner.invoke(app, ["--help"]).stdout)
+    groups = {f"tinycrm.commands.{where}" for where, _ in SUB_APPS.values()}
+    assert "deal Deals: add, list, show, move through stages, win, lose. " in _words(page)
+    assert loaded & groups == set()
+
+
+@pytest.mark.parametrize("group", ["deal", "report", "import"])
+def test_a_group_named_on_the_command_line_is_built_whole(group: str) -> None:
+    page, loaded = _main(group, "--help")
+    assert _words(page) == _words(Crm().runner.invoke(app, [group, "--help"]).stdout)
+    assert "\nCommands:\n" in page
+    assert f"tinycrm.commands.{SUB_APPS[group][0]}" in loaded
+    assert "tinycrm.commands.contacts" not in loaded

@@ -180,35 +180,55 @@ def demo() -> None:
     typer.echo(f"demo data loaded into {context.describe(state.database())}: {shown}")
 
 
-SUB_APPS = {
-    "contact": "contacts",
-    "company": "companies",
-    "deal": "deals",
-    "activity": "activities",
-    "lead": "leads",
-    "product": "products",
-    "line": "lines",
-    "quote": "quotes",
-    "contract": "contracts",
-    "order": "orders",
-    "payment": "payments",
-    "tier": "tiers",
-    "points": "points",
-    "campaign": "campaigns",
-    "ticket": "tickets",
-    "followup": "followups",
-    "kb": "kb",
-    "user": "users",
-    "team": "teams",
-    "role": "roles",
-    "stage": "stages",
-    "import": "imports",
-    "export": "exports",
-    "report": "reports",
-    "server": "server",
-    "audit": "audit",
+SUB_APPS: dict[str, tuple[str, str]] = {
+    "contact": ("contacts", "People: add, list, show, edit and remove contacts."),
+    "company": ("companies", "Companies: add, list, show, edit and remove accounts."),
+    "deal": ("deals", "Deals: add, list, show, move through stages, win, lose."),
+    "activity": ("activities", "Log what happened, schedule what is due, and mark it done."),
+    "lead": ("leads", "Leads and the lead pool: claim, assign, qualify, drop, reclaim."),
+    "product": ("products", "Products: the catalogue quotes and deal lines name by SKU."),
+    "line": ("lines", "Line items on a deal: its amount follows them."),
+    "quote": ("quotes", "Quotes: priced offers on a deal, with versions."),
+    "contract": ("contracts", "Contracts: the term an order runs for, and its renewal."),
+    "order": ("orders", "Orders: what a won deal turned into."),
+    "payment": ("payments", "Payments received against orders."),
+    "tier": (
+        "tiers",
+        "Membership tiers: reached by spending or orders over a window, moved on each payment.",
+    ),
+    "points": ("points", "Points customers earn on payments and redeem."),
+    "campaign": ("campaigns", "Campaigns: what they cost and what they brought in."),
+    "ticket": ("tickets", "Service tickets: open, assign, comment, resolve, rate."),
+    "followup": (
+        "followups",
+        "Follow-up calls scheduled after tickets are resolved and orders delivered "
+        "(config followup_days).",
+    ),
+    "kb": ("kb", "Solution articles: add, search, show, list."),
+    "user": ("users", "Users: who owns records, their role and team, and who can act."),
+    "team": ("teams", "Teams: who works together, and what a manager sees."),
+    "role": ("roles", "Roles: what admins, managers, reps and viewers may read and change."),
+    "stage": ("stages", "The pipeline: ordered stages and their win probabilities."),
+    "import": (
+        "imports",
+        "Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines, "
+        "spreadsheets (.xlsx, .xls, .ods) or vCard files (exports of HubSpot, Pipedrive, "
+        "Salesforce, Google, Outlook…).",
+    ),
+    "export": (
+        "exports",
+        "Export contacts, companies, deals or activities as CSV, JSON lines, JSON or vCard, "
+        "with the same filters as `list`, in a form `crm import` reads back.",
+    ),
+    "report": (
+        "reports",
+        "Funnel, stage conversion, rep performance, forecast and pipeline reports.",
+    ),
+    "server": ("server", "The team server (PostgreSQL): roles and row-level security."),
+    "audit": ("audit", "The audit log: who changed what, when and from where (read only)."),
 }
-"""Command groups: `crm NAME …` and the module in tinycrm.commands whose `app` it is."""
+"""Command groups: `crm NAME …`, the module in tinycrm.commands whose `app` it is, and its
+help (here, so that `crm --help` lists every group without importing one)."""
 COMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("tinycrm.cli", "tui"),
     "init": ("tinycrm.cli", "init"),
@@ -222,7 +242,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 SUMMARIES = {
     "backup": "Write every table to one portable archive (zip of JSON lines).",
     "restore": "Load a backup into an empty database (SQLite or PostgreSQL).",
-    "import": "Bring records in from CSV, TSV, JSON lines or vCard files.",
+    "import": "Bring records in from CSV, TSV, JSON lines, spreadsheets or vCard files.",
     "export": "Export records as CSV, JSON lines, JSON, vCard or iCalendar.",
 }
 """What `crm --help` lists for a command whose help starts with a sentence too long for
@@ -230,11 +250,14 @@ one line."""
 _TAKES_VALUE = frozenset({"--db", "--as"})
 
 
-def make_app(only: str | None = None) -> typer.Typer:
-    """The `crm` app; with `only`, just that command or group under the root options.
+def make_app(only: str | None = None, *, outline: bool = False) -> typer.Typer:
+    """The `crm` app; with `only`, just that command or group under the root options; with
+    `outline` (and no `only`), every group as its name and help alone, enough for `crm
+    --help` and for naming an unknown command.
 
     Typer turns every command's signature into click options on each run, so `crm remind`
-    from cron does not pay for the other sixty commands (nor import their modules)."""
+    from cron does not pay for the other hundred and fifty commands (nor import their
+    modules), nor `crm --help` for any of the groups' commands."""
     import importlib
 
     app = App(
@@ -253,10 +276,11 @@ def make_app(only: str | None = None) -> typer.Typer:
             app.command(name, short_help=SUMMARIES.get(name))(
                 getattr(importlib.import_module(module), attr)
             )
-    for name, where in SUB_APPS.items():
+    for name, (where, about) in SUB_APPS.items():
         if only in (None, name):
-            sub = importlib.import_module(f"tinycrm.commands.{where}")
-            app.add_typer(sub.app, name=name, short_help=SUMMARIES.get(name))
+            outlined = outline and only is None
+            sub = App() if outlined else importlib.import_module(f"tinycrm.commands.{where}").app
+            app.add_typer(sub, name=name, help=about, short_help=SUMMARIES.get(name))
     return app
 
 
@@ -274,7 +298,7 @@ def _wanted(argv: list[str]) -> str | None:
 
 
 def main() -> None:
-    typer.main.get_command(make_app(_wanted(sys.argv[1:])))()
+    typer.main.get_command(make_app(_wanted(sys.argv[1:]), outline=True))()
 
 
 def __getattr__(name: str) -> Any:

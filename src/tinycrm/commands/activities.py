@@ -12,7 +12,7 @@ from tinycrm.commands.common import IfVersion, confirm, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
-app = App(help="Log what happened, schedule what is due, and mark it done.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 KINDS = "call, email, meeting, note or task"
 TIMELINE_COLUMNS = ("when", "id", "kind", "subject", "deal", "owner", "state")

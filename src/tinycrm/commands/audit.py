@@ -13,10 +13,7 @@ from tinycrm.context import state
 if TYPE_CHECKING:
     from tinycrm.services.audit import EntryRow
 
-app = App(
-    help="The audit log: who changed what, when and from where (read only).",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 
 COLUMNS = (
     "id",

@@ -12,7 +12,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, em
 from tinycrm.commands.reports.options import money_of, report_cell
 from tinycrm.context import state
 
-app = App(help="Campaigns: what they cost and what they brought in.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Campaign id or name.")]
 Channel = Annotated[

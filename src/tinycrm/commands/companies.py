@@ -13,7 +13,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, em
 from tinycrm.context import state
 from tinycrm.words import plural
 
-app = App(help="Companies: add, list, show, edit and remove accounts.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Company id, name or web domain.")]
 Domain = Annotated[

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from tinycrm.services.filters import ContactFilter
 
-app = App(help="People: add, list, show, edit and remove contacts.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 STATUSES = "lead, prospect, customer or inactive"
 Ref = Annotated[str, typer.Argument(help="Contact id, email, or full name.")]

@@ -12,7 +12,7 @@ from tinycrm.commands.common import IfVersion, confirm, forcing, given
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, emit_record
 from tinycrm.context import state
 
-app = App(help="Deals: add, list, show, move through stages, win, lose.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 DealId = Annotated[int, typer.Argument(help="Deal id.")]
 Amount = Annotated[

@@ -24,11 +24,7 @@ from tinycrm.words import plural, singular
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-app = App(
-    help="Export contacts, companies, deals or activities as CSV, JSON lines, JSON or vCard, "
-    "with the same filters as `list`, in a form `crm import` reads back.",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 
 Row = dict[str, Any]
 Rows = Callable[["Session"], Iterator[Row]]

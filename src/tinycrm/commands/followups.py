@@ -11,11 +11,7 @@ from tinycrm.commands.base import App
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 
-app = App(
-    help="Follow-up calls scheduled after tickets are resolved and orders delivered "
-    "(config followup_days).",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 COLUMNS = ("id", "ticket_id", "order_id", "subject", "customer", "owner", "due_on", "state",
            "done_at", "outcome", "satisfaction")  # fmt: skip
 

@@ -21,12 +21,7 @@ if TYPE_CHECKING:
     from tinycrm.formats.read.tabular import Table
     from tinycrm.services.imports import ImportOptions, ImportResult, ImportRow, Rejected
 
-app = App(
-    help="Bring contacts, companies, deals and activities in from CSV, TSV, JSON lines, "
-    "spreadsheets (.xlsx, .xls, .ods) or vCard files (exports of HubSpot, Pipedrive, "
-    "Salesforce, Google, Outlook…).",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 
 File = Annotated[str, typer.Argument(help="The file to read, or - for standard input.")]
 Sheet = Annotated[

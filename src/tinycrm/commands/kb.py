@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     pass
 
 
-app = App(help="Solution articles: add, search, show, list.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 ARTICLE_COLUMNS = ("id", "title", "tickets", "updated_at")
 SEARCH_COLUMNS = ("rank", "id", "title", "snippet", "tickets")

@@ -16,9 +16,7 @@ from tinycrm.errors import InvalidInput
 if TYPE_CHECKING:
     from tinycrm.services.leads import Handover
 
-app = App(
-    help="Leads and the lead pool: claim, assign, qualify, drop, reclaim.", no_args_is_help=True
-)
+app = App(no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Lead: contact id, email, or full name.")]
 LIST_COLUMNS = (

@@ -12,7 +12,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 if TYPE_CHECKING:
     from tinycrm.services.quotes import DealLines
 
-app = App(help="Line items on a deal: its amount follows them.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Deal = Annotated[int, typer.Option("--deal", help="The deal.")]
 COLUMNS = ("position", "sku", "description", "quantity", "unit", "unit_price", "discount",

@@ -26,7 +26,7 @@ from tinycrm.context import state
 if TYPE_CHECKING:
     from tinycrm.services.orders import OrderRow
 
-app = App(help="Orders: what a won deal turned into.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 OrderId = Annotated[int, typer.Argument(help="Order id.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     pass
 
 
-app = App(help="Payments received against orders.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 OrderId = Annotated[int, typer.Argument(help="Order id.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]

@@ -10,7 +10,7 @@ from tinycrm.commands.base import App
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit_record
 from tinycrm.context import state
 
-app = App(help="Points customers earn on payments and redeem.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Customer = Annotated[
     str, typer.Argument(help="A company or contact (name, email, company:X or contact:X).")

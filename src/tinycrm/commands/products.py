@@ -17,7 +17,7 @@ from tinycrm.context import state
 if TYPE_CHECKING:
     from tinycrm.services.products import ProductRow
 
-app = App(help="Products: the catalogue quotes and deal lines name by SKU.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Product SKU or id.")]
 Currency = Annotated[

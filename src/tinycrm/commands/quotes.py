@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from tinycrm.services.quotes import QuoteRow
 
-app = App(help="Quotes: priced offers on a deal, with versions.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 QuoteId = Annotated[int, typer.Argument(help="Quote id.")]
 Lines = Annotated[

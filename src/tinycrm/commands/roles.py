@@ -13,10 +13,7 @@ from tinycrm.context import state
 if TYPE_CHECKING:
     from tinycrm.services.roles import RoleRow
 
-app = App(
-    help="Roles: what admins, managers, reps and viewers may read and change.",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 
 RoleName = Annotated[str, typer.Argument(help="admin, manager, rep or viewer.")]
 LEGEND = (

@@ -8,7 +8,7 @@ from tinycrm.commands.render import done
 from tinycrm.context import describe, state
 from tinycrm.words import plural
 
-app = App(help="The team server (PostgreSQL): roles and row-level security.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 
 @app.command("init")

@@ -11,7 +11,7 @@ from tinycrm.commands.common import confirm
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 
-app = App(help="The pipeline: ordered stages and their win probabilities.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Name = Annotated[str, typer.Argument(help="Stage name.")]
 Before = Annotated[str | None, typer.Option(help="Place it just before this stage.")]

@@ -11,7 +11,7 @@ from tinycrm.commands.common import forcing
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 
-app = App(help="Teams: who works together, and what a manager sees.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 Name = Annotated[str, typer.Argument(help="Team name, e.g. Sales (at most 200 characters).")]
 

@@ -13,7 +13,7 @@ from tinycrm.context import AppState, state
 if TYPE_CHECKING:
     from tinycrm.services.tickets import TicketRow
 
-app = App(help="Service tickets: open, assign, comment, resolve, rate.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 PRIORITIES = "urgent, high, normal or low"
 LIST_COLUMNS = ("id", "priority", "subject", "state", "due_at", "owner", "contact", "company",

@@ -11,10 +11,7 @@ from tinycrm.commands.common import confirm
 from tinycrm.commands.render import Format, FormatOption, as_row, done, emit
 from tinycrm.context import state
 
-app = App(
-    help="Membership tiers: reached by spending or orders over a window, moved on each payment.",
-    no_args_is_help=True,
-)
+app = App(no_args_is_help=True)
 
 COLUMNS = ("rank", "name", "min_spend", "currency", "min_orders", "within_months", "can_drop",
            "points_per", "points_expire_months")  # fmt: skip

@@ -12,9 +12,7 @@ from tinycrm.commands.render import Format, FormatOption, as_row, done, emit, em
 from tinycrm.context import state
 from tinycrm.words import counted, plural
 
-app = App(
-    help="Users: who owns records, their role and team, and who can act.", no_args_is_help=True
-)
+app = App(no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="User id, email, name or a unique part of the name.")]
 Email = Annotated[str | None, typer.Option(help="Email address (at most 320 characters).")]

@@ -30,10 +30,7 @@ for one line."""
 
 
 def _group() -> App:
-    group = App(
-        help="Funnel, stage conversion, rep performance, forecast and pipeline reports.",
-        no_args_is_help=True,
-    )
+    group = App(no_args_is_help=True)
     for name, (module, short) in REPORTS.items():
         command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
         group.command(name, short_help=short, tabular=True)(command)
