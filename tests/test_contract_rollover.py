@@ -33,6 +33,16 @@ def auto(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> Crm:
     return crm
 
 
+def hosting(crm: Crm, monkeypatch: pytest.MonkeyPatch, *, notice: str) -> None:
+    """On 2026-01-05: contract #1 (auto, January 2026, 300.50 EUR) on order #1."""
+    monkeypatch.setenv("CRM_NOW", "2026-01-05T09:30+00:00")
+    crm("deal", "add", "Hosting", "--amount", "€300.50")
+    crm("deal", "move", "1", "won")
+    crm("order", "add", "--deal", "1")
+    crm("contract", "add", "--order", "1", "--from", "2026-01-01", "--to", "2026-01-31",
+        "--renew", "auto", "--notice", notice)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("zone", "last_day", "day_after"),
     [
@@ -79,12 +89,7 @@ def test_the_system_is_in_the_audit_log(auto: Crm, monkeypatch: pytest.MonkeyPat
 def test_terms_missed_roll_over_one_after_another(
     crm: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CRM_NOW", "2026-01-05T09:30+00:00")
-    crm("deal", "add", "Hosting", "--amount", "€300.50")
-    crm("deal", "move", "1", "won")
-    crm("order", "add", "--deal", "1")
-    crm("contract", "add", "--order", "1", "--from", "2026-01-01", "--to", "2026-01-31",
-        "--renew", "auto", "--notice", "7d")  # fmt: skip
+    hosting(crm, monkeypatch, notice="7d")
     monkeypatch.setenv("CRM_NOW", "2026-04-15T09:30+00:00")
     renewals = crm("report", "renewals", "--months", "2", "-f", "csv").out.splitlines()
     assert renewals == ["month,contracts,auto,value,currency,first_notice",
@@ -103,12 +108,7 @@ def test_terms_missed_roll_over_one_after_another(
 def test_remind_rolls_over_and_reminds_of_the_next_term(
     crm: Crm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CRM_NOW", "2026-01-05T09:30+00:00")
-    crm("deal", "add", "Hosting", "--amount", "€300.50")
-    crm("deal", "move", "1", "won")
-    crm("order", "add", "--deal", "1")
-    crm("contract", "add", "--order", "1", "--from", "2026-01-01", "--to", "2026-01-31",
-        "--renew", "auto", "--notice", "30d")  # fmt: skip
+    hosting(crm, monkeypatch, notice="30d")
     monkeypatch.setenv("CRM_NOW", "2026-02-01T09:30+00:00")
     assert crm("remind", "--dry-run", "-f", "json").out == ""  # no rollover: no reminder
     found = crm("remind", "-f", "json").json()

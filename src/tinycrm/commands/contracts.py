@@ -105,16 +105,21 @@ def show(contract_id: ContractId, fmt: FormatOption = Format.table) -> None:
     emit_record(_row(row), fmt, st.tz)
 
 
-@app.command("activate")
-def activate(contract_id: ContractId, if_version: IfVersion = None) -> None:
-    """A draft contract was signed."""
+def _change_status(change: str, contract_id: int, if_version: int | None) -> ContractRow:
+    """`activate` or `terminate` the contract, as the service of that name does."""
     from tinycrm.services import contracts
 
     st = state()
+    service = {"activate": contracts.activate_contract,
+               "terminate": contracts.terminate_contract}[change]  # fmt: skip
     with st.session(write=True) as session:
-        row = contracts.activate_contract(
-            session, ref=contract_id, today=st.today(), version=if_version
-        )
+        return service(session, ref=contract_id, today=st.today(), version=if_version)
+
+
+@app.command("activate")
+def activate(contract_id: ContractId, if_version: IfVersion = None) -> None:
+    """A draft contract was signed."""
+    row = _change_status("activate", contract_id, if_version)
     done(f"contract #{row.id} active until {row.ends_on}")
 
 
@@ -142,13 +147,7 @@ def renew_(
 @app.command("terminate")
 def terminate(contract_id: ContractId, if_version: IfVersion = None) -> None:
     """End a contract: it will not be renewed."""
-    from tinycrm.services import contracts
-
-    st = state()
-    with st.session(write=True) as session:
-        row = contracts.terminate_contract(
-            session, ref=contract_id, today=st.today(), version=if_version
-        )
+    row = _change_status("terminate", contract_id, if_version)
     done(f"contract #{row.id} terminated")
 
 

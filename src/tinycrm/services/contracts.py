@@ -165,19 +165,23 @@ def activate_contract(
     found = _contract(session, ref, version)
     if found.status != ContractStatus.draft:
         raise Conflict(f"contract #{found.id} is {status_of(found, today)}, not a draft")
-    found.status = ContractStatus.active
-    session.add(found)
-    session.flush()
-    return _row(session, found, today)
+    return _set_status(session, found, ContractStatus.active, today)
 
 
 def terminate_contract(
     session: Session, *, ref: object, today: date, version: int | None = None
 ) -> ContractRow:
+    """A draft or active contract ended: it will not be renewed."""
     found = _contract(session, ref, version)
     if found.status not in OPEN:
         raise Conflict(f"contract #{found.id} is already {found.status}")
-    found.status = ContractStatus.terminated
+    return _set_status(session, found, ContractStatus.terminated, today)
+
+
+def _set_status(
+    session: Session, found: Contract, status: ContractStatus, today: date
+) -> ContractRow:
+    found.status = status
     session.add(found)
     session.flush()
     return _row(session, found, today)

@@ -122,11 +122,7 @@ def create_quote(
     yen: str = "",
 ) -> QuoteDetail:
     """A draft quote on an open deal, in the deal's currency."""
-    found = resolve_deal(session, deal)
-    if found.status != DealStatus.open:
-        raise Conflict(f"deal #{found.id} is {found.status}; quotes are for open deals")
-    if valid_until is not None and valid_until < today:
-        raise InvalidInput("valid until", valid_until.isoformat(), "is in the past")
+    found = _open_deal(session, deal, valid_until, today)
     parsed = _lines(session, lines, currency=found.currency, tax=tax, yen=yen)
     return _new_quote(session, found, parsed, discount, valid_until, notes, now, today, yen)
 
@@ -143,13 +139,19 @@ def quote_deal(
     yen: str = "",
 ) -> QuoteDetail:
     """A draft quote of the deal's own lines (as `create_quote`, which types them)."""
+    found = _open_deal(session, deal, valid_until, today)
+    parsed = _own_lines(session, found)
+    return _new_quote(session, found, parsed, discount, valid_until, notes, now, today, yen)
+
+
+def _open_deal(session: Session, deal: object, valid_until: date | None, today: date) -> Deal:
+    """The deal a new quote is for: open, and the quote valid until a day not yet past."""
     found = resolve_deal(session, deal)
     if found.status != DealStatus.open:
         raise Conflict(f"deal #{found.id} is {found.status}; quotes are for open deals")
     if valid_until is not None and valid_until < today:
         raise InvalidInput("valid until", valid_until.isoformat(), "is in the past")
-    parsed = _own_lines(session, found)
-    return _new_quote(session, found, parsed, discount, valid_until, notes, now, today, yen)
+    return found
 
 
 def _own_lines(session: Session, deal: Deal) -> list[li.Line]:

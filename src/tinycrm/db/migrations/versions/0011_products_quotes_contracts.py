@@ -10,24 +10,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tinycrm.db.migrations.grants import drop_catalogue, seed_catalogue
+
 revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-ACTIONS = ("read", "create", "edit", "delete", "export", "import", "assign")
-
-
-def product_grants() -> list[dict[str, str]]:
-    """Admins and managers do everything with products; reps and viewers read them."""
-    rows = []
-    for action in ACTIONS:
-        for role in ("admin", "manager", "rep", "viewer"):
-            level = (
-                "all" if role in ("admin", "manager") or action in ("read", "export") else "none"
-            )
-            rows.append({"role": role, "object": "products", "action": action, "level": level})
-    return rows
 
 
 def _money(name: str) -> sa.Column[int]:
@@ -161,14 +149,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_contracts_order_id"), "contracts", ["order_id"])
     op.create_index("ix_contracts_status_notice", "contracts", ["status", "notice_on"])
-    grants = sa.table(
-        "grants", sa.column("role"), sa.column("object"), sa.column("action"), sa.column("level")
-    )
-    op.bulk_insert(grants, product_grants())
+    seed_catalogue("products")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM grants WHERE object = 'products'")
+    drop_catalogue("products")
     op.drop_table("contracts")
     op.drop_table("line_items")
     op.drop_table("quotes")

@@ -9,25 +9,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from tinycrm.db.migrations.grants import drop_catalogue, seed_catalogue
+
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CUSTOMER = "(company_id IS NULL) <> (contact_id IS NULL)"
-ACTIONS = ("read", "create", "edit", "delete", "export", "import", "assign")
-
-
-def tier_grants() -> list[dict[str, str]]:
-    """Tiers are a catalogue: admins and managers change it; reps and viewers read it."""
-    rows = []
-    for action in ACTIONS:
-        for role in ("admin", "manager", "rep", "viewer"):
-            level = (
-                "all" if role in ("admin", "manager") or action in ("read", "export") else "none"
-            )
-            rows.append({"role": role, "object": "tiers", "action": action, "level": level})
-    return rows
 
 
 def _customer() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -144,14 +133,11 @@ def upgrade() -> None:
     )  # fmt: skip
     op.create_index(op.f("ix_followups_ticket_id"), "followups", ["ticket_id"])
     op.create_index("ix_followups_done_due", "followups", ["done_at", "due_on"])
-    grants = sa.table(
-        "grants", sa.column("role"), sa.column("object"), sa.column("action"), sa.column("level")
-    )
-    op.bulk_insert(grants, tier_grants())
+    seed_catalogue("tiers")
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM grants WHERE object = 'tiers'")
+    drop_catalogue("tiers")
     op.drop_table("followups")
     op.drop_table("points_entries")
     op.drop_table("tier_moves")
