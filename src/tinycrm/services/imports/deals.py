@@ -140,7 +140,6 @@ class DealImport(RecordImport):
     def write(self, spill: Spill) -> None:
         with deferred_indexes(self.session, StageChange, keep=set()):
             super().write(spill)
-        self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
         return {

@@ -205,9 +205,6 @@ class Companies:
     def id_of(self, name: str | None) -> int | None:
         return self.known.get(self.keys[name]) if name else None
 
-    def finish(self) -> None:
-        """Nothing is left to settle: the ids were drawn as they were taken."""
-
 
 class RecordImport:
     """The flow every noun shares: convert each row (before the write lock, `read`), then,
@@ -421,10 +418,6 @@ class ContactImport(RecordImport):
         self.dates = BulkWriter(
             session, ContactDate, ("contact_id", "kind", "month", "day", "year")
         )
-
-    def write(self, spill: Spill) -> None:
-        super().write(spill)
-        self.companies.finish()
 
     def also_created(self) -> dict[str, int]:
         return {
