@@ -645,9 +645,10 @@ ADDED_BY_0009 = {
     | {"tiers", "tier_moves", "points_entries", "followups"},  # and 0012
     "columns": {"version", "team_id", "active", "os_login", "db_login", "recipient_id"}
     | {"search_key"}  # and 0010
-    | {"left_at", "left_to_stage_id", "stay_seconds", "prev_entry_at", "next_entry_at"},  # 0013
+    | {"left_at", "left_to_stage_id", "stay_seconds", "prev_entry_at", "next_entry_at"}  # 0013
+    | {"delivered_on"},  # and 0014 (its followups.order_id: 0012's table goes whole)
 }
-"""What migrations 0009 to 0013 added: an archive without it is what a 0008 backup holds."""
+"""What migrations 0009 to 0014 added: an archive without it is what a 0008 backup holds."""
 
 
 def as_0008(archive: bytes) -> bytes:
