@@ -87,11 +87,20 @@ def _row(item: AgendaItem, now: datetime, tz: tzinfo) -> dict[str, Any]:
         "subject": item.subject,
         "about": item.about,
         "owner": item.owner,
-        "state": "care"
-        if item.care
-        else ("overdue" if item.due_at < now else ("repeat" if item.occurrence else "due")),
+        "state": _state(item, now, tz),
         "repeats": item.recurring,
     }
+
+
+def _state(item: AgendaItem, now: datetime, tz: tzinfo) -> str:
+    """care (a day to remember), overdue, repeat (a later occurrence) or due; a follow-up
+    call is overdue once its day has passed."""
+    if item.kind == "followup":
+        day = item.due_at.astimezone(tz).date()
+        return "overdue" if day < now.astimezone(tz).date() else "due"
+    if item.care:
+        return "care"
+    return "overdue" if item.due_at < now else ("repeat" if item.occurrence else "due")
 
 
 def _list(found: Agenda, today: date, tz: tzinfo) -> None:

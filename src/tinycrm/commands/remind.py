@@ -41,6 +41,7 @@ SECTIONS = {
     "upcoming": "Coming up",
     "deal": "Large deals",
     "ticket": "Overdue tickets",
+    "followup": "Follow-up calls",
     "care": "Care",
     "renewal": "Contract renewals",
 }
@@ -85,7 +86,8 @@ def remind(
     """What is due now, each reminder once: the command for cron.
 
     Overdue activities, reminders whose time has come, large deals closing soon, overdue
-    or gone quiet, service tickets past their due time, and birthdays. The next run stays
+    or gone quiet, service tickets past their due time, follow-up calls due (to the owner
+    of the ticket or order), birthdays and contract renewals. The next run stays
     quiet about what was shown. Prints nothing and exits 0 when nothing is due, so cron
     sends no mail."""
     from tinycrm.dates import parse_duration
@@ -345,6 +347,9 @@ def _line(r: Reminder, local: Callable[[datetime], datetime], today: date) -> st
     elif r.kind == "care":
         assert r.day is not None
         parts.append(_day(r.day, today))
+    elif r.kind == "followup":
+        assert r.day is not None
+        parts.append("due " + _day(r.day, today))
     elif r.kind == "renewal":
         assert r.day is not None
         parts += [str(_money(r)), f"notice by {_day(r.day, today)}"]

@@ -13,7 +13,7 @@ class FollowUp(SQLModel, table=True):
     __tablename__ = "followups"
     __table_args__ = (
         CheckConstraint("(ticket_id IS NULL) <> (order_id IS NULL)", name="one_record"),
-        Index("ix_followups_done_due", "done_at", "due_on"),
+        Index("ix_followups_done_due", "done_at", "due_on", "reminded_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -33,3 +33,6 @@ class FollowUp(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     """Who recorded the call."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reminded_on: date | None = None
+    """The due day `crm remind` last delivered the call for to nobody (see
+    `services.reminders`): a new due day is news again."""

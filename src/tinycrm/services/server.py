@@ -69,12 +69,13 @@ LEDGERS = ("import_batches", "reminder_deliveries")
 """tinycrm's own bookkeeping, read and written by everyone who works."""
 CRON_READS = ("users", "teams", "grants", "stages", "contacts", "companies", "deals",
               "activities", "tickets", "contact_dates", "reminder_deliveries",
-              "orders", "contracts", "tier_moves")  # fmt: skip
+              "orders", "contracts", "tier_moves", "followups")  # fmt: skip
 CRON_MARKS = {
     "activities": ("reminded_at",),
     "deals": ("alerted_close", "alerted_overdue", "alerted_quiet"),
     "tickets": ("reminded_at",),
     "contracts": ("reminded_at",),
+    "followups": ("reminded_on",),
 }
 """The columns `crm remind` sets to say a reminder went out (see `services.reminders`)."""
 

@@ -16,12 +16,12 @@ Each reminder is delivered once to each person. A run acts for someone (the acti
 running `crm remind`, whoever's reminders it shows: a manager's `--all-owners` run is the
 manager's) or for nobody (recipient 0). For nobody, the record remembers what was last
 delivered (an activity the alert time it was shown for, a deal the close date and quiet
-spell it was alerted on, a ticket the due time it was overdue for, a care reminder a row in
-`reminder_deliveries`), so the queries leave out what was already shown and a quiet
-morning run reads only index entries. For a person, each delivery is a row in
-`reminder_deliveries` under their id. What was delivered to nobody (the marks, and ledger
-rows of recipient 0, all that was delivered before reminders were kept per person) counts
-as delivered to everyone, so nothing is repeated after the upgrade.
+spell it was alerted on, a ticket the due time it was overdue for, a follow-up call the due
+day it was reminded of, a care reminder a row in `reminder_deliveries`), so the queries leave
+out what was already shown and a quiet morning run reads only index entries. For a person,
+each delivery is a row in `reminder_deliveries` under their id. What was delivered to nobody
+(the marks, and ledger rows of recipient 0, all that was delivered before reminders were kept
+per person) counts as delivered to everyone, so nothing is repeated after the upgrade.
 
 `claim()` marks what it shows inside one write transaction and keeps only the reminders it
 marked; the caller prints, then commits. `stream()` reads a huge backlog a batch at a time,
@@ -52,7 +52,7 @@ from tinycrm.services.userref import pick_user
 class Reminder:
     """One thing to tell a rep about. `kind` is overdue, due (its reminder time has come),
     upcoming (due within the window asked for), deal, ticket (a service ticket past its
-    due time) or care."""
+    due time), followup (a follow-up call due), care or renewal."""
 
     kind: str
     key: str
@@ -61,7 +61,7 @@ class Reminder:
     at: datetime | None = None
     """The due time (tasks)."""
     day: date | None = None
-    """The expected close date (deals) or the day to remember (care)."""
+    """The expected close date (deals), the day to remember (care) or the due day (followup)."""
     owner: str | None = None
     about: str | None = None
     amount_minor: int | None = None
@@ -364,6 +364,12 @@ def _tickets(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
         )
 
 
+def _followups(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
+    from tinycrm.services.reminders.followups import due_followups
+
+    return due_followups(sql, opts)
+
+
 def _renewals(sql: Sql, opts: RemindOptions) -> list[Reminder]:
     from tinycrm.services.reminders.renewals import contract_renewals
 
@@ -378,9 +384,10 @@ def collect(
     sql: Sql,
     opts: RemindOptions,
     *,
-    sections: Iterable[str] = ("tasks", "deals", "tickets", "care", "renewals"),
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "followups", "care", "renewals"),
 ) -> list[Reminder]:
-    """Everything due, grouped overdue, due, upcoming, deals, tickets, care."""
+    """Everything due, grouped overdue, due, upcoming, deals, tickets, follow-up calls,
+    care, renewals."""
     return list(stream(sql, opts, sections=sections))
 
 
@@ -388,7 +395,7 @@ def stream(
     sql: Sql,
     opts: RemindOptions,
     *,
-    sections: Iterable[str] = ("tasks", "deals", "tickets", "care", "renewals"),
+    sections: Iterable[str] = ("tasks", "deals", "tickets", "followups", "care", "renewals"),
 ) -> Generator[Reminder, None, None]:
     """`collect` as it is read, a batch of rows at a time: each query returns its rows in
     the order they are shown (the tasks' overdue, due and upcoming one after the other), so
@@ -403,6 +410,7 @@ def stream(
         "tasks": _tasks,
         "deals": _deals,
         "tickets": _tickets,
+        "followups": _followups,
         "care": care_dates,
         "renewals": _renewals,
     }
@@ -415,7 +423,7 @@ def stream(
         yield from undelivered(sql, batch, opts.recipient_id, kinds=_MARKED)
 
 
-_MARKED = frozenset({"overdue", "due", "upcoming", "deal", "ticket"})
+_MARKED = frozenset({"overdue", "due", "upcoming", "deal", "ticket", "followup"})
 """The kinds whose record carries the mark of a delivery to nobody."""
 
 
@@ -525,6 +533,15 @@ def _claim_ticket(sql: Sql, r: Reminder, now: datetime) -> int:
     )
 
 
+def _claim_followup(sql: Sql, r: Reminder, now: datetime) -> int:
+    return sql.run(
+        "UPDATE followups SET reminded_on = due_on WHERE id = :id AND due_on = :due "
+        "AND done_at IS NULL AND (reminded_on IS NULL OR reminded_on <> due_on)",
+        id=r.id,
+        due=r.marks[0],
+    )
+
+
 def _claim_key(sql: Sql, r: Reminder, now: datetime) -> int:
     return sql.run(
         "INSERT INTO reminder_deliveries (key, delivered_at) VALUES (:key, :at) "
@@ -540,6 +557,7 @@ _CLAIMS: dict[str, Callable[[Sql, Reminder, datetime], int]] = {
     "upcoming": _claim_activity,
     "deal": _claim_deal,
     "ticket": _claim_ticket,
+    "followup": _claim_followup,
     "care": _claim_key,
     "renewal": _claim_key,
 }

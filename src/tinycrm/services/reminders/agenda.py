@@ -1,6 +1,7 @@
 """The agenda: open activities due in a span of time (recurring ones repeated), those
-overdue, and contacts' remembered days; for `crm agenda` and the app's calendar, over the
-same plain SQL as `crm remind` (see `tinycrm.db.plain_sql`)."""
+overdue, contacts' remembered days, contracts' notice days and follow-up calls on their due
+day; for `crm agenda` and the app's calendar, over the same plain SQL as `crm remind` (see
+`tinycrm.db.plain_sql`)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ class AgendaItem:
     occurrence: bool = False
     """True for a later occurrence of a recurring activity (not a row of its own yet)."""
     care: bool = False
-    """A contact's remembered day (kind `birthday`…, `id` the contact's), not an activity."""
+    """A day, not an activity: a contact's remembered day (kind `birthday`…, `id` the
+    contact's), a contract's notice day (`renewal`) or a follow-up call due (`followup`)."""
+    opens: tuple[str, int] | None = None
+    """The record it is about, as (`contact` or `company`, id): a follow-up's customer."""
 
 
 @dataclass
@@ -90,6 +94,9 @@ def agenda(
     )
     result.items.extend(
         _notice_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
+    )
+    result.items.extend(
+        _followup_days(sql, start=start, end=end, tz=tz, owner_id=owner_id, reach=reach)
     )
     result.items.sort(key=lambda i: (i.due_at, i.care, i.id))
     return result
@@ -153,6 +160,37 @@ def _notice_days(
             about=r.about,
             deal_id=None,
             care=True,
+        )
+
+
+def _followup_days(
+    sql: Sql,
+    *,
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    owner_id: int | None,
+    reach: Reach | None,
+) -> Iterator[AgendaItem]:
+    """Follow-up calls not done, on their due day in [start, end) (a day, no time), naming
+    whom to call."""
+    from tinycrm.services.reminders.followups import followups_between
+
+    first, last = _local_days(start, end, tz)
+    opts = RemindOptions(now=start, tz=tz, owner_id=owner_id, reach=reach)
+    for r, customer, follows in followups_between(sql, opts, first=first, last=last):
+        assert r.day is not None
+        call = f"call {customer[2]} about" if customer else "call about"
+        yield AgendaItem(
+            id=r.id,
+            kind="followup",
+            subject=f"follow-up #{r.id}: {call} {follows}",
+            due_at=local_midnight(r.day, tz),
+            owner=r.owner,
+            about=r.about,
+            deal_id=None,
+            care=True,
+            opens=customer[:2] if customer else None,
         )
 
 
