@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tinycrm.context import AppState
     from tinycrm.services.contracts import ContractRow
 
-app = App(help="Contracts: the term an order runs for, and its renewal.", no_args_is_help=True)
+app = App(no_args_is_help=True)
 
 ContractId = Annotated[int, typer.Argument(help="Contract id.")]
 COLUMNS = ("id", "order_id", "customer", "starts_on", "ends_on", "renew", "notice_on", "value",
