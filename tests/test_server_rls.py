@@ -345,6 +345,10 @@ def test_the_cron_role_reads_and_marks_reminders_and_nothing_more(server: Server
         assert _titles(conn) == {"Ana's deal", "Bob's deal", "Zed's deal", "Pool deal"}
         marked = conn.execute("UPDATE deals SET alerted_overdue = true WHERE id = %s", [deal])
         assert marked.rowcount == 1
+        calls = conn.execute("UPDATE followups SET reminded_on = due_on WHERE done_at IS NULL")
+        assert calls.rowcount == 0  # a follow-up call's mark (there are none here)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE followups SET outcome = 'cron was here'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE deals SET title = 'cron was here' WHERE id = %s", [deal])
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
