@@ -79,6 +79,13 @@ def test_order_follow_ups_are_done_and_counted(shop: Crm, monkeypatch: pytest.Mo
 def test_delivery_is_refused_twice_before_the_order_or_without_config(
     shop: Crm, crm_env: Path
 ) -> None:
+    shop("user", "add", "Vic Ng", "--role", "viewer")
+    viewer = shop("--as", "vic", "order", "deliver", "1", ok=False)
+    assert (viewer.code, viewer.err) == (
+        4,
+        "crm: error: not allowed: edit orders owned by someone else (role viewer has orders "
+        "edit: none)\n",
+    )
     early = shop("order", "deliver", "1", "--on", "2026-11-01", ok=False)
     assert (early.code, early.err) == (
         2,
