@@ -123,6 +123,15 @@ def test_remind_rolls_over_and_reminds_of_the_next_term(
     ]  # fmt: skip
 
 
+def test_the_agenda_rolls_over_before_it_reads(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
+    hosting(crm, monkeypatch, notice="30d")
+    monkeypatch.setenv("CRM_NOW", "2026-02-01T09:30+00:00")
+    agenda = crm("agenda", "--days", "3", "-f", "json").json()
+    assert [(a["kind"], a["id"], a["due_at"][:10]) for a in agenda] == [
+        ("renewal", 2, "2026-02-01")
+    ]
+
+
 def test_a_viewer_rolls_nothing_over(auto: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
     auto("user", "add", "Vic Ng", "--role", "viewer")
     monkeypatch.setenv("CRM_NOW", "2027-01-02T09:00+00:00")

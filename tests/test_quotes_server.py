@@ -5,10 +5,12 @@ through `crm` or over plain SQL with a person's own login; accepting works under
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.conftest import PG_URL
-from tests.test_server_rls import Server, _deal, server
+from tests.test_server_rls import PASSWORD, Server, _deal, server
 
 pytestmark = [
     pytest.mark.pg,
@@ -113,3 +115,25 @@ def test_an_orders_follow_up_follows_the_order(server: Server) -> None:
     assert server.sql("SELECT order_id, satisfaction FROM followups ORDER BY id") == [
         (1, 4), (2, None)
     ]  # fmt: skip
+
+
+def test_cron_leaves_the_rollover_to_a_person_who_may_edit_the_order(server: Server) -> None:
+    login = f"cron_{uuid.uuid4().hex[:10]}"
+    server.logins["cron"] = login
+    server.sql(f"CREATE ROLE \"{login}\" LOGIN PASSWORD '{PASSWORD}' IN ROLE crm_cron")
+    ana = _deal(server, "Ana's deal")
+    server.crm("deal", "move", str(ana), "won", who="Ana")
+    server.crm("order", "add", "--deal", str(ana), who="Ana")
+    server.crm("contract", "add", "--order", "1", "--from", "2025-11-01", "--to", "2026-10-31",
+               "--renew", "auto", who="Ana")  # fmt: skip
+    server.crm("remind", "--all-owners", who="cron")  # may not add contracts: leaves it
+    assert server.sql("SELECT id, status FROM contracts") == [(1, "active")]
+    assert server.crm("contract", "list", who="Zed", ok=False).code == 1  # not his to roll
+    listed = server.crm("contract", "list", "-f", "json", who="Ana").json()
+    assert [(c["id"], c["starts_on"], c["status"]) for c in listed] == [
+        (1, "2025-11-01", "renewed"), (2, "2026-11-01", "active"),
+    ]  # fmt: skip
+    assert server.sql(
+        "SELECT record_id, action, user_id, source FROM audit_log WHERE object = 'contracts' "
+        "AND source = 'system' ORDER BY record_id"
+    ) == [(1, "renew", None, "system"), (2, "create", None, "system")]
