@@ -1,8 +1,9 @@
 """The reminder calendar: a month of due counts, and the selected day's agenda beside it.
 
 The agenda's What and About columns share the width the day's times and owners leave, so
-they grow with the terminal; a contact's birthday is a day, never overdue; the overdue
-count is of everything overdue now, whatever month is shown."""
+they grow with the terminal; a contact's birthday is a day, never overdue; a follow-up call
+is a day too, overdue once it has passed, and opens its customer (enter) or is recorded (F)
+from its row; the overdue count is of everything overdue now, whatever month is shown."""
 
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from tinycrm.db.store import session_sql
 from tinycrm.screens.base import CrmScreen
+from tinycrm.screens.customer_actions import followup_form, record_followup
 from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.widgets.month import MonthGrid
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from tinycrm.services.followups import FollowUpRow
     from tinycrm.services.reminders.agenda import AgendaItem
 
 
@@ -91,6 +94,8 @@ class CalendarScreen(CrmScreen):
         Binding("j", "item(1)", "Next reminder", show=False, id="calendar.next"),
         Binding("k", "item(-1)", "Prev reminder", show=False, id="calendar.prev"),
         Binding("t", "today", "Today", id="calendar.today"),
+        Binding("F", "followup", "Record follow-up", show=False, id="calendar.followup"),
+        Binding("enter", "open", "Open customer", show=False, id="calendar.open"),
     ]
 
     def __init__(self) -> None:
@@ -212,12 +217,69 @@ class CalendarScreen(CrmScreen):
         about = Text(item.about or "")
         if item.care:  # a birthday is a day: no time, never overdue
             when = "all day" if local.date() == day else f"{local:%d %b}"
-            return Text(when), Text(item.subject), about, owner
+            what = Text(item.subject)
+            if item.kind == "followup" and local.date() < st.today():  # a call is, though
+                what = Text.assemble(("overdue", "red"), " ", what)
+            return Text(when), what, about, owner
         when = f"{local:%d %b %H:%M}" if local.date() != day else f"{local:%H:%M}"
         what = Text(f"{item.kind}: {item.subject}" + (" ↻" if item.recurring else ""))
         if item.due_at < st.now():
             what = Text.assemble(("overdue", "red"), " ", what)
         return Text(when), what, about, owner
+
+    def highlighted(self) -> AgendaItem | None:
+        """The agenda's row under the cursor, if any."""
+        if not self.rows:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Recording a call and opening its customer apply to a follow-up call's row."""
+        if action in ("followup", "open"):
+            item = self.highlighted()
+            return item is not None and item.kind == "followup" and item.opens is not None
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Open the follow-up call's customer (its contact, else its company)."""
+        from tinycrm.screens.company import CompanyScreen
+        from tinycrm.screens.contact import ContactScreen
+
+        item = self.highlighted()
+        if item is None or item.kind != "followup" or item.opens is None:
+            return
+        kind, record = item.opens
+        self.app.push_screen(ContactScreen(record) if kind == "contact" else CompanyScreen(record))
+
+    def action_followup(self) -> None:
+        """Record the highlighted follow-up call with the customer screens' form."""
+        from tinycrm.services.followups import list_followups
+
+        item = self.highlighted()
+        if item is None or item.kind != "followup":
+            return
+        st = self.state
+
+        def job(session: Session) -> list[FollowUpRow]:
+            return list_followups(session, today=st.today(), state="all", ids=[item.id])
+
+        def ask(found: list[FollowUpRow]) -> None:
+            due = [f for f in found if f.done_at is None]
+            if not due:
+                self.notify(f"follow-up #{item.id} is already done", severity="warning")
+                self.reload()
+                return
+            self.ask(followup_form(due), partial(record_followup, self, after=self.reload))
+
+        self.db(job, ask)
 
     def on_month_grid_day_changed(self, event: MonthGrid.DayChanged) -> None:
         self.reload()
@@ -238,6 +300,9 @@ class CalendarScreen(CrmScreen):
         item = self.rows[table.cursor_row]
         if item.occurrence:
             self.notify("a later repeat: act on the current occurrence", severity="warning")
+            return None
+        if item.kind == "followup":
+            self.notify(f"{item.subject}: F records the call", severity="warning")
             return None
         if item.care:
             self.notify(f"{item.subject} is a day to remember, not a task", severity="warning")

@@ -1,16 +1,20 @@
 """What contact and company detail show and do about the customer's standing: its contracts
 (a Contracts section, hidden when there are none), redeeming its points (as `crm points
-redeem`) and recording the follow-up calls of its tickets (as `crm followup done`)."""
+redeem`) and recording the follow-up calls of its tickets and orders (as `crm followup done`;
+the calendar records one with the same form)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.table import Table
 from textual.binding import Binding
 from textual.widgets import Static
 
+from tinycrm.screens.base import CrmScreen
 from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen
 from tinycrm.widgets.format import figure
@@ -124,33 +128,43 @@ class CustomerActions(RecordScreen):
 
     def action_followup(self) -> None:
         due = self.standing.followups if self.standing is not None else []
-        if not due:
-            return
-        fields = [
-            Field("call", "Follow-up", choices=tuple(followup_choice(f) for f in due)),
-            Field("outcome", "Outcome", placeholder="what the call found"),
-            Field("score", "Satisfaction (1-5)", "none", choices=SCORES),
-        ]
-        self.ask(FormDialog("Record a follow-up call", fields), self._followup)
+        if due:
+            self.ask(followup_form(due), partial(record_followup, self, after=self.reload))
 
-    def _followup(self, values: dict[str, str] | None) -> None:
-        from tinycrm.services.followups import complete_followup
 
-        if values is None:
-            return
-        st = self.state
-        ref = int(values["call"].split()[0].lstrip("#"))
-        score = None if values["score"] == "none" else int(values["score"])
+def followup_form(due: list[FollowUpRow]) -> FormDialog:
+    """The form recording one of the follow-up calls `due`: which, its outcome and the
+    customer's satisfaction."""
+    fields = [
+        Field("call", "Follow-up", choices=tuple(followup_choice(f) for f in due)),
+        Field("outcome", "Outcome", placeholder="what the call found"),
+        Field("score", "Satisfaction (1-5)", "none", choices=SCORES),
+    ]
+    return FormDialog("Record a follow-up call", fields)
 
-        def job(session: Session) -> FollowUpRow:
-            return complete_followup(
-                session, ref=ref, outcome=values["outcome"] or None, satisfaction=score,
-                now=st.now(), today=st.today(),
-            )  # fmt: skip
 
-        def done(f: FollowUpRow) -> None:
-            rated = f", satisfaction {f.satisfaction}/5" if f.satisfaction else ""
-            self.notify(f"follow-up #{f.id} done: {f.subject}{rated}")
-            self.reload()
+def record_followup(
+    screen: CrmScreen, values: dict[str, str] | None, *, after: Callable[[], Any]
+) -> None:
+    """Record the call `followup_form` was answered with (as `crm followup done`), say so,
+    then `after()` (the screen's reload)."""
+    from tinycrm.services.followups import complete_followup
 
-        self.db(job, done, write=True)
+    if values is None:
+        return
+    st = screen.state
+    ref = int(values["call"].split()[0].lstrip("#"))
+    score = None if values["score"] == "none" else int(values["score"])
+
+    def job(session: Session) -> FollowUpRow:
+        return complete_followup(
+            session, ref=ref, outcome=values["outcome"] or None, satisfaction=score,
+            now=st.now(), today=st.today(),
+        )  # fmt: skip
+
+    def done(f: FollowUpRow) -> None:
+        rated = f", satisfaction {f.satisfaction}/5" if f.satisfaction else ""
+        screen.notify(f"follow-up #{f.id} done: {f.subject}{rated}")
+        after()
+
+    screen.db(job, done, write=True)
