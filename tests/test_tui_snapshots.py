@@ -5,6 +5,7 @@ shows in review. Refresh them on purpose with `pytest tests/test_tui_snapshots.p
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.tuihelp import make_app, settle
+from tests.conftest import NOW
+from tests.tuihelp import database, make_app, settle
+from tinycrm.db.store import session_scope
 from tinycrm.screens.company import CompanyScreen
 from tinycrm.screens.contact import ContactScreen
 from tinycrm.screens.deal import DealScreen
+from tinycrm.services.contracts import create_contract
 
 SIZE = (80, 24)
 
@@ -72,6 +76,27 @@ def test_company_detail(demo: Path, snap_compare: Any) -> None:
     assert snap_compare(
         make_app(demo), terminal_size=SIZE, run_before=after(screen=CompanyScreen(1))
     )
+
+
+def test_contact_detail_contracts(demo: Path, snap_compare: Any) -> None:
+    """Pieter's order #3 under a contract renewing by itself and #2 under one that ended,
+    scrolled to the Contracts section."""
+    db = database(demo)
+    with session_scope(db, write=True) as s:
+        create_contract(s, order=3, starts_on=date(2026, 12, 1), ends_on=date(2027, 11, 30),
+                        renew="auto", now=NOW, today=NOW.date())  # fmt: skip
+        create_contract(s, order=2, starts_on=date(2025, 11, 1), ends_on=date(2026, 10, 31),
+                        value="20000", now=NOW, today=NOW.date())  # fmt: skip
+    db.engine.dispose()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await after(screen=ContactScreen(1))(pilot)
+        pilot.app.screen.query_one("#contact-contracts-title").scroll_visible(
+            top=True, animate=False
+        )
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo), terminal_size=SIZE, run_before=run_before)
 
 
 WIDE = (140, 40)
