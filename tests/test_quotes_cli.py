@@ -207,3 +207,26 @@ def test_adding_or_revising_a_quote_is_one_audit_entry_each(quoted: Crm) -> None
     assert (revised["series"], revised["revision"], revised["total_minor"]) == (
         [None, 1], [None, 2], [None, 74990],
     )  # 130.17 + 24.73 (3 x 48.21 less 10%, 19% tax) + 500.00 + 95.00  # fmt: skip
+
+
+def test_accepting_is_one_audit_entry_per_record_it_changes(quoted: Crm) -> None:
+    quoted("quote", "send", "1")
+    sent = len(quoted("audit", "list", "-f", "json").json())
+    quoted("quote", "accept", "1")
+    found = quoted("audit", "list", "-f", "json").json()
+    assert len(found) == sent + 3
+    logged = {(e["object"], e["record_id"], e["action"]): e["changes"] for e in found[:3]}
+    assert logged == {
+        ("quotes", 1, "edit"): {
+            "status": ["sent", "accepted"], "order_id": [None, 1],
+            "decided_at": [None, "2026-11-23T09:30:00+00:00"],
+        },
+        ("deals", 1, "win"): {
+            "amount_minor": [100, 71241], "stage_id": [1, 5], "status": ["open", "won"],
+            "closed_at": [None, "2026-11-23T09:30:00+00:00"],
+        },
+        ("orders", 1, "create"): {
+            "deal_id": [None, 1], "amount_minor": [None, 71241], "currency": [None, "EUR"],
+            "ordered_on": [None, "2026-11-23"], "paid_minor": [None, 0],
+        },
+    }  # fmt: skip

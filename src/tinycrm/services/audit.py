@@ -92,7 +92,8 @@ made, so not logged; a flush that changes only these logs nothing."""
 QUIET = "audit_quiet"
 """`session.info` key: while set, a bulk job (an import) logs itself once, not row by row."""
 HELD = "audit_held"
-"""`session.info` key: the new records `created_once` logs itself when they are complete."""
+"""`session.info` key: the records `created_once` and `changed_once` log themselves when
+they are complete."""
 _DEAL_ACTIONS = {DealStatus.won: "win", DealStatus.lost: "lose"}
 
 
@@ -225,6 +226,31 @@ def created_once(session: Session, row: Any) -> Iterator[None]:
         held.discard(id(row))
     if obj := _audited(row):
         _write(session, [_entry(row, obj, "create", _values(row, old=False))])
+
+
+@contextmanager
+def changed_once(session: Session, row: Any) -> Iterator[None]:
+    """A record the block changes over several flushes (a quote accepted, then given its
+    order): one entry with what changed from before the block to after it, not one per
+    flush."""
+    before = _snapshot(row)
+    held: set[int] = session.info.setdefault(HELD, set())
+    held.add(id(row))
+    try:
+        yield
+        session.flush()
+    finally:
+        held.discard(id(row))
+    after = _snapshot(row)
+    changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
+    if (obj := _audited(row)) and changes:
+        _write(session, [_entry(row, obj, _action(row, changes), changes)])
+
+
+def _snapshot(row: Any) -> dict[str, Any]:
+    """A record's logged fields as they are now, JSON-safe."""
+    keys = (a.key for a in inspect(row).mapper.column_attrs if a.key not in SKIPPED)
+    return {k: safe(getattr(row, k)) for k in keys}
 
 
 def record(

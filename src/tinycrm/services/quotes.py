@@ -341,23 +341,24 @@ def accept_quote(
     deal = resolve_deal(session, quote.deal_id)
     if deal.status != DealStatus.open:
         raise Conflict(f"deal #{deal.id} is {deal.status}; a quote is accepted on an open deal")
-    _decide(session, quote.id, QuoteStatus.accepted, now=now, today=today, version=None)
-    quoted = [li.as_line(r) for r in li.stored(session, quote_id=quote.id)]
-    percent = None if quote.discount_percent is None else Decimal(quote.discount_percent)
-    totals = li.price(quoted, currency=quote.currency, discount_percent=percent,
-                      discount_minor=quote.discount_minor)  # fmt: skip
-    _replace_deal_lines(session, deal, totals)
-    deals.win_deal(session, ref=deal.id, actor=actor, now=now)
-    amount = Money(quote.total_minor, quote.currency)
-    order = orders.create_order(
-        session, deal=deal.id, amount=f"{amount.plain()} {amount.currency}", ordered_on=today,
-        now=now,
-    )  # fmt: skip
-    li.store_lines(session, totals, deal_id=deal.id or 0, order_id=order.id)
-    quote = _quote(session, quote.id)
-    quote.order_id = order.id
-    session.add(quote)
-    session.flush()
+    # the quote and the deal each change over several flushes: one audit entry each
+    with audit.changed_once(session, quote), audit.changed_once(session, deal):
+        _decide(session, quote.id, QuoteStatus.accepted, now=now, today=today, version=None)
+        quoted = [li.as_line(r) for r in li.stored(session, quote_id=quote.id)]
+        percent = None if quote.discount_percent is None else Decimal(quote.discount_percent)
+        totals = li.price(quoted, currency=quote.currency, discount_percent=percent,
+                          discount_minor=quote.discount_minor)  # fmt: skip
+        _replace_deal_lines(session, deal, totals)
+        deals.win_deal(session, ref=deal.id, actor=actor, now=now)
+        amount = Money(quote.total_minor, quote.currency)
+        order = orders.create_order(
+            session, deal=deal.id, amount=f"{amount.plain()} {amount.currency}",
+            ordered_on=today, now=now,
+        )  # fmt: skip
+        li.store_lines(session, totals, deal_id=deal.id or 0, order_id=order.id)
+        quote = _quote(session, quote.id)
+        quote.order_id = order.id
+        session.add(quote)
     return Accepted(_row(session, quote, today), order.id, amount)
 
 
