@@ -1,6 +1,7 @@
 """One deal: its fields, company, stage history, its orders with what is paid and owed,
 the company's other deals, the timeline and its History (the audit log); orders and
-payments are added from here, and the deal's contact or company opened."""
+payments are added from here, an order recorded delivered, and the deal's contact or company
+opened."""
 
 from __future__ import annotations
 
@@ -68,14 +69,18 @@ def deal_line(row: DealRow) -> str:
 
 
 def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
-    """Orders (with their deal's number, if `deal`), their amount, paid and owed; overdue ones
-    in bold. One currency goes in the headers, several beside each amount."""
+    """Orders (with their deal's number, if `deal`), their amount, paid and owed, and the day
+    each was delivered once one was; overdue ones in bold. One currency goes in the headers,
+    several beside each amount."""
     if not rows:
         return "—"
     currencies = {o.amount.currency for o in rows}
     cur = f" {next(iter(currencies))}" if len(currencies) == 1 else ""
-    table = Table(expand=True, box=None, header_style="bold")
-    for name in ("order", *(["deal"] if deal else []), "ordered", "due"):
+    delivered = any(o.delivered_on for o in rows)
+    # one space between columns with the delivery day, so that it fits 80 columns too
+    table = Table(expand=True, box=None, header_style="bold", collapse_padding=delivered)
+    names = ("order", *(["deal"] if deal else []), "ordered", "due", *(["delivered"] * delivered))
+    for name in names:
         table.add_column(name, no_wrap=True)
     for name in ("amount", "paid", "owed"):
         table.add_column(name + cur, justify="right", no_wrap=True)
@@ -84,6 +89,7 @@ def orders_table(rows: list[OrderRow], *, deal: bool = True) -> Table | str:
         cells = [
             f"#{o.id}", *number, str(o.ordered_on),
             str(o.due_on or "—") + (" late" if o.overdue else ""),
+            *([str(o.delivered_on or "—")] * delivered),
             *(figure(m, code=not cur) for m in (o.amount, o.paid, o.outstanding)),
         ]  # fmt: skip
         table.add_row(*cells, style="bold" if o.overdue else "")
@@ -297,6 +303,8 @@ class DealScreen(DealMoves, OrderForms, QuoteForms):
             return applies
         if action in ("pay", "edit_order"):
             return self.view is not None and bool(self.view.orders)
+        if action == "deliver_order":
+            return self.view is not None and any(o.delivered_on is None for o in self.view.orders)
         if action == "company":
             return self.view is not None and self.view.detail.company_id is not None
         if action in ("won", "lost"):  # not on a deal that already is

@@ -1,6 +1,7 @@
 """The deal screen's orders and payments: add an order to a won deal, edit one (what
-`crm order edit` changes: amount, order date, due date, notes) and record a payment with
-its method and reference (as `crm payment add`)."""
+`crm order edit` changes: amount, order date, due date, notes), record a payment with
+its method and reference (as `crm payment add`) and an order delivered, with its follow-up
+call (as `crm order deliver`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class OrderForms(RecordScreen):
 
     BINDINGS = [
         Binding("O", "edit_order", "Edit order", show=False, id="order.edit"),
+        Binding("d", "deliver_order", "Deliver order", show=False, id="order.deliver"),
     ]
     deal_id: int
 
@@ -111,6 +113,60 @@ class OrderForms(RecordScreen):
             self._saved(f"payment of {p.amount}{by} added to order #{p.order_id}")
 
         self.db(job, done, write=True)
+
+    def action_deliver_order(self) -> None:
+        """Record an order delivered; with several not delivered yet, ask which first."""
+        waiting = [o for o in self.orders if o.delivered_on is None]
+        if not waiting:
+            self.notify("every order of this deal is delivered", severity="warning")
+        elif len(waiting) == 1:
+            self._deliver_form(waiting[0].id)
+        else:
+            choices = [_order_line(o) for o in waiting]
+            self.ask(ChoiceDialog("Deliver which order?", choices), self._picked_delivery)
+
+    def _picked_delivery(self, choice: str | None) -> None:
+        found = [o for o in self.orders if choice is not None and _order_line(o) == choice]
+        if found:
+            self._deliver_form(found[0].id)
+
+    def _deliver_form(self, order_id: int) -> None:
+        """The delivery day (today in the user's zone) and the follow-up call's days (the
+        config's `followup_days.order`; empty: no call)."""
+        from tinycrm.errors import CrmError
+        from tinycrm.services.followups import ORDER_KEY, followup_days
+
+        st = self.state
+        try:
+            days = followup_days(st.settings.extra.get("followup_days")).get(ORDER_KEY)
+        except CrmError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        fields = [
+            Field("on", "Delivery date", str(st.today()), placeholder="e.g. today, yesterday"),
+            Field("followup", "Follow-up days", "" if days is None else str(days),
+                  placeholder="days after delivery to call the customer (empty: no call)"),
+        ]  # fmt: skip
+        form = FormDialog(f"Deliver order #{order_id} of deal #{self.deal_id}", fields)
+        self.ask(form, partial(self._deliver, order_id))
+
+    def _deliver(self, order_id: int, values: dict[str, str] | None) -> None:
+        from tinycrm.services.orders import deliver_order
+
+        if values is None:
+            return
+        st = self.state
+
+        def job(session: Session) -> str:
+            on = st.day(values.get("on") or None, "delivery date") or st.today()
+            days = _days(values.get("followup", ""))
+            row, call = deliver_order(
+                session, ref=order_id, on=on, followup_in=days, now=st.now(), today=st.today()
+            )
+            then = f"; follow-up #{call.id} due {call.due_on}" if call is not None else ""
+            return f"order #{row.id} delivered on {row.delivered_on}{then}"
+
+        self.db(job, self._saved, write=True)
 
     def action_edit_order(self) -> None:
         """Edit the deal's order; with several, ask which first."""
@@ -203,6 +259,18 @@ class OrderForms(RecordScreen):
 
 def _order_line(o: OrderRow) -> str:
     return f"#{o.id} {o.amount} ordered {o.ordered_on}, {o.paid} paid"
+
+
+def _days(text: str) -> int | None:
+    """The follow-up days typed; empty is no follow-up call."""
+    from tinycrm.errors import InvalidInput
+
+    if not text.strip():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput("follow-up days", text, "must be a whole number of days") from None
 
 
 def _due(day: Callable[[str | None, str], date | None], text: str) -> date | None:
