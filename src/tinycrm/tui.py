@@ -1,6 +1,6 @@
 """The Textual app behind `crm tui`: seven modes (board, contacts, calendar, reports,
 activity, campaigns, companies), the key help, the jump box (ctrl+k) and a command palette
-that reaches every action by name."""
+that reaches every action by name; on start, contracts that renew by themselves roll over."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tinycrm.screens.reports import ReportsScreen
 if TYPE_CHECKING:
     from tinycrm.context import AppState
     from tinycrm.services.access import Actor
+    from tinycrm.services.contracts import ContractRow
 
 MODE_TITLES = {
     "board": "Pipeline board",
@@ -91,6 +92,8 @@ class CrmApp(App[None]):
             return
         if acting is None and (names := self._people()):
             self.push_screen(ChoiceDialog("Who are you?", names), self._chosen)
+        else:
+            self.roll_over()
 
     def _people(self) -> list[str]:
         """The active users to pick from, when nobody is named and there are any."""
@@ -104,17 +107,58 @@ class CrmApp(App[None]):
 
     def _chosen(self, name: str | None) -> None:
         """Act as the chosen user from now on, and remember them (the config's `user`), so
-        the app asks only once."""
-        if name is None:
-            return
-        from tinycrm.config import remember
+        the app asks only once; contracts then roll over for whoever acts (see
+        `roll_over`)."""
+        if name is not None:
+            from tinycrm.config import remember
 
-        self.state.as_user = name
-        self.state.forget_access()
-        remember("user", name)
-        self._show_who()
-        if callable(reload := getattr(self.screen, "reload", None)):
-            reload()
+            self.state.as_user = name
+            self.state.forget_access()
+            remember("user", name)
+            self._show_who()
+            if callable(reload := getattr(self.screen, "reload", None)):
+                reload()
+        self.roll_over()
+
+    def roll_over(self) -> None:
+        """Contracts that renew by themselves and whose term has ended get their next term,
+        for the acting user, as before the CLI shows contracts (`services.contracts.
+        roll_over`); in a thread, so that the first screen never waits for it."""
+        self.run_worker(self._roll_over, thread=True, group="rollover", exit_on_error=False)
+
+    def _roll_over(self) -> None:
+        """Silent when nothing rolled over, and when the change is refused (not this user's
+        to make: skipped, as the CLI skips it); anything else is a warning, never a crash."""
+        from tinycrm.errors import CrmError
+        from tinycrm.services.contracts import roll_over
+
+        st = self.state
+        try:
+            with st.session(write=True) as session:
+                made = roll_over(session, today=st.today(), now=st.now())
+        except CrmError:
+            return
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"contracts not renewed: {exc}", severity="warning")
+            return
+        if made:
+            self.call_from_thread(self._rolled, made)
+
+    def _rolled(self, made: list[ContractRow]) -> None:
+        """Say which contracts renewed themselves; a screen showing contracts shows them
+        again."""
+        from tinycrm.screens.customer_actions import CustomerActions
+
+        if len(made) == 1:
+            c = made[0]
+            said = (f"contract #{c.renewed_from_id} renewed by itself: its next term #{c.id} "
+                    f"runs {c.starts_on} to {c.ends_on}")  # fmt: skip
+        else:
+            terms = ", ".join(f"#{c.id}" for c in made)
+            said = f"{len(made)} contracts renewed by themselves (next terms {terms})"
+        self.notify(said)
+        if isinstance(self.screen, CustomerActions):
+            self.screen.reload()
 
     def _show_who(self) -> Actor | None:
         acting = self.state.access()
