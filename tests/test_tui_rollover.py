@@ -18,6 +18,7 @@ from tinycrm.db.store import session_scope
 from tinycrm.models import AuditEntry, CompanyCreate, Contract, DealCreate, Role, UserCreate
 from tinycrm.screens.board import BoardScreen
 from tinycrm.screens.company import CompanyScreen
+from tinycrm.screens.dialogs import ChoiceDialog
 from tinycrm.services.companies import create_company
 from tinycrm.services.contracts import create_contract
 from tinycrm.services.deals import create_deal, win_deal
@@ -129,3 +130,21 @@ async def test_a_viewers_start_rolls_nothing_over(
         said = notices(pilot.app)
     assert isinstance(screen, BoardScreen) and said == []
     assert [c[3] for c in contracts(empty_db)] == ["active", "active"]
+
+
+async def test_a_user_chosen_at_start_rolls_over_then(
+    empty_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
+    shop(empty_db, ended=YESTERDAY)
+    app = recording(CrmApp(AppState(db_path=str(empty_db))))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        asked = pilot.app.screen
+        unrolled = [c[3] for c in contracts(empty_db)]
+        await pilot.press("enter")  # the first name: Maria Lopez, a manager
+        await settle(pilot)
+        said = [n.message for n in notices(pilot.app)]
+    assert isinstance(asked, ChoiceDialog) and unrolled == ["active", "active"]
+    assert [c[3] for c in contracts(empty_db)] == ["renewed", "active", "active"]
+    assert said == ["contract #1 renewed by itself: its next term #3 runs 2026-11-23 to 2027-11-22"]
