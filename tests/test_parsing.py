@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import time as time_module
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -245,6 +248,47 @@ def test_unknown_time_zone_is_invalid_input() -> None:
     with pytest.raises(InvalidInput, match=r"^timezone: unknown time zone: 'Mars/Olympus'$"):
         user_timezone("Mars/Olympus")
     assert user_timezone("Europe/Paris") == PARIS
+
+
+@pytest.fixture
+def system_tz(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """`TZ` set or removed for one test, and the C library told of it before and after."""
+    yield monkeypatch
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+def test_no_zone_configured_is_the_zone_tz_names_with_its_history(
+    system_tz: pytest.MonkeyPatch,
+) -> None:
+    system_tz.setenv("TZ", "America/Los_Angeles")
+    tz = user_timezone()
+    assert utc(2026, 7, 1).astimezone(tz).utcoffset() == timedelta(hours=-7)
+    assert utc(2026, 1, 1).astimezone(tz).utcoffset() == timedelta(hours=-8)
+    # Before 2007 summer time began on the first Sunday of April, not the second of March.
+    assert utc(2006, 3, 20, 20).astimezone(tz).utcoffset() == timedelta(hours=-8)
+    assert utc(2007, 3, 20, 20).astimezone(tz).utcoffset() == timedelta(hours=-7)
+
+
+def test_a_tz_rule_rather_than_a_name_is_read_as_the_c_library_reads_it(
+    system_tz: pytest.MonkeyPatch,
+) -> None:
+    system_tz.setenv("TZ", "XST-3XDT,M3.5.0,M10.5.0/3")
+    time_module.tzset()
+    tz = user_timezone()
+    assert utc(2026, 1, 10).astimezone(tz).utcoffset() == timedelta(hours=3)
+    assert utc(2026, 7, 10).astimezone(tz).utcoffset() == timedelta(hours=4)
+
+
+def test_no_tz_is_the_systems_zone_file(system_tz: pytest.MonkeyPatch) -> None:
+    if not Path("/etc/localtime").exists():
+        pytest.skip("no /etc/localtime here")
+    system_tz.delenv("TZ", raising=False)
+    time_module.tzset()
+    tz = user_timezone()
+    for moment in (utc(2026, 1, 15, 12), utc(2026, 7, 15, 12), utc(1999, 12, 31, 23)):
+        by_c = datetime.fromtimestamp(moment.timestamp()).astimezone()  # the C library's view
+        assert moment.astimezone(tz).utcoffset() == by_c.utcoffset()
 
 
 # --- money -----------------------------------------------------------------------------------

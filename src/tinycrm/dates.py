@@ -9,6 +9,7 @@ Accepted: ISO dates and times (`2026-12-01`, `2026-12-01 14:30`, with an offset 
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
@@ -37,13 +38,31 @@ _TIME = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?\s*(?P<a
 
 def user_timezone(name: str = "") -> tzinfo:
     """The named IANA zone, or the system's (DST-aware) when no name is set."""
-    if name:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if name:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInput("timezone", name, "unknown time zone") from None
+    return _system_timezone()
+
+
+def _system_timezone() -> tzinfo:
+    """The zone `TZ` names, else the one in /etc/localtime, read by zoneinfo (its whole
+    history, and C-fast); dateutil's `tzlocal` (the C library's current two offsets) where
+    neither is there (Windows) or `TZ` holds a rule rather than a zone's name."""
+    from zoneinfo import ZoneInfo
+
+    named = os.environ.get("TZ")
+    try:
+        if named is None:
+            with open("/etc/localtime", "rb") as data:
+                return ZoneInfo.from_file(data, key="localtime")
+        if named.lstrip(":"):
+            return ZoneInfo(named.lstrip(":"))
+    except (OSError, ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        pass
     from dateutil.tz import tzlocal
 
     return tzlocal()
