@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -158,26 +159,45 @@ def test_a_missing_database_is_one_line_and_is_not_created(tmp_path: Path) -> No
 
 
 def test_a_locked_database_is_one_line_after_waiting(crm: Crm, acme: None, tmp_path: Path) -> None:
+    """It waits as long as CRM_LOCK_WAIT says (30 s unless told), then says so in one line."""
     crm("activity", "schedule", "Old", "--due", "2026-11-20 10:00")
     blocker = sqlite3.connect(tmp_path / "crm.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
         env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_NOW": MONDAY}
+        started = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-m", "tinycrm", "remind", "--all-owners"],
             capture_output=True,
             text=True,
-            env=env,
+            env={**env, "CRM_LOCK_WAIT": "1.5"},
             timeout=60,
         )
+        waited = time.monotonic() - started
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+    assert 1.5 <= waited < 20
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("crm: error: database error: database is locked")
     assert "Traceback" not in done.stderr
     assert crm("remind", "--all-owners").out.startswith("Overdue (1)")  # still undelivered
+
+
+@pytest.mark.parametrize("wait", ["soon", "-1", "1e9"])
+def test_a_lock_wait_that_is_no_number_of_seconds_is_one_line(
+    crm: Crm, tmp_path: Path, wait: str
+) -> None:
+    env = {**os.environ, "CRM_DB": str(tmp_path / "crm.db"), "CRM_LOCK_WAIT": wait}
+    for command in (["remind"], ["deal", "list"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "tinycrm", *command], capture_output=True, text=True, env=env
+        )
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == (
+            f"crm: error: CRM_LOCK_WAIT: {wait!r} is not a number of seconds (0 to 86400)\n"
+        )
 
 
 def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, acme: None, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tinycrm.db.revision import HEAD_REVISION
-from tinycrm.errors import DatabaseError, NoDatabase
+from tinycrm.errors import CrmError, DatabaseError, NoDatabase
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite connection waits for another's write lock before it gives up with
@@ -23,6 +23,22 @@ BUSY_TIMEOUT_MS = 30_000
 for its write (a few seconds for 200k rows; its rows are read and checked before), so
 cron's `crm remind`, a command or the app (whose database work runs in worker threads)
 waits that out rather than fails."""
+
+
+def lock_wait_ms(default: int) -> int:
+    """How long to wait for another's write lock: `CRM_LOCK_WAIT` seconds (a cron job that
+    would rather wait out a long import says so), else `default`."""
+    text = os.environ.get("CRM_LOCK_WAIT", "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise CrmError(f"CRM_LOCK_WAIT: {text!r} is not a number of seconds (0 to 86400)")
+    return round(seconds * 1000)
+
 
 STREAM_BATCH = 1000
 """Rows `Sql.stream` fetches at a time."""
@@ -144,11 +160,12 @@ def open_sqlite(path: Path) -> Sql | None:
     if not database_exists(path):
         raise NoDatabase(path)
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        wait = lock_wait_ms(BUSY_TIMEOUT_MS)
+        conn = sqlite3.connect(path, timeout=wait / 1000, isolation_level=None)
     except sqlite3.Error as exc:  # a folder, a file it may not read
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {wait}")
         conn.execute("PRAGMA foreign_keys = ON")
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error as exc:

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from tinycrm.config import Settings
-from tinycrm.db.plain_sql import BUSY_TIMEOUT_MS
+from tinycrm.db.plain_sql import BUSY_TIMEOUT_MS, lock_wait_ms
 from tinycrm.db.revision import HEAD_REVISION as HEAD_REVISION  # callers read it here
 from tinycrm.errors import Changed, DatabaseError, NoDatabase
 
@@ -65,8 +66,9 @@ def make_engine(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         _create_private_file(path)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _sqlite_on_connect)
+    wait = lock_wait_ms(BUSY_TIMEOUT_MS)
+    engine = create_engine(url, connect_args={"timeout": wait / 1000})
+    event.listen(engine, "connect", partial(_sqlite_on_connect, wait))
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
@@ -84,11 +86,11 @@ def _create_private_file(path: Path) -> None:
         raise DatabaseError(f"cannot create database file {path}: {exc.strerror}") from None
 
 
-def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+def _sqlite_on_connect(wait: int, dbapi_conn: sqlite3.Connection, _record: object) -> None:
     # Take transaction control away from the sqlite3 module so that BEGIN is ours (see below).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout = {wait}")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
     cur.execute("PRAGMA foreign_keys = ON")
