@@ -213,10 +213,9 @@ def _record_bulk(state: ORMExecuteState) -> Any:
 
 
 @contextmanager
-def created_once(session: Session, row: Any) -> Iterator[None]:
-    """A new record the block adds and completes over several flushes (its id first, then
-    what follows from it): one `create` entry with its values at the end, not a create and
-    an edit."""
+def _held(session: Session, row: Any) -> Iterator[None]:
+    """The row's flushes in the block write no entries of their own; it is flushed at the
+    end, so the caller writes the one entry from what it is then."""
     held: set[int] = session.info.setdefault(HELD, set())
     held.add(id(row))
     try:
@@ -224,6 +223,15 @@ def created_once(session: Session, row: Any) -> Iterator[None]:
         session.flush()
     finally:
         held.discard(id(row))
+
+
+@contextmanager
+def created_once(session: Session, row: Any) -> Iterator[None]:
+    """A new record the block adds and completes over several flushes (its id first, then
+    what follows from it): one `create` entry with its values at the end, not a create and
+    an edit."""
+    with _held(session, row):
+        yield
     if obj := _audited(row):
         _write(session, [_entry(row, obj, "create", _values(row, old=False))])
 
@@ -234,13 +242,8 @@ def changed_once(session: Session, row: Any) -> Iterator[None]:
     order): one entry with what changed from before the block to after it, not one per
     flush."""
     before = _snapshot(row)
-    held: set[int] = session.info.setdefault(HELD, set())
-    held.add(id(row))
-    try:
+    with _held(session, row):
         yield
-        session.flush()
-    finally:
-        held.discard(id(row))
     after = _snapshot(row)
     changes = {k: [v, after[k]] for k, v in before.items() if after[k] != v}
     if (obj := _audited(row)) and changes:
