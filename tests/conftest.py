@@ -6,8 +6,8 @@ database (`<name>_<worker>`, made on first use), so no two workers share a file 
 
 The fixtures:
 - `db_url`: the URL of this test's database on each backend (`backend`), empty;
-- `fresh_db`: that database with the schema (on SQLite, a copy of a file migrated once per
-  session; on PostgreSQL, migrated);
+- `fresh_db`: that database with the schema (a copy of one migrated once per session: a
+  file on SQLite, a database made from a template one on PostgreSQL);
 - `db`: it open, for service tests;
 - `crm`: the `crm` command line run in-process against it (tests.clihelp.Crm);
 - `demo`: a SQLite file holding the demo data at NOW, copied from one made once per session.
@@ -123,6 +123,35 @@ def reset_pg(url: str) -> None:
     engine.dispose()
 
 
+_SCHEMAS: set[str] = set()
+"""The migrated PostgreSQL databases this process has made, to copy."""
+
+
+def clone_pg(url: str) -> None:
+    """Make the database `url` names anew as a copy of one migrated once per process
+    (`<name>_schema`): CREATE DATABASE … TEMPLATE takes tens of milliseconds where
+    migrating takes half a second and more."""
+    parsed = make_url(url)
+    name, schema = parsed.database, f"{parsed.database}_schema"
+    schema_url = parsed.set(database=schema).render_as_string(hide_password=False)
+    if schema_url not in _SCHEMAS:
+        reset_pg(schema_url)
+        open_database(load_settings(database_url=schema_url)).engine.dispose()
+        _SCHEMAS.add(schema_url)
+    # From the database the tests were given, unless that is the one made anew (no xdist
+    # worker): a database cannot drop itself, so then from the server's own `postgres`.
+    given = make_url(os.environ.get("CRM_TEST_DATABASE_URL", "") or url)
+    admin = given if given.database != name else given.set(database="postgres")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{schema}" STRATEGY FILE_COPY'))
+    finally:
+        engine.dispose()
+    _MADE.add(url)
+
+
 # --- SQLite files made once per session and copied ---------------------------------------------
 
 
@@ -221,7 +250,7 @@ def fresh_db(db_url: str, db_template: Path) -> str:
     if path is not None:
         copy_database(db_template, path)
     else:
-        open_database(load_settings(database_url=db_url)).engine.dispose()
+        clone_pg(db_url)
     return db_url
 
 
