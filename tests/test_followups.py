@@ -56,10 +56,12 @@ def test_outcome_satisfaction_and_the_report(desk: Crm, monkeypatch: pytest.Monk
 def test_resolve_with_an_explicit_follow_up(crm: Crm, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_NOW", "2026-11-02T10:00")
     crm("ticket", "open", "Question")
-    crm("ticket", "resolve", "1", "--follow-up", "3")
+    said = crm("ticket", "resolve", "1", "--follow-up", "3").out
+    assert said == "ticket #1 resolved: Question; follow-up #1 due 2026-11-05\n"
     assert crm("followup", "list", "-f", "json").json()[0]["due_on"] == "2026-11-05"
     crm("ticket", "open", "Other")
-    crm("ticket", "resolve", "2")  # no config: no follow-up
+    said = crm("ticket", "resolve", "2").out  # no config: no follow-up
+    assert said == "ticket #2 resolved: Other\n"
     assert len(crm("followup", "list", "-f", "json").json()) == 1
 
 

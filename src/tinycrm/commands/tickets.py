@@ -32,15 +32,16 @@ def _sla(st: AppState) -> dict[str, float]:
     return sla_hours(st.settings.extra.get("sla_hours"))
 
 
-def _said(verb: str, row: TicketRow, st: AppState) -> None:
-    """`ticket #4 opened: Invoice wrong (high, due Tue 2026-11-24 09:30)`."""
+def _said(verb: str, row: TicketRow, st: AppState, *, then: str = "") -> None:
+    """`ticket #4 opened: Invoice wrong (high, due Tue 2026-11-24 09:30)`, and `then` what
+    followed from it."""
     if row.state == "resolved":
         notes = [f"article #{row.article_id}" if row.article_id else "", _score(row.csat)]
     else:
         assert row.due_at is not None
         notes = [row.priority, f"due {row.due_at.astimezone(st.tz):%a %Y-%m-%d %H:%M}"]
     said = ", ".join(n for n in notes if n)
-    done(f"ticket #{row.id} {verb}: {row.subject}" + (f" ({said})" if said else ""))
+    done(f"ticket #{row.id} {verb}: {row.subject}" + (f" ({said})" if said else "") + then)
 
 
 def _score(csat: int | None) -> str:
@@ -147,7 +148,9 @@ def resolve(
             session, ref=ticket_id, now=st.now(), article=article, csat=csat,
             followup_in=days if days is not None else days_of, today=st.today(),
         )  # fmt: skip
-    _said("resolved", row, st)
+        call = followups.open_call(session, ticket=row.id)
+    then = f"; follow-up #{call.id} due {call.due_on}" if call is not None else ""
+    _said("resolved", row, st, then=then)
 
 
 @app.command("reopen")

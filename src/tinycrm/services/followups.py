@@ -85,6 +85,13 @@ def followup_days(config: Any) -> dict[str, int]:
     return days
 
 
+def open_call(session: Session, *, ticket: int) -> FollowUp | None:
+    """The ticket's follow-up call not made yet (the latest, should there be several)."""
+    query = select(FollowUp).where(FOLLOWUPS.c.ticket_id == ticket, FOLLOWUPS.c.done_at.is_(None))
+    found: FollowUp | None = session.scalars(query.order_by(FOLLOWUPS.c.id.desc())).first()
+    return found
+
+
 def schedule(
     session: Session,
     *,
