@@ -12,7 +12,6 @@ with one UTC offset a day (`tinycrm.localtime`), so memory stays flat.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,10 +23,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.render import Format, FormatOption
+from tinycrm.commands.outputs import Format, FormatOption
 from tinycrm.context import AppState, state
 from tinycrm.errors import InvalidInput
-from tinycrm.formats.write.rows import machine_value
 from tinycrm.localtime import LocalClock
 from tinycrm.words import plural
 
@@ -209,6 +207,8 @@ def _claimed(
 
 def _print(found: Iterable[Reminder], fmt: Format, tz: tzinfo, now: datetime) -> int:
     """Print `found` as it comes (nothing when it is empty); returns how many."""
+    import json  # the machine formats only: plain text, cron's, loads neither
+
     clock = LocalClock(tz)
     out = _Out()
     count = 0
@@ -293,6 +293,8 @@ def _csv(value: Any) -> Any:
 
 
 def _record(r: Reminder, local: Callable[[datetime], datetime]) -> dict[str, Any]:
+    from tinycrm.formats.write.rows import machine_value
+
     return {
         "type": r.kind,
         "id": r.id,

@@ -17,26 +17,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import fields
 from datetime import tzinfo
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
+from tinycrm.commands.outputs import Format as Format
+from tinycrm.commands.outputs import FormatOption as FormatOption
 from tinycrm.formats.write.rows import Row, csv_text, json_text, machine_value, text_value
 from tinycrm.money import Money
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-    jsonl = "jsonl"
-
-
-FormatOption = Annotated[
-    Format,
-    typer.Option("--format", "-f", help="Output format: table, csv, json or jsonl."),
-]
 
 
 def as_row(item: Any, **extra: Any) -> dict[str, Any]:
