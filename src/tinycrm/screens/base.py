@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
 
 from tinycrm.errors import CrmError
-from tinycrm.screens.dialogs import FormDialog
+from tinycrm.screens.dialogs import ChoiceDialog, FormDialog
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -165,6 +165,28 @@ class CrmScreen(Screen[None]):
     def changed(self, message: str, undo: Undo | None = None) -> None:
         """Say what a change did; with `undo`, ctrl+z takes it back while this shows."""
         remember_change(self, message, undo)
+
+    def choose(
+        self,
+        title: str,
+        items: list[T],
+        label: Callable[[T], str],
+        then: Callable[[T], Any],
+        *,
+        one_asks: bool = False,
+    ) -> None:
+        """`then(item)` for the one of `items` the user picks by its `label`; with a single
+        item, that one straight away (unless `one_asks`: a removal still asks)."""
+        if len(items) == 1 and not one_asks:
+            then(items[0])
+            return
+        labels = [label(item) for item in items]
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                then(items[labels.index(choice)])
+
+        self.ask(ChoiceDialog(title, labels), picked)
 
     def ask(self, dialog: ModalScreen[Any], answered: Callable[[Any], Any]) -> None:
         """Show a dialog and hand its answer to `answered`. A form comes back, filled in as

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen, Stale
 
 if TYPE_CHECKING:
@@ -119,18 +119,10 @@ class OrderForms(RecordScreen):
         waiting = [o for o in self.orders if o.delivered_on is None]
         if not waiting:
             self.notify("every order of this deal is delivered", severity="warning")
-        elif len(waiting) == 1:
-            self._deliver_form(waiting[0].id)
         else:
-            choices = [_order_line(o) for o in waiting]
-            self.ask(ChoiceDialog("Deliver which order?", choices), self._picked_delivery)
+            self.choose("Deliver which order?", waiting, _order_line, self._deliver_form)
 
-    def _picked_delivery(self, choice: str | None) -> None:
-        found = [o for o in self.orders if choice is not None and _order_line(o) == choice]
-        if found:
-            self._deliver_form(found[0].id)
-
-    def _deliver_form(self, order_id: int) -> None:
+    def _deliver_form(self, order: OrderRow) -> None:
         """The delivery day (today in the user's zone) and the follow-up call's days (the
         config's `followup_days.order`; empty: no call)."""
         from tinycrm.errors import CrmError
@@ -147,8 +139,8 @@ class OrderForms(RecordScreen):
             Field("followup", "Follow-up days", "" if days is None else str(days),
                   placeholder="days after delivery to call the customer (empty: no call)"),
         ]  # fmt: skip
-        form = FormDialog(f"Deliver order #{order_id} of deal #{self.deal_id}", fields)
-        self.ask(form, partial(self._deliver, order_id))
+        form = FormDialog(f"Deliver order #{order.id} of deal #{self.deal_id}", fields)
+        self.ask(form, partial(self._deliver, order.id))
 
     def _deliver(self, order_id: int, values: dict[str, str] | None) -> None:
         from tinycrm.services.orders import deliver_order
@@ -173,16 +165,8 @@ class OrderForms(RecordScreen):
         orders = self.orders
         if not orders:
             self.notify("this deal has no orders yet (o adds one)", severity="warning")
-        elif len(orders) == 1:
-            self._edit_order(orders[0])
         else:
-            choices = [_order_line(o) for o in orders]
-            self.ask(ChoiceDialog("Edit which order?", choices), self._picked_order)
-
-    def _picked_order(self, choice: str | None) -> None:
-        found = [o for o in self.orders if choice is not None and _order_line(o) == choice]
-        if found:
-            self._edit_order(found[0])
+            self.choose("Edit which order?", orders, _order_line, self._edit_order)
 
     def _edit_order(self, order: OrderRow) -> None:
         from tinycrm.services.refs import by_id

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from tinycrm.screens.dialogs import ChoiceDialog, Field, FormDialog
+from tinycrm.screens.dialogs import Field, FormDialog
 from tinycrm.screens.record import RecordScreen
 
 if TYPE_CHECKING:
@@ -129,24 +129,10 @@ class QuoteForms(RecordScreen):
         self.ask(form, partial(self._put_line, None))
 
     def action_edit_line(self) -> None:
-        self._pick_line("Edit which line?", self._edit_line)
+        self.choose("Edit which line?", self.lines, line_choice, self._edit_line)
 
     def action_remove_line(self) -> None:
-        self._pick_line("Remove which line?", self._remove_line)
-
-    def _pick_line(self, title: str, then: Callable[[LineRow], None]) -> None:
-        lines = self.lines
-        if len(lines) == 1 and then == self._edit_line:
-            then(lines[0])
-            return
-        choices = [line_choice(r) for r in lines]
-
-        def picked(choice: str | None) -> None:
-            found = [r for r in lines if line_choice(r) == choice]
-            if found:
-                then(found[0])
-
-        self.ask(ChoiceDialog(title, choices), picked)
+        self.choose("Remove which line?", self.lines, line_choice, self._remove_line, one_asks=True)
 
     def _edit_line(self, r: LineRow) -> None:
         form = FormDialog(f"Edit line {r.position} of deal #{self.deal_id}", line_fields(r))
@@ -211,21 +197,10 @@ class QuoteForms(RecordScreen):
         self, title: str, then: Callable[[QuoteRow], None], *, status: str | None = None
     ) -> None:
         offers = [q for q in self.quotes if status in (None, q.status)]
-        choices = [quote_choice(q) for q in offers]
-
-        def picked(choice: str | None) -> None:
-            found = [q for q in offers if quote_choice(q) == choice]
-            if found:
-                then(found[0])
-
-        self.ask(ChoiceDialog(title, choices), picked)
+        self.choose(title, offers, quote_choice, then, one_asks=True)
 
     def action_revise_quote(self) -> None:
-        offers = self.quotes
-        if len(offers) == 1:
-            self._revise_form(offers[0])
-        else:
-            self._pick_quote("Revise which quote?", self._revise_form)
+        self.choose("Revise which quote?", self.quotes, quote_choice, self._revise_form)
 
     def _revise_form(self, q: QuoteRow) -> None:
         lines = (QUOTE_LINES, DEAL_LINES) if self.lines else (QUOTE_LINES,)
