@@ -6,6 +6,7 @@ due day to each person; the agenda lists it on its due day (plain SQL, like the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,7 @@ def due_followups(sql: Sql, opts: RemindOptions) -> Iterator[Reminder]:
     for r, _customer, _follows in _find(sql, opts, "f.due_on <= :until", new, until=until):
         assert r.day is not None
         state = "overdue" if r.day < today else "due" if r.day == today else "upcoming"
-        yield Reminder(**{**r.__dict__, "reasons": (state,)})
+        yield replace(r, reasons=(state,))
 
 
 def followups_between(
