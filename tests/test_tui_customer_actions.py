@@ -12,8 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import NOW
-from tests.tuihelp import ACTOR, database, make_app, notices, palette, recording, rendered, settle
-from tinycrm.context import AppState
+from tests.tuihelp import ACTOR, VIEWER, database, make_app, notices, palette, rendered, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import CompanyCreate, ContactCreate, DealCreate, FollowUp, Role, UserCreate
 from tinycrm.screens.company import CompanyScreen
@@ -28,11 +27,9 @@ from tinycrm.services.loyalty.tiers import set_tier
 from tinycrm.services.orders import add_payment, create_order
 from tinycrm.services.tickets import open_ticket, resolve_ticket
 from tinycrm.services.users import create_user
-from tinycrm.tui import CrmApp
 
 pytestmark = [pytest.mark.asyncio]
 SIZE = (120, 40)
-VIEWER = "Vic Viewer"
 
 
 @pytest.fixture
@@ -152,7 +149,7 @@ async def test_a_follow_up_call_is_recorded(shop: tuple[Path, int, int, int]) ->
 
 async def test_a_viewer_is_refused_in_a_notice(shop: tuple[Path, int, int, int]) -> None:
     path, acme, dan, _eve = shop
-    app = recording(CrmApp(AppState(db_path=str(path), as_user=VIEWER)))
+    app = make_app(path, as_user=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         pilot.app.push_screen(CompanyScreen(acme))
         await settle(pilot)

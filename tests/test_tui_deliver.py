@@ -14,8 +14,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tests.tuihelp import ACTOR, database, make_app, notices, palette, recording, rendered, settle
-from tinycrm.context import AppState
+from tests.tuihelp import ACTOR, VIEWER, database, make_app, notices, palette, rendered, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import CompanyCreate, DealCreate, FollowUp, Order, Role, UserCreate
 from tinycrm.screens.deal import DealScreen
@@ -24,11 +23,9 @@ from tinycrm.services.companies import create_company
 from tinycrm.services.deals import create_deal, win_deal
 from tinycrm.services.orders import create_order
 from tinycrm.services.users import create_user
-from tinycrm.tui import CrmApp
 
 pytestmark = [pytest.mark.asyncio]
 SIZE = (120, 40)
-VIEWER = "Vic Viewer"
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 """2026-11-24 05:00 in Tokyo, the user's zone: today there is the 24th."""
 
@@ -157,7 +154,7 @@ async def test_a_bad_day_brings_the_form_back(won: tuple[Path, int]) -> None:
 
 async def test_a_viewer_is_refused_in_a_notice(won: tuple[Path, int]) -> None:
     path, deal_id = won
-    app = recording(CrmApp(AppState(db_path=str(path), as_user=VIEWER)))
+    app = make_app(path, as_user=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, deal_id)
         await pilot.press("d", "enter")

@@ -12,8 +12,7 @@ from sqlmodel import col, select
 from textual.widgets import Input, Static
 
 from tests.conftest import NOW
-from tests.tuihelp import ACTOR, database, make_app, notices, palette, recording, rendered, settle
-from tinycrm.context import AppState
+from tests.tuihelp import ACTOR, VIEWER, database, make_app, notices, palette, rendered, settle
 from tinycrm.db.store import session_scope
 from tinycrm.models import (
     CompanyCreate,
@@ -31,11 +30,9 @@ from tinycrm.services.companies import create_company
 from tinycrm.services.deals import create_deal
 from tinycrm.services.products import create_product
 from tinycrm.services.users import create_user
-from tinycrm.tui import CrmApp
 
 pytestmark = [pytest.mark.asyncio]
 SIZE = (120, 40)
-VIEWER = "Vic Viewer"
 
 
 @pytest.fixture
@@ -203,7 +200,7 @@ async def test_the_lines_are_quoted_sent_revised_and_declined(shop: tuple[Path, 
 
 async def test_a_viewer_is_refused_in_a_notice(shop: tuple[Path, int]) -> None:
     path, deal_id = shop
-    app = recording(CrmApp(AppState(db_path=str(path), as_user=VIEWER)))
+    app = make_app(path, as_user=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, deal_id)
         await pilot.press("i")

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import col, select
 from textual.widgets import Static
 
-from tests.tuihelp import ACTOR, database, make_app, notices, recording, rendered, settle
+from tests.tuihelp import ACTOR, VIEWER, database, make_app, notices, recording, rendered, settle
 from tinycrm.context import AppState
 from tinycrm.db.store import session_scope
 from tinycrm.models import AuditEntry, CompanyCreate, Contract, DealCreate, Role, UserCreate
@@ -28,7 +28,6 @@ from tinycrm.tui import CrmApp
 
 pytestmark = [pytest.mark.asyncio]
 SIZE = (120, 40)
-VIEWER = "Vic Viewer"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 YESTERDAY = NOW.date() - timedelta(days=1)
 
@@ -123,7 +122,7 @@ async def test_a_viewers_start_rolls_nothing_over(
 ) -> None:
     monkeypatch.setenv("CRM_NOW", NOW.isoformat())
     shop(empty_db, ended=YESTERDAY)
-    app = recording(CrmApp(AppState(db_path=str(empty_db), as_user=VIEWER)))
+    app = make_app(empty_db, as_user=VIEWER)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = pilot.app.screen

@@ -20,6 +20,8 @@ from tinycrm.db.store import Database, open_database
 from tinycrm.tui import CrmApp
 
 ACTOR = "Maria Lopez"
+VIEWER = "Vic Viewer"
+"""A viewer (reads everything, changes nothing), where a module makes one."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,11 @@ class Notice:
 _NOTICES: WeakKeyDictionary[CrmApp, list[Notice]] = WeakKeyDictionary()
 
 
-def make_app(path: Path) -> CrmApp:
-    """The app over the database, keeping every notice it shows: Textual drops a notice
-    from the screen when its time is up, which on a loaded machine can be before a test
-    reads it."""
-    return recording(CrmApp(AppState(db_path=str(path), as_user=ACTOR)))
+def make_app(path: Path, *, as_user: str = ACTOR) -> CrmApp:
+    """The app over the database, acting as `as_user`, keeping every notice it shows:
+    Textual drops a notice from the screen when its time is up, which on a loaded machine
+    can be before a test reads it."""
+    return recording(CrmApp(AppState(db_path=str(path), as_user=as_user)))
 
 
 def recording(app: CrmApp) -> CrmApp:
