@@ -202,7 +202,8 @@ def test_a_lock_wait_that_is_no_number_of_seconds_is_one_line(
 
 def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, acme: None, tmp_path: Path) -> None:
     """The cron path stays on the standard library's sqlite3, reads its options without
-    Pydantic and loads no other command's module."""
+    Pydantic and loads no other command's module, nor what only a machine format or a huge
+    backlog needs (json, tempfile) or only a calendar step does (dateutil)."""
     crm("activity", "schedule", "Old", "--due", "2026-11-20 10:00")
     code = (
         "import sys\n"
@@ -210,7 +211,8 @@ def test_remind_imports_no_textual_and_no_sqlalchemy(crm: Crm, acme: None, tmp_p
         "sys.argv = ['crm', 'remind', '--all-owners']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('textual', 'sqlalchemy', 'sqlmodel', 'alembic', 'rich', "
-        "'pydantic', 'tinycrm.commands.contacts', 'tinycrm.commands.exports') "
+        "'pydantic', 'tinycrm.commands.contacts', 'tinycrm.commands.exports', 'json', "
+        "'tempfile', 'dateutil.relativedelta') "
         "if m in sys.modules]\n"
         "print('loaded:', heavy)\n"
     )

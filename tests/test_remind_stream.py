@@ -217,3 +217,17 @@ def test_the_system_zone_converts_the_same() -> None:
     for hours in range(0, 24 * 400, 5):
         moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
         assert clock(moment).isoformat() == moment.astimezone(tz).isoformat()
+
+
+def test_a_section_larger_than_memory_is_kept_in_a_file_and_printed_whole() -> None:
+    """The text spool keeps a section in memory up to its limit, then moves it into a
+    temporary file; either way it gives back exactly what was written, in order."""
+    from tinycrm.commands.remind import _Spool
+
+    lines = [f"  line {n} — über\n" for n in range(5000)]
+    for limit, spilled in ((1 << 22, False), (1000, True)):
+        with _Spool(limit) as spool:
+            for line in lines:
+                spool.write(line)
+            assert (spool._file is not None) is spilled
+            assert "".join(spool.chunks()) == "".join(lines)

@@ -14,8 +14,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from dateutil.relativedelta import relativedelta
-
 from tinycrm.errors import InvalidInput
 
 Moment = TypeVar("Moment", date, datetime)
@@ -175,6 +173,8 @@ def _offset(
             # Elapsed time: `+2h` is two real hours from now, across a DST change too.
             moment = (now.astimezone(UTC) + timedelta(**{unit: n})).astimezone(now.tzinfo)
             return moment.date(), None, moment
+        from dateutil.relativedelta import relativedelta  # months and years: calendar steps
+
         calendar_step: dict[str, Any] = {unit: n}
         return now.date() + relativedelta(**calendar_step), None, None
     except (OverflowError, ValueError):

@@ -19,7 +19,7 @@ from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import chain, groupby, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -207,11 +207,11 @@ def _claimed(
 
 def _print(found: Iterable[Reminder], fmt: Format, tz: tzinfo, now: datetime) -> int:
     """Print `found` as it comes (nothing when it is empty); returns how many."""
-    import json  # the machine formats only: plain text, cron's, loads neither
-
     clock = LocalClock(tz)
     out = _Out()
     count = 0
+    if fmt in (Format.json, Format.jsonl):
+        import json  # the machine formats only: plain text, cron's, loads neither
     if fmt is Format.json:
         for count, r in enumerate(found, 1):
             record = json.dumps(_record(r, clock), ensure_ascii=False, indent=2)
@@ -261,14 +261,12 @@ class _Out:
 def _print_text(
     found: Iterable[Reminder], clock: LocalClock, now: datetime, out: _Out, *, colour: bool
 ) -> int:
-    """`render_text` as the reminders come: each section's lines wait in a spooled file
-    (memory up to a few MB, then disk) until its count, which heads it, is known."""
-    from tempfile import SpooledTemporaryFile
-
+    """`render_text` as the reminders come: each section's lines wait in memory, up to a
+    few MB and then in a temporary file, until its count, which heads it, is known."""
     today = now.astimezone(clock.tz).date()
     total = 0
     for kind, group in groupby(found, key=lambda r: r.kind):
-        with SpooledTemporaryFile(max_size=1 << 22, mode="w+", encoding="utf-8") as spool:
+        with _Spool() as spool:
             n = 0
             for r in group:
                 spool.write("  " + _line(r, clock, today) + "\n")
@@ -277,11 +275,49 @@ def _print_text(
                 out.write("\n")
             title = f"{SECTIONS[kind]} ({n})"
             out.write((typer.style(title, bold=True) if colour else title) + "\n")
-            spool.seek(0)
-            while chunk := spool.read(1 << 16):
+            for chunk in spool.chunks():
                 out.write(chunk)
         total += n
     return total
+
+
+class _Spool:
+    """Text kept in memory up to `limit` characters, then in a temporary file: what
+    `tempfile.SpooledTemporaryFile` does, without importing `tempfile` (and `random`) on the
+    everyday run, whose sections are a few lines."""
+
+    def __init__(self, limit: int = 1 << 22) -> None:
+        self._parts: list[str] = []
+        self._size, self._limit = 0, limit
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def write(self, text: str) -> None:
+        if self._file is not None:
+            self._file.write(text)
+            return
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size > self._limit:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+            self._file.writelines(self._parts)
+            self._parts = []
+
+    def chunks(self) -> Iterator[str]:
+        if self._file is None:
+            yield "".join(self._parts)
+            return
+        self._file.seek(0)
+        while chunk := self._file.read(1 << 16):
+            yield chunk
 
 
 def _colour() -> bool:
