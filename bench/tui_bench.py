@@ -279,6 +279,7 @@ def main() -> None:
     parser.add_argument("--cold-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.update(CRM_HOME=str(OUT / "home"), CRM_TIMEZONE="UTC", CRM_NOW=NOW)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # start as an installed crm: bytecode cached
     os.environ.pop("CRM_NOW")  # moves need a clock that goes forward: use the real one
     if args.cold_child:
         cold_child(args.cold_child)
