@@ -5,9 +5,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String, event, func, inspect, select, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import ImportedColumns, Input, UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import ImportedColumns, Input, Model, UTCDateTime, Versioned, utcnow
 from tinycrm.models.deal import Deal
 
 
@@ -19,7 +19,7 @@ class ActivityKind(StrEnum):
     task = "task"
 
 
-class ActivityBase(SQLModel):
+class ActivityBase(Model):
     kind: ActivityKind = Field(sa_type=String(10))
     subject: str = Field(max_length=500)
     body: str | None = None

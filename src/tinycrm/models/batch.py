@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from sqlalchemy import String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class ImportBatch(SQLModel, table=True):
+class ImportBatch(Model, table=True):
     __tablename__ = "import_batches"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,12 +4,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Model, UTCDateTime, Versioned, utcnow
 
 
-class Campaign(Versioned, SQLModel, table=True):
+class Campaign(Versioned, Model, table=True):
     """A marketing activity with a cost; contacts and deals it brought in point at it."""
 
     __tablename__ = "campaigns"
@@ -29,7 +29,7 @@ class Campaign(Versioned, SQLModel, table=True):
     """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
-class Segment(SQLModel, table=True):
+class Segment(Model, table=True):
     """A named contact list filter (`crm contact list` options), saved for reuse."""
 
     __tablename__ = "segments"

@@ -3,12 +3,12 @@
 from typing import Any
 
 from sqlalchemy import Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import Input, RecordColumns, searched_by
+from tinycrm.models.base import Input, Model, RecordColumns, searched_by
 
 
-class CompanyBase(SQLModel):
+class CompanyBase(Model):
     name: str = Field(max_length=300)
     domain: str | None = Field(default=None, max_length=255, index=True)
     industry: str | None = Field(default=None, max_length=120)

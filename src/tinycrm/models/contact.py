@@ -4,9 +4,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import Input, RecordColumns, searched_by
+from tinycrm.models.base import Input, Model, RecordColumns, searched_by
 
 
 class ContactStatus(StrEnum):
@@ -16,7 +16,7 @@ class ContactStatus(StrEnum):
     inactive = "inactive"
 
 
-class ContactBase(SQLModel):
+class ContactBase(Model):
     first_name: str | None = Field(default=None, max_length=200)
     last_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=60)
@@ -60,14 +60,14 @@ class Contact(RecordColumns, ContactColumns, table=True):
 searched_by(Contact, "full_name", "email", "phone", "phone_norm")
 
 
-class ContactTag(SQLModel, table=True):
+class ContactTag(Model, table=True):
     __tablename__ = "contact_tags"
 
     contact_id: int = Field(foreign_key="contacts.id", ondelete="CASCADE", primary_key=True)
     tag: str = Field(max_length=100, primary_key=True, index=True)
 
 
-class ContactDate(SQLModel, table=True):
+class ContactDate(Model, table=True):
     """A day of the year to remember a contact by (birthday, anniversary…); the year is
     optional, as in vCard's `--MMDD`."""
 

@@ -4,9 +4,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Model, UTCDateTime, Versioned, utcnow
 
 
 class ContractStatus(StrEnum):
@@ -22,7 +22,7 @@ class RenewMode(StrEnum):
     manual = "manual"
 
 
-class Contract(Versioned, SQLModel, table=True):
+class Contract(Versioned, Model, table=True):
     __tablename__ = "contracts"
     __table_args__ = (Index("ix_contracts_status_notice", "status", "notice_on"),)
 

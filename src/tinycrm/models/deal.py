@@ -4,9 +4,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import Input, RecordColumns, UTCDateTime, searched_by, utcnow
+from tinycrm.models.base import Input, Model, RecordColumns, UTCDateTime, searched_by, utcnow
 
 
 class StageKind(StrEnum):
@@ -21,7 +21,7 @@ class DealStatus(StrEnum):
     lost = "lost"
 
 
-class Stage(SQLModel, table=True):
+class Stage(Model, table=True):
     __tablename__ = "stages"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,7 +32,7 @@ class Stage(SQLModel, table=True):
     kind: StageKind = Field(default=StageKind.open, sa_type=String(10))
 
 
-class DealBase(SQLModel):
+class DealBase(Model):
     title: str = Field(max_length=300)
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     currency: str = Field(max_length=3)
@@ -93,7 +93,7 @@ class Deal(RecordColumns, DealColumns, table=True):
 searched_by(Deal, "title")
 
 
-class StageChange(SQLModel, table=True):
+class StageChange(Model, table=True):
     """One move of a deal between stages; `from_stage_id` is empty when the deal was created.
 
     It is also the deal's visit to `to_stage_id`: the `left_*`, `stay_seconds` and `*_entry_at`

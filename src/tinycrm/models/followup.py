@@ -4,12 +4,12 @@ order delivered, with its outcome and the customer's satisfaction."""
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(Model, table=True):
     __tablename__ = "followups"
     __table_args__ = (
         CheckConstraint("(ticket_id IS NULL) <> (order_id IS NULL)", name="one_record"),

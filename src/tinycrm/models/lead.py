@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class OwnerChange(SQLModel, table=True):
+class OwnerChange(Model, table=True):
     """A contact or deal changing hands; `to_user_id` empty means it went back to the pool."""
 
     __tablename__ = "owner_changes"

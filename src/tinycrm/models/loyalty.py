@@ -4,12 +4,12 @@ ledger (积分). A customer is the company an order is for, else its contact."""
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class Tier(SQLModel, table=True):
+class Tier(Model, table=True):
     """A level a customer reaches by what they paid, or how many orders they paid for, in
     the last `within_months` months; tiers rank by their thresholds (spend, then orders)."""
 
@@ -33,7 +33,7 @@ class Tier(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class TierMove(SQLModel, table=True):
+class TierMove(Model, table=True):
     """A customer's move from one tier (or none) to another (or none), and why."""
 
     __tablename__ = "tier_moves"
@@ -57,7 +57,7 @@ class TierMove(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class PointsEntry(SQLModel, table=True):
+class PointsEntry(Model, table=True):
     """One line of a customer's points ledger: earned on a payment (+), redeemed (−),
     expired (−, naming the earning it ends) or taken back with a deleted payment (−).
     Lines are only ever added; the balance is their sum."""

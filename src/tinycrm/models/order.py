@@ -3,12 +3,12 @@
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import Input, UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Input, Model, UTCDateTime, Versioned, utcnow
 
 
-class Order(Versioned, SQLModel, table=True):
+class Order(Versioned, Model, table=True):
     """What the customer owes for (part of) a deal; a won deal may have several."""
 
     __tablename__ = "orders"
@@ -53,7 +53,7 @@ class OrderUpdate(Input):
     notes: str | None = None
 
 
-class Payment(SQLModel, table=True):
+class Payment(Model, table=True):
     """Money received against an order (回款)."""
 
     __tablename__ = "payments"

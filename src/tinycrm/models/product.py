@@ -4,12 +4,12 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger
 from sqlalchemy import false as sa_false
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Model, UTCDateTime, Versioned, utcnow
 
 
-class Product(Versioned, SQLModel, table=True):
+class Product(Versioned, Model, table=True):
     """A thing sold at a list price; archived (kept, no longer offered) once a line names it."""
 
     __tablename__ = "products"

@@ -4,9 +4,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, Versioned, utcnow
+from tinycrm.models.base import Model, UTCDateTime, Versioned, utcnow
 
 
 class QuoteStatus(StrEnum):
@@ -17,7 +17,7 @@ class QuoteStatus(StrEnum):
     superseded = "superseded"
 
 
-class Quote(Versioned, SQLModel, table=True):
+class Quote(Versioned, Model, table=True):
     """One version of an offer on a deal; a revision is a new row of the same `series` with
     the next `revision`, and the one it replaces becomes superseded."""
 
@@ -51,7 +51,7 @@ class Quote(Versioned, SQLModel, table=True):
     """Raised by one on every change, so an edit made from a stale read is refused."""
 
 
-class LineItem(SQLModel, table=True):
+class LineItem(Model, table=True):
     """One line: a product (or free text), a quantity, a unit price, a discount and a tax
     rate, with its amounts computed as `tinycrm.services.lines` says (per line, half up).
 

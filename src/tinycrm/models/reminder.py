@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class ReminderDelivery(SQLModel, table=True):
+class ReminderDelivery(Model, table=True):
     """One row per reminder occurrence shown; its key names the occurrence (for a task, its
     alert time, so a snoozed or rescheduled task is a new occurrence)."""
 

@@ -5,12 +5,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, utcnow
+from tinycrm.models.base import Model, UTCDateTime, utcnow
 
 
-class Team(SQLModel, table=True):
+class Team(Model, table=True):
     """A group of users; a manager sees and changes what their team's members own."""
 
     __tablename__ = "teams"
@@ -31,7 +31,7 @@ class Level(StrEnum):
     all = "all"
 
 
-class Grant(SQLModel, table=True):
+class Grant(Model, table=True):
     """What a role may do to one kind of record: `(role, object, action) -> level`."""
 
     __tablename__ = "grants"
@@ -42,7 +42,7 @@ class Grant(SQLModel, table=True):
     level: Level = Field(sa_type=String(10))
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Model, table=True):
     """One change, appended and never altered: when, who, from where, to which record, and
     each changed field's old and new value (`changes`: `{field: [old, new]}`)."""
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, String, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import UTCDateTime, Versioned, searched_by, utcnow
+from tinycrm.models.base import Model, UTCDateTime, Versioned, searched_by, utcnow
 
 
 class TicketPriority(StrEnum):
@@ -22,7 +22,7 @@ class TicketStatus(StrEnum):
     resolved = "resolved"
 
 
-class Ticket(Versioned, SQLModel, table=True):
+class Ticket(Versioned, Model, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_status_due", "status", "due_at", "reminded_at"),
@@ -64,7 +64,7 @@ class Ticket(Versioned, SQLModel, table=True):
 searched_by(Ticket, "subject")
 
 
-class TicketComment(SQLModel, table=True):
+class TicketComment(Model, table=True):
     __tablename__ = "ticket_comments"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,7 +74,7 @@ class TicketComment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class KbArticle(SQLModel, table=True):
+class KbArticle(Model, table=True):
     """A solution article (解决方案); on SQLite an FTS5 index (`kb_fts`) follows it."""
 
     __tablename__ = "kb_articles"

@@ -5,9 +5,9 @@ from enum import StrEnum
 
 from sqlalchemy import BigInteger, String
 from sqlalchemy import true as sa_true
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from tinycrm.models.base import Input, UTCDateTime, utcnow
+from tinycrm.models.base import Input, Model, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -23,7 +23,7 @@ class QuotaPeriod(StrEnum):
     year = "year"
 
 
-class UserBase(SQLModel):
+class UserBase(Model):
     name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=320)
     role: Role = Field(default=Role.rep, sa_type=String(20))
