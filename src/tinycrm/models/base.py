@@ -2,10 +2,10 @@
 an input model's and a column's, each refused in one line naming the field."""
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, event, inspect
+from sqlalchemy import JSON, DateTime, Table, event, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, declared_attr
 from sqlalchemy.types import TypeDecorator
@@ -25,6 +25,11 @@ SQLModel.metadata.naming_convention = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class."""
+    return cast(Table, inspect(model).local_table)
 
 
 class Model(SQLModel):

@@ -22,10 +22,10 @@ from sqlmodel import Session
 
 from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput, check_version
 from tinycrm.models import Campaign, Contact, Deal, DealStatus, Order, Payment
+from tinycrm.models.base import table_of
 from tinycrm.money import Money, check_currency
 from tinycrm.normalize import clean, name_key
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.refs import resolve_campaign
 from tinycrm.services.reports.aggregates import round_half_up, sum_if
 

@@ -23,10 +23,10 @@ from sqlmodel import Session, col, select
 
 from tinycrm.errors import Conflict, EndsBeforeStart, InvalidInput, check_version
 from tinycrm.models import Contract, ContractStatus, Order, RenewMode
+from tinycrm.models.base import table_of
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services import access, audit
-from tinycrm.services.imports import table_of
 from tinycrm.services.refs import by_id
 
 CONTRACTS = table_of(Contract)

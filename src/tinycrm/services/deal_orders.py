@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from tinycrm.errors import NeedsForce
 from tinycrm.models import Deal, DealStatus, Order, Payment, Stage, StageKind
+from tinycrm.models.base import table_of
 from tinycrm.money import Money
-from tinycrm.services.imports import table_of
 
 ORDERS = table_of(Order)
 PAYMENTS = table_of(Payment)

@@ -30,7 +30,6 @@ from tinycrm.models import (
 )
 from tinycrm.money import Money, check_currency, decimals
 from tinycrm.normalize import clean, name_key
-from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.deal_orders import check_deleting, check_leaving_won, delete_orders
 from tinycrm.services.filters import DealFilter, deal_filters
 from tinycrm.services.refs import (
@@ -356,6 +355,8 @@ def delete_deal(session: Session, *, ref: object, force: bool = False) -> Deal:
     assert deal.id is not None
     if check_deleting(session, deal_id=deal.id, force=force).orders:
         delete_orders(session, deal_id=deal.id)
+    from tinycrm.services.activities import delete_sole_activities  # only deleting needs it
+
     delete_sole_activities(session, deal_ids=[deal.id])
     session.delete(deal)
     session.flush()

@@ -18,9 +18,9 @@ from sqlmodel import Session
 
 from tinycrm.errors import Conflict, CrmError, InvalidInput
 from tinycrm.models import Company, Contact, FollowUp, Order, Ticket, TicketPriority, User
+from tinycrm.models.base import table_of
 from tinycrm.normalize import clean
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.refs import by_id
 
 FOLLOWUPS = table_of(FollowUp)

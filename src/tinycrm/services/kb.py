@@ -17,8 +17,8 @@ from sqlmodel import select as model_select
 from tinycrm.db.query import check_limit
 from tinycrm.errors import InvalidInput
 from tinycrm.models import KbArticle, Ticket
+from tinycrm.models.base import table_of
 from tinycrm.normalize import clean
-from tinycrm.services.imports import table_of
 from tinycrm.services.refs import by_id, escape_like
 
 TICKETS = table_of(Ticket)

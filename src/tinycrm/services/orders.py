@@ -28,11 +28,10 @@ from tinycrm.models import (
     Payment,
     User,
 )
-from tinycrm.models.base import utcnow
+from tinycrm.models.base import table_of, utcnow
 from tinycrm.money import Money, parse_money
 from tinycrm.normalize import clean
 from tinycrm.services import followups
-from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty import payments as loyalty
 from tinycrm.services.refs import (
     by_id,

@@ -29,9 +29,9 @@ from tinycrm.models import (
     TicketStatus,
     User,
 )
+from tinycrm.models.base import table_of
 from tinycrm.normalize import clean
 from tinycrm.services import followups
-from tinycrm.services.imports import table_of
 from tinycrm.services.refs import (
     by_id,
     optional,

@@ -30,15 +30,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, delete, func, inspect, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import Session, SQLModel, col
 
 from tinycrm.db.bulk import RawRows
 from tinycrm.errors import Conflict, CrmError, NotFound
 from tinycrm.models import Activity, Company, Contact, Deal, ImportBatch, User
 from tinycrm.models.activity import refresh_last_activity
+from tinycrm.models.base import table_of
 from tinycrm.normalize import name_key, normalize_email, search_key
 from tinycrm.services import audit
 from tinycrm.services.search import SEARCHED, fill_search_keys
@@ -160,11 +161,6 @@ def chunks(rows: Iterable[ImportRow], size: int = CHUNK) -> Iterator[list[Import
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table behind a SQLModel class."""
-    return cast(Table, inspect(model).local_table)
 
 
 def written_columns(model: type[SQLModel], *, leaving: Iterable[str] = ()) -> tuple[str, ...]:

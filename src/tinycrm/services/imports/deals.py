@@ -29,6 +29,7 @@ from tinycrm.models import (
     StageKind,
 )
 from tinycrm.models.activity import refresh_last_activity
+from tinycrm.models.base import table_of
 from tinycrm.money import check_currency, parse_money
 from tinycrm.normalize import name_key, normalize_email
 from tinycrm.services.campaigns import ImportCampaigns
@@ -42,7 +43,6 @@ from tinycrm.services.imports import (
     deferred_indexes,
     lookup,
     lookup_rows,
-    table_of,
 )
 from tinycrm.services.imports.people import (
     WRITTEN_COLUMNS,

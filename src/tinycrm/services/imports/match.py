@@ -28,13 +28,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tinycrm.models import Contact
+from tinycrm.models.base import table_of
 from tinycrm.normalize import phone_key, same_phone
 from tinycrm.services.imports import (
     ImportResult,
     PossibleDuplicate,
     lookup,
     lookup_rows,
-    table_of,
 )
 
 Row = dict[str, Any]

@@ -27,6 +27,7 @@ from tinycrm.models import (
     ContactTag,
     Deal,
 )
+from tinycrm.models.base import table_of
 from tinycrm.normalize import clean, join_name, name_key, normalize_email, normalize_phone
 from tinycrm.services import access
 from tinycrm.services.campaigns import ImportCampaigns
@@ -48,7 +49,6 @@ from tinycrm.services.imports import (
     finish,
     lookup,
     start_batch,
-    table_of,
     write_settings,
     written_columns,
 )

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from tinycrm.errors import CrmError
 from tinycrm.models import Stage, User
-from tinycrm.services.imports import table_of
+from tinycrm.models.base import table_of
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func
 
 from tinycrm.models import Company, Contact
-from tinycrm.services.imports import table_of
+from tinycrm.models.base import table_of
 
 COMPANIES = table_of(Company)
 CONTACTS = table_of(Contact)

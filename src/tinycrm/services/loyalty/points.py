@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Payment, PointsEntry, Tier
+from tinycrm.models.base import table_of
 from tinycrm.money import decimals
 from tinycrm.normalize import clean
-from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty.customers import Customer
 from tinycrm.services.loyalty.names import customer_name, joined, visible
 

@@ -21,10 +21,10 @@ from sqlmodel import Session, col
 
 from tinycrm.errors import InvalidInput, NotFound
 from tinycrm.models import Order, Payment, Tier, TierMove
+from tinycrm.models.base import table_of
 from tinycrm.money import Money, check_currency, parse_money
 from tinycrm.normalize import name_key
 from tinycrm.services.access import actor_of, require
-from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty.customers import Customer
 from tinycrm.services.loyalty.names import customer_name, joined, visible
 

@@ -15,7 +15,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from tinycrm.models import Deal, Stage
-from tinycrm.services.imports import table_of
+from tinycrm.models.base import table_of
 from tinycrm.services.refs import resolve_user
 
 DEALS = table_of(Deal)

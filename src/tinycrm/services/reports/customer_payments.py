@@ -16,7 +16,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from tinycrm.models import Company, Contact, Order, Payment
-from tinycrm.services.imports import table_of
+from tinycrm.models.base import table_of
 
 ORDERS = table_of(Order)
 PAYMENTS = table_of(Payment)

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from tinycrm.dates import earlier
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, Stage, StageChange
+from tinycrm.models.base import table_of
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     in_currency,
     owner_id_of,

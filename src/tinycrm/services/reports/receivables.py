@@ -20,8 +20,8 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Company, Contact, Order, Payment, User
+from tinycrm.models.base import table_of
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import sum_if
 
 ORDERS = table_of(Order)

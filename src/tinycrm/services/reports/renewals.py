@@ -13,9 +13,9 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from tinycrm.models import Contract, ContractStatus
+from tinycrm.models.base import table_of
 from tinycrm.money import Money
 from tinycrm.services.access import reads_for
-from tinycrm.services.imports import table_of
 
 CONTRACTS = table_of(Contract)
 

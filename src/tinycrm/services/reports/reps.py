@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, User
+from tinycrm.models.base import table_of
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,

@@ -12,8 +12,8 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from tinycrm.models import Deal, StageChange
+from tinycrm.models.base import table_of
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from tinycrm.models import PointsEntry, TierMove
+from tinycrm.models.base import table_of
 from tinycrm.services import access
-from tinycrm.services.imports import table_of
 from tinycrm.services.loyalty.names import customer_name, joined, visible
 from tinycrm.services.loyalty.tiers import list_tiers
 
