@@ -130,6 +130,7 @@ def plans() -> list[str]:
     from tinycrm.db import plain_sql
     from tinycrm.services import reminders
     from tinycrm.services.reminders import agenda
+    from tinycrm.services.userref import find_owner
 
     now = datetime.fromisoformat(NOW)
     sql = plain_sql.open_sqlite(DB)
@@ -149,7 +150,7 @@ def plans() -> list[str]:
 
     sql.rows = spy  # type: ignore[method-assign]
     sql.stream = spy_stream  # type: ignore[method-assign]
-    owner_id = reminders.find_owner(sql, OWNER)[0]
+    owner_id = find_owner(sql, OWNER)[0]
     for owner in (None, owner_id):
         opts = reminders.RemindOptions(now=now, tz=UTC, owner_id=owner)
         reminders.collect(sql, opts)

@@ -116,6 +116,10 @@ def test_plain_options_are_adopted_through_public_apis_only() -> None:
     assert remind is not None
     adopted = {p.name for p in remind.params if plain.adopted(p)}
     assert {"fmt", "all_owners", "owner", "within", "dry_run"} <= adopted
+    deals = get_command(app).get_command(None, "deal")  # type: ignore[attr-defined]
+    listing = deals.get_command(None, "list")
+    # --columns is added to every list by a wrapper: read plainly all the same
+    assert {p.name for p in listing.params if not plain.adopted(p)} == set()
     source = Path(plain.__file__).parent.parent
     private = [
         str(path.relative_to(source))

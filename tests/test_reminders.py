@@ -39,6 +39,7 @@ from tinycrm.services.reminders.recurrence import (
     next_occurrence,
     parse_every,
 )
+from tinycrm.services.userref import find_owner
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -235,8 +236,8 @@ def test_due_tasks_are_overdue_or_due_and_skip_done_and_snoozed(due: Database) -
         ]
         assert found[0].about == "Carla Diaz · Acme"
         assert found[1].key == "activity:2:20261123T092500"
-        ann = reminders.find_owner(sql, "ann")[0]
-        bob = reminders.find_owner(sql, "Bob")[0]
+        ann = find_owner(sql, "ann")[0]
+        bob = find_owner(sql, "Bob")[0]
         assert [r.id for r in reminders.due_tasks(sql, options(owner_id=bob))] == []
         ahead = reminders.due_tasks(sql, options(within=timedelta(days=1)))
         assert [(r.kind, r.id) for r in ahead] == [
@@ -496,7 +497,7 @@ def test_agenda_lists_overdue_and_the_window_with_repeats(team: Database) -> Non
             ("Daily stand-up", 28, True),
             ("Daily stand-up", 29, True),
         ]
-        ann = reminders.find_owner(sql, "Ann")[0]
+        ann = find_owner(sql, "Ann")[0]
         mine = agenda.agenda(
             sql, start=start, end=start + timedelta(days=3), now=NOW, tz=UTC, owner_id=ann
         )

@@ -26,6 +26,7 @@ from tinycrm.models import (
 )
 from tinycrm.money import Money
 from tinycrm.services import companies, contacts, deals, users
+from tinycrm.services.deal_rows import DealRow
 from tinycrm.services.deals import StageChangeRow
 from tinycrm.services.refs import resolve_user
 
@@ -53,7 +54,7 @@ def user(s: Session, name: str) -> User:
     return resolve_user(s, name)
 
 
-def new_deal(s: Session, actor: str | None = "ann", **fields: Any) -> deals.DealRow:
+def new_deal(s: Session, actor: str | None = "ann", **fields: Any) -> DealRow:
     fields.setdefault("title", "Big order")
     return deals.create_deal(
         s,

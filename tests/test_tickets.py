@@ -22,6 +22,7 @@ from tinycrm.services import companies, contacts, kb, reminders, tickets, users
 from tinycrm.services.refs import resolve_user
 from tinycrm.services.reports import service_report
 from tinycrm.services.reports.periods import ALL_TIME, date_range
+from tinycrm.services.userref import find_owner
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -288,7 +289,7 @@ def test_overdue_tickets_are_reminded_once_per_due_time(desk: Database) -> None:
             ("ticket", 3, "T3", "urgent", "Ann Lee")
         ]
         assert found[0].at == at("2026-11-20T12:00")
-        bob = reminders.find_owner(sql, "bob")[0]
+        bob = find_owner(sql, "bob")[0]
         assert reminders.overdue_tickets(sql, remind_options(owner_id=bob)) == []
         with sql.writing():
             first = reminders.claim(sql, reminders.collect(sql, remind_options()), NOW)

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 from tinycrm.errors import CrmError, InvalidInput
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlmodel import Session
 
     from tinycrm.config import Settings
+    from tinycrm.db.plain_sql import Sql
     from tinycrm.db.store import Database
     from tinycrm.models import User
     from tinycrm.money import Money
@@ -78,6 +81,51 @@ class AppState:
                 user = self._acting_user(session)
                 self._access = (load_actor(session, user, source=self.source),) if user else (None,)
         return self._access[0]
+
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file the database is, or None for a server (or an in-memory one)."""
+        from pathlib import Path
+
+        url = self.settings.database_url
+        if not url:
+            return self.settings.sqlite_path
+        for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+            if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+                return Path(url[len(prefix) :].split("?", 1)[0])
+        return None
+
+    @contextmanager
+    def plain_reader(self) -> Iterator[Sql | None]:
+        """The database through the standard library for a prepared read (`db.prepared`),
+        when it is a current SQLite file and whoever acts reads every record; else None,
+        and the caller goes through the ORM, which upgrades an old file, speaks to a
+        server, holds a rep to their own records and says what is wrong with a name."""
+        from tinycrm.db.plain_sql import open_sqlite
+
+        path = self.sqlite_file()
+        try:
+            sql = open_sqlite(path) if path is not None else None
+        except CrmError:  # not there yet (the default file is made on first use), unreadable
+            sql = None
+        if sql is None:
+            yield None
+            return
+        try:
+            yield sql if self._reads_everything(sql) else None
+        finally:
+            sql.conn.close()
+
+    def _reads_everything(self, sql: Sql) -> bool:
+        """Whether the acting user (as `access` picks them, read plainly) reads every
+        record of every object: nobody acting, or a role whose read grants are all `all`."""
+        from tinycrm.services.reach import reach_of
+        from tinycrm.services.userref import recipient
+
+        try:
+            reach = reach_of(sql, recipient(sql, self.me, os_login()))
+        except CrmError:
+            return False
+        return reach is None or all(owners is None for owners in reach.values())
 
     def forget_access(self) -> None:
         """Pick the acting user again (the app, once someone says who they are)."""
@@ -237,14 +285,21 @@ def _login_user(session: Session) -> User | None:
 
 def _os_user(session: Session) -> User | None:
     """The user mapped to the OS login running tinycrm (`crm user edit ana --os-login ana`)."""
-    import getpass
-
     from sqlmodel import select
 
     from tinycrm.models import User
 
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
+    login = os_login()
+    if login is None:
         return None
     return session.scalars(select(User).where(User.os_login == login)).first()
+
+
+def os_login() -> str | None:
+    """The OS login running this (mapped to a user with `crm user edit NAME --os-login`)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

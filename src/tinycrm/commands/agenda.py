@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tinycrm.commands.remind import connect, os_login, roll_over_contracts
+from tinycrm.commands.remind import connect, roll_over_contracts
 from tinycrm.commands.render import Format, FormatOption, console, emit
-from tinycrm.context import state
+from tinycrm.context import os_login, state
 from tinycrm.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def agenda(
 
     The list groups by owner when several own what is listed; --week lays the week out in
     seven columns, --month shows a month grid with how much is due each day."""
-    from tinycrm.services import reminders
     from tinycrm.services.reach import reach_of
     from tinycrm.services.reminders.agenda import agenda_days
+    from tinycrm.services.userref import find_owner, recipient
 
     st = state()
     if week and month:
@@ -64,8 +64,8 @@ def agenda(
     with connect(st) as sql:
         roll_over_contracts(st, sql, today=today)
         ref = None if all_owners else (owner or st.me)
-        owner_id = reminders.find_owner(sql, ref)[0] if ref else None
-        reach = reach_of(sql, reminders.recipient(sql, st.me, os_login()))
+        owner_id = find_owner(sql, ref)[0] if ref else None
+        reach = reach_of(sql, recipient(sql, st.me, os_login()))
         found = agenda_days(
             sql, first=first, last=last, now=now, tz=tz, owner_id=owner_id, reach=reach
         )

@@ -144,26 +144,34 @@ def list_(
 ) -> None:
     """List deals (open ones unless --status says otherwise)."""
     from tinycrm.errors import InvalidInput
-    from tinycrm.models import DealStatus
-    from tinycrm.services import deals
+    from tinycrm.services.deal_rows import plain_deal_list
 
     st = state()
     if status not in ("open", "won", "lost", "all"):
         raise InvalidInput("--status", status, "must be open, won, lost or all")
-    wanted = None if status == "all" else DealStatus(status)
-    with st.session(write=False) as session:
-        rows = deals.list_deals(
-            session,
-            stage=stage,
-            status=wanted,
-            owner=owner,
-            company=company,
-            contact=contact,
-            search=search,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        )
+    wanted = None if status == "all" else status
+    rows = None
+    if not (stage or owner or company or contact or search):
+        with st.plain_reader() as sql:  # no ORM to import: the query compiled ahead
+            if sql is not None:
+                rows = plain_deal_list(sql, status=wanted, sort=sort, limit=limit, offset=offset)
+    if rows is None:
+        from tinycrm.models import DealStatus
+        from tinycrm.services import deals
+
+        with st.session(write=False) as session:
+            rows = deals.list_deals(
+                session,
+                stage=stage,
+                status=None if wanted is None else DealStatus(wanted),
+                owner=owner,
+                company=company,
+                contact=contact,
+                search=search,
+                sort=sort,
+                limit=limit,
+                offset=offset,
+            )
     now = st.now()
     emit(
         [_list_row(r, now) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no deals match"

@@ -39,6 +39,8 @@ def adopt(command: Any) -> None:
         return
     try:
         hints = typing.get_type_hints(inspect.unwrap(callback), include_extras=True)
+        # and what a wrapper adds (`--columns` on every list, see `commands.base`)
+        hints.update(typing.get_type_hints(callback, include_extras=True))
     except (NameError, TypeError):  # pragma: no cover - an annotation we cannot resolve
         return
     for param in command.params:

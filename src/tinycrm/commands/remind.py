@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import chain, groupby, islice
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tinycrm.commands.outputs import Format, FormatOption
-from tinycrm.context import AppState, state
+from tinycrm.context import AppState, os_login, state
 from tinycrm.errors import InvalidInput
 from tinycrm.localtime import LocalClock
 from tinycrm.words import plural
@@ -91,6 +90,7 @@ def remind(
     from tinycrm.dates import parse_duration
     from tinycrm.services import reminders
     from tinycrm.services.reach import reach_of
+    from tinycrm.services.userref import find_owner, recipient
 
     st = state()
     if owner and all_owners:
@@ -110,11 +110,11 @@ def remind(
         if not dry_run:
             roll_over_contracts(st, sql, today=now.astimezone(st.tz).date())
         ref = None if all_owners else (owner or st.me)
-        me = reminders.recipient(sql, st.me, os_login())
+        me = recipient(sql, st.me, os_login())
         opts = reminders.RemindOptions(
             now=now,
             tz=st.tz,
-            owner_id=reminders.find_owner(sql, ref)[0] if ref else None,
+            owner_id=find_owner(sql, ref)[0] if ref else None,
             within=parse_duration(within, field="--within") if within else timedelta(0),
             min_amount_minor=min_minor,
             close_within_days=close_within,
@@ -148,23 +148,13 @@ def roll_over_contracts(st: AppState, sql: Sql, *, today: date) -> None:
         roll_over(st)
 
 
-def os_login() -> str | None:
-    """The OS login running this (mapped to a user with `crm user edit NAME --os-login`)."""
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
 @contextmanager
 def connect(st: AppState) -> Iterator[Sql]:
     """The database through the standard library when it is a current SQLite file; else
     through SQLAlchemy (which upgrades an old schema, or speaks to a server)."""
     from tinycrm.db.plain_sql import open_sqlite
 
-    path = _sqlite_path(st)
+    path = st.sqlite_file()
     sql = open_sqlite(path) if path is not None else None
     if sql is not None:
         try:
@@ -176,16 +166,6 @@ def connect(st: AppState) -> Iterator[Sql]:
 
     with dbapi(st.database()) as sql:
         yield sql
-
-
-def _sqlite_path(st: AppState) -> Path | None:
-    url = st.settings.database_url
-    if not url:
-        return st.settings.sqlite_path
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
-            return Path(url[len(prefix) :].split("?", 1)[0])
-    return None
 
 
 CLAIM_BATCH = 1000

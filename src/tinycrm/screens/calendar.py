@@ -141,8 +141,8 @@ class CalendarScreen(CrmScreen):
         self, day: date, first: date, last: date, owner: str | None, session: Session
     ) -> DayView:
         from tinycrm.services.access import actor_of
-        from tinycrm.services.reminders import find_owner
         from tinycrm.services.reminders.agenda import agenda_days, day_counts
+        from tinycrm.services.userref import find_owner
 
         st, sql = self.state, session_sql(session)
         tz, now = st.tz, st.now()

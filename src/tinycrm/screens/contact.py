@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.audit import EntryRow
     from tinycrm.services.contacts import ContactDetail
-    from tinycrm.services.deals import DealRow
+    from tinycrm.services.deal_rows import DealRow
     from tinycrm.services.orders import OrderRow
     from tinycrm.services.tickets import TicketRow
     from tinycrm.services.users import UserRow

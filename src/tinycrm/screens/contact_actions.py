@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from tinycrm.screens.kb import Picked
-    from tinycrm.services.deals import DealRow
+    from tinycrm.services.deal_rows import DealRow
     from tinycrm.services.dupes import DupePair, MergeResult
     from tinycrm.services.tickets import CommentRow, TicketRow
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.audit import EntryRow
-    from tinycrm.services.deals import DealDetail, DealRow
+    from tinycrm.services.deal_rows import DealRow
+    from tinycrm.services.deals import DealDetail
     from tinycrm.services.lines import LineRow
     from tinycrm.services.orders import OrderRow
     from tinycrm.services.quotes import DealLines, QuoteRow

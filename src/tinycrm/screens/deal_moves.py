@@ -22,7 +22,7 @@ from tinycrm.widgets.history import entry_line
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.deals import DealRow
+    from tinycrm.services.deal_rows import DealRow
     from tinycrm.services.stages import StageRow
     from tinycrm.services.undo import Undo
 

@@ -4,9 +4,10 @@ deal makes its contact, a prospect until then, a customer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -31,6 +32,7 @@ from tinycrm.models import (
 from tinycrm.money import Money, check_currency, decimals
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.deal_orders import check_deleting, check_leaving_won, delete_orders
+from tinycrm.services.deal_rows import DealRow, deal_row
 from tinycrm.services.filters import DealFilter, deal_filters
 from tinycrm.services.refs import (
     optional,
@@ -42,23 +44,6 @@ from tinycrm.services.refs import (
     resolve_user,
     stage_of_kind,
 )
-
-
-@dataclass(frozen=True)
-class DealRow:
-    id: int
-    title: str
-    company: str | None
-    contact: str | None
-    owner: str | None
-    amount: Money
-    stage: str
-    status: str
-    expected_close: date | None
-    stage_since: datetime | None
-    lost_reason: str | None
-    created_at: datetime
-    closed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -377,7 +362,39 @@ def list_deals(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[DealRow]:
-    """Deals matching every filter given; `status=None` means any status.
+    """Deals matching every filter given; `status=None` means any status."""
+    query = deal_list_query(
+        session,
+        stage=stage,
+        status=status,
+        owner=owner,
+        company=company,
+        contact=contact,
+        search=search,
+        ids=ids,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return [deal_row(*values) for values in session.execute(query)]
+
+
+def deal_list_query(
+    session: Session,
+    *,
+    stage: str | None = None,
+    status: DealStatus | None = DealStatus.open,
+    owner: str | None = None,
+    company: str | None = None,
+    contact: str | None = None,
+    search: str | None = None,
+    ids: list[int] | None = None,
+    sort: str = "close",
+    limit: int | None = None,
+    offset: int = 0,
+) -> Select[Any]:
+    """The query of `list_deals`, selecting `deal_rows.LIST_COLUMNS` (also compiled ahead
+    for `crm deal list`, see `services.plain_reads`).
 
     A page (`limit`) is picked by id first, joining only what the sort needs, and the
     names and stage dates are joined to its rows alone: on a million deals, joining every
@@ -414,8 +431,23 @@ def list_deals(
             page = page.outerjoin(owner_user, col(owner_user.id) == col(Deal.owner_id))
         page = page.order_by(*ordered).offset(offset).limit(limit).correlate(None)
         where, offset = [col(Deal.id).in_(page)], 0
-    query = (
-        select(Deal, Company.name, Contact.full_name, owner_user.name, Stage.name, since)  # type: ignore[call-overload]
+    query: Select[Any] = (
+        select(  # type: ignore[call-overload]
+            Deal.id,
+            Deal.title,
+            Company.name,
+            Contact.full_name,
+            owner_user.name,
+            Deal.amount_minor,
+            Deal.currency,
+            Stage.name,
+            Deal.status,
+            Deal.expected_close,
+            since,
+            Deal.lost_reason,
+            Deal.created_at,
+            Deal.closed_at,
+        )
         .join(Stage, col(Stage.id) == col(Deal.stage_id))
         .outerjoin(Company, col(Company.id) == col(Deal.company_id))
         .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))
@@ -424,33 +456,7 @@ def list_deals(
         .order_by(*ordered)
         .offset(offset)
     )
-    return [_row(*found) for found in session.exec(query)]
-
-
-def _row(
-    d: Deal,
-    company: str | None,
-    contact: str | None,
-    owner: str | None,
-    stage: str,
-    since: datetime | None,
-) -> DealRow:
-    assert d.id is not None
-    return DealRow(
-        d.id,
-        d.title,
-        company,
-        contact,
-        owner,
-        Money(d.amount_minor, d.currency),
-        stage,
-        d.status,
-        d.expected_close,
-        since,
-        d.lost_reason,
-        d.created_at,
-        d.closed_at,
-    )
+    return query
 
 
 def get_deal(session: Session, *, ref: object) -> DealDetail:

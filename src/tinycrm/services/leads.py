@@ -35,7 +35,8 @@ from tinycrm.models import (
     User,
 )
 from tinycrm.normalize import clean
-from tinycrm.services.deals import DealRow, create_deal
+from tinycrm.services.deal_rows import DealRow
+from tinycrm.services.deals import create_deal
 from tinycrm.services.refs import resolve_contact, resolve_user
 
 

@@ -1,13 +1,16 @@
-"""Finding a user by what a person types, over a list already read (the team is small).
+"""Finding a user by what a person types, over a list already read (the team is small), and
+the plain-SQL lookups built on it.
 
-Kept free of SQLAlchemy so the cron path (`crm remind`) can use the same rules as every
-other command."""
+Kept free of SQLAlchemy so the cron path (`crm remind`) and the prepared reads can use the
+same rules as every other command."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from tinycrm.db.plain_sql import Sql
 from tinycrm.errors import Ambiguous, InvalidInput, NotFound
 from tinycrm.normalize import name_key
 
@@ -88,3 +91,33 @@ def one(rows: Sequence[T], what: str, ref: str, label: str = "name") -> T:
 
 def _id(row: object) -> object:
     return getattr(row, "id", None)
+
+
+def recipient(sql: Sql, me: str | None, login: str | None) -> int:
+    """The user a run delivers to: the one `me` names (--as, CRM_USER, the config), else the
+    one whose OS login is `login`; 0 when nobody is."""
+    if me:
+        return find_owner(sql, me)[0]
+    if login:
+        found = sql.rows("SELECT id FROM users WHERE os_login = :login", login=login)
+        if found:
+            return int(found[0][0])
+    return 0
+
+
+def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
+    """The user `ref` names (same rules as every other command)."""
+    users = [
+        _User(id=r[0], name=r[1], name_key=r[2], email=r[3])
+        for r in sql.rows("SELECT id, name, name_key, email FROM users ORDER BY id")
+    ]
+    user = pick_user(users, ref)
+    return user.id, user.name
+
+
+@dataclass(frozen=True)
+class _User:
+    id: int
+    name: str
+    name_key: str
+    email: str | None

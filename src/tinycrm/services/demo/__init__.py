@@ -37,7 +37,8 @@ from tinycrm.money import check_currency, decimals
 from tinycrm.services.activities import log_activity, schedule_activity
 from tinycrm.services.companies import create_company
 from tinycrm.services.contacts import create_contact
-from tinycrm.services.deals import DealRow, create_deal, lose_deal, move_deal, win_deal
+from tinycrm.services.deal_rows import DealRow
+from tinycrm.services.deals import create_deal, lose_deal, move_deal, win_deal
 from tinycrm.services.demo import team
 from tinycrm.services.demo.trade import add_campaigns, add_orders, add_service_desk
 from tinycrm.services.teams import create_team

@@ -43,7 +43,6 @@ from typing import Any
 from tinycrm.dates import earlier
 from tinycrm.db.plain_sql import Sql
 from tinycrm.services.reach import Reach, in_reach, joined
-from tinycrm.services.userref import pick_user
 
 # --- what is due ------------------------------------------------------------------------
 
@@ -93,36 +92,6 @@ class RemindOptions:
     """Whom this run delivers to: the acting user's id; 0 when nobody acts."""
     reach: Reach | None = None
     """What the acting user may read (`reach_of`); None: everything (nobody acts)."""
-
-
-def recipient(sql: Sql, me: str | None, login: str | None) -> int:
-    """The user a run delivers to: the one `me` names (--as, CRM_USER, the config), else the
-    one whose OS login is `login`; 0 when nobody is."""
-    if me:
-        return find_owner(sql, me)[0]
-    if login:
-        found = sql.rows("SELECT id FROM users WHERE os_login = :login", login=login)
-        if found:
-            return int(found[0][0])
-    return 0
-
-
-def find_owner(sql: Sql, ref: str) -> tuple[int, str]:
-    """The user `ref` names (same rules as every other command)."""
-    users = [
-        _User(id=r[0], name=r[1], name_key=r[2], email=r[3])
-        for r in sql.rows("SELECT id, name, name_key, email FROM users ORDER BY id")
-    ]
-    user = pick_user(users, ref)
-    return user.id, user.name
-
-
-@dataclass(frozen=True)
-class _User:
-    id: int
-    name: str
-    name_key: str
-    email: str | None
 
 
 _TASKS = """

@@ -1,0 +1,52 @@
+"""Reads compiled ahead of time: the SQL a service's query compiles to on SQLite, kept in
+`db.prepared_sql` (written by `python -m tinycrm.services.plain_reads`, checked by a test
+against what the queries compile to now), run over the standard library's sqlite3.
+
+The query is still defined once, in its service, with SQLAlchemy; a command whose options fit
+a prepared shape (`crm deal list` with a status, a sort, a limit) runs the compiled text at
+start-up without importing SQLAlchemy, SQLModel or the model classes, which cost about five
+times `crm --version` before the first query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tinycrm.db.plain_sql import Sql
+from tinycrm.db.prepared_sql import STATEMENTS as COMPILED
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    """The SQL, with `:name` parameters."""
+    inputs: tuple[tuple[str, str], ...]
+    """(parameter, the caller's input it takes) for every value the caller gives."""
+    constants: tuple[tuple[str, Any], ...]
+    """(parameter, value) for values the query builds in (an outer OFFSET 0)."""
+    kinds: tuple[str, ...]
+    """Per result column: "moment" (a UTC timestamp), "day" (a date), "" (as stored)."""
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {"moment": Sql.moment, "day": Sql.day}
+"""How a column of each kind comes back from the ORM, for the same column read plainly."""
+
+STATEMENTS: dict[str, Statement] = {name: Statement(*parts) for name, parts in COMPILED.items()}
+
+
+def rows(sql: Sql, statement: Statement, inputs: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows for `inputs`, each column as the ORM reads it."""
+    params = dict(statement.constants)
+    params.update((name, inputs[key]) for name, key in statement.inputs)
+    convert = [(i, CONVERTERS[kind]) for i, kind in enumerate(statement.kinds) if kind]
+    found = sql.rows(statement.text, **params)
+    if not convert:
+        return found
+    out = []
+    for row in found:
+        values = list(row)
+        for i, to in convert:
+            values[i] = to(values[i])
+        out.append(tuple(values))
+    return out

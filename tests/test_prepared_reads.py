@@ -1,0 +1,145 @@
+"""Prepared reads: `crm deal list` starts on the SQL its query compiles to, kept in
+`db/prepared_sql.py`, without importing SQLAlchemy; what it reads is what the ORM reads, for
+every prepared shape, and whatever the prepared text cannot answer goes through the ORM."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import NOW
+from tinycrm.config import load_settings
+from tinycrm.db.plain_sql import open_sqlite
+from tinycrm.db.prepared import STATEMENTS
+from tinycrm.db.store import open_database, session_scope
+from tinycrm.models import DealStatus
+from tinycrm.services import deals
+from tinycrm.services.deal_rows import SORT_KEYS, list_shape, plain_deal_list
+from tinycrm.services.plain_reads import TARGET, render
+
+TS = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def test_the_prepared_text_is_what_the_queries_compile_to() -> None:
+    """Change a query and this fails until `python -m tinycrm.services.plain_reads` writes
+    the new text: the query stays defined in its service alone."""
+    assert TARGET.read_text(encoding="utf-8") == render()
+    assert len(STATEMENTS) == 2 * len(SORT_KEYS) * 2 * 2
+
+
+def test_shapes_are_named_by_the_options_alone() -> None:
+    assert list_shape(status=True, sort="close", paged=True) == "deal_list/status/close/asc/page"
+    assert list_shape(status=False, sort=" -amount ", paged=False) == (
+        "deal_list/any/amount/desc/all"
+    )
+    assert list_shape(status=True, sort="+title", paged=False) == "deal_list/status/title/asc/all"
+    assert list_shape(status=True, sort="amount,-title", paged=True) is None  # several keys
+    assert list_shape(status=True, sort="colour", paged=True) is None  # the ORM says what is wrong
+
+
+def ties_and_gaps(path: Path) -> None:
+    """Deals that sort alike (the same close date, amount and stage; no close date, no owner,
+    no company) and a stage history with several changes, so order and NULLS LAST show."""
+    with sqlite3.connect(path) as conn:
+        first = conn.execute("SELECT max(id) FROM deals").fetchone()[0] + 1
+        stage = conn.execute("SELECT id FROM stages ORDER BY position LIMIT 1").fetchone()[0]
+        at = (NOW - timedelta(days=3)).strftime(TS)
+        for n in range(6):
+            conn.execute(
+                "INSERT INTO deals (id, title, amount_minor, currency, expected_close, "
+                "stage_id, status, created_at, updated_at, version, custom) "
+                "VALUES (?, ?, 100000, 'USD', ?, ?, 'open', ?, ?, 1, '{}')",
+                (first + n, f"Tie {n}", None if n % 2 else "2026-12-01", stage, at, at),
+            )
+            conn.execute(
+                "INSERT INTO stage_changes (deal_id, to_stage_id, changed_at) VALUES (?, ?, ?)",
+                (first + n, stage, at),
+            )
+
+
+@pytest.mark.parametrize("status", [None, "open", "won", "lost"])
+def test_every_shape_reads_what_the_orm_reads(demo: Path, status: str | None) -> None:
+    ties_and_gaps(demo)
+    db = open_database(load_settings(db_path=str(demo)))
+    sql = open_sqlite(demo)
+    assert sql is not None
+    checked = 0
+    with session_scope(db, write=False) as session:
+        for key in SORT_KEYS:
+            for sort in (key, "-" + key):
+                for limit, offset in ((None, 0), (None, 4), (5, 0), (5, 3), (0, 0), (500, 2)):
+                    paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
+                    plain = plain_deal_list(sql, status=status, **paging)
+                    wanted = None if status is None else DealStatus(status)
+                    orm = deals.list_deals(session, status=wanted, **paging)
+                    assert plain == orm, (status, sort, limit, offset)
+                    checked += len(orm)
+    sql.conn.close()
+    db.engine.dispose()
+    assert checked > 100  # the shapes read rows, not only empty pages
+
+
+def run_crm(path: Path, *args: str, user: str = "") -> tuple[str, list[str]]:
+    """`crm deal list ARGS` in a new process: its output and the heavy modules it loaded."""
+    code = (
+        "import sys\nfrom tinycrm.cli import main\n"
+        f"sys.argv = ['crm', 'deal', 'list', *{list(args)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stdout.flush()\n"
+        "print('loaded:', [m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'tinycrm.models')"
+        " if m in sys.modules])\n"
+    )
+    env = {**os.environ, "CRM_DB": str(path), "CRM_USER": user, "CRM_NOW": NOW.isoformat()}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    *out, loaded = done.stdout.splitlines()
+    return "\n".join(out), json.loads(loaded.removeprefix("loaded: ").replace("'", '"'))
+
+
+def test_deal_list_starts_without_the_orm_and_prints_what_it_printed(demo: Path) -> None:
+    """The same rows, to the byte, as the ORM's: `close,id` sorts as `close` does (the id
+    breaks ties) but has two keys, so it goes through the ORM."""
+    for args in (["--format", "json"], ["--status", "all", "--limit", "7", "--format", "csv"]):
+        fast, loaded = run_crm(demo, *args)
+        slow, loaded_slow = run_crm(demo, *args, "--sort", "close,id")
+        assert loaded == []
+        assert "sqlalchemy" in loaded_slow
+        assert fast == slow and fast.count("\n") > 6
+
+
+def test_a_filter_a_narrower_reach_or_an_old_file_goes_through_the_orm(demo: Path) -> None:
+    """A rep who reads only their own deals is held to them: the prepared text has no read
+    scope, so they are read through the ORM, as is any list it has no shape for."""
+    _, loaded = run_crm(demo, "--owner", "Priya Raman")
+    assert "sqlalchemy" in loaded
+    with sqlite3.connect(demo) as conn:
+        rep, name = conn.execute(
+            "SELECT id, name FROM users WHERE role = 'rep' ORDER BY id LIMIT 1"
+        ).fetchone()
+        owners = {r[0] for r in conn.execute("SELECT owner_id FROM deals WHERE status = 'open'")}
+    assert len(owners) > 2
+    out, loaded = run_crm(demo, "--format", "json", user=name)
+    assert "sqlalchemy" in loaded
+    listed = json.loads(out)
+    with sqlite3.connect(demo) as conn:
+        theirs = {
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM deals WHERE status = 'open' AND (owner_id = ? OR owner_id IS NULL)",
+                (rep,),
+            )
+        }
+    assert {d["id"] for d in listed} == theirs
+    with sqlite3.connect(demo) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0015'")
+    assert open_sqlite(demo) is None  # an older schema: the ORM's path upgrades it first
