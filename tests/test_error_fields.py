@@ -20,8 +20,8 @@ from tinycrm.errors import Conflict, CrmError, EndsBeforeStart, InvalidInput, Ne
 from tinycrm.screens.base import in_app
 from tinycrm.services.demo import load_demo
 from tinycrm.services.leads import claim_lead
+from tinycrm.services.periods import date_range
 from tinycrm.services.reminders.recurrence import parse_every
-from tinycrm.services.reports.periods import date_range
 
 SRC = Path(__file__).parent.parent / "src" / "tinycrm"
 FLAG = re.compile(r"--[a-z]")

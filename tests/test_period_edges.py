@@ -31,7 +31,7 @@ from tinycrm.models import ActivityCreate, ActivityKind, DealCreate
 from tinycrm.services import activities, deals
 from tinycrm.services.imports import ImportOptions, ImportRow
 from tinycrm.services.imports.deals import import_deals
-from tinycrm.services.reports.periods import Period, calendar_period, date_range
+from tinycrm.services.periods import Period, calendar_period, date_range
 from tinycrm.services.reports.reps import performance
 from tinycrm.services.reports.service_report import service_report
 from tinycrm.services.reports.stage_flow import conversion, funnel

@@ -9,9 +9,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,7 +24,9 @@ from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import DealStatus
 from tinycrm.services import deals
 from tinycrm.services.deal_rows import SORT_KEYS, list_shape, plain_deal_list
+from tinycrm.services.periods import ALL_TIME, Period, calendar_period, date_range
 from tinycrm.services.plain_reads import TARGET, render
+from tinycrm.services.report_rows import plain_funnel
 
 TS = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -32,7 +35,7 @@ def test_the_prepared_text_is_what_the_queries_compile_to() -> None:
     """Change a query and this fails until `python -m tinycrm.services.plain_reads` writes
     the new text: the query stays defined in its service alone."""
     assert TARGET.read_text(encoding="utf-8") == render()
-    assert len(STATEMENTS) == 2 * len(SORT_KEYS) * 2 * 2
+    assert len(STATEMENTS) == 2 * len(SORT_KEYS) * 2 * 2 + 4 + 1  # lists, funnels, stages
 
 
 def test_shapes_are_named_by_the_options_alone() -> None:
@@ -143,3 +146,86 @@ def test_a_filter_a_narrower_reach_or_an_old_file_goes_through_the_orm(demo: Pat
     with sqlite3.connect(demo) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0015'")
     assert open_sqlite(demo) is None  # an older schema: the ORM's path upgrades it first
+
+
+def periods() -> list[Period]:
+    """All time, calendar periods and open-ended ranges, in zones behind and ahead of UTC
+    (their edges fall on other UTC instants), and a range holding nothing."""
+    found = [ALL_TIME]
+    for zone in ("UTC", "America/Los_Angeles", "Asia/Shanghai"):
+        tz = ZoneInfo(zone)
+        today = NOW.astimezone(tz).date()
+        found += [calendar_period(kind, today=today, tz=tz) for kind in ("month", "quarter")]
+        found += [
+            date_range(today - timedelta(days=20), None, tz),
+            date_range(None, today - timedelta(days=20), tz),
+        ]
+    found.append(date_range(date(2001, 1, 1), date(2001, 1, 31), ZoneInfo("UTC")))
+    return found
+
+
+@pytest.mark.parametrize("currency", ["USD", "EUR"])
+def test_the_prepared_funnel_reads_what_the_report_reads(demo: Path, currency: str) -> None:
+    from tinycrm.services import reports
+
+    db = open_database(load_settings(db_path=str(demo)))
+    sql = open_sqlite(demo)
+    assert sql is not None
+    reached = 0
+    with session_scope(db, write=False) as session:
+        for period in periods():
+            plain = plain_funnel(sql, period=period, currency=currency)
+            assert plain == reports.funnel(session, period=period, currency=currency), period
+            reached += sum(r.reached for r in plain or [])
+    sql.conn.close()
+    db.engine.dispose()
+    assert reached > 100
+
+
+def test_the_funnel_starts_without_the_orm_unless_the_reports_grant_is_narrower(
+    demo: Path,
+) -> None:
+    """A manager who reads every deal but whose reports cover only their own deals gets
+    their own funnel, through the ORM."""
+    code = (
+        "import sys\nfrom tinycrm.cli import main\n"
+        "sys.argv = ['crm', 'report', 'funnel', '--format', 'csv']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stdout.flush()\nprint('sqlalchemy' in sys.modules)\n"
+    )
+
+    def run(user: str) -> tuple[str, str]:
+        env = {**os.environ, "CRM_DB": str(demo), "CRM_USER": user, "CRM_NOW": NOW.isoformat()}
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        *out, loaded = done.stdout.splitlines()
+        return "\n".join(out), loaded
+
+    everyone, loaded = run("")
+    assert loaded == "False" and everyone.startswith("stage,reached")
+    with sqlite3.connect(demo) as conn:
+        role, name = conn.execute(
+            "SELECT role, name FROM users WHERE team_id IS NOT NULL AND role = 'manager'"
+        ).fetchone()
+        conn.execute(
+            "UPDATE grants SET level = 'all' WHERE role = ? AND action = 'read' "
+            "AND object IN ('contacts', 'companies', 'deals', 'activities', 'orders', 'tickets')",
+            (role,),
+        )
+        conn.execute(
+            "UPDATE grants SET level = 'own' WHERE role = ? AND object = 'reports' "
+            "AND action = 'read'",
+            (role,),
+        )
+    own, loaded = run(name)
+    assert loaded == "True" and own != everyone
+    with sqlite3.connect(demo) as conn:
+        conn.execute(
+            "UPDATE grants SET level = 'all' WHERE role = ? AND object = 'reports' "
+            "AND action = 'read'",
+            (role,),
+        )
+    again, loaded = run(name)
+    assert loaded == "False" and again == everyone

@@ -19,9 +19,9 @@ from tinycrm.db.store import Database, dbapi, session_scope
 from tinycrm.errors import Conflict, CrmError, InvalidInput, NotFound
 from tinycrm.models import CompanyCreate, ContactCreate, TicketPriority, UserCreate
 from tinycrm.services import companies, contacts, kb, reminders, tickets, users
+from tinycrm.services.periods import ALL_TIME, date_range
 from tinycrm.services.refs import resolve_user
 from tinycrm.services.reports import service_report
-from tinycrm.services.reports.periods import ALL_TIME, date_range
 from tinycrm.services.userref import find_owner
 
 PARIS = ZoneInfo("Europe/Paris")

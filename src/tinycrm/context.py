@@ -95,11 +95,12 @@ class AppState:
         return None
 
     @contextmanager
-    def plain_reader(self) -> Iterator[Sql | None]:
+    def plain_reader(self, *grants: tuple[str, str]) -> Iterator[Sql | None]:
         """The database through the standard library for a prepared read (`db.prepared`),
-        when it is a current SQLite file and whoever acts reads every record; else None,
-        and the caller goes through the ORM, which upgrades an old file, speaks to a
-        server, holds a rep to their own records and says what is wrong with a name."""
+        when it is a current SQLite file and whoever acts reads every record (and holds
+        each of `grants`, e.g. `("reports", "read")`, for every record); else None, and
+        the caller goes through the ORM, which upgrades an old file, speaks to a server,
+        holds a rep to their own records and says what is wrong with a name."""
         from tinycrm.db.plain_sql import open_sqlite
 
         path = self.sqlite_file()
@@ -111,21 +112,27 @@ class AppState:
             yield None
             return
         try:
-            yield sql if self._reads_everything(sql) else None
+            yield sql if self._reads_everything(sql, grants) else None
         finally:
             sql.conn.close()
 
-    def _reads_everything(self, sql: Sql) -> bool:
+    def _reads_everything(self, sql: Sql, grants: tuple[tuple[str, str], ...]) -> bool:
         """Whether the acting user (as `access` picks them, read plainly) reads every
-        record of every object: nobody acting, or a role whose read grants are all `all`."""
-        from tinycrm.services.reach import reach_of
+        record of every object, and holds `grants` for every record: nobody acting, or a
+        role whose read grants (and those) are all `all`."""
+        from tinycrm.services.reach import reach_of, reaches_every_record
         from tinycrm.services.userref import recipient
 
         try:
-            reach = reach_of(sql, recipient(sql, self.me, os_login()))
+            user_id = recipient(sql, self.me, os_login())
+            reach = reach_of(sql, user_id)
         except CrmError:
             return False
-        return reach is None or all(owners is None for owners in reach.values())
+        if reach is None:
+            return True
+        return all(owners is None for owners in reach.values()) and all(
+            reaches_every_record(sql, user_id, obj, action) for obj, action in grants
+        )
 
     def forget_access(self) -> None:
         """Pick the acting user again (the app, once someone says who they are)."""

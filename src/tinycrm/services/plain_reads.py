@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,14 +27,28 @@ from sqlmodel import Session
 from tinycrm.models import DealStatus
 from tinycrm.models.base import UTCDateTime
 from tinycrm.services.deal_rows import LIST_COLUMNS, SORT_KEYS, list_shape
+from tinycrm.services.report_rows import funnel_shape
 
 TARGET = Path(__file__).resolve().parent.parent / "db" / "prepared_sql.py"
-MARKERS: dict[str, Any] = {"status": "\x00status", "limit": 7_000_000_001, "offset": 7_000_000_002}
+MARKERS: dict[str, Any] = {
+    "status": "\x00status",
+    "currency": "\x00currency",
+    "limit": 7_000_000_001,
+    "offset": 7_000_000_002,
+    "start": datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
+    "end": datetime(1902, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+}
 """A value for each input no query builds in by itself."""
 
 
 def shapes(session: Session) -> Iterator[tuple[str, Select[Any]]]:
     """(name, query) for every prepared read."""
+    yield from deal_lists(session)
+    yield from funnels()
+
+
+def deal_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
+    """`crm deal list` with a status or none, one sort key, a limit or none."""
     from tinycrm.services.deals import deal_list_query
 
     for status in (False, True):
@@ -51,6 +67,21 @@ def shapes(session: Session) -> Iterator[tuple[str, Select[Any]]]:
                     yield name, query
 
 
+def funnels() -> Iterator[tuple[str, Select[Any]]]:
+    """`crm report funnel` for everyone's deals over a period with or without a start and
+    an end, and the stages it lists."""
+    from tinycrm.services.periods import ALL_TIME
+    from tinycrm.services.reports.aggregates import stages_query
+    from tinycrm.services.reports.stage_flow import funnel_query
+
+    for start in (None, MARKERS["start"]):
+        for end in (None, MARKERS["end"]):
+            period = replace(ALL_TIME, start=start, end=end)
+            query = funnel_query(period=period, currency=MARKERS["currency"], owner_id=None)
+            yield funnel_shape(period), query
+    yield "stages", stages_query()
+
+
 def compiled(query: Select[Any]) -> tuple[str, tuple[Any, ...], tuple[Any, ...], tuple[str, ...]]:
     """(SQL text, inputs, constants, kinds) of `query` on SQLite (see `db.prepared`)."""
     dialect = sqlite.dialect(paramstyle="named")
@@ -58,7 +89,7 @@ def compiled(query: Select[Any]) -> tuple[str, tuple[Any, ...], tuple[Any, ...],
     by_marker = {value: key for key, value in MARKERS.items()}
     inputs, constants = [], []
     for name, value in sorted(done.params.items()):
-        if isinstance(value, str | int) and value in by_marker:
+        if isinstance(value, str | int | datetime) and value in by_marker:
             inputs.append((name, by_marker[value]))
         elif value is None or isinstance(value, bool | int | str):
             constants.append((name, value))
@@ -89,7 +120,8 @@ def render() -> str:
     ]
     with Session() as session:
         for name, query in shapes(session):
-            assert len(query.selected_columns) == len(LIST_COLUMNS)
+            if name.startswith("deal_list/"):
+                assert len(query.selected_columns) == len(LIST_COLUMNS)
             lines.append(f"    {name!r}: {compiled(query)!r},")
     lines += ["}", ""]
     return "\n".join(lines)

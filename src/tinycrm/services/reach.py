@@ -88,3 +88,18 @@ def reach_of(sql: Sql, user_id: int) -> Reach | None:
         )
         for obj in READ
     }
+
+
+def reaches_every_record(sql: Sql, user_id: int, obj: str, action: str) -> bool:
+    """Whether user `user_id`'s grant for `obj` `action` (`reports read`) covers every
+    record, as `services.access.Actor.level` reads it: `all`, or `team` with no team."""
+    found = sql.rows(
+        "SELECT u.team_id, g.level FROM users u LEFT JOIN grants g ON g.role = u.role "
+        "AND g.object = :obj AND g.action = :action WHERE u.id = :id",
+        obj=obj,
+        action=action,
+        id=user_id,
+    )
+    team_id, level = found[0]
+    reached = owners_reached(level or "none", user_id=user_id, team_id=team_id, members=frozenset())
+    return reached is None

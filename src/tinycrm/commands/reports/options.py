@@ -41,14 +41,14 @@ def period_of(
 ) -> Period | None:
     """The period the options name, or None when they name none."""
     from tinycrm.errors import InvalidInput
-    from tinycrm.services import reports
+    from tinycrm.services.periods import calendar_period, date_range
 
     if (start or end) and (kind or year):
         raise InvalidInput("--period", kind or year, "give either --from/--to or --period/--year")
     if start or end:
-        return reports.date_range(st.day(start, "--from"), st.day(end, "--to"), st.tz)
+        return date_range(st.day(start, "--from"), st.day(end, "--to"), st.tz)
     if kind or year:
-        return reports.calendar_period(kind or "year", today=st.today(), tz=st.tz, year=year)
+        return calendar_period(kind or "year", today=st.today(), tz=st.tz, year=year)
     return None
 
 

@@ -53,7 +53,8 @@ def service(
 ) -> None:
     """Service tickets per owner or per period, and in total: open and overdue now, opened
     and resolved in the period, resolved late, median hours to resolve, CSAT average."""
-    from tinycrm.services.reports import periods, service_report
+    from tinycrm.services import periods
+    from tinycrm.services.reports import service_report
 
     st = state()
     span = period_of(st, start, end, period, year)

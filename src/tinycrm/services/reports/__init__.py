@@ -15,16 +15,7 @@ hold what they share); this one names them together.
 
 from __future__ import annotations
 
-from tinycrm.services.reports.aggregates import (
-    DAY_SECONDS,
-    median_per,
-    ratio_of,
-    round_half_up,
-    seconds_between,
-    sum_if,
-)
-from tinycrm.services.reports.open_deals import ForecastRow, PipelineRow, forecast, pipeline
-from tinycrm.services.reports.periods import (
+from tinycrm.services.periods import (
     ALL_TIME,
     QUOTA_MONTHS,
     Period,
@@ -33,6 +24,15 @@ from tinycrm.services.reports.periods import (
     date_range,
     within,
 )
+from tinycrm.services.report_rows import FunnelRow, ratio_of
+from tinycrm.services.reports.aggregates import (
+    DAY_SECONDS,
+    median_per,
+    round_half_up,
+    seconds_between,
+    sum_if,
+)
+from tinycrm.services.reports.open_deals import ForecastRow, PipelineRow, forecast, pipeline
 from tinycrm.services.reports.reps import (
     PERFORMANCE_SORT,
     Performance,
@@ -40,7 +40,7 @@ from tinycrm.services.reports.reps import (
     performance,
     period_quota,
 )
-from tinycrm.services.reports.stage_flow import ConversionRow, FunnelRow, conversion, funnel
+from tinycrm.services.reports.stage_flow import ConversionRow, conversion, funnel
 
 __all__ = [
     "ALL_TIME",

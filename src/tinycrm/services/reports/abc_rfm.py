@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from tinycrm.errors import InvalidInput
 from tinycrm.services import access
-from tinycrm.services.reports.aggregates import ratio_of
+from tinycrm.services.periods import Period
+from tinycrm.services.report_rows import ratio_of
 from tinycrm.services.reports.customer_payments import (
     PAYMENTS,
     customer_of,
@@ -25,7 +26,6 @@ from tinycrm.services.reports.customer_payments import (
     received_between,
     with_name,
 )
-from tinycrm.services.reports.periods import Period
 
 # --- ABC -------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, Select, case, cast, func, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -55,10 +55,6 @@ def days_of(seconds: Any) -> float | None:
     return None if seconds is None else float(seconds) / DAY_SECONDS
 
 
-def ratio_of(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 def in_currency(currency: str) -> ColumnElement[bool]:
     return DEALS.c.currency == currency
 
@@ -68,10 +64,15 @@ def sum_if(condition: ColumnElement[bool], value: Any = 1) -> Any:
 
 
 def stages_in_order(session: Session) -> list[Any]:
+    return list(session.connection().execute(stages_query()))
+
+
+def stages_query() -> Select[Any]:
+    """Every stage (id, name, position, kind, probability) in pipeline order."""
     query = select(
         STAGES.c.id, STAGES.c.name, STAGES.c.position, STAGES.c.kind, STAGES.c.probability
     )
-    return list(session.connection().execute(query.order_by(STAGES.c.position, STAGES.c.id)))
+    return query.order_by(STAGES.c.position, STAGES.c.id)
 
 
 def round_half_up(value: Fraction) -> int:

@@ -15,6 +15,7 @@ from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, Stage, StageChange
 from tinycrm.models.base import table_of
 from tinycrm.services import access
+from tinycrm.services.periods import add_months
 from tinycrm.services.reports.aggregates import (
     in_currency,
     owner_id_of,
@@ -22,7 +23,6 @@ from tinycrm.services.reports.aggregates import (
     stages_in_order,
     sum_if,
 )
-from tinycrm.services.reports.periods import add_months
 
 DEALS = table_of(Deal)
 STAGES = table_of(Stage)

@@ -14,17 +14,17 @@ from tinycrm.errors import InvalidInput
 from tinycrm.models import Activity, Deal, User
 from tinycrm.models.base import table_of
 from tinycrm.services import access
+from tinycrm.services.periods import QUOTA_MONTHS, Period, within
+from tinycrm.services.report_rows import ratio_of
 from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,
     median_per,
     owner_id_of,
-    ratio_of,
     round_half_up,
     seconds_between,
     sum_if,
 )
-from tinycrm.services.reports.periods import QUOTA_MONTHS, Period, within
 
 DEALS = table_of(Deal)
 ACTIVITIES = table_of(Activity)

@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from tinycrm.errors import EndsBeforeStart, InvalidInput
 from tinycrm.services import access
-from tinycrm.services.reports.aggregates import ratio_of, round_half_up
+from tinycrm.services.periods import QUOTA_MONTHS, calendar_period
+from tinycrm.services.report_rows import ratio_of
+from tinycrm.services.reports.aggregates import round_half_up
 from tinycrm.services.reports.customer_payments import RECEIVED_SCAN, payments_by_customer
-from tinycrm.services.reports.periods import QUOTA_MONTHS, calendar_period
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from tinycrm.errors import InvalidInput
 from tinycrm.models import Ticket, User
 from tinycrm.models.base import table_of
 from tinycrm.services import access
+from tinycrm.services.periods import Period, add_months, date_range, within
 from tinycrm.services.refs import resolve_user
 from tinycrm.services.reports.aggregates import median_per, seconds_between, sum_if
-from tinycrm.services.reports.periods import Period, add_months, date_range, within
 
 TICKETS = table_of(Ticket)
 USERS = table_of(User)

@@ -14,15 +14,16 @@ from sqlmodel import Session
 from tinycrm.models import Deal, StageChange
 from tinycrm.models.base import table_of
 from tinycrm.services import access
+from tinycrm.services.periods import Period, within
+from tinycrm.services.report_rows import FunnelRow, funnel_rows, ratio_of
 from tinycrm.services.reports.aggregates import (
     days_of,
     in_currency,
     owner_id_of,
-    ratio_of,
     stages_in_order,
+    stages_query,
     sum_if,
 )
-from tinycrm.services.reports.periods import Period, within
 
 DEALS = table_of(Deal)
 CHANGES = table_of(StageChange)
@@ -31,38 +32,29 @@ CHANGES = table_of(StageChange)
 # --- funnel --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FunnelRow:
-    stage: str
-    kind: str
-    reached: int
-    """Deals that entered the stage in the period (each deal once)."""
-    reached_minor: int
-    now: int
-    """Of those, the deals in the stage now."""
-    now_minor: int
-    drop_off: int | None
-    """reached here − reached at the next stage (not for won and lost)."""
-    drop_off_rate: float | None
-    other_currency: int
-
-
 @access.reads_for("reports", "read")
 def funnel(
     session: Session, *, period: Period, currency: str, owner: str | None = None
 ) -> list[FunnelRow]:
     """Per stage, the deals that entered it in the period, and how many of them are there now."""
+    query = funnel_query(period=period, currency=currency, owner_id=owner_id_of(session, owner))
+    found = session.connection().execute(query)
+    return funnel_rows(found, session.connection().execute(stages_query()))
+
+
+def funnel_query(*, period: Period, currency: str, owner_id: int | None) -> Select[Any]:
+    """The funnel's figures per stage (see `report_rows.funnel_rows`); also compiled ahead
+    for `crm report funnel` (see `services.plain_reads`)."""
     entered = select(CHANGES.c.to_stage_id.label("stage_id"), CHANGES.c.deal_id).where(
         *within(CHANGES.c.changed_at, period)
     )
-    owner_id = owner_id_of(session, owner)
     if owner_id is not None:
         entered = entered.join(DEALS, DEALS.c.id == CHANGES.c.deal_id).where(
             DEALS.c.owner_id == owner_id
         )
     e = entered.distinct().subquery()
     here = DEALS.c.stage_id == e.c.stage_id
-    query = (
+    return (
         select(
             e.c.stage_id,
             func.count(),
@@ -74,18 +66,6 @@ def funnel(
         .join(DEALS, DEALS.c.id == e.c.deal_id)
         .group_by(e.c.stage_id)
     )
-    found = {r[0]: r[1:] for r in session.connection().execute(query)}
-    stages = stages_in_order(session)
-    onward = [s.id for s in stages if s.kind != "lost"]
-    after = dict(zip(onward, onward[1:], strict=False))  # the next stage a deal moves on to
-    reached = {stage_id: int(v[0]) for stage_id, v in found.items()}
-    rows = []
-    for s in stages:
-        came, amount, now, now_amount, other = (int(v) for v in found.get(s.id, (0,) * 5))
-        drop = came - reached.get(after.get(s.id), 0) if s.kind == "open" else None
-        rate = ratio_of(drop, came) if drop is not None else None
-        rows.append(FunnelRow(s.name, s.kind, came, amount, now, now_amount, drop, rate, other))
-    return rows
 
 
 # --- stage conversion ----------------------------------------------------------------------

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from fractions import Fraction
-from typing import Any
-
-from sqlalchemy.sql import ColumnElement
+from typing import TYPE_CHECKING, Any
 
 from tinycrm.dates import day_start
 from tinycrm.errors import EndsBeforeStart, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql import ColumnElement
 
 QUOTA_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
