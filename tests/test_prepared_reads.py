@@ -23,6 +23,8 @@ from tinycrm.db.prepared import STATEMENTS
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import DealStatus
 from tinycrm.services import deals
+from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
+from tinycrm.services.contact_rows import plain_contact_list
 from tinycrm.services.deal_rows import SORT_KEYS, list_shape, plain_deal_list
 from tinycrm.services.periods import ALL_TIME, Period, calendar_period, date_range
 from tinycrm.services.plain_reads import TARGET, render
@@ -35,7 +37,8 @@ def test_the_prepared_text_is_what_the_queries_compile_to() -> None:
     """Change a query and this fails until `python -m tinycrm.services.plain_reads` writes
     the new text: the query stays defined in its service alone."""
     assert TARGET.read_text(encoding="utf-8") == render()
-    assert len(STATEMENTS) == 2 * len(SORT_KEYS) * 2 * 2 + 4 + 1  # lists, funnels, stages
+    deal_lists, contact_lists = 2 * len(SORT_KEYS) * 2 * 2, len(CONTACT_SORTS) * 2 * 2
+    assert len(STATEMENTS) == deal_lists + contact_lists + 1 + 4 + 1  # and tags, funnels, stages
 
 
 def test_shapes_are_named_by_the_options_alone() -> None:
@@ -229,3 +232,63 @@ def test_the_funnel_starts_without_the_orm_unless_the_reports_grant_is_narrower(
         )
     again, loaded = run(name)
     assert loaded == "False" and again == everyone
+
+
+def test_every_contact_list_reads_what_the_orm_reads(demo: Path) -> None:
+    """With contacts that sort alike (the same name, no email, no company) and several tags
+    each, on pages that cut through them."""
+    from tinycrm.services import contacts
+
+    with sqlite3.connect(demo) as conn:
+        first = conn.execute("SELECT max(id) FROM contacts").fetchone()[0] + 1
+        at = (NOW - timedelta(days=2)).strftime(TS)
+        for n in range(5):
+            conn.execute(
+                "INSERT INTO contacts (id, full_name, name_key, status, created_at, updated_at,"
+                " version, custom) VALUES (?, 'Li Wei', 'li wei', 'lead', ?, ?, 1, '{}')",
+                (first + n, at, at),
+            )
+            for tag in ("zeta", "alpha", f"t{n}")[: n % 3 + 1]:
+                conn.execute(
+                    "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)", (first + n, tag)
+                )
+    db = open_database(load_settings(db_path=str(demo)))
+    sql = open_sqlite(demo)
+    assert sql is not None
+    tagged = 0
+    with session_scope(db, write=False) as session:
+        for key in CONTACT_SORTS:
+            for sort in (key, "-" + key):
+                for limit, offset in ((None, 0), (None, 7), (6, 0), (6, 4), (0, 0), (500, 1)):
+                    paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
+                    plain = plain_contact_list(sql, **paging)
+                    assert plain == contacts.list_contacts(session, **paging), paging
+                    tagged += sum(len(r.tags) for r in plain or [])
+    sql.conn.close()
+    db.engine.dispose()
+    assert tagged > 100
+
+
+def test_contact_list_starts_without_the_orm_unless_filtered(demo: Path) -> None:
+    code = (
+        "import sys\nfrom tinycrm.cli import main\n"
+        "sys.argv = ['crm', 'contact', 'list', '--format', 'csv', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stdout.flush()\nprint('sqlalchemy' in sys.modules)\n"
+    )
+    env = {**os.environ, "CRM_DB": str(demo), "CRM_USER": "", "CRM_NOW": NOW.isoformat()}
+
+    def run(*args: str) -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        *out, loaded = done.stdout.splitlines()
+        return "\n".join(out), loaded
+
+    fast, loaded = run()
+    assert loaded == "False" and fast.count("\n") > 20
+    slow, loaded = run("--sort", "name,id")  # the same order, through the ORM
+    assert loaded == "True" and slow == fast
+    _, loaded = run("--tag", "vip")
+    assert loaded == "True"

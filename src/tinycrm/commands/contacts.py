@@ -218,9 +218,18 @@ def list_(
     fmt: FormatOption = Format.table,
 ) -> None:
     """List contacts, filtered and sorted; the filters can be saved as a segment."""
+    st = state()
+    filtered = (tag, status, company, owner, industry, city, country, campaign, lifecycle, tier)
+    if all(v is None for v in (*filtered, search, segment, save_segment)):
+        from tinycrm.services.contact_rows import plain_contact_list
+
+        with st.plain_reader() as sql:  # no filter: the query compiled ahead, no ORM to load
+            found = plain_contact_list(sql, sort=sort, limit=limit, offset=offset) if sql else None
+        if found is not None:
+            emit([as_row(r) for r in found], fmt, st.tz, columns=LIST_COLUMNS, empty=NO_MATCH)
+            return
     from tinycrm.services import contacts, filters
 
-    st = state()
     with st.session(write=save_segment is not None) as session:
         wanted = contact_filter(
             session,
@@ -246,7 +255,10 @@ def list_(
             )
             verb = "saved" if new else "replaced"
             typer.echo(f"segment {saved.name!r} {verb}: {_describe(saved.filters)}", err=True)
-    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no contacts match")
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty=NO_MATCH)
+
+
+NO_MATCH = "no contacts match"
 
 
 def _describe(stored: dict[str, str]) -> str:

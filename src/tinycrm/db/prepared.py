@@ -36,11 +36,23 @@ STATEMENTS: dict[str, Statement] = {name: Statement(*parts) for name, parts in C
 
 
 def rows(sql: Sql, statement: Statement, inputs: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """The statement's rows for `inputs`, each column as the ORM reads it."""
+    """The statement's rows for `inputs`, each column as the ORM reads it. A list input
+    fills an IN (…) with one parameter per item, as SQLAlchemy's expanding parameter does
+    when it runs (it must not be empty: SQLAlchemy writes an empty IN another way)."""
     params = dict(statement.constants)
-    params.update((name, inputs[key]) for name, key in statement.inputs)
+    text = statement.text
+    for name, key in statement.inputs:
+        value = inputs[key]
+        if not isinstance(value, list):
+            params[name] = value
+            continue
+        if not value:
+            raise ValueError(f"{key}: an empty list")
+        names = [f"{name}_{i}" for i in range(len(value))]
+        text = text.replace(f"__[POSTCOMPILE_{name}]", ", ".join(f":{n}" for n in names))
+        params.update(zip(names, value, strict=True))
     convert = [(i, CONVERTERS[kind]) for i, kind in enumerate(statement.kinds) if kind]
-    found = sql.rows(statement.text, **params)
+    found = sql.rows(text, **params)
     if not convert:
         return found
     out = []

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from tinycrm.services.activities import ActivityRow
     from tinycrm.services.audit import EntryRow
     from tinycrm.services.companies import CompanyDetail, Owed
-    from tinycrm.services.contacts import ContactRow
+    from tinycrm.services.contact_rows import ContactRow
     from tinycrm.services.deal_rows import DealRow
     from tinycrm.services.orders import OrderRow
     from tinycrm.services.tickets import TicketRow

@@ -22,7 +22,8 @@ from tinycrm.services.filters import ContactFilter
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.contacts import ContactDetail, ContactRow
+    from tinycrm.services.contact_rows import ContactRow
+    from tinycrm.services.contacts import ContactDetail
     from tinycrm.services.leads import LeadRow
 
 PAGE = 100

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import Select, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -36,6 +36,7 @@ from tinycrm.normalize import (
 )
 from tinycrm.services.activities import delete_sole_activities
 from tinycrm.services.companies import merge_custom
+from tinycrm.services.contact_rows import ContactRow, contact_rows
 from tinycrm.services.filters import ContactFilter, contact_filters, normalize_tags
 from tinycrm.services.refs import (
     optional,
@@ -44,20 +45,6 @@ from tinycrm.services.refs import (
     resolve_contact,
     resolve_user,
 )
-
-
-@dataclass(frozen=True)
-class ContactRow:
-    id: int
-    name: str
-    email: str | None
-    phone: str | None
-    title: str | None
-    company: str | None
-    owner: str | None
-    status: str
-    tags: list[str]
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -256,15 +243,46 @@ def list_contacts(
 ) -> list[ContactRow]:
     """Contacts matching `where` (a saved segment's filter, say), or else the single
     filters given; `today` dates a lifecycle filter."""
-    query = (
-        select(Contact, Company.name, User.name)
-        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
-        .outerjoin(User, col(User.id) == col(Contact.owner_id))
-    )
     wanted = where or ContactFilter(
         search=search, tag=tag, status=status, company=company, owner=owner
     )
-    query = query.where(*contact_filters(session, wanted, today=today))
+    query = contact_list_query(
+        session, where=wanted, ids=ids, sort=sort, limit=limit, offset=offset, today=today
+    )
+    found = list(session.execute(query))
+    ids_found = [r[0] for r in found]
+    tagged = list(session.execute(tags_query(ids_found))) if ids_found else []
+    return contact_rows(found, tagged)
+
+
+def contact_list_query(
+    session: Session,
+    *,
+    where: ContactFilter,
+    ids: list[int] | None = None,
+    sort: str = "name",
+    limit: int | None = None,
+    offset: int = 0,
+    today: date | None = None,
+) -> Select[Any]:
+    """The query of `list_contacts`, selecting `contact_rows.LIST_COLUMNS` (also compiled
+    ahead for `crm contact list`, see `services.plain_reads`)."""
+    query = (
+        select(  # type: ignore[call-overload]
+            Contact.id,
+            Contact.full_name,
+            Contact.email,
+            Contact.phone,
+            Contact.title,
+            Company.name,
+            User.name,
+            Contact.status,
+            Contact.created_at,
+        )
+        .outerjoin(Company, col(Company.id) == col(Contact.company_id))
+        .outerjoin(User, col(User.id) == col(Contact.owner_id))
+    )
+    query = query.where(*contact_filters(session, where, today=today))
     if ids is not None:
         query = query.where(col(Contact.id).in_(ids))
     columns = {
@@ -276,33 +294,26 @@ def list_contacts(
         "created": Contact.created_at,
     }
     query = query.order_by(*order_by(sort, columns), col(Contact.id))
-    query = query.offset(offset).limit(check_limit(limit))
-    found = list(session.exec(query))
-    tags = tags_of(session, [c.id for c, _, _ in found if c.id is not None])
-    return [
-        _row(c, company_name, owner_name, tags.get(c.id or 0, []))
-        for c, company_name, owner_name in found
-    ]
+    listed: Select[Any] = query.offset(offset).limit(check_limit(limit))
+    return listed
 
 
 def tags_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
-        rows = session.exec(
-            select(ContactTag.contact_id, ContactTag.tag)
-            .where(col(ContactTag.contact_id).in_(ids))
-            .order_by(col(ContactTag.tag))
-        )
-        for contact_id, tag in rows:
+        for contact_id, tag in session.execute(tags_query(ids)):
             tags[contact_id].append(tag)
     return tags
 
 
-def _row(c: Contact, company: str | None, owner: str | None, tags: list[str]) -> ContactRow:
-    assert c.id is not None
-    return ContactRow(
-        c.id, c.full_name, c.email, c.phone, c.title, company, owner, c.status, tags, c.created_at
+def tags_query(ids: list[int]) -> Select[Any]:
+    """(contact id, tag) of these contacts, in tag order."""
+    query = (
+        select(ContactTag.contact_id, ContactTag.tag)
+        .where(col(ContactTag.contact_id).in_(ids))
+        .order_by(col(ContactTag.tag))
     )
+    return cast(Select[Any], query)
 
 
 def get_contact(session: Session, *, ref: str) -> ContactDetail:

@@ -26,6 +26,8 @@ from sqlmodel import Session
 
 from tinycrm.models import DealStatus
 from tinycrm.models.base import UTCDateTime
+from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
+from tinycrm.services.contact_rows import list_shape as contact_list_shape
 from tinycrm.services.deal_rows import LIST_COLUMNS, SORT_KEYS, list_shape
 from tinycrm.services.report_rows import funnel_shape
 
@@ -37,6 +39,7 @@ MARKERS: dict[str, Any] = {
     "offset": 7_000_000_002,
     "start": datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=UTC),
     "end": datetime(1902, 3, 4, 5, 6, 7, 8, tzinfo=UTC),
+    "ids": [7_000_000_003],
 }
 """A value for each input no query builds in by itself."""
 
@@ -44,6 +47,7 @@ MARKERS: dict[str, Any] = {
 def shapes(session: Session) -> Iterator[tuple[str, Select[Any]]]:
     """(name, query) for every prepared read."""
     yield from deal_lists(session)
+    yield from contact_lists(session)
     yield from funnels()
 
 
@@ -67,6 +71,28 @@ def deal_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
                     yield name, query
 
 
+def contact_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
+    """`crm contact list` with no filter, one sort key, a limit or none; and the tags of
+    the contacts listed."""
+    from tinycrm.services.contacts import contact_list_query, tags_query
+    from tinycrm.services.filters import ContactFilter
+
+    for key in CONTACT_SORTS:
+        for order in ("", "-"):
+            for paged in (False, True):
+                name = contact_list_shape(sort=order + key, paged=paged)
+                assert name is not None
+                query = contact_list_query(
+                    session,
+                    where=ContactFilter(),
+                    sort=order + key,
+                    limit=MARKERS["limit"] if paged else None,
+                    offset=MARKERS["offset"],
+                )
+                yield name, query
+    yield "contact_tags", tags_query(MARKERS["ids"])
+
+
 def funnels() -> Iterator[tuple[str, Select[Any]]]:
     """`crm report funnel` for everyone's deals over a period with or without a start and
     an end, and the stages it lists."""
@@ -86,10 +112,12 @@ def compiled(query: Select[Any]) -> tuple[str, tuple[Any, ...], tuple[Any, ...],
     """(SQL text, inputs, constants, kinds) of `query` on SQLite (see `db.prepared`)."""
     dialect = sqlite.dialect(paramstyle="named")
     done = query.compile(dialect=dialect)
-    by_marker = {value: key for key, value in MARKERS.items()}
+    by_marker = {value: key for key, value in MARKERS.items() if not isinstance(value, list)}
     inputs, constants = [], []
     for name, value in sorted(done.params.items()):
-        if isinstance(value, str | int | datetime) and value in by_marker:
+        if isinstance(value, list) and value == MARKERS["ids"]:
+            inputs.append((name, "ids"))  # an IN list, expanded when run (`db.prepared`)
+        elif isinstance(value, str | int | datetime) and value in by_marker:
             inputs.append((name, by_marker[value]))
         elif value is None or isinstance(value, bool | int | str):
             constants.append((name, value))

@@ -1,0 +1,82 @@
+"""A contact as lists show it, made from plain column values, with no SQLAlchemy: the ORM's
+list (`services.contacts.list_contacts`) and the prepared read `crm contact list` starts with
+(the same queries compiled ahead, see `db.prepared`) make the same rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tinycrm.db.plain_sql import Sql
+from tinycrm.db.prepared import STATEMENTS, rows
+
+SORT_KEYS = ("name", "id", "email", "company", "status", "created")
+"""What `--sort` takes, in the order `--help` names them."""
+LIST_COLUMNS = (
+    "id",
+    "full_name",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "owner",
+    "status",
+    "created_at",
+)
+"""The columns the list query selects, in order (`contact_row` takes them so, and tags)."""
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    title: str | None
+    company: str | None
+    owner: str | None
+    status: str
+    tags: list[str]
+    created_at: datetime
+
+
+def contact_rows(found: Iterable[Sequence[Any]], tags: Iterable[Sequence[Any]]) -> list[ContactRow]:
+    """Rows from the list query's values and the (contact id, tag) pairs of their tags, in
+    tag order."""
+    theirs: dict[int, list[str]] = defaultdict(list)
+    for contact_id, tag in tags:
+        theirs[contact_id].append(tag)
+    return [
+        ContactRow(i, name, email, phone, title, company, owner, status, theirs.get(i, []), at)
+        for i, name, email, phone, title, company, owner, status, at in found
+    ]
+
+
+def list_shape(*, sort: str, paged: bool) -> str | None:
+    """The name of the prepared contact list for these options (a sort of one known key),
+    or None."""
+    parts = [p.strip() for p in sort.split(",") if p.strip()]
+    if len(parts) != 1 or parts[0].lstrip("+-") not in SORT_KEYS:
+        return None
+    key = parts[0].lstrip("+-")
+    order = "desc" if parts[0].startswith("-") else "asc"
+    return f"contact_list/{key}/{order}/{'page' if paged else 'all'}"
+
+
+def plain_contact_list(
+    sql: Sql, *, sort: str, limit: int | None, offset: int
+) -> list[ContactRow] | None:
+    """What `list_contacts` gives with no filter, read with the prepared statements over
+    `sql`; None when there are none for these options (the caller asks the ORM)."""
+    if (limit is not None and limit < 0) or offset < 0:
+        return None
+    name = list_shape(sort=sort, paged=limit is not None)
+    statement, tagged = (STATEMENTS.get(name) if name else None), STATEMENTS.get("contact_tags")
+    if statement is None or tagged is None:
+        return None
+    found = rows(sql, statement, {"limit": limit, "offset": offset})
+    ids = [r[0] for r in found]
+    return contact_rows(found, rows(sql, tagged, {"ids": ids}) if ids else [])
