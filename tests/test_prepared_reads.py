@@ -19,10 +19,12 @@ import pytest
 from tests.conftest import NOW
 from tinycrm.config import load_settings
 from tinycrm.db.plain_sql import open_sqlite
-from tinycrm.db.prepared import STATEMENTS
+from tinycrm.db.prepared import statements
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import DealStatus
 from tinycrm.services import deals
+from tinycrm.services.company_rows import SORT_KEYS as COMPANY_SORTS
+from tinycrm.services.company_rows import plain_company_list
 from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
 from tinycrm.services.contact_rows import plain_contact_list
 from tinycrm.services.deal_rows import SORT_KEYS, list_shape, plain_deal_list
@@ -37,8 +39,8 @@ def test_the_prepared_text_is_what_the_queries_compile_to() -> None:
     """Change a query and this fails until `python -m tinycrm.services.plain_reads` writes
     the new text: the query stays defined in its service alone."""
     assert TARGET.read_text(encoding="utf-8") == render()
-    deal_lists, contact_lists = 2 * len(SORT_KEYS) * 2 * 2, len(CONTACT_SORTS) * 2 * 2
-    assert len(STATEMENTS) == deal_lists + contact_lists + 1 + 4 + 1  # and tags, funnels, stages
+    lists = 2 * len(SORT_KEYS) * 2 * 2 + (len(CONTACT_SORTS) + len(COMPANY_SORTS)) * 2 * 2
+    assert len(statements()) == lists + 1 + 4 + 1  # and contacts' tags, funnels, stages
 
 
 def test_shapes_are_named_by_the_options_alone() -> None:
@@ -292,3 +294,33 @@ def test_contact_list_starts_without_the_orm_unless_filtered(demo: Path) -> None
     assert loaded == "True" and slow == fast
     _, loaded = run("--tag", "vip")
     assert loaded == "True"
+
+
+def test_every_company_list_reads_what_the_orm_reads(demo: Path) -> None:
+    """With companies of the same name and city, no owner and no contacts."""
+    from tinycrm.services import companies
+
+    with sqlite3.connect(demo) as conn:
+        first = conn.execute("SELECT max(id) FROM companies").fetchone()[0] + 1
+        at = (NOW - timedelta(days=2)).strftime(TS)
+        for n in range(4):
+            conn.execute(
+                "INSERT INTO companies (id, name, name_key, city, created_at, updated_at,"
+                " version, custom) VALUES (?, ?, ?, 'Lagos', ?, ?, 1, '{}')",
+                (first + n, f"Acme {n % 2}", f"acme {n % 2}!{n}", at, at),
+            )
+    db = open_database(load_settings(db_path=str(demo)))
+    sql = open_sqlite(demo)
+    assert sql is not None
+    counted = 0
+    with session_scope(db, write=False) as session:
+        for key in COMPANY_SORTS:
+            for sort in (key, "-" + key):
+                for limit, offset in ((None, 0), (None, 3), (4, 0), (4, 2), (0, 0)):
+                    paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
+                    plain = plain_company_list(sql, **paging)
+                    assert plain == companies.list_companies(session, **paging), paging
+                    counted += sum(r.contacts + r.open_deals for r in plain or [])
+    sql.conn.close()
+    db.engine.dispose()
+    assert counted > 100

@@ -108,9 +108,17 @@ def list_(
     fmt: FormatOption = Format.table,
 ) -> None:
     """List companies with their number of contacts and open deals."""
+    st = state()
+    if all(v is None for v in (industry, city, country, owner, search, tier)):
+        from tinycrm.services.company_rows import plain_company_list
+
+        with st.plain_reader() as sql:  # no filter: the query compiled ahead, no ORM to load
+            found = plain_company_list(sql, sort=sort, limit=limit, offset=offset) if sql else None
+        if found is not None:
+            emit([as_row(r) for r in found], fmt, st.tz, columns=LIST_COLUMNS, empty=NO_MATCH)
+            return
     from tinycrm.services import companies
 
-    st = state()
     with st.session(write=False) as session:
         rows = companies.list_companies(
             session,
@@ -124,7 +132,10 @@ def list_(
             limit=limit,
             offset=offset,
         )
-    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty="no companies match")
+    emit([as_row(r) for r in rows], fmt, st.tz, columns=LIST_COLUMNS, empty=NO_MATCH)
+
+
+NO_MATCH = "no companies match"
 
 
 @app.command("show")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared_sql import STATEMENTS as COMPILED
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,19 @@ class Statement:
 CONVERTERS: dict[str, Callable[[Any], Any]] = {"moment": Sql.moment, "day": Sql.day}
 """How a column of each kind comes back from the ORM, for the same column read plainly."""
 
-STATEMENTS: dict[str, Statement] = {name: Statement(*parts) for name, parts in COMPILED.items()}
+
+@cache
+def statements() -> dict[str, Statement]:
+    """Every prepared statement by name, read from `db.prepared_sql` when first asked for
+    (so that writing it again never needs it to load)."""
+    from tinycrm.db.prepared_sql import STATEMENTS as COMPILED
+
+    return {name: Statement(*parts) for name, parts in COMPILED.items()}
+
+
+def find(name: str | None) -> Statement | None:
+    """The prepared statement of that name, if there is one."""
+    return statements().get(name) if name else None
 
 
 def rows(sql: Sql, statement: Statement, inputs: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -62,3 +74,20 @@ def rows(sql: Sql, statement: Statement, inputs: Mapping[str, Any]) -> list[tupl
             values[i] = to(values[i])
         out.append(tuple(values))
     return out
+
+
+def sort_shape(sort: str, keys: tuple[str, ...]) -> str | None:
+    """`--sort` as a prepared shape's part: `key/asc` or `key/desc` for one key of `keys`
+    (read as `db.query.order_by` reads it), or None for several keys or an unknown one."""
+    parts = [p.strip() for p in sort.split(",") if p.strip()]
+    if len(parts) != 1 or parts[0].lstrip("+-") not in keys:
+        return None
+    return f"{parts[0].lstrip('+-')}/{'desc' if parts[0].startswith('-') else 'asc'}"
+
+
+def page_shape(limit: int | None, offset: int) -> str | None:
+    """`page` (a limit), `all` (none), or None for a negative limit or offset (the ORM's
+    path says what is wrong with it)."""
+    if (limit is not None and limit < 0) or offset < 0:
+        return None
+    return "all" if limit is None else "page"

@@ -18,7 +18,8 @@ from tinycrm.screens.record_list import RecordList
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from tinycrm.services.companies import CompanyDetail, CompanyRow
+    from tinycrm.services.companies import CompanyDetail
+    from tinycrm.services.company_rows import CompanyRow
 
 PAGE = 100
 COLUMNS = ("Name", "Contacts", "Open deals", "Owner", "Industry", "City")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import Select, delete, func
 from sqlmodel import Session, col, select
 
 from tinycrm.db.query import check_limit, order_by
@@ -17,24 +17,11 @@ from tinycrm.models.base import utcnow, validated
 from tinycrm.money import Money
 from tinycrm.normalize import clean, name_key
 from tinycrm.services.activities import delete_sole_activities
+from tinycrm.services.company_rows import CompanyRow
 from tinycrm.services.filters import CompanyFilter, company_filters
 from tinycrm.services.orders import OrderRow
 from tinycrm.services.refs import optional, resolve_company, resolve_user
 from tinycrm.words import plural
-
-
-@dataclass(frozen=True)
-class CompanyRow:
-    id: int
-    name: str
-    domain: str | None
-    industry: str | None
-    city: str | None
-    country: str | None
-    owner: str | None
-    contacts: int
-    open_deals: int
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -172,19 +159,45 @@ def list_companies(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[CompanyRow]:
+    wanted = CompanyFilter(
+        search=search, industry=industry, city=city, country=country, owner=owner, tier=tier
+    )
+    query = company_list_query(
+        session, where=wanted, ids=ids, sort=sort, limit=limit, offset=offset
+    )
+    return [CompanyRow(*values) for values in session.execute(query)]
+
+
+def company_list_query(
+    session: Session,
+    *,
+    where: CompanyFilter,
+    ids: list[int] | None = None,
+    sort: str = "name",
+    limit: int | None = None,
+    offset: int = 0,
+) -> Select[Any]:
+    """The query of `list_companies`, selecting a `company_rows.CompanyRow`'s columns (also
+    compiled ahead for `crm company list`, see `services.plain_reads`)."""
     contacts = select(func.count()).where(Contact.company_id == Company.id).scalar_subquery()
     deals = (
         select(func.count())
         .where(Deal.company_id == Company.id, Deal.status == DealStatus.open)
         .scalar_subquery()
     )
-    query = select(Company, User.name, contacts, deals).outerjoin(
-        User, col(User.id) == col(Company.owner_id)
-    )
-    wanted = CompanyFilter(
-        search=search, industry=industry, city=city, country=country, owner=owner, tier=tier
-    )
-    query = query.where(*company_filters(session, wanted))
+    query = select(  # type: ignore[call-overload, misc]
+        Company.id,
+        Company.name,
+        Company.domain,
+        Company.industry,
+        Company.city,
+        Company.country,
+        User.name,
+        contacts,
+        deals,
+        Company.created_at,
+    ).outerjoin(User, col(User.id) == col(Company.owner_id))
+    query = query.where(*company_filters(session, where))
     if ids is not None:
         query = query.where(col(Company.id).in_(ids))
     columns = {
@@ -195,24 +208,8 @@ def list_companies(
         "created": Company.created_at,
     }
     query = query.order_by(*order_by(sort, columns), col(Company.id))
-    query = query.offset(offset).limit(check_limit(limit))
-    return [_row(*found) for found in session.exec(query)]
-
-
-def _row(company: Company, owner: str | None, contacts: int, deals: int) -> CompanyRow:
-    assert company.id is not None
-    return CompanyRow(
-        company.id,
-        company.name,
-        company.domain,
-        company.industry,
-        company.city,
-        company.country,
-        owner,
-        contacts,
-        deals,
-        company.created_at,
-    )
+    listed: Select[Any] = query.offset(offset).limit(check_limit(limit))
+    return listed
 
 
 def get_company(session: Session, *, ref: str) -> CompanyDetail:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import STATEMENTS, rows
+from tinycrm.db.prepared import find, page_shape, rows, sort_shape
 
 SORT_KEYS = ("name", "id", "email", "company", "status", "created")
 """What `--sort` takes, in the order `--help` names them."""
@@ -58,12 +58,8 @@ def contact_rows(found: Iterable[Sequence[Any]], tags: Iterable[Sequence[Any]]) 
 def list_shape(*, sort: str, paged: bool) -> str | None:
     """The name of the prepared contact list for these options (a sort of one known key),
     or None."""
-    parts = [p.strip() for p in sort.split(",") if p.strip()]
-    if len(parts) != 1 or parts[0].lstrip("+-") not in SORT_KEYS:
-        return None
-    key = parts[0].lstrip("+-")
-    order = "desc" if parts[0].startswith("-") else "asc"
-    return f"contact_list/{key}/{order}/{'page' if paged else 'all'}"
+    order = sort_shape(sort, SORT_KEYS)
+    return f"contact_list/{order}/{'page' if paged else 'all'}" if order else None
 
 
 def plain_contact_list(
@@ -71,10 +67,9 @@ def plain_contact_list(
 ) -> list[ContactRow] | None:
     """What `list_contacts` gives with no filter, read with the prepared statements over
     `sql`; None when there are none for these options (the caller asks the ORM)."""
-    if (limit is not None and limit < 0) or offset < 0:
-        return None
     name = list_shape(sort=sort, paged=limit is not None)
-    statement, tagged = (STATEMENTS.get(name) if name else None), STATEMENTS.get("contact_tags")
+    statement = find(name) if page_shape(limit, offset) else None
+    tagged = find("contact_tags")
     if statement is None or tagged is None:
         return None
     found = rows(sql, statement, {"limit": limit, "offset": offset})

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import STATEMENTS, rows
+from tinycrm.db.prepared import find, page_shape, rows, sort_shape
 from tinycrm.money import Money
 
 SORT_KEYS = ("close", "id", "title", "amount", "stage", "owner", "created", "closed")
@@ -86,12 +86,10 @@ def deal_row(
 def list_shape(*, status: bool, sort: str, paged: bool) -> str | None:
     """The name of the prepared deal list for these options (whether a status and a limit
     are given, and the sort), or None for a sort of several keys or an unknown one."""
-    parts = [p.strip() for p in sort.split(",") if p.strip()]
-    if len(parts) != 1 or parts[0].lstrip("+-") not in SORT_KEYS:
+    order = sort_shape(sort, SORT_KEYS)
+    if order is None:
         return None
-    key = parts[0].lstrip("+-")
-    order = "desc" if parts[0].startswith("-") else "asc"
-    return f"deal_list/{'status' if status else 'any'}/{key}/{order}/{'page' if paged else 'all'}"
+    return f"deal_list/{'status' if status else 'any'}/{order}/{'page' if paged else 'all'}"
 
 
 def plain_deal_list(
@@ -100,10 +98,8 @@ def plain_deal_list(
     """What `list_deals` gives for a status, a sort, a limit and an offset alone, read with
     the prepared statement over `sql`; None when there is none for these options (the
     caller then asks the ORM, which also says what is wrong with a bad value)."""
-    if (limit is not None and limit < 0) or offset < 0:
-        return None
     name = list_shape(status=status is not None, sort=sort, paged=limit is not None)
-    statement = STATEMENTS.get(name) if name else None
+    statement = find(name) if page_shape(limit, offset) else None
     if statement is None:
         return None
     inputs: dict[str, Any] = {"status": status, "limit": limit, "offset": offset}

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +27,8 @@ from sqlmodel import Session
 
 from tinycrm.models import DealStatus
 from tinycrm.models.base import UTCDateTime
+from tinycrm.services.company_rows import SORT_KEYS as COMPANY_SORTS
+from tinycrm.services.company_rows import list_shape as company_list_shape
 from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
 from tinycrm.services.contact_rows import list_shape as contact_list_shape
 from tinycrm.services.deal_rows import LIST_COLUMNS, SORT_KEYS, list_shape
@@ -48,6 +51,7 @@ def shapes(session: Session) -> Iterator[tuple[str, Select[Any]]]:
     """(name, query) for every prepared read."""
     yield from deal_lists(session)
     yield from contact_lists(session)
+    yield from company_lists(session)
     yield from funnels()
 
 
@@ -93,6 +97,26 @@ def contact_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
     yield "contact_tags", tags_query(MARKERS["ids"])
 
 
+def company_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
+    """`crm company list` with no filter, one sort key, a limit or none."""
+    from tinycrm.services.companies import company_list_query
+    from tinycrm.services.filters import CompanyFilter
+
+    for key in COMPANY_SORTS:
+        for order in ("", "-"):
+            for paged in (False, True):
+                name = company_list_shape(sort=order + key, paged=paged)
+                assert name is not None
+                query = company_list_query(
+                    session,
+                    where=CompanyFilter(),
+                    sort=order + key,
+                    limit=MARKERS["limit"] if paged else None,
+                    offset=MARKERS["offset"],
+                )
+                yield name, query
+
+
 def funnels() -> Iterator[tuple[str, Select[Any]]]:
     """`crm report funnel` for everyone's deals over a period with or without a start and
     an end, and the stages it lists."""
@@ -119,6 +143,8 @@ def compiled(query: Select[Any]) -> tuple[str, tuple[Any, ...], tuple[Any, ...],
             inputs.append((name, "ids"))  # an IN list, expanded when run (`db.prepared`)
         elif isinstance(value, str | int | datetime) and value in by_marker:
             inputs.append((name, by_marker[value]))
+        elif isinstance(value, Enum):  # a StrEnum member: bound as its value
+            constants.append((name, value.value))
         elif value is None or isinstance(value, bool | int | str):
             constants.append((name, value))
         else:  # pragma: no cover - a query that binds something else needs a new rule

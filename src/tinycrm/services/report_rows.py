@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import STATEMENTS, rows
+from tinycrm.db.prepared import find, rows
 from tinycrm.services.periods import Period
 
 
@@ -58,7 +58,7 @@ def funnel_shape(period: Period) -> str:
 def plain_funnel(sql: Sql, *, period: Period, currency: str) -> list[FunnelRow] | None:
     """What `services.reports.funnel` gives for everyone's deals, read with the prepared
     statements over `sql`; None when there are none (the caller asks the ORM)."""
-    query, stages = STATEMENTS.get(funnel_shape(period)), STATEMENTS.get("stages")
+    query, stages = find(funnel_shape(period)), find("stages")
     if query is None or stages is None:
         return None
     inputs = {"start": period.start, "end": period.end, "currency": currency}

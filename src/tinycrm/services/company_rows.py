@@ -1,0 +1,49 @@
+"""A company as lists show it, made from plain column values, with no SQLAlchemy: the ORM's
+list (`services.companies.list_companies`) and the prepared read `crm company list` starts
+with (the same query compiled ahead, see `db.prepared`) make the same rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tinycrm.db.plain_sql import Sql
+from tinycrm.db.prepared import find, page_shape, rows, sort_shape
+
+SORT_KEYS = ("name", "id", "city", "industry", "created")
+"""What `--sort` takes, in the order `--help` names them."""
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    """The list query selects these columns, in this order."""
+
+    id: int
+    name: str
+    domain: str | None
+    industry: str | None
+    city: str | None
+    country: str | None
+    owner: str | None
+    contacts: int
+    open_deals: int
+    created_at: datetime
+
+
+def list_shape(*, sort: str, paged: bool) -> str | None:
+    """The name of the prepared company list for these options, or None."""
+    order = sort_shape(sort, SORT_KEYS)
+    return f"company_list/{order}/{'page' if paged else 'all'}" if order else None
+
+
+def plain_company_list(
+    sql: Sql, *, sort: str, limit: int | None, offset: int
+) -> list[CompanyRow] | None:
+    """What `list_companies` gives with no filter, read with the prepared statement over
+    `sql`; None when there is none for these options (the caller asks the ORM)."""
+    name = list_shape(sort=sort, paged=limit is not None)
+    statement = find(name) if page_shape(limit, offset) else None
+    if statement is None:
+        return None
+    found = rows(sql, statement, {"limit": limit, "offset": offset})
+    return [CompanyRow(*values) for values in found]
