@@ -5,7 +5,7 @@ one per invocation (`begin`), the app one per session."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
@@ -95,26 +95,54 @@ class AppState:
         return None
 
     @contextmanager
-    def plain_reader(self, *grants: tuple[str, str]) -> Iterator[Sql | None]:
-        """The database through the standard library for a prepared read (`db.prepared`),
-        when it is a current SQLite file and whoever acts reads every record (and holds
-        each of `grants`, e.g. `("reports", "read")`, for every record); else None, and
-        the caller goes through the ORM, which upgrades an old file, speaks to a server,
-        holds a rep to their own records and says what is wrong with a name."""
+    def plain_reader(self, *grants: tuple[str, str]) -> Iterator[Callable[[], Sql | None]]:
+        """An opener of the database through the standard library for a prepared read
+        (`db.prepared`), called once the read knows it has a prepared statement. It gives
+        the file in one read transaction (so a read of several statements sees one
+        state) when it is a current SQLite file and whoever acts reads every record (and
+        holds each of `grants`, e.g. `("reports", "read")`, for every record); else None,
+        and the caller goes through the ORM, which upgrades an old file, makes the default
+        one, speaks to a server, holds a rep to their own records and words every error.
+        A file locked past the wait is an error here, not waited for twice."""
+        opened: list[Sql | None] = []
+
+        def open_sql() -> Sql | None:
+            if not opened:
+                opened.append(self._plain_sql(grants))
+            return opened[0]
+
+        try:
+            yield open_sql
+        finally:
+            if opened and opened[0] is not None:
+                opened[0].conn.close()  # ends the read transaction
+
+    def _plain_sql(self, grants: tuple[tuple[str, str], ...]) -> Sql | None:
         from tinycrm.db.plain_sql import open_sqlite
+        from tinycrm.errors import DatabaseError
 
         path = self.sqlite_file()
+        if path is None or any(c in str(path) for c in "%?"):  # URL-quoted: the ORM's way
+            return None
         try:
-            sql = open_sqlite(path) if path is not None else None
-        except CrmError:  # not there yet (the default file is made on first use), unreadable
-            sql = None
+            sql = open_sqlite(path)
+        except DatabaseError as exc:
+            if "locked" in exc.message or "busy" in exc.message:
+                raise
+            return None  # unreadable, a folder: the ORM's path says what it is
+        except CrmError:  # not there yet: the default file is made on first use
+            return None
         if sql is None:
-            yield None
-            return
+            return None
         try:
-            yield sql if self._reads_everything(sql, grants) else None
-        finally:
+            sql.conn.execute("BEGIN")
+            if self._reads_everything(sql, grants):
+                return sql
+        except BaseException:
             sql.conn.close()
+            raise
+        sql.conn.close()
+        return None
 
     def _reads_everything(self, sql: Sql, grants: tuple[tuple[str, str], ...]) -> bool:
         """Whether the acting user (as `access` picks them, read plainly) reads every

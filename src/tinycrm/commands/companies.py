@@ -112,8 +112,8 @@ def list_(
     if all(v is None for v in (industry, city, country, owner, search, tier)):
         from tinycrm.services.company_rows import plain_company_list
 
-        with st.plain_reader() as sql:  # no filter: the query compiled ahead, no ORM to load
-            found = plain_company_list(sql, sort=sort, limit=limit, offset=offset) if sql else None
+        with st.plain_reader() as open_sql:  # no filter: the query compiled ahead, no ORM
+            found = plain_company_list(open_sql, sort=sort, limit=limit, offset=offset)
         if found is not None:
             emit([as_row(r) for r in found], fmt, st.tz, columns=LIST_COLUMNS, empty=NO_MATCH)
             return

@@ -152,9 +152,8 @@ def list_(
     wanted = None if status == "all" else status
     rows = None
     if not (stage or owner or company or contact or search):
-        with st.plain_reader() as sql:  # no ORM to import: the query compiled ahead
-            if sql is not None:
-                rows = plain_deal_list(sql, status=wanted, sort=sort, limit=limit, offset=offset)
+        with st.plain_reader() as open_sql:  # no ORM to import: the query compiled ahead
+            rows = plain_deal_list(open_sql, status=wanted, sort=sort, limit=limit, offset=offset)
     if rows is None:
         from tinycrm.models import DealStatus
         from tinycrm.services import deals

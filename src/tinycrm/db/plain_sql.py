@@ -47,6 +47,12 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy stores a UTC timestamp in SQLite (naive text that sorts as time)."""
 
 
+def sqlite_moment(value: datetime) -> str:
+    """A timestamp as SQLAlchemy stores it in SQLite (`_SQLITE_TS`), its year in four digits
+    before 1000 too (`%Y` writes `999` there, which sorts after `2026` as text)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class Sql:
     """A DB-API connection with `:name` parameters and UTC-aware timestamps on both backends."""
 
@@ -93,7 +99,7 @@ class Sql:
         out = {}
         for key, value in params.items():
             if isinstance(value, datetime):
-                value = value.astimezone(UTC).strftime(_SQLITE_TS)
+                value = sqlite_moment(value)
             elif isinstance(value, date):
                 value = value.isoformat()
             out[key] = value

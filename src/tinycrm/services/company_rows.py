@@ -4,6 +4,7 @@ with (the same query compiled ahead, see `db.prepared`) make the same rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,13 +38,15 @@ def list_shape(*, sort: str, paged: bool) -> str | None:
 
 
 def plain_company_list(
-    sql: Sql, *, sort: str, limit: int | None, offset: int
+    open_sql: Callable[[], Sql | None], *, sort: str, limit: int | None, offset: int
 ) -> list[CompanyRow] | None:
     """What `list_companies` gives with no filter, read with the prepared statement over
-    `sql`; None when there is none for these options (the caller asks the ORM)."""
+    what `open_sql` opens (only when there is one); None when there is none for these
+    options or nothing was opened (the caller asks the ORM)."""
     name = list_shape(sort=sort, paged=limit is not None)
     statement = find(name) if page_shape(limit, offset) else None
-    if statement is None:
+    sql = open_sql() if statement is not None else None
+    if statement is None or sql is None:
         return None
     found = rows(sql, statement, {"limit": limit, "offset": offset})
     return [CompanyRow(*values) for values in found]

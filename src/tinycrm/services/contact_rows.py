@@ -5,7 +5,7 @@ list (`services.contacts.list_contacts`) and the prepared read `crm contact list
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,14 +63,16 @@ def list_shape(*, sort: str, paged: bool) -> str | None:
 
 
 def plain_contact_list(
-    sql: Sql, *, sort: str, limit: int | None, offset: int
+    open_sql: Callable[[], Sql | None], *, sort: str, limit: int | None, offset: int
 ) -> list[ContactRow] | None:
     """What `list_contacts` gives with no filter, read with the prepared statements over
-    `sql`; None when there are none for these options (the caller asks the ORM)."""
+    what `open_sql` opens (only when there are some); None when there are none for these
+    options or nothing was opened (the caller asks the ORM)."""
     name = list_shape(sort=sort, paged=limit is not None)
     statement = find(name) if page_shape(limit, offset) else None
     tagged = find("contact_tags")
-    if statement is None or tagged is None:
+    sql = open_sql() if statement is not None and tagged is not None else None
+    if statement is None or tagged is None or sql is None:
         return None
     found = rows(sql, statement, {"limit": limit, "offset": offset})
     ids = [r[0] for r in found]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -93,14 +94,21 @@ def list_shape(*, status: bool, sort: str, paged: bool) -> str | None:
 
 
 def plain_deal_list(
-    sql: Sql, *, status: str | None, sort: str, limit: int | None, offset: int
+    open_sql: Callable[[], Sql | None],
+    *,
+    status: str | None,
+    sort: str,
+    limit: int | None,
+    offset: int,
 ) -> list[DealRow] | None:
     """What `list_deals` gives for a status, a sort, a limit and an offset alone, read with
-    the prepared statement over `sql`; None when there is none for these options (the
-    caller then asks the ORM, which also says what is wrong with a bad value)."""
+    the prepared statement over what `open_sql` opens (only when there is one); None when
+    there is none for these options or nothing was opened (the caller then asks the ORM,
+    which also says what is wrong with a bad value)."""
     name = list_shape(status=status is not None, sort=sort, paged=limit is not None)
     statement = find(name) if page_shape(limit, offset) else None
-    if statement is None:
+    sql = open_sql() if statement is not None else None
+    if statement is None or sql is None:
         return None
     inputs: dict[str, Any] = {"status": status, "limit": limit, "offset": offset}
     return [deal_row(*values) for values in rows(sql, statement, inputs)]

@@ -4,7 +4,7 @@ compiled ahead, see `db.prepared`) make the same rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,11 +55,15 @@ def funnel_shape(period: Period) -> str:
     return f"funnel/{'from' if period.start else 'ever'}/{'to' if period.end else 'on'}"
 
 
-def plain_funnel(sql: Sql, *, period: Period, currency: str) -> list[FunnelRow] | None:
+def plain_funnel(
+    open_sql: Callable[[], Sql | None], *, period: Period, currency: str
+) -> list[FunnelRow] | None:
     """What `services.reports.funnel` gives for everyone's deals, read with the prepared
-    statements over `sql`; None when there are none (the caller asks the ORM)."""
+    statements over what `open_sql` opens (only when there are some); None when there are
+    none or nothing was opened (the caller asks the ORM)."""
     query, stages = find(funnel_shape(period)), find("stages")
-    if query is None or stages is None:
+    sql = open_sql() if query is not None and stages is not None else None
+    if query is None or stages is None or sql is None:
         return None
     inputs = {"start": period.start, "end": period.end, "currency": currency}
     return funnel_rows(rows(sql, query, inputs), rows(sql, stages, {}))

@@ -59,9 +59,8 @@ def funnel(
     cur = st.settings.currency
     found = None
     if owner is None:
-        with st.plain_reader(("reports", "read")) as sql:  # the queries compiled ahead
-            if sql is not None:
-                found = plain_funnel(sql, period=span, currency=cur)
+        with st.plain_reader(("reports", "read")) as open_sql:  # the queries compiled ahead
+            found = plain_funnel(open_sql, period=span, currency=cur)
     if found is None:
         from tinycrm.services import reports
 
