@@ -9,7 +9,9 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +21,7 @@ import pytest
 from tests.conftest import NOW
 from tinycrm.config import load_settings
 from tinycrm.db.plain_sql import open_sqlite
-from tinycrm.db.prepared import statements
+from tinycrm.db.prepared import list_name, statements
 from tinycrm.db.store import open_database, session_scope
 from tinycrm.models import DealStatus
 from tinycrm.services import deals
@@ -27,7 +29,7 @@ from tinycrm.services.company_rows import SORT_KEYS as COMPANY_SORTS
 from tinycrm.services.company_rows import plain_company_list
 from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
 from tinycrm.services.contact_rows import plain_contact_list
-from tinycrm.services.deal_rows import SORT_KEYS, list_shape, plain_deal_list
+from tinycrm.services.deal_rows import SORT_KEYS, list_kind, plain_deal_list
 from tinycrm.services.periods import ALL_TIME, Period, calendar_period, date_range
 from tinycrm.services.plain_reads import TARGET, render
 from tinycrm.services.report_rows import plain_funnel
@@ -52,6 +54,9 @@ def test_the_prepared_text_is_what_the_queries_compile_to() -> None:
 
 
 def test_shapes_are_named_by_the_options_alone() -> None:
+    def list_shape(*, status: bool, sort: str, paged: bool) -> str | None:
+        return list_name(list_kind(status=status), sort, SORT_KEYS, paged=paged)
+
     assert list_shape(status=True, sort="close", paged=True) == "deal_list/status/close/asc/page"
     assert list_shape(status=False, sort=" -amount ", paged=False) == (
         "deal_list/any/amount/desc/all"
@@ -84,30 +89,52 @@ def ties_and_gaps(path: Path) -> None:
 @pytest.mark.parametrize("status", [None, "open", "won", "lost"])
 def test_every_shape_reads_what_the_orm_reads(demo: Path, status: str | None) -> None:
     ties_and_gaps(demo)
-    db = open_database(load_settings(db_path=str(demo)))
-    sql = open_sqlite(demo)
+    wanted = None if status is None else DealStatus(status)
+    read = both_ways(
+        demo,
+        SORT_KEYS,
+        ((None, 0), (None, 4), (5, 0), (5, 3), (0, 0), (500, 2)),
+        partial(plain_deal_list, status=status),
+        partial(deals.list_deals, status=wanted),
+    )
+    assert len(read) > 100  # the shapes read rows, not only empty pages
+
+
+def both_ways(
+    path: Path,
+    keys: tuple[str, ...],
+    pages: tuple[tuple[int | None, int], ...],
+    plain: Callable[..., list[Any] | None],
+    orm: Callable[..., list[Any]],
+) -> list[Any]:
+    """Every sort key of `keys` either way, on each (limit, offset) of `pages`, read
+    plainly and through the ORM: the same rows every time; all of them, once each read."""
+    db = open_database(load_settings(db_path=str(path)))
+    sql = open_sqlite(path)
     assert sql is not None
-    checked = 0
-    with session_scope(db, write=False) as session:
-        for key in SORT_KEYS:
-            for sort in (key, "-" + key):
-                for limit, offset in ((None, 0), (None, 4), (5, 0), (5, 3), (0, 0), (500, 2)):
+    read: list[Any] = []
+    try:
+        with session_scope(db, write=False) as session:
+            for sort in (order + key for key in keys for order in ("", "-")):
+                for limit, offset in pages:
                     paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
-                    plain = plain_deal_list(lambda: sql, status=status, **paging)
-                    wanted = None if status is None else DealStatus(status)
-                    orm = deals.list_deals(session, status=wanted, **paging)
-                    assert plain == orm, (status, sort, limit, offset)
-                    checked += len(orm)
-    sql.conn.close()
-    db.engine.dispose()
-    assert checked > 100  # the shapes read rows, not only empty pages
+                    found = plain(lambda: sql, **paging)
+                    assert found == orm(session, **paging), paging
+                    read += found or []
+    finally:
+        sql.conn.close()
+        db.engine.dispose()
+    return read
+
+
+LIST = ("deal", "list")
 
 
 def run_crm(path: Path, *args: str, user: str = "") -> tuple[str, list[str]]:
-    """`crm deal list ARGS` in a new process: its output and the heavy modules it loaded."""
+    """`crm ARGS` in a new process: its output and the heavy modules it loaded."""
     code = (
         "import sys\nfrom tinycrm.cli import main\n"
-        f"sys.argv = ['crm', 'deal', 'list', *{list(args)!r}]\n"
+        f"sys.argv = ['crm', *{list(args)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.stdout.flush()\n"
         "print('loaded:', [m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'tinycrm.models')"
@@ -126,8 +153,8 @@ def test_deal_list_starts_without_the_orm_and_prints_what_it_printed(demo: Path)
     """The same rows, to the byte, as the ORM's: `close,id` sorts as `close` does (the id
     breaks ties) but has two keys, so it goes through the ORM."""
     for args in (["--format", "json"], ["--status", "all", "--limit", "7", "--format", "csv"]):
-        fast, loaded = run_crm(demo, *args)
-        slow, loaded_slow = run_crm(demo, *args, "--sort", "close,id")
+        fast, loaded = run_crm(demo, *LIST, *args)
+        slow, loaded_slow = run_crm(demo, *LIST, *args, "--sort", "close,id")
         assert loaded == []
         assert "sqlalchemy" in loaded_slow
         assert fast == slow and fast.count("\n") > 6
@@ -136,7 +163,7 @@ def test_deal_list_starts_without_the_orm_and_prints_what_it_printed(demo: Path)
 def test_a_filter_a_narrower_reach_or_an_old_file_goes_through_the_orm(demo: Path) -> None:
     """A rep who reads only their own deals is held to them: the prepared text has no read
     scope, so they are read through the ORM, as is any list it has no shape for."""
-    _, loaded = run_crm(demo, "--owner", "Priya Raman")
+    _, loaded = run_crm(demo, *LIST, "--owner", "Priya Raman")
     assert "sqlalchemy" in loaded
     with sqlite3.connect(demo) as conn:
         rep, name = conn.execute(
@@ -144,7 +171,7 @@ def test_a_filter_a_narrower_reach_or_an_old_file_goes_through_the_orm(demo: Pat
         ).fetchone()
         owners = {r[0] for r in conn.execute("SELECT owner_id FROM deals WHERE status = 'open'")}
     assert len(owners) > 2
-    out, loaded = run_crm(demo, "--format", "json", user=name)
+    out, loaded = run_crm(demo, *LIST, "--format", "json", user=name)
     assert "sqlalchemy" in loaded
     listed = json.loads(out)
     with sqlite3.connect(demo) as conn:
@@ -202,24 +229,13 @@ def test_the_funnel_starts_without_the_orm_unless_the_reports_grant_is_narrower(
 ) -> None:
     """A manager who reads every deal but whose reports cover only their own deals gets
     their own funnel, through the ORM."""
-    code = (
-        "import sys\nfrom tinycrm.cli import main\n"
-        "sys.argv = ['crm', 'report', 'funnel', '--format', 'csv']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stdout.flush()\nprint('sqlalchemy' in sys.modules)\n"
-    )
 
-    def run(user: str) -> tuple[str, str]:
-        env = {**os.environ, "CRM_DB": str(demo), "CRM_USER": user, "CRM_NOW": NOW.isoformat()}
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
-        )
-        assert done.returncode == 0, done.stderr
-        *out, loaded = done.stdout.splitlines()
-        return "\n".join(out), loaded
+    def run(user: str) -> tuple[str, bool]:
+        out, loaded = run_crm(demo, "report", "funnel", "--format", "csv", user=user)
+        return out, "sqlalchemy" in loaded
 
     everyone, loaded = run("")
-    assert loaded == "False" and everyone.startswith("stage,reached")
+    assert loaded is False and everyone.startswith("stage,reached")
     with sqlite3.connect(demo) as conn:
         role, name = conn.execute(
             "SELECT role, name FROM users WHERE team_id IS NOT NULL AND role = 'manager'"
@@ -235,7 +251,7 @@ def test_the_funnel_starts_without_the_orm_unless_the_reports_grant_is_narrower(
             (role,),
         )
     own, loaded = run(name)
-    assert loaded == "True" and own != everyone
+    assert loaded is True and own != everyone
     with sqlite3.connect(demo) as conn:
         conn.execute(
             "UPDATE grants SET level = 'all' WHERE role = ? AND object = 'reports' "
@@ -243,7 +259,7 @@ def test_the_funnel_starts_without_the_orm_unless_the_reports_grant_is_narrower(
             (role,),
         )
     again, loaded = run(name)
-    assert loaded == "False" and again == everyone
+    assert loaded is False and again == everyone
 
 
 def test_every_contact_list_reads_what_the_orm_reads(demo: Path) -> None:
@@ -264,46 +280,22 @@ def test_every_contact_list_reads_what_the_orm_reads(demo: Path) -> None:
                 conn.execute(
                     "INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)", (first + n, tag)
                 )
-    db = open_database(load_settings(db_path=str(demo)))
-    sql = open_sqlite(demo)
-    assert sql is not None
-    tagged = 0
-    with session_scope(db, write=False) as session:
-        for key in CONTACT_SORTS:
-            for sort in (key, "-" + key):
-                for limit, offset in ((None, 0), (None, 7), (6, 0), (6, 4), (0, 0), (500, 1)):
-                    paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
-                    plain = plain_contact_list(lambda: sql, **paging)
-                    assert plain == contacts.list_contacts(session, **paging), paging
-                    tagged += sum(len(r.tags) for r in plain or [])
-    sql.conn.close()
-    db.engine.dispose()
-    assert tagged > 100
+    pages = ((None, 0), (None, 7), (6, 0), (6, 4), (0, 0), (500, 1))
+    read = both_ways(demo, CONTACT_SORTS, pages, plain_contact_list, contacts.list_contacts)
+    assert sum(len(r.tags) for r in read) > 100
 
 
 def test_contact_list_starts_without_the_orm_unless_filtered(demo: Path) -> None:
-    code = (
-        "import sys\nfrom tinycrm.cli import main\n"
-        "sys.argv = ['crm', 'contact', 'list', '--format', 'csv', *sys.argv[1:]]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "sys.stdout.flush()\nprint('sqlalchemy' in sys.modules)\n"
-    )
-    env = {**os.environ, "CRM_DB": str(demo), "CRM_USER": "", "CRM_NOW": NOW.isoformat()}
-
-    def run(*args: str) -> tuple[str, str]:
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
-        )
-        assert done.returncode == 0, done.stderr
-        *out, loaded = done.stdout.splitlines()
-        return "\n".join(out), loaded
+    def run(*args: str) -> tuple[str, bool]:
+        out, loaded = run_crm(demo, "contact", "list", "--format", "csv", *args)
+        return out, "sqlalchemy" in loaded
 
     fast, loaded = run()
-    assert loaded == "False" and fast.count("\n") > 20
+    assert loaded is False and fast.count("\n") > 20
     slow, loaded = run("--sort", "name,id")  # the same order, through the ORM
-    assert loaded == "True" and slow == fast
+    assert loaded is True and slow == fast
     _, loaded = run("--tag", "vip")
-    assert loaded == "True"
+    assert loaded is True
 
 
 def test_every_company_list_reads_what_the_orm_reads(demo: Path) -> None:
@@ -319,21 +311,9 @@ def test_every_company_list_reads_what_the_orm_reads(demo: Path) -> None:
                 " version, custom) VALUES (?, ?, ?, 'Lagos', ?, ?, 1, '{}')",
                 (first + n, f"Acme {n % 2}", f"acme {n % 2}!{n}", at, at),
             )
-    db = open_database(load_settings(db_path=str(demo)))
-    sql = open_sqlite(demo)
-    assert sql is not None
-    counted = 0
-    with session_scope(db, write=False) as session:
-        for key in COMPANY_SORTS:
-            for sort in (key, "-" + key):
-                for limit, offset in ((None, 0), (None, 3), (4, 0), (4, 2), (0, 0)):
-                    paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
-                    plain = plain_company_list(lambda: sql, **paging)
-                    assert plain == companies.list_companies(session, **paging), paging
-                    counted += sum(r.contacts + r.open_deals for r in plain or [])
-    sql.conn.close()
-    db.engine.dispose()
-    assert counted > 100
+    pages = ((None, 0), (None, 3), (4, 0), (4, 2), (0, 0))
+    read = both_ways(demo, COMPANY_SORTS, pages, plain_company_list, companies.list_companies)
+    assert sum(r.contacts + r.open_deals for r in read) > 100
 
 
 def test_the_prepared_path_knows_every_option_and_every_owned_object() -> None:

@@ -135,7 +135,7 @@ class AppState:
         if sql is None:
             return None
         try:
-            sql.conn.execute("BEGIN")
+            sql.begin_read()
             if self._reads_everything(sql, grants):
                 return sql
         except BaseException:

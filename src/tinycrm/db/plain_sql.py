@@ -119,6 +119,15 @@ class Sql:
             return value
         return date.fromisoformat(str(value)[:10])
 
+    def begin_read(self) -> None:
+        """Begin a read transaction: every read until the connection closes sees one state
+        of the database (on SQLite; a server's connection is SQLAlchemy's to run)."""
+        if self.sqlite:
+            try:
+                self.conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise _database_error(exc) from None
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """One write transaction; SQLite takes the write lock at the start (BEGIN IMMEDIATE)

@@ -76,18 +76,22 @@ def rows(sql: Sql, statement: Statement, inputs: Mapping[str, Any]) -> list[tupl
     return out
 
 
-def sort_shape(sort: str, keys: tuple[str, ...]) -> str | None:
-    """`--sort` as a prepared shape's part: `key/asc` or `key/desc` for one key of `keys`
-    (read as `db.query.order_by` reads it), or None for several keys or an unknown one."""
+def list_name(kind: str, sort: str, keys: tuple[str, ...], *, paged: bool) -> str | None:
+    """The prepared list of `kind` (`contact_list`…) for a `--sort` of one key of `keys`
+    (read as `db.query.order_by` reads it) with a limit or none: `KIND/KEY/asc|desc/page|all`;
+    None for several keys or an unknown one."""
     parts = [p.strip() for p in sort.split(",") if p.strip()]
     if len(parts) != 1 or parts[0].lstrip("+-") not in keys:
         return None
-    return f"{parts[0].lstrip('+-')}/{'desc' if parts[0].startswith('-') else 'asc'}"
+    order = "desc" if parts[0].startswith("-") else "asc"
+    return f"{kind}/{parts[0].lstrip('+-')}/{order}/{'page' if paged else 'all'}"
 
 
-def page_shape(limit: int | None, offset: int) -> str | None:
-    """`page` (a limit), `all` (none), or None for a negative limit or offset (the ORM's
-    path says what is wrong with it)."""
+def list_statement(
+    kind: str, sort: str, keys: tuple[str, ...], limit: int | None, offset: int
+) -> Statement | None:
+    """The prepared list for these options, if there is one; none for a negative limit or
+    offset (the ORM's path says what is wrong with it)."""
     if (limit is not None and limit < 0) or offset < 0:
         return None
-    return "all" if limit is None else "page"
+    return find(list_name(kind, sort, keys, paged=limit is not None))

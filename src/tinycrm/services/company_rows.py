@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import find, page_shape, rows, sort_shape
+from tinycrm.db.prepared import list_statement, rows
 
 SORT_KEYS = ("name", "id", "city", "industry", "created")
 """What `--sort` takes, in the order `--help` names them."""
+KIND = "company_list"
+"""The prepared lists' names begin so (see `db.prepared.list_name`)."""
 
 
 @dataclass(frozen=True)
@@ -31,20 +33,13 @@ class CompanyRow:
     created_at: datetime
 
 
-def list_shape(*, sort: str, paged: bool) -> str | None:
-    """The name of the prepared company list for these options, or None."""
-    order = sort_shape(sort, SORT_KEYS)
-    return f"company_list/{order}/{'page' if paged else 'all'}" if order else None
-
-
 def plain_company_list(
     open_sql: Callable[[], Sql | None], *, sort: str, limit: int | None, offset: int
 ) -> list[CompanyRow] | None:
     """What `list_companies` gives with no filter, read with the prepared statement over
     what `open_sql` opens (only when there is one); None when there is none for these
     options or nothing was opened (the caller asks the ORM)."""
-    name = list_shape(sort=sort, paged=limit is not None)
-    statement = find(name) if page_shape(limit, offset) else None
+    statement = list_statement(KIND, sort, SORT_KEYS, limit, offset)
     sql = open_sql() if statement is not None else None
     if statement is None or sql is None:
         return None

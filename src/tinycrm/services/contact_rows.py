@@ -11,22 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import find, page_shape, rows, sort_shape
+from tinycrm.db.prepared import find, list_statement, rows
 
 SORT_KEYS = ("name", "id", "email", "company", "status", "created")
 """What `--sort` takes, in the order `--help` names them."""
-LIST_COLUMNS = (
-    "id",
-    "full_name",
-    "email",
-    "phone",
-    "title",
-    "company",
-    "owner",
-    "status",
-    "created_at",
-)
-"""The columns the list query selects, in order (`contact_row` takes them so, and tags)."""
+KIND = "contact_list"
+"""The prepared lists' names begin so (see `db.prepared.list_name`)."""
 
 
 @dataclass(frozen=True)
@@ -55,21 +45,13 @@ def contact_rows(found: Iterable[Sequence[Any]], tags: Iterable[Sequence[Any]]) 
     ]
 
 
-def list_shape(*, sort: str, paged: bool) -> str | None:
-    """The name of the prepared contact list for these options (a sort of one known key),
-    or None."""
-    order = sort_shape(sort, SORT_KEYS)
-    return f"contact_list/{order}/{'page' if paged else 'all'}" if order else None
-
-
 def plain_contact_list(
     open_sql: Callable[[], Sql | None], *, sort: str, limit: int | None, offset: int
 ) -> list[ContactRow] | None:
     """What `list_contacts` gives with no filter, read with the prepared statements over
     what `open_sql` opens (only when there are some); None when there are none for these
     options or nothing was opened (the caller asks the ORM)."""
-    name = list_shape(sort=sort, paged=limit is not None)
-    statement = find(name) if page_shape(limit, offset) else None
+    statement = list_statement(KIND, sort, SORT_KEYS, limit, offset)
     tagged = find("contact_tags")
     sql = open_sql() if statement is not None and tagged is not None else None
     if statement is None or tagged is None or sql is None:

@@ -10,28 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from tinycrm.db.plain_sql import Sql
-from tinycrm.db.prepared import find, page_shape, rows, sort_shape
+from tinycrm.db.prepared import list_statement, rows
 from tinycrm.money import Money
 
 SORT_KEYS = ("close", "id", "title", "amount", "stage", "owner", "created", "closed")
 """What `--sort` takes, in the order `--help` names them."""
-LIST_COLUMNS = (
-    "id",
-    "title",
-    "company",
-    "contact",
-    "owner",
-    "amount_minor",
-    "currency",
-    "stage",
-    "status",
-    "expected_close",
-    "stage_since",
-    "lost_reason",
-    "created_at",
-    "closed_at",
-)
-"""The columns the list query selects, in order (`deal_row` takes them so)."""
 
 
 @dataclass(frozen=True)
@@ -84,13 +67,9 @@ def deal_row(
     )
 
 
-def list_shape(*, status: bool, sort: str, paged: bool) -> str | None:
-    """The name of the prepared deal list for these options (whether a status and a limit
-    are given, and the sort), or None for a sort of several keys or an unknown one."""
-    order = sort_shape(sort, SORT_KEYS)
-    if order is None:
-        return None
-    return f"deal_list/{'status' if status else 'any'}/{order}/{'page' if paged else 'all'}"
+def list_kind(*, status: bool) -> str:
+    """The prepared deal lists with a status given, or without (see `db.prepared.list_name`)."""
+    return f"deal_list/{'status' if status else 'any'}"
 
 
 def plain_deal_list(
@@ -105,8 +84,7 @@ def plain_deal_list(
     the prepared statement over what `open_sql` opens (only when there is one); None when
     there is none for these options or nothing was opened (the caller then asks the ORM,
     which also says what is wrong with a bad value)."""
-    name = list_shape(status=status is not None, sort=sort, paged=limit is not None)
-    statement = find(name) if page_shape(limit, offset) else None
+    statement = list_statement(list_kind(status=status is not None), sort, SORT_KEYS, limit, offset)
     sql = open_sql() if statement is not None else None
     if statement is None or sql is None:
         return None

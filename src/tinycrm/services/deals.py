@@ -363,38 +363,24 @@ def list_deals(
     offset: int = 0,
 ) -> list[DealRow]:
     """Deals matching every filter given; `status=None` means any status."""
-    query = deal_list_query(
-        session,
-        stage=stage,
-        status=status,
-        owner=owner,
-        company=company,
-        contact=contact,
-        search=search,
-        ids=ids,
-        sort=sort,
-        limit=limit,
-        offset=offset,
+    wanted = DealFilter(
+        stage=stage, status=status, owner=owner, company=company, contact=contact, search=search
     )
+    query = deal_list_query(session, where=wanted, ids=ids, sort=sort, limit=limit, offset=offset)
     return [deal_row(*values) for values in session.execute(query)]
 
 
 def deal_list_query(
     session: Session,
     *,
-    stage: str | None = None,
-    status: DealStatus | None = DealStatus.open,
-    owner: str | None = None,
-    company: str | None = None,
-    contact: str | None = None,
-    search: str | None = None,
+    where: DealFilter,
     ids: list[int] | None = None,
     sort: str = "close",
     limit: int | None = None,
     offset: int = 0,
 ) -> Select[Any]:
-    """The query of `list_deals`, selecting `deal_rows.LIST_COLUMNS` (also compiled ahead
-    for `crm deal list`, see `services.plain_reads`).
+    """The query of `list_deals`, selecting what `deal_rows.deal_row` takes (also compiled
+    ahead for `crm deal list`, see `services.plain_reads`).
 
     A page (`limit`) is picked by id first, joining only what the sort needs, and the
     names and stage dates are joined to its rows alone: on a million deals, joining every
@@ -405,12 +391,9 @@ def deal_list_query(
         .where(StageChange.deal_id == Deal.id)
         .scalar_subquery()
     )
-    wanted = DealFilter(
-        stage=stage, status=status, owner=owner, company=company, contact=contact, search=search
-    )
-    where = deal_filters(session, wanted)
+    conditions = deal_filters(session, where)
     if ids is not None:
-        where.append(col(Deal.id).in_(ids))
+        conditions.append(col(Deal.id).in_(ids))
     columns = {
         "close": Deal.expected_close,
         "id": Deal.id,
@@ -424,13 +407,13 @@ def deal_list_query(
     ordered = [*order_by(sort, columns), col(Deal.id)]
     if check_limit(limit) is not None:
         keys = {part.strip().lstrip("+-") for part in sort.split(",")}
-        page = select(col(Deal.id)).where(*where)
+        page = select(col(Deal.id)).where(*conditions)
         if "stage" in keys:
             page = page.join(Stage, col(Stage.id) == col(Deal.stage_id))
         if "owner" in keys:
             page = page.outerjoin(owner_user, col(owner_user.id) == col(Deal.owner_id))
         page = page.order_by(*ordered).offset(offset).limit(limit).correlate(None)
-        where, offset = [col(Deal.id).in_(page)], 0
+        conditions, offset = [col(Deal.id).in_(page)], 0
     query: Select[Any] = (
         select(  # type: ignore[call-overload]
             Deal.id,
@@ -452,7 +435,7 @@ def deal_list_query(
         .outerjoin(Company, col(Company.id) == col(Deal.company_id))
         .outerjoin(Contact, col(Contact.id) == col(Deal.contact_id))
         .outerjoin(owner_user, col(owner_user.id) == col(Deal.owner_id))
-        .where(*where)
+        .where(*conditions)
         .order_by(*ordered)
         .offset(offset)
     )

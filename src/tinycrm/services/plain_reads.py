@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,13 +26,11 @@ from sqlalchemy import Date, Select
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
+from tinycrm.db.prepared import list_name
 from tinycrm.models import DealStatus
 from tinycrm.models.base import UTCDateTime
-from tinycrm.services.company_rows import SORT_KEYS as COMPANY_SORTS
-from tinycrm.services.company_rows import list_shape as company_list_shape
-from tinycrm.services.contact_rows import SORT_KEYS as CONTACT_SORTS
-from tinycrm.services.contact_rows import list_shape as contact_list_shape
-from tinycrm.services.deal_rows import LIST_COLUMNS, SORT_KEYS, list_shape
+from tinycrm.services import company_rows, contact_rows, deal_rows
+from tinycrm.services.deal_rows import list_kind
 from tinycrm.services.report_rows import funnel_shape
 
 TARGET = Path(__file__).resolve().parent.parent / "db" / "prepared_sql.py"
@@ -49,72 +48,33 @@ MARKERS: dict[str, Any] = {
 
 def shapes(session: Session) -> Iterator[tuple[str, Select[Any]]]:
     """(name, query) for every prepared read."""
-    yield from deal_lists(session)
-    yield from contact_lists(session)
-    yield from company_lists(session)
+    from tinycrm.services.companies import company_list_query
+    from tinycrm.services.contacts import contact_list_query, tags_query
+    from tinycrm.services.deals import deal_list_query
+    from tinycrm.services.filters import CompanyFilter, ContactFilter, DealFilter
+
+    for status in (None, cast(DealStatus, MARKERS["status"])):  # `crm deal list`
+        query = partial(deal_list_query, session, where=DealFilter(status=status))
+        yield from lists(list_kind(status=status is not None), deal_rows.SORT_KEYS, query)
+    query = partial(contact_list_query, session, where=ContactFilter())  # no filter
+    yield from lists(contact_rows.KIND, contact_rows.SORT_KEYS, query)
+    yield "contact_tags", tags_query(MARKERS["ids"])
+    query = partial(company_list_query, session, where=CompanyFilter())  # no filter
+    yield from lists(company_rows.KIND, company_rows.SORT_KEYS, query)
     yield from funnels()
 
 
-def deal_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
-    """`crm deal list` with a status or none, one sort key, a limit or none."""
-    from tinycrm.services.deals import deal_list_query
-
-    for status in (False, True):
-        for key in SORT_KEYS:
-            for order in ("", "-"):
-                for paged in (False, True):
-                    name = list_shape(status=status, sort=order + key, paged=paged)
-                    assert name is not None
-                    query = deal_list_query(
-                        session,
-                        status=cast(DealStatus, MARKERS["status"]) if status else None,
-                        sort=order + key,
-                        limit=MARKERS["limit"] if paged else None,
-                        offset=MARKERS["offset"],
-                    )
-                    yield name, query
-
-
-def contact_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
-    """`crm contact list` with no filter, one sort key, a limit or none; and the tags of
-    the contacts listed."""
-    from tinycrm.services.contacts import contact_list_query, tags_query
-    from tinycrm.services.filters import ContactFilter
-
-    for key in CONTACT_SORTS:
-        for order in ("", "-"):
-            for paged in (False, True):
-                name = contact_list_shape(sort=order + key, paged=paged)
-                assert name is not None
-                query = contact_list_query(
-                    session,
-                    where=ContactFilter(),
-                    sort=order + key,
-                    limit=MARKERS["limit"] if paged else None,
-                    offset=MARKERS["offset"],
-                )
-                yield name, query
-    yield "contact_tags", tags_query(MARKERS["ids"])
-
-
-def company_lists(session: Session) -> Iterator[tuple[str, Select[Any]]]:
-    """`crm company list` with no filter, one sort key, a limit or none."""
-    from tinycrm.services.companies import company_list_query
-    from tinycrm.services.filters import CompanyFilter
-
-    for key in COMPANY_SORTS:
-        for order in ("", "-"):
-            for paged in (False, True):
-                name = company_list_shape(sort=order + key, paged=paged)
-                assert name is not None
-                query = company_list_query(
-                    session,
-                    where=CompanyFilter(),
-                    sort=order + key,
-                    limit=MARKERS["limit"] if paged else None,
-                    offset=MARKERS["offset"],
-                )
-                yield name, query
+def lists(
+    kind: str, keys: tuple[str, ...], query: Callable[..., Select[Any]]
+) -> Iterator[tuple[str, Select[Any]]]:
+    """A list's shapes: each sort key either way, with a limit or none (`query` takes the
+    sort, the limit and the offset)."""
+    for sort in (order + key for key in keys for order in ("", "-")):
+        for paged in (False, True):
+            name = list_name(kind, sort, keys, paged=paged)
+            assert name is not None
+            limit = MARKERS["limit"] if paged else None
+            yield name, query(sort=sort, limit=limit, offset=MARKERS["offset"])
 
 
 def funnels() -> Iterator[tuple[str, Select[Any]]]:
@@ -179,8 +139,6 @@ def render() -> str:
     ]
     with Session() as session:
         for name, query in shapes(session):
-            if name.startswith("deal_list/"):
-                assert len(query.selected_columns) == len(LIST_COLUMNS)
             lines.append(f"    {name!r}: {compiled(query)!r},")
     lines += ["}", ""]
     return "\n".join(lines)
